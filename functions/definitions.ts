@@ -1,0 +1,4 @@
+// The list of every function of the app. Add a function by adding its file here.
+import type { FunctionDefinition } from '../shared/runtime/function-definitions.js';
+
+export const definitions: readonly FunctionDefinition[] = [];

@@ -1,0 +1,155 @@
+// Every setting, read and validated once. A bad or missing setting stops start-up with one line naming it.
+import { z } from 'zod';
+
+/** True under the Azure Functions host in Azure (App Service sets WEBSITE_SITE_NAME). */
+export function isRunningInAzure(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.WEBSITE_SITE_NAME) && env.CALENDAR_BRIDGE_LOCAL !== 'true';
+}
+
+const optionalString = z.string().trim().min(1).optional();
+const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z.object({
+  AzureWebJobsStorage: optionalString,
+  AzureWebJobsStorage__accountName: optionalString,
+  AzureWebJobsStorage__tableServiceUri: httpUrl.optional(),
+  AzureWebJobsStorage__queueServiceUri: httpUrl.optional(),
+  AzureWebJobsStorage__clientId: optionalString,
+  PUBLIC_BASE_URL: httpUrl.default('http://localhost:7071'),
+  KEY_VAULT_URL: httpUrl.optional(),
+  LOCAL_SECRETS_PATH: z.string().default('.data/secrets.json'),
+  ENTRA_CLIENT_ID: optionalString,
+  ENTRA_TENANT: z.string().trim().min(1).default('common'),
+  ENTRA_AUTHORITY_HOST: httpUrl.default('https://login.microsoftonline.com'),
+  ENTRA_CLIENT_SECRET_NAME: z.string().default('entra-client-secret'),
+  GRAPH_BASE_URL: httpUrl.default('https://graph.microsoft.com'),
+  M365_SIMULATOR_URL: httpUrl.optional(),
+  TOKEN_KEY_NAME: z.string().default('token-encryption-key'),
+  ADMIN_KEY_SECRET_NAME: z.string().default('admin-api-key'),
+  SECRET_CACHE_TTL_SECONDS: positiveInt(300),
+  STORAGE_TIMEOUT_MS: positiveInt(5000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type RawSettings = z.infer<typeof schema>;
+
+export interface StorageSettings {
+  /** Connection string (Azurite or an account key); identity-based endpoints otherwise. */
+  connectionString?: string;
+  tableEndpoint?: string;
+  queueEndpoint?: string;
+  managedIdentityClientId?: string;
+  timeoutMs: number;
+}
+
+export interface Config {
+  inAzure: boolean;
+  version: string;
+  publicBaseUrl: string;
+  storage: StorageSettings;
+  secrets: { keyVaultUrl?: string; localPath: string; cacheTtlSeconds: number };
+  entra: {
+    clientId: string;
+    tenant: string;
+    authorityHost: string;
+    clientSecretName: string;
+    /** True when no real Entra app is configured and the Microsoft 365 simulator stands in. */
+    simulated: boolean;
+  };
+  graphBaseUrl: string;
+  /** Loopback URL of the Microsoft 365 simulator; never set in Azure. */
+  simulatorUrl?: string;
+  tokenKeyName: string;
+  adminKeySecretName: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The client id the simulator accepts when no real Entra app is configured. */
+export const SIMULATED_CLIENT_ID = '00000000-0000-4000-8000-00000000c1b0';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.0'): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid setting ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const s = parsed.data;
+  const inAzure = isRunningInAzure(env);
+
+  const accountName = s.AzureWebJobsStorage__accountName;
+  const storage: StorageSettings = {
+    connectionString: s.AzureWebJobsStorage,
+    tableEndpoint:
+      s.AzureWebJobsStorage__tableServiceUri ?? (accountName ? `https://${accountName}.table.core.windows.net` : undefined),
+    queueEndpoint:
+      s.AzureWebJobsStorage__queueServiceUri ?? (accountName ? `https://${accountName}.queue.core.windows.net` : undefined),
+    managedIdentityClientId: s.AzureWebJobsStorage__clientId,
+    timeoutMs: s.STORAGE_TIMEOUT_MS,
+  };
+  if (!storage.connectionString && !(storage.tableEndpoint && storage.queueEndpoint)) {
+    throw new ConfigError(
+      'Missing setting AzureWebJobsStorage: give a connection string, or AzureWebJobsStorage__accountName for identity-based access',
+    );
+  }
+
+  if (inAzure) {
+    if (!s.KEY_VAULT_URL) throw new ConfigError('Missing setting KEY_VAULT_URL: required when running in Azure');
+    if (!s.KEY_VAULT_URL.startsWith('https://')) throw new ConfigError('Invalid setting KEY_VAULT_URL: must be https');
+    if (!s.PUBLIC_BASE_URL.startsWith('https://'))
+      throw new ConfigError('Invalid setting PUBLIC_BASE_URL: must be an https URL when running in Azure');
+    if (!s.ENTRA_CLIENT_ID) throw new ConfigError('Missing setting ENTRA_CLIENT_ID: required when running in Azure');
+    if (s.M365_SIMULATOR_URL) throw new ConfigError('Invalid setting M365_SIMULATOR_URL: the simulator is for local runs only');
+  }
+  const simulated = !s.ENTRA_CLIENT_ID;
+  if (simulated && !s.M365_SIMULATOR_URL) {
+    throw new ConfigError('Missing setting ENTRA_CLIENT_ID: set it, or set M365_SIMULATOR_URL to use the Microsoft 365 simulator');
+  }
+
+  return {
+    inAzure,
+    version,
+    publicBaseUrl: s.PUBLIC_BASE_URL,
+    storage,
+    secrets: { keyVaultUrl: s.KEY_VAULT_URL, localPath: s.LOCAL_SECRETS_PATH, cacheTtlSeconds: s.SECRET_CACHE_TTL_SECONDS },
+    entra: {
+      clientId: s.ENTRA_CLIENT_ID ?? SIMULATED_CLIENT_ID,
+      tenant: s.ENTRA_TENANT,
+      authorityHost: s.ENTRA_AUTHORITY_HOST,
+      clientSecretName: s.ENTRA_CLIENT_SECRET_NAME,
+      simulated,
+    },
+    graphBaseUrl: s.GRAPH_BASE_URL,
+    simulatorUrl: s.M365_SIMULATOR_URL,
+    tokenKeyName: s.TOKEN_KEY_NAME,
+    adminKeySecretName: s.ADMIN_KEY_SECRET_NAME,
+    logLevel: s.LOG_LEVEL,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, parsed on first use. */
+export function getConfig(): Config {
+  cached ??= loadConfig(process.env, packageVersion());
+  return cached;
+}
+
+/** Forget the parsed configuration (tests change process.env between cases). */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+function packageVersion(): string {
+  return process.env.npm_package_version ?? APP_VERSION;
+}
+
+// Kept in step with package.json by a unit test.
+export const APP_VERSION = '0.1.0';
+
+/** Names of every setting, for the README table and the Bicep structural test. */
+export const SETTING_NAMES = Object.keys(schema.shape) as (keyof RawSettings)[];

@@ -1,0 +1,78 @@
+// The one place where errors become HTTP responses. Handlers throw AppError; everything else is logged
+// once (redacted) and becomes a problem response without internals.
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import { AppError, isAppError, problem, problemFromError } from './problem.js';
+import { describeError } from '../logging.js';
+
+/** Storage and network failures that mean "a dependency is down", answered with 503 rather than 500. */
+export function isDependencyOutage(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; statusCode?: number; cause?: unknown } | undefined;
+  if (!e) return false;
+  if (e.name === 'AbortError' || e.name === 'TimeoutError') return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'REQUEST_SEND_ERROR'].includes(e.code ?? '')) return true;
+  if (e.name === 'RestError' && (e.statusCode === undefined || e.statusCode >= 500)) return true;
+  return e.cause !== undefined && e.cause !== error && isDependencyOutage(e.cause);
+}
+
+export function toErrorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
+  if (isAppError(error)) return problemFromError(error);
+  if (isDependencyOutage(error)) {
+    context.warn(`dependency unavailable: ${describeError(error)}`);
+    return problem(503, 'dependency_unavailable', 'A storage or identity dependency did not answer in time; retry later.', {
+      headers: { 'Retry-After': '5' },
+    });
+  }
+  context.error(`unhandled error: ${describeError(error)}`);
+  return problem(500, 'internal_error', 'An unexpected error occurred.');
+}
+
+export function httpHandler(fn: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): HttpHandler {
+  return async (request, context) => {
+    try {
+      return await fn(request, context);
+    } catch (error) {
+      return toErrorResponse(error, context);
+    }
+  };
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+/** Reads a JSON body, enforcing content type and size, and validates it against a schema. */
+export async function readJson<S extends z.ZodType>(
+  request: HttpRequest,
+  schema: S,
+  maxBytes = DEFAULT_MAX_BODY_BYTES,
+): Promise<z.infer<S>> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    throw new AppError(415, 'unsupported_media_type', 'The body must be application/json.', { field: 'content-type' });
+  }
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw new AppError(413, 'body_too_large', `The body must be at most ${maxBytes} bytes.`);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > maxBytes) throw new AppError(413, 'body_too_large', `The body must be at most ${maxBytes} bytes.`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError(400, 'invalid_json', 'The body is not valid UTF-8.');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AppError(400, 'invalid_json', 'The body is not valid JSON.');
+  }
+  return parseWith(schema, value);
+}
+
+/** Validates a value (body, query or params) and names the first field at fault. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, fieldPrefix = ''): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = [fieldPrefix, ...issue.path.map(String)].filter(Boolean).join('.') || undefined;
+  throw new AppError(400, 'invalid_field', field ? `${field}: ${issue.message}` : issue.message, { field });
+}

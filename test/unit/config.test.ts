@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { APP_VERSION, ConfigError, loadConfig, SETTING_NAMES } from '../../shared/config.js';
+
+const local = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', M365_SIMULATOR_URL: 'http://127.0.0.1:7072' };
+const azure = {
+  WEBSITE_SITE_NAME: 'cb-app',
+  AzureWebJobsStorage__accountName: 'cbstore',
+  KEY_VAULT_URL: 'https://cb-kv.vault.azure.net/',
+  PUBLIC_BASE_URL: 'https://cb-app.azurewebsites.net',
+  ENTRA_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+};
+
+describe('config', () => {
+  it('accepts a local simulator setup with defaults', () => {
+    const c = loadConfig(local);
+    expect(c.inAzure).toBe(false);
+    expect(c.entra.simulated).toBe(true);
+    expect(c.publicBaseUrl).toBe('http://localhost:7071');
+    expect(c.storage.connectionString).toBe('UseDevelopmentStorage=true');
+  });
+
+  it('derives identity-based storage endpoints from the account name in Azure', () => {
+    const c = loadConfig(azure);
+    expect(c.inAzure).toBe(true);
+    expect(c.storage.tableEndpoint).toBe('https://cbstore.table.core.windows.net');
+    expect(c.storage.queueEndpoint).toBe('https://cbstore.queue.core.windows.net');
+    expect(c.secrets.keyVaultUrl).toBe('https://cb-kv.vault.azure.net');
+  });
+
+  it.each([
+    ['KEY_VAULT_URL', { KEY_VAULT_URL: undefined }],
+    ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'http://cb-app.azurewebsites.net' }],
+    ['ENTRA_CLIENT_ID', { ENTRA_CLIENT_ID: undefined }],
+    ['M365_SIMULATOR_URL', { M365_SIMULATOR_URL: 'http://127.0.0.1:7072' }],
+  ])('names %s when production rules are broken in Azure', (name, change) => {
+    expect(() => loadConfig({ ...azure, ...change })).toThrow(new RegExp(`setting ${name}\\b`));
+  });
+
+  it('names a malformed setting in one line', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...local, STORAGE_TIMEOUT_MS: 'soon' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^Invalid setting STORAGE_TIMEOUT_MS: /);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('requires storage', () => {
+    expect(() => loadConfig({ M365_SIMULATOR_URL: 'http://127.0.0.1:7072' })).toThrow(/Missing setting AzureWebJobsStorage/);
+  });
+
+  it('keeps APP_VERSION in step with package.json', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(APP_VERSION).toBe(pkg.version);
+  });
+
+  it('lists every setting in local.settings.sample.json and the README', () => {
+    const sample = JSON.parse(readFileSync('local.settings.sample.json', 'utf8')) as { Values: Record<string, string> };
+    const readme = readFileSync('README.md', 'utf8');
+    for (const name of SETTING_NAMES) {
+      expect(Object.keys(sample.Values), name).toContain(name);
+      expect(readme, name).toContain(`\`${name}\``);
+    }
+  });
+});
