@@ -1,0 +1,62 @@
+// Queue Storage access shared by the app and the local host. Messages are JSON, base64-encoded, which is
+// what the Azure Functions queue trigger expects by default (host.json messageEncoding "base64").
+import { DefaultAzureCredential } from '@azure/identity';
+import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import type { StorageSettings } from '../config.js';
+
+const services = new Map<string, QueueServiceClient>();
+
+export function getQueueServiceClient(storage: StorageSettings): QueueServiceClient {
+  const key = storage.connectionString ?? storage.queueEndpoint ?? '';
+  let client = services.get(key);
+  if (!client) {
+    const options = { retryOptions: { maxTries: 2, tryTimeoutInMs: storage.timeoutMs } };
+    if (storage.connectionString) {
+      client = QueueServiceClient.fromConnectionString(storage.connectionString, options);
+    } else if (storage.queueEndpoint) {
+      const credential = new DefaultAzureCredential({ managedIdentityClientId: storage.managedIdentityClientId });
+      client = new QueueServiceClient(storage.queueEndpoint, credential, options);
+    } else {
+      throw new Error('No queue endpoint configured');
+    }
+    services.set(key, client);
+  }
+  return client;
+}
+
+const created = new Set<string>();
+
+/** A queue client whose queue exists (created once per process). */
+export async function getQueue(storage: StorageSettings, queueName: string): Promise<QueueClient> {
+  const queue = getQueueServiceClient(storage).getQueueClient(queueName);
+  const key = `${queue.url}`;
+  if (!created.has(key)) {
+    await queue.createIfNotExists();
+    created.add(key);
+  }
+  return queue;
+}
+
+export function encodeQueueMessage(message: unknown): string {
+  const text = typeof message === 'string' ? message : JSON.stringify(message);
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+/** Decodes as the Functions host does: base64 when it is valid base64, then JSON when it parses. */
+export function decodeQueueMessage(messageText: string): unknown {
+  let text = messageText;
+  if (/^[A-Za-z0-9+/]*={0,2}$/.test(messageText) && messageText.length % 4 === 0) {
+    text = Buffer.from(messageText, 'base64').toString('utf8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Sends one message; `delaySeconds` hides it until then (used for retries with backoff). */
+export async function enqueue(storage: StorageSettings, queueName: string, message: unknown, delaySeconds = 0): Promise<void> {
+  const queue = await getQueue(storage, queueName);
+  await queue.sendMessage(encodeQueueMessage(message), { visibilityTimeout: delaySeconds > 0 ? Math.ceil(delaySeconds) : undefined });
+}
