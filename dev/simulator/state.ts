@@ -30,8 +30,44 @@ export interface SimApp {
   displayName: string;
 }
 
+/** Who called Graph, from a verified access token. */
+export interface GraphCaller {
+  tenantId: string;
+  appId: string;
+  /** Object id of the signed-in user; absent for app-only (client credentials) tokens. */
+  userId?: string;
+  /** Delegated scopes (scp), e.g. Calendars.ReadWrite. */
+  scopes: Set<string>;
+  /** Application permissions (roles), e.g. Calendars.ReadWrite. */
+  roles: Set<string>;
+}
+
+/** What the identity module offers the Graph module. */
+export interface SimIdentity {
+  /** Verifies an `Authorization: Bearer` header; throws SimAuthError (401) when it is missing or invalid. */
+  verifyGraphToken(authorization: string | undefined): Promise<GraphCaller>;
+  /** Mints a Graph access token directly (tests and control API), as the token endpoint would. */
+  issueGraphToken(input: { tenantId: string; appId: string; userId?: string; scopes?: string[]; roles?: string[] }): Promise<string>;
+}
+
+export class SimAuthError extends Error {
+  override name = 'SimAuthError';
+  constructor(
+    readonly status: 401 | 403,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class SimClock {
   private offsetMs = 0;
+  private listeners: (() => void)[] = [];
+  /** Called after every advance (e.g. to run notification retries that fell due). */
+  onAdvance(listener: () => void): void {
+    this.listeners.push(listener);
+  }
   now(): number {
     return Date.now() + this.offsetMs;
   }
@@ -40,6 +76,7 @@ export class SimClock {
   }
   advance(ms: number): void {
     this.offsetMs += ms;
+    for (const listener of this.listeners) listener();
   }
   reset(): void {
     this.offsetMs = 0;
@@ -94,6 +131,15 @@ export class SimDirectory {
 export class SimState {
   readonly clock = new SimClock();
   readonly directory = new SimDirectory();
+  /** Set by the identity module when it registers. */
+  identity: SimIdentity = {
+    verifyGraphToken: async () => {
+      throw new SimAuthError(401, 'InvalidAuthenticationToken', 'The identity module is not registered.');
+    },
+    issueGraphToken: async () => {
+      throw new Error('The identity module is not registered.');
+    },
+  };
   /** Hooks other modules register to clear their own state on /_sim/reset. */
   readonly resetHooks: (() => void)[] = [];
 
