@@ -74,3 +74,22 @@ describe('zoned time', () => {
     expect(parseDateTime('2025-06-01', 'UTC')).toBeUndefined();
   });
 });
+
+describe('Windows zone names for Graph', async () => {
+  const { toGraphDateTime, windowsZoneFor, ianaZoneFor } = await import('../../shared/time/windows-zones.js');
+
+  it('maps IANA zones whose Windows names differ', () => {
+    expect(windowsZoneFor('Europe/London')).toBe('GMT Standard Time');
+    expect(windowsZoneFor('Asia/Kolkata')).toBe('India Standard Time');
+    expect(windowsZoneFor('Europe/Kyiv')).toBe('FLE Standard Time');
+    expect(ianaZoneFor('Pacific Standard Time')).toBe('America/Los_Angeles');
+    expect(ianaZoneFor('Europe/Paris')).toBe('Europe/Paris');
+    expect(ianaZoneFor('Nowhere Standard Time')).toBeUndefined();
+  });
+
+  it('writes wall time in the zone, labelled with the Windows name, across DST', () => {
+    expect(toGraphDateTime(Date.UTC(2025, 2, 29, 9), 'Europe/London')).toEqual({ dateTime: '2025-03-29T09:00:00', timeZone: 'GMT Standard Time' });
+    expect(toGraphDateTime(Date.UTC(2025, 2, 31, 8), 'Europe/London')).toEqual({ dateTime: '2025-03-31T09:00:00', timeZone: 'GMT Standard Time' });
+    expect(toGraphDateTime(Date.UTC(2025, 10, 3, 17), 'America/Los_Angeles')).toEqual({ dateTime: '2025-11-03T09:00:00', timeZone: 'Pacific Standard Time' });
+  });
+});

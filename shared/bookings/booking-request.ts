@@ -1,0 +1,89 @@
+// The booking-system's view of a booking, validated. Times are ISO 8601: with an offset they are instants,
+// without one they are wall time in `timeZone` (IANA).
+import { z } from 'zod';
+import { isValidTimeZone, parseDateTime } from '../time/zoned-time.js';
+
+export const MAX_BOOKING_WINDOW_DAYS = 62;
+
+/** Ids chosen by booking systems end up in Table Storage keys: keep them to a safe alphabet. */
+export const externalId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'use letters, digits and . _ : @ - only');
+
+const email = z.email().max(254);
+
+export const showAsValues = ['free', 'tentative', 'busy', 'oof', 'workingElsewhere'] as const;
+export const showAs = z.enum(showAsValues);
+
+const attendee = z.strictObject({
+  email,
+  name: z.string().max(256).optional(),
+  type: z.enum(['required', 'optional', 'resource']).default('required'),
+});
+
+const body = z.union([
+  z.string().max(32_768).transform((content) => ({ contentType: 'text' as const, content })),
+  z.strictObject({ contentType: z.enum(['text', 'html']), content: z.string().max(32_768) }),
+]);
+
+const location = z.union([
+  z.string().max(256).transform((displayName) => ({ displayName })),
+  z.strictObject({ displayName: z.string().max(256), address: z.string().max(512).optional() }),
+]);
+
+export const timeZoneName = z
+  .string()
+  .refine(isValidTimeZone, { message: 'unknown IANA time zone', abort: true })
+  // Intl accepts any letter case; store the canonical spelling.
+  .transform((tz) => new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone);
+
+const dateTime = z.string().max(40);
+
+const fields = {
+  subject: z.string().min(1).max(255),
+  start: dateTime,
+  end: dateTime,
+  timeZone: timeZoneName,
+  body: body.optional(),
+  location: location.optional(),
+  attendees: z.array(attendee).max(100).optional(),
+  /** null: no reminder; absent: the connection's default. */
+  reminderMinutes: z.number().int().min(0).max(40_320).nullable().optional(),
+  isOnlineMeeting: z.boolean().optional(),
+  showAs: showAs.optional(),
+  categories: z.array(z.string().min(1).max(255)).max(25).optional(),
+};
+
+export const createBookingRequest = z
+  .strictObject({ bookingId: externalId, connectionId: externalId, ...fields })
+  .superRefine(checkTimes)
+  .transform(withInstants);
+
+export const updateBookingRequest = z
+  .strictObject({
+    ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])),
+    timeZone: timeZoneName.optional(),
+    /** Overwrite changes made in Outlook since the booking system last saw the event. */
+    force: z.boolean().optional(),
+  })
+  .partial();
+
+export type CreateBookingRequest = z.infer<typeof createBookingRequest>;
+
+function checkTimes(value: { start: string; end: string; timeZone: string }, ctx: z.RefinementCtx): void {
+  const start = parseDateTime(value.start, value.timeZone);
+  const end = parseDateTime(value.end, value.timeZone);
+  if (start === undefined) ctx.addIssue({ code: 'custom', path: ['start'], message: 'not an ISO 8601 date-time' });
+  if (end === undefined) ctx.addIssue({ code: 'custom', path: ['end'], message: 'not an ISO 8601 date-time' });
+  if (start === undefined || end === undefined) return;
+  if (end <= start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'end must be after start' });
+  else if (end - start > MAX_BOOKING_WINDOW_DAYS * 86_400_000) {
+    ctx.addIssue({ code: 'custom', path: ['end'], message: `a booking may last at most ${MAX_BOOKING_WINDOW_DAYS} days` });
+  }
+}
+
+function withInstants<T extends { start: string; end: string; timeZone: string }>(value: T): T & { startMs: number; endMs: number } {
+  return { ...value, startMs: parseDateTime(value.start, value.timeZone)!, endMs: parseDateTime(value.end, value.timeZone)! };
+}
