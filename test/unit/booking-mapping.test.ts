@@ -84,9 +84,10 @@ describe('booking to event', () => {
 
   it('fingerprints payloads independent of key order', () => {
     const a = createBookingRequest.parse({ ...base, subject: 'X', location: 'Room 1' });
-    const b = createBookingRequest.parse({ location: 'Room 1', subject: 'X', ...base });
+    const { subject: _ignored, ...rest } = base;
+    const b = createBookingRequest.parse({ location: 'Room 1', subject: 'X', ...rest });
     const c = createBookingRequest.parse({ ...base, subject: 'Y', location: 'Room 1' });
-    expect(bookingFingerprint(a)).toBe(bookingFingerprint({ ...b, subject: 'X' }));
+    expect(bookingFingerprint(a)).toBe(bookingFingerprint(b));
     expect(bookingFingerprint(a)).not.toBe(bookingFingerprint(c));
   });
 });
