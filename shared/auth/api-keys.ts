@@ -1,0 +1,42 @@
+// Booking-system API keys: `cb_live_<clientId>_<secret>`. The client id inside the key makes the lookup a
+// point read; only a SHA-256 hash of the key is stored (the key is 256 random bits, so a slow hash buys
+// nothing), and hashes are compared in constant time.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const API_KEY_PREFIX = 'cb_live_';
+const KEY_PATTERN = /^cb_live_([a-z0-9]{8,40})_([A-Za-z0-9_-]{43})$/;
+
+export function newClientId(): string {
+  return randomBytes(10).toString('hex');
+}
+
+export function generateApiKey(clientId: string): { key: string; hash: string } {
+  const key = `${API_KEY_PREFIX}${clientId}_${randomBytes(32).toString('base64url')}`;
+  return { key, hash: hashApiKey(key) };
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('base64url');
+}
+
+/** The client id a well-formed key claims, or undefined. Proves nothing until verifyApiKey agrees. */
+export function clientIdOfKey(key: string): string | undefined {
+  return KEY_PATTERN.exec(key)?.[1];
+}
+
+/** True when `key` hashes to one of the stored hashes. Every stored hash is compared, in constant time. */
+export function verifyApiKey(key: string, storedHashes: readonly string[]): boolean {
+  const presented = Buffer.from(hashApiKey(key), 'base64url');
+  let match = false;
+  for (const stored of storedHashes) {
+    const candidate = Buffer.from(stored, 'base64url');
+    if (candidate.length === presented.length && timingSafeEqual(candidate, presented)) match = true;
+  }
+  return match;
+}
+
+/** Reads `Authorization: Bearer <key>`; undefined when absent or malformed. */
+export function bearerToken(authorization: string | null | undefined): string | undefined {
+  const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(authorization ?? '');
+  return m?.[1];
+}
