@@ -1,0 +1,73 @@
+// Azure Key Vault through the official SDK. Never creates secrets on its own. Calls are bounded like storage
+// calls: few retries, and an abort after `timeoutMs`.
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
+import { assertSecretName, SecretNotFoundError, type SecretCallOptions, type SecretStore, type SecretValue } from './secret-store.js';
+
+export interface KeyVaultSecretStoreOptions {
+  /** Defaults to DefaultAzureCredential (managed identity in Azure). */
+  credential?: TokenCredential;
+  managedIdentityClientId?: string;
+  timeoutMs?: number;
+  /** Extra SDK options (tests pass the emulator's CA and disableChallengeResourceVerification). */
+  clientOptions?: SecretClientOptions;
+  /** Secret read by probe(); its absence is reported, as the app cannot work without it. */
+  probeSecretName?: string;
+}
+
+export class KeyVaultSecretStore implements SecretStore {
+  readonly client: SecretClient;
+  private readonly timeoutMs: number;
+  private readonly probeSecretName?: string;
+
+  constructor(vaultUrl: string, options: KeyVaultSecretStoreOptions = {}) {
+    const credential = options.credential ?? new DefaultAzureCredential({ managedIdentityClientId: options.managedIdentityClientId });
+    this.client = new SecretClient(vaultUrl, credential, {
+      retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+      ...options.clientOptions,
+    });
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.probeSecretName = options.probeSecretName;
+  }
+
+  async get(name: string, version?: string, options: SecretCallOptions = {}): Promise<SecretValue> {
+    assertSecretName(name);
+    try {
+      const secret = await this.client.getSecret(name, { version, abortSignal: this.signal(options) });
+      if (secret.value === undefined || !secret.properties.version) throw new SecretNotFoundError(name, version);
+      return { value: secret.value, version: secret.properties.version };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) throw new SecretNotFoundError(name, version, { cause: error });
+      throw error;
+    }
+  }
+
+  async set(name: string, value: string, options: SecretCallOptions = {}): Promise<string> {
+    assertSecretName(name);
+    const secret = await this.client.setSecret(name, value, { abortSignal: this.signal(options) });
+    return secret.properties.version!;
+  }
+
+  async listVersions(name: string, options: SecretCallOptions = {}): Promise<string[]> {
+    assertSecretName(name);
+    const versions: { version: string; createdOn: number }[] = [];
+    for await (const properties of this.client.listPropertiesOfSecretVersions(name, { abortSignal: this.signal(options) })) {
+      if (properties.version) versions.push({ version: properties.version, createdOn: properties.createdOn?.getTime() ?? 0 });
+    }
+    return versions.sort((a, b) => a.createdOn - b.createdOn).map((v) => v.version);
+  }
+
+  /** Reads the probe secret (or, without one, the first page of secret names). */
+  async probe(options: SecretCallOptions = {}): Promise<void> {
+    if (this.probeSecretName) {
+      await this.get(this.probeSecretName, undefined, options);
+      return;
+    }
+    await this.client.listPropertiesOfSecrets({ abortSignal: this.signal(options) }).byPage({ maxPageSize: 1 }).next();
+  }
+
+  private signal(options: SecretCallOptions): AbortSignal {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    return options.abortSignal ? AbortSignal.any([timeout, options.abortSignal]) : timeout;
+  }
+}

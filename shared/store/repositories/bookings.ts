@@ -1,0 +1,28 @@
+// bookings: PartitionKey clientId / RowKey bookingId (the booking system's own id: the idempotency key).
+import type { Versioned } from '../repository.js';
+import { TableRepository } from '../repository.js';
+
+export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'failed';
+
+export interface BookingEntity {
+  /** clientId */
+  partitionKey: string;
+  /** bookingId */
+  rowKey: string;
+  connectionId: string;
+  status: BookingStatus;
+  /** Graph transactionId, so a retried create never makes a second event. */
+  transactionId: string;
+  eventId?: string;
+  calendarId?: string;
+  /** Last known @odata.etag / changeKey of the Outlook event. */
+  eventEtag?: string;
+  createdAt: Date;
+  updatedAt?: Date;
+}
+
+export class BookingRepository extends TableRepository<BookingEntity> {
+  getBooking(clientId: string, bookingId: string): Promise<Versioned<BookingEntity> | null> {
+    return this.get(clientId, bookingId);
+  }
+}

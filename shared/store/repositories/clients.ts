@@ -1,0 +1,28 @@
+// clients: one row per booking system. PartitionKey 'client' / RowKey clientId (a small table, one partition).
+import type { Versioned } from '../repository.js';
+import { TableRepository } from '../repository.js';
+
+export const CLIENT_PARTITION = 'client';
+
+export interface ClientEntity {
+  partitionKey: typeof CLIENT_PARTITION;
+  /** clientId */
+  rowKey: string;
+  name: string;
+  /** Hashes of the API keys currently accepted (two during a rotation). Never the keys themselves. */
+  apiKeyHashes: string[];
+  /** Origins a connect flow may redirect back to. */
+  allowedReturnOrigins: string[];
+  webhookUrl?: string;
+  /** Name of the secret-store secret holding the outbound webhook signing secret. */
+  signingSecretName?: string;
+  disabled?: boolean;
+  createdAt: Date;
+  updatedAt?: Date;
+}
+
+export class ClientRepository extends TableRepository<ClientEntity> {
+  getClient(clientId: string): Promise<Versioned<ClientEntity> | null> {
+    return this.get(CLIENT_PARTITION, clientId);
+  }
+}

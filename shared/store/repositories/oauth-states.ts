@@ -1,0 +1,36 @@
+// oauthStates: single-use connect attempts. PartitionKey = hash of the state value / RowKey 's'.
+// Only the hash is a key, so the table never holds a usable state; the PKCE verifier is encrypted.
+import { createHash } from 'node:crypto';
+import type { CallOptions, Versioned } from '../repository.js';
+import { TableRepository } from '../repository.js';
+
+export const OAUTH_STATE_ROW = 's';
+export const OAUTH_STATE_TTL_MS = 10 * 60 * 1000;
+
+export interface OAuthStateEntity {
+  /** stateHash(state) */
+  partitionKey: string;
+  rowKey: typeof OAUTH_STATE_ROW;
+  clientId: string;
+  connectLinkId?: string;
+  /** Set when re-connecting an existing connection. */
+  connectionId?: string;
+  externalUserId?: string;
+  returnUrl?: string;
+  /** Envelope-encrypted PKCE code verifier. */
+  codeVerifier: string;
+  nonce: string;
+  expiresAt: Date;
+  /** Set when the state is redeemed; a second use is refused. */
+  usedAt?: Date;
+}
+
+export function stateHash(state: string): string {
+  return createHash('sha256').update(state, 'utf8').digest('base64url');
+}
+
+export class OAuthStateRepository extends TableRepository<OAuthStateEntity> {
+  getByState(state: string, options: CallOptions = {}): Promise<Versioned<OAuthStateEntity> | null> {
+    return this.get(stateHash(state), OAUTH_STATE_ROW, options);
+  }
+}

@@ -1,0 +1,141 @@
+// subscriptions: Graph subscriptions, read two ways in one table.
+// - The record, keyed by subscription id (PartitionKey `sub-<id>`, RowKey 'record'): every notification is a
+//   point read, and renewals update it with its ETag (a stable key, so ETags survive a change of expiry).
+// - An expiry index row per subscription (PartitionKey `exp-<yyyyMMddHH>` of expiry, RowKey <id>): the
+//   renewal timer reads one small key range of what expires soon, never the whole table.
+// Index rows are written before the record changes and removed after, so a crash leaves at worst a stale
+// index row, which listExpiring() recognises (its bucket no longer matches the record) and removes.
+import { odata, type TableClient } from '@azure/data-tables';
+import type { CallOptions, MutateOptions, Versioned } from '../repository.js';
+import { TableRepository } from '../repository.js';
+
+export const SUBSCRIPTION_RECORD_ROW = 'record';
+const RECORD_PREFIX = 'sub-';
+const BUCKET_PREFIX = 'exp-';
+
+export interface SubscriptionEntity {
+  /** subscriptionRecordKey(subscriptionId) */
+  partitionKey: string;
+  rowKey: typeof SUBSCRIPTION_RECORD_ROW;
+  subscriptionId: string;
+  clientId: string;
+  connectionId: string;
+  /** Graph resource, e.g. `/me/calendars/{id}/events`. */
+  resource: string;
+  calendarId?: string;
+  /** SHA-256 of the clientState sent to Graph; the value itself is never stored. */
+  clientStateHash: string;
+  expiresAt: Date;
+  deltaLink?: string;
+  createdAt: Date;
+  updatedAt?: Date;
+}
+
+interface ExpiryIndexEntity {
+  /** expiryBucket(expiresAt) */
+  partitionKey: string;
+  /** subscriptionId */
+  rowKey: string;
+  expiresAt: Date;
+}
+
+export function subscriptionRecordKey(subscriptionId: string): string {
+  return `${RECORD_PREFIX}${subscriptionId}`;
+}
+
+/** The hour (UTC) of expiry: `exp-2025061314`. Sorts in time order. */
+export function expiryBucket(expiresAt: Date): string {
+  const iso = expiresAt.toISOString(); // 2025-06-13T14:05:00.000Z
+  return `${BUCKET_PREFIX}${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}`;
+}
+
+export type NewSubscription = Omit<SubscriptionEntity, 'partitionKey' | 'rowKey'>;
+
+/** How far back listExpiring() looks for subscriptions that expired without being renewed. */
+export const EXPIRED_LOOKBACK_MS = 7 * 24 * 3600 * 1000;
+
+export class SubscriptionRepository {
+  readonly records: TableRepository<SubscriptionEntity>;
+  private readonly index: TableRepository<ExpiryIndexEntity>;
+
+  constructor(client: TableClient, timeoutMs: number) {
+    this.records = new TableRepository<SubscriptionEntity>(client, timeoutMs);
+    this.index = new TableRepository<ExpiryIndexEntity>(client, timeoutMs);
+  }
+
+  getSubscription(subscriptionId: string, options: CallOptions = {}): Promise<Versioned<SubscriptionEntity> | null> {
+    return this.records.get(subscriptionRecordKey(subscriptionId), SUBSCRIPTION_RECORD_ROW, options);
+  }
+
+  /** ConflictError when the subscription id is already recorded. */
+  async createSubscription(fields: NewSubscription, options: CallOptions = {}): Promise<Versioned<SubscriptionEntity>> {
+    const entity: SubscriptionEntity = {
+      ...fields,
+      partitionKey: subscriptionRecordKey(fields.subscriptionId),
+      rowKey: SUBSCRIPTION_RECORD_ROW,
+    };
+    await this.writeIndex(entity, options);
+    return this.records.create(entity, options);
+  }
+
+  /**
+   * Read-modify-write of a subscription (renewal, new delta link), retried on lost races.
+   * NotFoundError when it does not exist.
+   */
+  async mutateSubscription(
+    subscriptionId: string,
+    change: (current: SubscriptionEntity) => SubscriptionEntity,
+    options: MutateOptions = {},
+  ): Promise<Versioned<SubscriptionEntity>> {
+    let previousExpiry: Date | undefined;
+    const saved = await this.records.mutate(
+      subscriptionRecordKey(subscriptionId),
+      SUBSCRIPTION_RECORD_ROW,
+      async (current) => {
+        previousExpiry = current.expiresAt;
+        const next = { ...change(current), partitionKey: current.partitionKey, rowKey: current.rowKey };
+        if (expiryBucket(next.expiresAt) !== expiryBucket(current.expiresAt)) await this.writeIndex(next, options);
+        return next;
+      },
+      options,
+    );
+    if (previousExpiry && expiryBucket(previousExpiry) !== expiryBucket(saved.entity.expiresAt)) {
+      await this.index.delete(expiryBucket(previousExpiry), subscriptionId, options);
+    }
+    return saved;
+  }
+
+  /** Idempotent. */
+  async deleteSubscription(subscriptionId: string, options: CallOptions = {}): Promise<void> {
+    const found = await this.getSubscription(subscriptionId, options);
+    if (!found) return;
+    await this.records.delete(found.entity.partitionKey, SUBSCRIPTION_RECORD_ROW, options);
+    await this.index.delete(expiryBucket(found.entity.expiresAt), subscriptionId, options);
+  }
+
+  /**
+   * Subscriptions expiring at or before `until` (including those already expired within the look-back),
+   * read from the expiry index: one key-range query plus a point read per hit.
+   */
+  async *listExpiring(until: Date, options: CallOptions & { since?: Date } = {}): AsyncGenerator<Versioned<SubscriptionEntity>> {
+    const since = options.since ?? new Date(until.getTime() - EXPIRED_LOOKBACK_MS);
+    const filter = odata`PartitionKey ge ${expiryBucket(since)} and PartitionKey le ${expiryBucket(until)}`;
+    for await (const { entity: row } of this.index.queryAll(filter, options)) {
+      if (row.expiresAt.getTime() > until.getTime()) continue;
+      const record = await this.getSubscription(row.rowKey, options);
+      if (!record || expiryBucket(record.entity.expiresAt) !== row.partitionKey) {
+        await this.index.delete(row.partitionKey, row.rowKey, options); // stale: left by a crash or a delete
+        continue;
+      }
+      yield record;
+    }
+  }
+
+  private async writeIndex(entity: SubscriptionEntity, options: CallOptions): Promise<void> {
+    await this.index.upsert(
+      { partitionKey: expiryBucket(entity.expiresAt), rowKey: entity.subscriptionId, expiresAt: entity.expiresAt },
+      options,
+    );
+  }
+}
+

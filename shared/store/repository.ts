@@ -1,0 +1,196 @@
+// The generic repository every table uses. Reads return the entity with its ETag; every write that may race
+// takes that ETag back (optimistic concurrency), and mutate() wraps read-modify-write with bounded retries.
+import { odata, type TableClient } from '@azure/data-tables';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { boundedCall, ensureTable, forgetTable } from './table-client.js';
+import { fromTableEntity, toTableEntity, type EntityKeys } from './entity-codec.js';
+import { ConcurrencyError, ConflictError, NotFoundError, tableErrorCode, tableErrorStatus } from './errors.js';
+import { escapeKey } from './keys.js';
+
+export type { EntityKeys } from './entity-codec.js';
+
+/** An entity as read, with the ETag to send back on a conditional write. */
+export interface Versioned<T> {
+  entity: T;
+  etag: string;
+}
+
+export interface Page<T> {
+  items: Versioned<T>[];
+  /** Pass back to get the next page; absent on the last page. */
+  continuationToken?: string;
+}
+
+export interface CallOptions {
+  abortSignal?: AbortSignal;
+}
+
+export interface ListOptions extends CallOptions {
+  /** At most 1000 (the service's page limit). */
+  pageSize?: number;
+  continuationToken?: string;
+}
+
+export interface MutateOptions extends CallOptions {
+  /** How many times a lost race (412) is retried before ConcurrencyError surfaces. */
+  maxAttempts?: number;
+}
+
+export const DEFAULT_MUTATE_ATTEMPTS = 8;
+
+export class TableRepository<T extends EntityKeys> {
+  constructor(
+    readonly client: TableClient,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get tableName(): string {
+    return this.client.tableName;
+  }
+
+  /** Point read; null when the entity does not exist. */
+  async get(partitionKey: string, rowKey: string, options: CallOptions = {}): Promise<Versioned<T> | null> {
+    try {
+      return await this.run(async (call) => {
+        const raw = await this.client.getEntity<Record<string, unknown>>(escapeKey(partitionKey), escapeKey(rowKey), call);
+        return { entity: fromTableEntity<T>(raw), etag: raw.etag };
+      }, options);
+    } catch (error) {
+      if (tableErrorStatus(error) === 404 && tableErrorCode(error) !== 'TableNotFound') return null;
+      throw error;
+    }
+  }
+
+  /** Like get(), but a missing entity is a NotFoundError. */
+  async require(partitionKey: string, rowKey: string, options: CallOptions = {}): Promise<Versioned<T>> {
+    const found = await this.get(partitionKey, rowKey, options);
+    if (!found) throw new NotFoundError(this.tableName);
+    return found;
+  }
+
+  /** Inserts a new entity; ConflictError when it already exists. */
+  async create(entity: T, options: CallOptions = {}): Promise<Versioned<T>> {
+    const response = await this.write(() => this.client.createEntity(toTableEntity(entity), this.call(options)), options);
+    return { entity, etag: response.etag! };
+  }
+
+  /**
+   * Replaces the entity only if it still has `etag`: ConcurrencyError when someone else wrote first,
+   * NotFoundError when it is gone. `mode: 'Merge'` keeps properties this write does not mention.
+   */
+  async update(entity: T, etag: string, options: CallOptions & { mode?: 'Replace' | 'Merge' } = {}): Promise<Versioned<T>> {
+    const response = await this.write(
+      () => this.client.updateEntity(toTableEntity(entity), options.mode ?? 'Replace', { ...this.call(options), etag }),
+      options,
+    );
+    return { entity, etag: response.etag! };
+  }
+
+  /** Writes unconditionally (last writer wins): only for data no one reads-modifies-writes. */
+  async upsert(entity: T, options: CallOptions = {}): Promise<Versioned<T>> {
+    const response = await this.write(() => this.client.upsertEntity(toTableEntity(entity), 'Replace', this.call(options)), options);
+    return { entity, etag: response.etag! };
+  }
+
+  /** Deletes; a missing entity counts as deleted. With `etag`, only if unchanged (else ConcurrencyError). */
+  async delete(partitionKey: string, rowKey: string, options: CallOptions & { etag?: string } = {}): Promise<void> {
+    try {
+      await this.write(
+        () => this.client.deleteEntity(escapeKey(partitionKey), escapeKey(rowKey), { ...this.call(options), etag: options.etag ?? '*' }),
+        options,
+      );
+    } catch (error) {
+      if (error instanceof NotFoundError) return;
+      throw error;
+    }
+  }
+
+  /**
+   * Read-modify-write: reads the entity, applies `change` and writes it back with the ETag it read.
+   * When another writer wins the race, it re-reads and re-applies, at most `maxAttempts` times.
+   * `change` may run more than once, so it must be a pure function of the current entity.
+   */
+  async mutate(
+    partitionKey: string,
+    rowKey: string,
+    change: (current: T) => T | Promise<T>,
+    options: MutateOptions = {},
+  ): Promise<Versioned<T>> {
+    const attempts = options.maxAttempts ?? DEFAULT_MUTATE_ATTEMPTS;
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.require(partitionKey, rowKey, options);
+      const next = await change(structuredClone(current.entity));
+      try {
+        return await this.update(next, current.etag, options);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+        await sleep(Math.random() * 20 * attempt); // de-synchronise the racers
+      }
+    }
+  }
+
+  /** One page of a partition, in RowKey order. */
+  listPartition(partitionKey: string, options: ListOptions = {}): Promise<Page<T>> {
+    return this.query(odata`PartitionKey eq ${escapeKey(partitionKey)}`, options);
+  }
+
+  /**
+   * One page of entities matching an OData filter. Build filters with the `odata` tag, and compare keys
+   * with escapeKey(value), as they are stored escaped.
+   */
+  async query(filter: string, options: ListOptions = {}): Promise<Page<T>> {
+    return this.run(async (call) => {
+      const pages = this.client
+        .listEntities<Record<string, unknown>>({ ...call, queryOptions: { filter } })
+        .byPage({ maxPageSize: options.pageSize ?? 1000, continuationToken: options.continuationToken });
+      const next = await pages.next();
+      if (next.done || !next.value) return { items: [] };
+      const page = next.value;
+      return {
+        items: page.map((raw) => ({ entity: fromTableEntity<T>(raw), etag: raw.etag })),
+        continuationToken: page.continuationToken,
+      };
+    }, options);
+  }
+
+  /** Every entity matching a filter, page by page (for small result sets and timers). */
+  async *queryAll(filter: string, options: CallOptions = {}): AsyncGenerator<Versioned<T>> {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.query(filter, { ...options, continuationToken });
+      yield* page.items;
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+  }
+
+  private call(options: CallOptions): { abortSignal: AbortSignal } {
+    return boundedCall(this.timeoutMs, options.abortSignal);
+  }
+
+  private async run<R>(fn: (call: { abortSignal: AbortSignal }) => Promise<R>, options: CallOptions): Promise<R> {
+    await ensureTable(this.client, this.timeoutMs);
+    try {
+      return await fn(this.call(options));
+    } catch (error) {
+      if (tableErrorCode(error) === 'TableNotFound') forgetTable(this.client);
+      throw error;
+    }
+  }
+
+  private async write<R>(fn: () => Promise<R>, options: CallOptions): Promise<R> {
+    try {
+      return await this.run(() => fn(), options);
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  private translate(error: unknown): unknown {
+    const status = tableErrorStatus(error);
+    const code = tableErrorCode(error);
+    if (status === 412 || code === 'UpdateConditionNotSatisfied') return new ConcurrencyError(this.tableName, { cause: error });
+    if (status === 409 && code === 'EntityAlreadyExists') return new ConflictError(this.tableName, { cause: error });
+    if (status === 404 && code !== 'TableNotFound') return new NotFoundError(this.tableName, { cause: error });
+    return error;
+  }
+}

@@ -1,0 +1,47 @@
+// The app's tables, as typed repositories. One Store per storage account (built by shared/services.ts).
+import type { StorageSettings } from '../config.js';
+import { createTableClient } from './table-client.js';
+import { ClientRepository } from './repositories/clients.js';
+import { ConnectionRepository } from './repositories/connections.js';
+import { OAuthStateRepository } from './repositories/oauth-states.js';
+import { SubscriptionRepository } from './repositories/subscriptions.js';
+import { BookingRepository } from './repositories/bookings.js';
+import { BusyRepository } from './repositories/busy.js';
+
+export const TABLE_NAMES = {
+  clients: 'clients',
+  connections: 'connections',
+  oauthStates: 'oauthStates',
+  subscriptions: 'subscriptions',
+  bookings: 'bookings',
+  busy: 'busy',
+} as const;
+
+export interface Store {
+  clients: ClientRepository;
+  connections: ConnectionRepository;
+  oauthStates: OAuthStateRepository;
+  subscriptions: SubscriptionRepository;
+  bookings: BookingRepository;
+  busy: BusyRepository;
+}
+
+export interface StoreOptions {
+  /** Prepended to every table name (letters and digits only); lets tests use their own tables. */
+  tablePrefix?: string;
+}
+
+export function createStore(storage: StorageSettings, options: StoreOptions = {}): Store {
+  const prefix = options.tablePrefix ?? '';
+  if (!/^[A-Za-z0-9]*$/.test(prefix)) throw new TypeError('tablePrefix must be letters and digits');
+  const client = (name: string) => createTableClient(storage, `${prefix}${name}`);
+  const t = storage.timeoutMs;
+  return {
+    clients: new ClientRepository(client(TABLE_NAMES.clients), t),
+    connections: new ConnectionRepository(client(TABLE_NAMES.connections), t),
+    oauthStates: new OAuthStateRepository(client(TABLE_NAMES.oauthStates), t),
+    subscriptions: new SubscriptionRepository(client(TABLE_NAMES.subscriptions), t),
+    bookings: new BookingRepository(client(TABLE_NAMES.bookings), t),
+    busy: new BusyRepository(client(TABLE_NAMES.busy), t),
+  };
+}

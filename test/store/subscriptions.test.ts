@@ -1,0 +1,79 @@
+// Subscriptions: point reads by id, and an expiry index the renewal timer reads by key range.
+import { describe, expect, it } from 'vitest';
+import { ConflictError } from '../../shared/store/errors.js';
+import { expiryBucket, type NewSubscription } from '../../shared/store/repositories/subscriptions.js';
+import { testStore, uniqueId } from './helpers.js';
+
+const NOW = new Date('2025-06-13T12:00:00.000Z');
+const hours = (h: number) => new Date(NOW.getTime() + h * 3600_000);
+
+function subscription(expiresAt: Date): NewSubscription {
+  return {
+    subscriptionId: uniqueId('sub'),
+    clientId: 'client-1',
+    connectionId: 'conn-1',
+    resource: '/me/events',
+    clientStateHash: 'hash',
+    expiresAt,
+    createdAt: NOW,
+  };
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe('SubscriptionRepository on Azurite', () => {
+  it('names expiry buckets by UTC hour, in sortable order', () => {
+    expect(expiryBucket(new Date('2025-06-13T14:59:59.999Z'))).toBe('exp-2025061314');
+    expect(expiryBucket(hours(1)) < expiryBucket(hours(25))).toBe(true);
+  });
+
+  it('creates, reads by id, refuses duplicates and deletes idempotently', async () => {
+    const { subscriptions } = testStore();
+    const sub = subscription(hours(2));
+    await subscriptions.createSubscription(sub);
+    expect((await subscriptions.getSubscription(sub.subscriptionId))?.entity).toMatchObject(sub);
+    await expect(subscriptions.createSubscription(sub)).rejects.toBeInstanceOf(ConflictError);
+    await subscriptions.deleteSubscription(sub.subscriptionId);
+    await subscriptions.deleteSubscription(sub.subscriptionId);
+    expect(await subscriptions.getSubscription(sub.subscriptionId)).toBeNull();
+  });
+
+  it('lists only what expires by the horizon, including already expired ones, and follows renewals', async () => {
+    const { subscriptions } = testStore();
+    const expired = subscription(hours(-3));
+    const soon = subscription(hours(1));
+    const later = subscription(hours(30));
+    for (const s of [expired, soon, later]) await subscriptions.createSubscription(s);
+
+    const due = await collect(subscriptions.listExpiring(hours(2)));
+    expect(due.map((d) => d.entity.subscriptionId).sort()).toEqual([expired.subscriptionId, soon.subscriptionId].sort());
+
+    // Renewing moves `soon` out of the window; its old index row is no longer listed.
+    await subscriptions.mutateSubscription(soon.subscriptionId, (s) => ({ ...s, expiresAt: hours(48) }));
+    const afterRenewal = await collect(subscriptions.listExpiring(hours(2)));
+    expect(afterRenewal.map((d) => d.entity.subscriptionId)).toEqual([expired.subscriptionId]);
+    expect((await collect(subscriptions.listExpiring(hours(48)))).map((d) => d.entity.subscriptionId).sort()).toEqual(
+      [expired.subscriptionId, soon.subscriptionId, later.subscriptionId].sort(),
+    );
+
+    // A deleted subscription disappears from the index too.
+    await subscriptions.deleteSubscription(expired.subscriptionId);
+    expect(await collect(subscriptions.listExpiring(hours(2)))).toEqual([]);
+  });
+
+  it('skips and removes a stale index row whose record moved to another bucket', async () => {
+    const { subscriptions } = testStore();
+    const sub = subscription(hours(1));
+    await subscriptions.createSubscription(sub);
+    // Simulate a crash after the record moved but before the old index row was removed.
+    await subscriptions.records.update(
+      { ...(await subscriptions.getSubscription(sub.subscriptionId))!.entity, expiresAt: hours(40) },
+      (await subscriptions.getSubscription(sub.subscriptionId))!.etag,
+    );
+    expect(await collect(subscriptions.listExpiring(hours(2)))).toEqual([]);
+  });
+});
