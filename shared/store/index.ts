@@ -10,4 +10,5 @@ export type { ConnectionEntity, ConnectionStatus } from './repositories/connecti
 export { stateHash, OAUTH_STATE_ROW, OAUTH_STATE_TTL_MS, type OAuthStateEntity } from './repositories/oauth-states.js';
 export { expiryBucket, subscriptionRecordKey, type SubscriptionEntity, type NewSubscription } from './repositories/subscriptions.js';
 export type { BookingEntity, BookingStatus } from './repositories/bookings.js';
-export { busyRowKey, type BusyEntity, type BusyInterval } from './repositories/busy.js';
+export { busyEventRowKey, calendarSyncRowKey, type BusyEventEntity, type CalendarSyncEntity, type CalendarSyncStatus } from './repositories/busy.js';
+export { capabilityHash, CONNECT_LINK_ROW, PICKER_ROW, type ConnectLinkEntity, type PickerSessionEntity } from './repositories/connect-links.js';

@@ -1,34 +1,170 @@
-// busy: PartitionKey connectionId / RowKey interval key (`<calendarId>|<window start>`), so a busy query for a
-// connection is one partition scan. Interval lists can be long, so they are JSON and chunked by the codec.
-import type { ListOptions, Page } from '../repository.js';
+// busy: the busy cache, PartitionKey connectionId, so everything about one connection is one partition.
+// - One row per event that can make time busy (RowKey `e|<calendarId>|<eventId>`): a delta round applies its
+//   changes row by row, and a busy query is one partition range scan filtered on time.
+// - One sync-state row per calendar (RowKey `s|<calendarId>`): the window the cache covers, the calendar's
+//   calendarView/delta link and whether the cache can be trusted.
+import { odata, TableTransaction, type TableClient } from '@azure/data-tables';
+import type { CallOptions, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
+import { toTableEntity } from '../entity-codec.js';
+import { escapeKey, unescapeKey } from '../keys.js';
+import { boundedCall, ensureTable } from '../table-client.js';
 
-export interface BusyInterval {
-  /** ISO 8601 UTC */
-  start: string;
-  end: string;
-  /** Graph freeBusyStatus: busy, tentative, oof, workingElsewhere. */
-  status: string;
-}
-
-export interface BusyEntity {
+export interface BusyEventEntity {
   /** connectionId */
   partitionKey: string;
-  /** busyRowKey(calendarId, windowStart) */
+  /** busyEventRowKey(calendarId, eventId) */
   rowKey: string;
   calendarId: string;
-  windowStart: Date;
-  windowEnd: Date;
-  intervals: BusyInterval[];
+  eventId: string;
+  start: Date;
+  end: Date;
+  /** Graph showAs: free, tentative, busy, oof, workingElsewhere, unknown. */
+  showAs: string;
+  isAllDay?: boolean;
+  /** `clientId/bookingId` when a booking of ours created the event (our extended property). */
+  bookingRef?: string;
+  /** The event's @odata.etag / changeKey as last seen. */
+  changeKey?: string;
   updatedAt: Date;
 }
 
-export function busyRowKey(calendarId: string, windowStart: Date): string {
-  return `${calendarId}|${windowStart.toISOString()}`;
+export type CalendarSyncStatus = 'synced' | 'stale';
+
+export interface CalendarSyncEntity {
+  partitionKey: string;
+  /** calendarSyncRowKey(calendarId) */
+  rowKey: string;
+  calendarId: string;
+  /** The cache holds every busy event of the calendar overlapping [windowStart, windowEnd). */
+  windowStart: Date;
+  windowEnd: Date;
+  /** Whole @odata.deltaLink URL of the last complete calendarView/delta round. */
+  deltaLink?: string;
+  /** `stale`: a notification may have been missed; reads go live until the next full sync. */
+  status: CalendarSyncStatus;
+  syncedAt: Date;
 }
 
-export class BusyRepository extends TableRepository<BusyEntity> {
-  listByConnection(connectionId: string, options: ListOptions = {}): Promise<Page<BusyEntity>> {
-    return this.listPartition(connectionId, options);
+const EVENT_PREFIX = 'e|';
+const SYNC_PREFIX = 's|';
+
+export function busyEventRowKey(calendarId: string, eventId: string): string {
+  return `${EVENT_PREFIX}${calendarId}|${eventId}`;
+}
+
+export function calendarSyncRowKey(calendarId: string): string {
+  return `${SYNC_PREFIX}${calendarId}`;
+}
+
+// Keys are stored escaped; '}' sorts after every character escapeKey leaves, so it bounds a prefix range.
+function prefixRange(prefix: string): { from: string; to: string } {
+  const from = escapeKey(prefix);
+  return { from, to: `${from}}` };
+}
+
+export class BusyRepository {
+  readonly events: TableRepository<BusyEventEntity>;
+  readonly syncStates: TableRepository<CalendarSyncEntity>;
+
+  constructor(
+    private readonly client: TableClient,
+    private readonly timeoutMs: number,
+  ) {
+    this.events = new TableRepository<BusyEventEntity>(client, timeoutMs);
+    this.syncStates = new TableRepository<CalendarSyncEntity>(client, timeoutMs);
   }
+
+  getSyncState(connectionId: string, calendarId: string, options: CallOptions = {}): Promise<Versioned<CalendarSyncEntity> | null> {
+    return this.syncStates.get(connectionId, calendarSyncRowKey(calendarId), options);
+  }
+
+  /** Every calendar sync state of a connection. */
+  async listSyncStates(connectionId: string, options: CallOptions = {}): Promise<CalendarSyncEntity[]> {
+    const { from, to } = prefixRange(SYNC_PREFIX);
+    const filter = odata`PartitionKey eq ${escapeKey(connectionId)} and RowKey ge ${from} and RowKey lt ${to}`;
+    const out: CalendarSyncEntity[] = [];
+    for await (const { entity } of this.syncStates.queryAll(filter, options)) out.push(entity);
+    return out;
+  }
+
+  /** Busy events of a connection overlapping [start, end), all calendars (callers filter by calendar). */
+  async listEventsOverlapping(connectionId: string, start: Date, end: Date, options: CallOptions = {}): Promise<BusyEventEntity[]> {
+    const { from, to } = prefixRange(EVENT_PREFIX);
+    const filter = odata`PartitionKey eq ${escapeKey(connectionId)} and RowKey ge ${from} and RowKey lt ${to} and start lt ${end} and end gt ${start}`;
+    const out: BusyEventEntity[] = [];
+    for await (const { entity } of this.events.queryAll(filter, options)) out.push(entity);
+    return out;
+  }
+
+  /** Every cached event row of one calendar (for a full resync that replaces them). */
+  async listCalendarEvents(connectionId: string, calendarId: string, options: CallOptions = {}): Promise<BusyEventEntity[]> {
+    const { from, to } = prefixRange(`${EVENT_PREFIX}${calendarId}|`);
+    const filter = odata`PartitionKey eq ${escapeKey(connectionId)} and RowKey ge ${from} and RowKey lt ${to}`;
+    const out: BusyEventEntity[] = [];
+    for await (const { entity } of this.events.queryAll(filter, options)) out.push(entity);
+    return out;
+  }
+
+  /**
+   * Upserts and deletes rows of one partition in transactions of at most 100 (the service's limit).
+   * Each transaction is atomic; the whole call is not, which callers tolerate by re-running a delta round.
+   */
+  async writeEvents(
+    connectionId: string,
+    upserts: readonly BusyEventEntity[],
+    deletes: readonly { calendarId: string; eventId: string }[],
+    options: CallOptions = {},
+  ): Promise<void> {
+    const tx = () => new TableTransaction();
+    let current = tx();
+    const batches: TableTransaction[] = [current];
+    const seen = new Set<string>();
+    const push = (key: string, add: (t: TableTransaction) => void) => {
+      if (seen.has(key)) return; // a row may appear once per transaction; the last change wins below
+      seen.add(key);
+      if (current.actions.length >= 100) {
+        current = tx();
+        batches.push(current);
+      }
+      add(current);
+    };
+    // Deletes of rows also upserted in this call are dropped: the upsert carries the newer state.
+    const upsertKeys = new Set(upserts.map((u) => busyEventRowKey(u.calendarId, u.eventId)));
+    for (const u of [...upserts].reverse()) {
+      push(busyEventRowKey(u.calendarId, u.eventId), (t) => t.upsertEntity(toTableEntity({ ...u, partitionKey: connectionId }), 'Replace'));
+    }
+    for (const d of deletes) {
+      const rowKey = busyEventRowKey(d.calendarId, d.eventId);
+      if (upsertKeys.has(rowKey)) continue;
+      push(rowKey, (t) => t.deleteEntity(escapeKey(connectionId), escapeKey(rowKey)));
+    }
+    await ensureTable(this.client, this.timeoutMs);
+    for (const batch of batches) {
+      if (batch.actions.length === 0) continue;
+      try {
+        await this.client.submitTransaction(batch.actions, boundedCall(this.timeoutMs, options.abortSignal));
+      } catch (error) {
+        // A delete of a row that is already gone fails the whole transaction: retry it without deletes of
+        // missing rows, one by one.
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+        for (const action of batch.actions) {
+          if (action[0] === 'delete') await this.events.delete(connectionId, rowKeyOf(action[1]), options);
+          else await this.client.submitTransaction([action], boundedCall(this.timeoutMs, options.abortSignal));
+        }
+      }
+    }
+  }
+
+  saveSyncState(state: CalendarSyncEntity, options: CallOptions = {}): Promise<Versioned<CalendarSyncEntity>> {
+    return this.syncStates.upsert(state, options);
+  }
+
+  deleteSyncState(connectionId: string, calendarId: string, options: CallOptions = {}): Promise<void> {
+    return this.syncStates.delete(connectionId, calendarSyncRowKey(calendarId), options);
+  }
+}
+
+function rowKeyOf(entity: { rowKey?: string }): string {
+  return unescapeKey(String(entity.rowKey ?? ''));
 }

@@ -1,0 +1,140 @@
+// The busy cache: per-event rows and per-calendar sync state (shared/store/repositories/busy.ts).
+// Push sync writes it after each calendarView/delta round; busy reads use it only when every calendar asked
+// for is synced and covers the window — otherwise the caller reads live.
+import type { Store } from '../store/index.js';
+import { busyEventRowKey, calendarSyncRowKey, type BusyEventEntity, type CalendarSyncEntity } from '../store/repositories/busy.js';
+import { DEFAULT_BUSY_SHOW_AS, mergeBusy, type BusyInterval } from './merge-busy.js';
+
+export interface CachedEvent {
+  eventId: string;
+  start: Date;
+  end: Date;
+  showAs: string;
+  isAllDay?: boolean;
+  bookingRef?: string;
+  changeKey?: string;
+}
+
+export interface CachedBusy {
+  intervals: BusyInterval[];
+  /** The oldest sync time among the calendars read: the cache is at least this fresh. */
+  asOf: Date;
+}
+
+export interface BusyQuery {
+  connectionId: string;
+  calendarIds: readonly string[];
+  start: Date;
+  end: Date;
+  countedShowAs?: readonly string[];
+}
+
+/** Busy time from the cache, or undefined when the cache cannot answer for every calendar and the whole window. */
+export async function readCachedBusy(store: Store, query: BusyQuery): Promise<CachedBusy | undefined> {
+  if (query.calendarIds.length === 0) return { intervals: [], asOf: new Date() };
+  const states = new Map((await store.busy.listSyncStates(query.connectionId)).map((s) => [s.calendarId, s]));
+  let asOf: Date | undefined;
+  for (const calendarId of query.calendarIds) {
+    const state = states.get(calendarId);
+    if (!state || !covers(state, query.start, query.end)) return undefined;
+    if (!asOf || state.syncedAt < asOf) asOf = state.syncedAt;
+  }
+  const wanted = new Set(query.calendarIds);
+  const events = (await store.busy.listEventsOverlapping(query.connectionId, query.start, query.end)).filter((e) =>
+    wanted.has(e.calendarId),
+  );
+  const items = events.map((e) => ({ start: e.start.getTime(), end: e.end.getTime(), showAs: e.showAs }));
+  return {
+    intervals: mergeBusy(items, query.start.getTime(), query.end.getTime(), query.countedShowAs ?? DEFAULT_BUSY_SHOW_AS),
+    asOf: asOf!,
+  };
+}
+
+function covers(state: CalendarSyncEntity, start: Date, end: Date): boolean {
+  return state.status === 'synced' && state.windowStart <= start && state.windowEnd >= end;
+}
+
+function toRow(connectionId: string, calendarId: string, e: CachedEvent, now: Date): BusyEventEntity {
+  return {
+    partitionKey: connectionId,
+    rowKey: busyEventRowKey(calendarId, e.eventId),
+    calendarId,
+    eventId: e.eventId,
+    start: e.start,
+    end: e.end,
+    showAs: e.showAs,
+    isAllDay: e.isAllDay,
+    bookingRef: e.bookingRef,
+    changeKey: e.changeKey,
+    updatedAt: now,
+  };
+}
+
+export interface SyncWindow {
+  start: Date;
+  end: Date;
+}
+
+/** A full sync of one calendar: the cache becomes exactly `events`, and the calendar is marked synced. */
+export async function replaceCalendarBusy(
+  store: Store,
+  connectionId: string,
+  calendarId: string,
+  window: SyncWindow,
+  events: readonly CachedEvent[],
+  deltaLink: string | undefined,
+  now = new Date(),
+): Promise<void> {
+  const keep = new Set(events.map((e) => e.eventId));
+  const existing = await store.busy.listCalendarEvents(connectionId, calendarId);
+  const deletes = existing.filter((e) => !keep.has(e.eventId)).map((e) => ({ calendarId, eventId: e.eventId }));
+  await store.busy.writeEvents(
+    connectionId,
+    events.map((e) => toRow(connectionId, calendarId, e, now)),
+    deletes,
+  );
+  await store.busy.saveSyncState({
+    partitionKey: connectionId,
+    rowKey: calendarSyncRowKey(calendarId),
+    calendarId,
+    windowStart: window.start,
+    windowEnd: window.end,
+    deltaLink,
+    status: 'synced',
+    syncedAt: now,
+  });
+}
+
+/** An incremental delta round: changed events upserted, removed ones deleted, the new delta link kept. */
+export async function applyCalendarChanges(
+  store: Store,
+  connectionId: string,
+  calendarId: string,
+  changed: readonly CachedEvent[],
+  removedEventIds: readonly string[],
+  deltaLink: string | undefined,
+  now = new Date(),
+): Promise<void> {
+  await store.busy.writeEvents(
+    connectionId,
+    changed.map((e) => toRow(connectionId, calendarId, e, now)),
+    removedEventIds.map((eventId) => ({ calendarId, eventId })),
+  );
+  const state = await store.busy.getSyncState(connectionId, calendarId);
+  if (!state) return; // no full sync yet: the cache covers nothing, so there is no state to advance
+  await store.busy.syncStates.mutate(connectionId, calendarSyncRowKey(calendarId), (current) => ({ ...current, deltaLink, syncedAt: now }));
+}
+
+/** A notification may have been missed (lifecycle `missed`, a dropped subscription): stop trusting the cache. */
+export async function markCalendarStale(store: Store, connectionId: string, calendarId: string): Promise<void> {
+  const state = await store.busy.getSyncState(connectionId, calendarId);
+  if (!state || state.entity.status === 'stale') return;
+  await store.busy.syncStates.mutate(connectionId, calendarSyncRowKey(calendarId), (current) => ({ ...current, status: 'stale' }));
+}
+
+/** Forgets a calendar entirely (no longer a busy calendar, or the connection is gone). */
+export async function forgetCalendar(store: Store, connectionId: string, calendarId: string): Promise<void> {
+  const rows = await store.busy.listCalendarEvents(connectionId, calendarId);
+  await store.busy.writeEvents(connectionId, [], rows.map((r) => ({ calendarId, eventId: r.eventId })));
+  await store.busy.deleteSyncState(connectionId, calendarId);
+}
