@@ -167,20 +167,19 @@ describe('TableRepository on Azurite', () => {
   });
 
   it('stores epoch-millisecond numbers beyond Int32 exactly', async () => {
-    const busy = store.busy;
-    const windowStart = new Date('2025-06-01T00:00:00.000Z');
+    const sync = store.busy.syncStates;
     const entity = {
       partitionKey: uniqueId('conn'),
-      rowKey: 'cal|1',
+      rowKey: 's|cal',
       calendarId: 'cal',
-      windowStart,
+      windowStart: new Date('2025-06-01T00:00:00.000Z'),
       windowEnd: new Date('2025-06-08T00:00:00.000Z'),
-      intervals: [{ start: '2025-06-02T09:00:00Z', end: '2025-06-02T10:00:00Z', status: 'busy' }],
-      updatedAt: new Date(),
+      status: 'synced' as const,
+      syncedAt: new Date(),
       version: 1_750_000_000_123,
     };
-    await busy.upsert(entity);
-    expect((await busy.get(entity.partitionKey, 'cal|1'))?.entity).toEqual(entity);
+    await sync.upsert(entity);
+    expect((await sync.get(entity.partitionKey, 's|cal'))?.entity).toEqual(entity);
   });
 });
 

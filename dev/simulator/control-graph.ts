@@ -1,0 +1,156 @@
+// Control API for the Graph side, under /_sim/graph (JSON; see docs/simulator-graph.md): calendars and
+// events changed "as the user in Outlook" (notifications fire), faults, limits, counters, notification
+// deliveries, lifecycle notifications and delta-token expiry.
+import type { Router, SimRequest, SimResponse } from './router.js';
+import type { SimUser } from './state.js';
+import { GraphHttpError } from './graph/errors.js';
+import { masterView, parseEventInput, serializeEvent } from './graph/event-model.js';
+import { createEvent, deleteEvent, updateEvent } from './graph/events.js';
+import { viewsOfCalendar } from './graph/calendar-view.js';
+import { parseLocal } from './graph/timezones.js';
+import { subscriptionJson } from './graph/subscriptions.js';
+import { OUTLOOK_LIMITS, type Fault } from './graph/throttling.js';
+import { calendarJson } from './graph/users-calendars.js';
+import type { GraphWorld } from './graph/world.js';
+
+type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
+
+const fail = (status: number, code: string, message: string) => new GraphHttpError(status, code, message);
+
+function json<T>(req: SimRequest): T {
+  if (!req.body.length) return {} as T;
+  try {
+    return JSON.parse(req.body.toString('utf8')) as T;
+  } catch {
+    throw fail(400, 'invalid_json', 'The body is not valid JSON.');
+  }
+}
+
+export function registerGraphControl(router: Router, world: GraphWorld): void {
+  const { store } = world;
+  const ctx = { state: world.state, store };
+  const on = (method: string, pattern: string, handler: Handler) =>
+    router.on(method, `/_sim/graph${pattern}`, async (req) => {
+      try {
+        return await handler(req);
+      } catch (error) {
+        if (error instanceof GraphHttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+        throw error;
+      }
+    });
+  const user = (req: SimRequest): SimUser => {
+    const u = world.state.directory.findUser(req.params.user!);
+    if (!u) throw fail(404, 'user_not_found', `No user or room '${req.params.user}'.`);
+    return u;
+  };
+  const calendar = (u: SimUser, id: string | undefined) => {
+    if (!id || id === 'default') return store.defaultCalendar(u);
+    store.calendarsOf(u);
+    const c = store.calendar(u.id, id);
+    if (!c) throw fail(404, 'calendar_not_found', `No calendar '${id}' for ${u.userPrincipalName}.`);
+    return c;
+  };
+  const event = (u: SimUser, id: string) => {
+    const e = store.event(id);
+    if (!e || e.mailboxId !== u.id) throw fail(404, 'event_not_found', `No event '${id}' in ${u.userPrincipalName}.`);
+    return e;
+  };
+  const utc = { zoneName: 'UTC' };
+
+  on('GET', '/users/:user/calendars', (req) => {
+    const u = user(req);
+    return { status: 200, body: { value: store.calendarsOf(u).map((c) => calendarJson(c, u)) } };
+  });
+  on('POST', '/users/:user/calendars', (req) => {
+    const u = user(req);
+    const body = json<{ name?: string; color?: string }>(req);
+    if (!body.name) throw fail(400, 'invalid_request', 'name is required.');
+    return { status: 201, body: calendarJson(store.addCalendar(u, body.name, body.color), u) };
+  });
+  on('GET', '/users/:user/calendars/:calendarId/events', (req) => {
+    const u = user(req);
+    const c = calendar(u, req.params.calendarId);
+    const start = req.query.get('startDateTime');
+    const end = req.query.get('endDateTime');
+    const views =
+      start && end
+        ? viewsOfCalendar(c, parseLocal(start, 'UTC') ?? 0, parseLocal(end, 'UTC') ?? 0)
+        : [...c.events.values()].map(masterView);
+    return { status: 200, body: { value: views.map((v) => serializeEvent(v, u, { ...utc, expandProperties: () => true })) } };
+  });
+  on('POST', '/users/:user/events', (req) => {
+    const u = user(req);
+    const body = json<Record<string, unknown>>(req);
+    const { calendarId, ...rest } = body;
+    const { event: e } = createEvent(ctx, u, calendar(u, calendarId as string | undefined), parseEventInput(rest));
+    return { status: 201, body: serializeEvent(masterView(e), u, utc) };
+  });
+  on('PATCH', '/users/:user/events/:eventId', (req) => {
+    const u = user(req);
+    const view = updateEvent(ctx, masterView(event(u, req.params.eventId!)), parseEventInput(json(req)));
+    return { status: 200, body: serializeEvent(view, u, utc) };
+  });
+  on('DELETE', '/users/:user/events/:eventId', (req) => {
+    const u = user(req);
+    deleteEvent(ctx, masterView(event(u, req.params.eventId!)));
+    return { status: 204 };
+  });
+
+  on('GET', '/faults', () => ({ status: 200, body: { value: world.faults.list } }));
+  on('POST', '/faults', (req) => {
+    const body = json<Omit<Fault, 'id'>>(req);
+    if (body.status !== undefined && ![429, 503, 504].includes(body.status)) throw fail(400, 'invalid_request', 'status must be 429, 503 or 504.');
+    for (const rate of [body.errorRate, body.dropNotifications, body.duplicateNotifications])
+      if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate <= 1)) throw fail(400, 'invalid_request', 'rates are numbers from 0 to 1.');
+    return { status: 201, body: world.faults.add(body) };
+  });
+  on('DELETE', '/faults', () => {
+    world.faults.list.length = 0;
+    return { status: 204 };
+  });
+  on('DELETE', '/faults/:id', (req) => {
+    const i = world.faults.list.findIndex((f) => f.id === req.params.id);
+    if (i < 0) throw fail(404, 'fault_not_found', 'No such fault.');
+    world.faults.list.splice(i, 1);
+    return { status: 204 };
+  });
+  on('GET', '/limits', () => ({ status: 200, body: world.throttle.limits }));
+  on('PUT', '/limits', (req) => {
+    const body = json<Partial<typeof OUTLOOK_LIMITS>>(req);
+    world.throttle.limits = { ...OUTLOOK_LIMITS, ...body };
+    return { status: 200, body: world.throttle.limits };
+  });
+
+  on('GET', '/counters', () => ({ status: 200, body: world.counters.toJSON() }));
+  on('DELETE', '/counters', () => {
+    world.counters.reset();
+    return { status: 204 };
+  });
+
+  on('GET', '/notifications', (req) => {
+    const status = req.query.get('status');
+    const subscriptionId = req.query.get('subscriptionId');
+    const value = world.notifier.deliveries
+      .filter((d) => !status || d.status === status)
+      .filter((d) => !subscriptionId || d.payload.value.some((n) => n.subscriptionId === subscriptionId))
+      .map(({ inFlight: _inFlight, ...d }) => d);
+    return { status: 200, body: { value } };
+  });
+  on('DELETE', '/notifications', () => {
+    world.notifier.reset();
+    return { status: 204 };
+  });
+  on('GET', '/subscriptions', () => ({ status: 200, body: { value: world.subscriptions.all().map(subscriptionJson) } }));
+  on('POST', '/subscriptions/:id/lifecycle', (req) => {
+    const sub = world.subscriptions.get(req.params.id!);
+    if (!sub) throw fail(404, 'subscription_not_found', 'No such live subscription.');
+    const { lifecycleEvent } = json<{ lifecycleEvent?: string }>(req);
+    if (!['reauthorizationRequired', 'subscriptionRemoved', 'missed'].includes(lifecycleEvent ?? ''))
+      throw fail(400, 'invalid_request', 'lifecycleEvent must be reauthorizationRequired, subscriptionRemoved or missed.');
+    if (!sub.lifecycleNotificationUrl) throw fail(409, 'no_lifecycle_url', 'The subscription has no lifecycleNotificationUrl.');
+    const delivery = world.notifier.lifecycle(sub, lifecycleEvent!);
+    if (lifecycleEvent === 'subscriptionRemoved') world.subscriptions.delete(sub.id);
+    return { status: 202, body: { id: delivery.id } };
+  });
+  on('POST', '/delta/expire', () => ({ status: 200, body: { expired: world.delta.expireAll() } }));
+}

@@ -1,0 +1,237 @@
+// Event mutations shared by the Graph routes and the control API ("as the user in Outlook"): create with
+// transactionId idempotency, update with If-Match, delete, cancel, and room bookings for resource attendees.
+import { randomBytes } from 'node:crypto';
+import type { SimState, SimUser } from '../state.js';
+import { GraphHttpError, badRequest } from './errors.js';
+import { type EventInput, type EventView, masterView, viewsInWindow } from './event-model.js';
+import { type MailboxStore, type StoredCalendar, type StoredEvent, etagOf, newChangeKey, newICalUId, newItemId } from './store.js';
+import { resolveZone, wallClock } from './timezones.js';
+
+export interface EventContext {
+  state: SimState;
+  store: MailboxStore;
+}
+
+const invalid = (message: string) => badRequest(message, 'ErrorInvalidRequest');
+
+function checkTimes(startMs: number, endMs: number, isAllDay: boolean, startZone: string, endZone: string): void {
+  if (endMs < startMs) throw invalid('The end time of the event must be later than or equal to its start time.');
+  if (isAllDay) {
+    const s = wallClock(startMs, resolveZone(startZone) ?? 'UTC');
+    const e = wallClock(endMs, resolveZone(endZone) ?? 'UTC');
+    if (s.hour || s.minute || s.second || e.hour || e.minute || e.second || endMs === startMs)
+      throw invalid('Your request can\'t be completed. If the event is an all-day event, start and end must be at midnight and span at least one day.');
+  }
+}
+
+/** Creates an event; a repeated transactionId in the mailbox returns the existing event instead. */
+export function createEvent(
+  ctx: EventContext,
+  mailbox: SimUser,
+  calendar: StoredCalendar,
+  input: EventInput,
+): { event: StoredEvent; replayed: boolean } {
+  if (input.transactionId) {
+    const existing = ctx.store.byTransactionId(mailbox.id, input.transactionId);
+    if (existing) return { event: existing, replayed: true };
+  }
+  if (!input.start || !input.end) throw invalid('Start and End are required when creating an event.');
+  const isAllDay = input.isAllDay ?? false;
+  checkTimes(input.start.ms, input.end.ms, isAllDay, input.start.zoneName, input.end.zoneName);
+  const now = ctx.state.clock.now();
+  const event: StoredEvent = {
+    id: newItemId(),
+    mailboxId: mailbox.id,
+    calendarId: calendar.id,
+    fields: { ...input.fields },
+    startMs: input.start.ms,
+    endMs: input.end.ms,
+    startZone: input.start.zoneName,
+    endZone: input.end.zoneName,
+    isAllDay,
+    recurrence: input.recurrence ?? undefined,
+    exceptions: new Map(),
+    extendedProperties: input.extendedProperties ?? [],
+    transactionId: input.transactionId,
+    iCalUId: newICalUId(),
+    changeKey: newChangeKey(),
+    createdMs: now,
+    lastModifiedMs: now,
+    isCancelled: false,
+    organizer: { name: mailbox.displayName, address: mailbox.mail },
+    responseStatus: { response: 'organizer', time: '0001-01-01T00:00:00Z' },
+    roomCopies: new Map(),
+  };
+  if (event.fields.isOnlineMeeting) event.onlineMeeting = newOnlineMeeting();
+  ctx.store.insert(event);
+  syncRooms(ctx, event);
+  ctx.store.emit('created', event);
+  return { event, replayed: false };
+}
+
+function newOnlineMeeting(): { joinUrl: string; conferenceId: string } {
+  const thread = randomBytes(16).toString('hex');
+  return {
+    joinUrl: `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${thread}%40thread.v2/0`,
+    conferenceId: String(100_000_000 + Math.floor(Math.random() * 800_000_000)),
+  };
+}
+
+export function checkIfMatch(view: EventView, ifMatch: string | undefined): void {
+  if (!ifMatch || ifMatch.trim() === '*') return;
+  const wanted = ifMatch.split(',').map((t) => t.trim());
+  if (!wanted.includes(etagOf(view.changeKey)) && !wanted.includes(`"${view.changeKey}"`))
+    throw new GraphHttpError(
+      412,
+      'ErrorIrreversibleOperation',
+      'The operation failed because the item has changed since it was read: the If-Match ETag does not match the current ETag.',
+    );
+}
+
+/** PATCH semantics: only the given properties change. An occurrence becomes an exception. */
+export function updateEvent(ctx: EventContext, view: EventView, input: EventInput, ifMatch?: string): EventView {
+  checkIfMatch(view, ifMatch);
+  const event = view.event;
+  const now = ctx.state.clock.now();
+  if (input.transactionId !== undefined && input.transactionId !== event.transactionId)
+    throw invalid('The transactionId of an event cannot be changed after it is set.');
+  if (view.type === 'occurrence' || view.type === 'exception') {
+    if (input.recurrence !== undefined) throw invalid('Recurrence can only be set on a series master or a single instance.');
+    const prev = view.override;
+    const startMs = input.start?.ms ?? view.startMs;
+    const endMs = input.end?.ms ?? view.endMs;
+    checkTimes(startMs, endMs, event.isAllDay, event.startZone, event.endZone);
+    const override = { deleted: false, startMs, endMs, fields: { ...(prev?.fields ?? {}), ...input.fields }, changeKey: newChangeKey(), lastModifiedMs: now };
+    event.exceptions.set(view.originalStartMs!, override);
+    ctx.store.emit('updated', event);
+    return { ...view, type: 'exception', startMs, endMs, override, changeKey: `${event.changeKey}.${override.changeKey}` };
+  }
+  const startMs = input.start?.ms ?? event.startMs;
+  const endMs = input.end?.ms ?? event.endMs;
+  const isAllDay = input.isAllDay ?? event.isAllDay;
+  const startZone = input.start?.zoneName ?? event.startZone;
+  const endZone = input.end?.zoneName ?? event.endZone;
+  checkTimes(startMs, endMs, isAllDay, startZone, endZone);
+  // Moving a series or changing its pattern drops its exceptions, as Outlook does.
+  if (event.recurrence && (input.recurrence !== undefined || startMs !== event.startMs || endMs !== event.endMs)) event.exceptions.clear();
+  Object.assign(event.fields, input.fields);
+  Object.assign(event, { startMs, endMs, isAllDay, startZone, endZone });
+  if (input.recurrence !== undefined) event.recurrence = input.recurrence ?? undefined;
+  for (const p of input.extendedProperties ?? []) {
+    const existing = event.extendedProperties.find((x) => x.id.toLowerCase() === p.id.toLowerCase());
+    if (existing) existing.value = p.value;
+    else event.extendedProperties.push(p);
+  }
+  if (event.fields.isOnlineMeeting && !event.onlineMeeting) event.onlineMeeting = newOnlineMeeting();
+  event.changeKey = newChangeKey();
+  event.lastModifiedMs = now;
+  syncRooms(ctx, event);
+  ctx.store.emit('updated', event);
+  return masterView(event);
+}
+
+/** Deletes an event (and its room copies), or one occurrence of a series. */
+export function deleteEvent(ctx: EventContext, view: EventView, ifMatch?: string): void {
+  checkIfMatch(view, ifMatch);
+  const event = view.event;
+  if (view.type === 'occurrence' || view.type === 'exception') {
+    event.exceptions.set(view.originalStartMs!, { deleted: true, fields: {}, changeKey: newChangeKey(), lastModifiedMs: ctx.state.clock.now() });
+    event.changeKey = newChangeKey();
+    event.lastModifiedMs = ctx.state.clock.now();
+    ctx.store.emit('updated', event);
+    return;
+  }
+  removeEvent(ctx, event);
+}
+
+function removeEvent(ctx: EventContext, event: StoredEvent): void {
+  for (const copyId of event.roomCopies.values()) {
+    const copy = ctx.store.event(copyId);
+    if (copy) removeEvent(ctx, copy);
+  }
+  ctx.store.remove(event);
+  ctx.store.emit('deleted', event);
+}
+
+/** POST /events/{id}/cancel: the organizer cancels a meeting; attendees (rooms here) lose it too. */
+export function cancelEvent(ctx: EventContext, mailbox: SimUser, view: EventView): void {
+  const event = view.event;
+  if (event.organizer.address.toLowerCase() !== mailbox.mail.toLowerCase())
+    throw badRequest('Your request can\'t be completed. You need to be an organizer to cancel a meeting.', 'ErrorAccessDenied');
+  deleteEvent(ctx, view);
+}
+
+/** Resource attendees that are room mailboxes get the meeting in the room's calendar when it is free. */
+function syncRooms(ctx: EventContext, event: StoredEvent): void {
+  if (event.mirrorOf) return;
+  const attendees = (event.fields.attendees as { type: string; emailAddress: { address: string }; status: { response: string; time: string } }[]) ?? [];
+  const wanted = new Map<string, (typeof attendees)[number]>();
+  for (const a of attendees) {
+    const user = ctx.state.directory.findUser(a.emailAddress.address);
+    if (user?.kind === 'room' && user.id !== event.mailboxId) wanted.set(user.id, a);
+  }
+  for (const [roomId, copyId] of event.roomCopies) {
+    if (wanted.has(roomId)) continue;
+    const copy = ctx.store.event(copyId);
+    if (copy) removeEvent(ctx, copy);
+    event.roomCopies.delete(roomId);
+  }
+  const now = new Date(ctx.state.clock.now()).toISOString();
+  for (const [roomId, attendee] of wanted) {
+    const room = ctx.state.directory.users.get(roomId)!;
+    const calendar = ctx.store.defaultCalendar(room);
+    const existing = event.roomCopies.get(roomId);
+    const copy = existing ? ctx.store.event(existing) : undefined;
+    if (isRoomBusy(calendar, event, copy?.id)) {
+      if (copy) removeEvent(ctx, copy);
+      event.roomCopies.delete(roomId);
+      attendee.status = { response: 'declined', time: now };
+      continue;
+    }
+    attendee.status = { response: 'accepted', time: now };
+    const mirrored = {
+      fields: { ...event.fields, showAs: 'busy', isReminderOn: false },
+      startMs: event.startMs,
+      endMs: event.endMs,
+      startZone: event.startZone,
+      endZone: event.endZone,
+      isAllDay: event.isAllDay,
+      recurrence: event.recurrence,
+    };
+    if (copy) {
+      Object.assign(copy, mirrored, { changeKey: newChangeKey(), lastModifiedMs: ctx.state.clock.now() });
+      ctx.store.emit('updated', copy);
+    } else {
+      const created: StoredEvent = {
+        ...mirrored,
+        id: newItemId(),
+        mailboxId: room.id,
+        calendarId: calendar.id,
+        exceptions: new Map(),
+        extendedProperties: [],
+        iCalUId: event.iCalUId,
+        changeKey: newChangeKey(),
+        createdMs: ctx.state.clock.now(),
+        lastModifiedMs: ctx.state.clock.now(),
+        isCancelled: false,
+        organizer: event.organizer,
+        responseStatus: { response: 'accepted', time: now },
+        roomCopies: new Map(),
+        mirrorOf: { mailboxId: event.mailboxId, eventId: event.id },
+      };
+      ctx.store.insert(created);
+      event.roomCopies.set(roomId, created.id);
+      ctx.store.emit('created', created);
+    }
+  }
+}
+
+function isRoomBusy(calendar: StoredCalendar, event: StoredEvent, ownCopyId: string | undefined): boolean {
+  const from = event.startMs;
+  const to = Math.max(event.endMs, event.startMs + 1);
+  for (const other of calendar.events.values()) {
+    if (other.id === ownCopyId || other.isCancelled) continue;
+    if (viewsInWindow(other, from, to).some((v) => ((v.override?.fields.showAs ?? other.fields.showAs) ?? 'busy') !== 'free')) return true;
+  }
+  return false;
+}

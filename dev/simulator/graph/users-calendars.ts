@@ -1,0 +1,95 @@
+// /me and /users/{id|upn}: the user object, mailboxSettings, and calendars (a lazily created default
+// "Calendar" for every mailbox, rooms included, plus secondary calendars).
+import type { SimUser } from '../state.js';
+import { GraphHttpError, badRequest, itemNotFound, unknownProperty } from './errors.js';
+import { GRAPH_ROOT } from './odata.js';
+import type { GraphRequest } from './pipeline.js';
+import type { StoredCalendar } from './store.js';
+import type { GraphWorld } from './world.js';
+
+export function userJson(user: SimUser): Record<string, unknown> {
+  return {
+    '@odata.context': `${GRAPH_ROOT}/$metadata#users/$entity`,
+    businessPhones: [],
+    displayName: user.displayName,
+    givenName: user.kind === 'room' ? null : user.displayName.split(' ')[0],
+    jobTitle: null,
+    mail: user.mail,
+    mobilePhone: null,
+    officeLocation: null,
+    preferredLanguage: 'en-US',
+    surname: user.kind === 'room' ? null : (user.displayName.split(' ').slice(1).join(' ') || null),
+    userPrincipalName: user.userPrincipalName,
+    id: user.id,
+  };
+}
+
+export function calendarJson(calendar: StoredCalendar, owner: SimUser): Record<string, unknown> {
+  return {
+    '@odata.id': `${GRAPH_ROOT}/users('${owner.id}')/calendars('${calendar.id}')`,
+    id: calendar.id,
+    name: calendar.name,
+    color: calendar.color,
+    hexColor: '',
+    isDefaultCalendar: calendar.isDefault,
+    changeKey: calendar.changeKey,
+    canShare: owner.kind === 'user',
+    canViewPrivateItems: true,
+    canEdit: true,
+    allowedOnlineMeetingProviders: ['teamsForBusiness'],
+    defaultOnlineMeetingProvider: 'teamsForBusiness',
+    isTallyingResponses: true,
+    isRemovable: !calendar.isDefault,
+    owner: { name: owner.displayName, address: owner.mail },
+  };
+}
+
+/** The calendar a route names: {calendarId} when present, else the default one. 404 if not the mailbox's. */
+export function calendarOf(world: GraphWorld, req: GraphRequest): StoredCalendar {
+  const id = req.params.calendarId;
+  if (id === undefined) return world.store.defaultCalendar(req.mailbox);
+  world.store.calendarsOf(req.mailbox);
+  const calendar = world.store.calendar(req.mailbox.id, id);
+  if (!calendar) throw itemNotFound();
+  return calendar;
+}
+
+export function registerUserAndCalendarRoutes(world: GraphWorld): void {
+  const { pipeline, store } = world;
+  pipeline.route('GET', '/me', 'user', (req) => ({ status: 200, body: userJson(req.mailbox) }));
+  pipeline.route('GET', '/me/mailboxSettings', 'mailboxSettings', (req) => ({
+    status: 200,
+    body: {
+      '@odata.context': `${GRAPH_ROOT}/$metadata#users('${req.mailbox.id}')/mailboxSettings`,
+      timeZone: req.mailbox.timeZone,
+      dateFormat: 'yyyy-MM-dd',
+      timeFormat: 'HH:mm',
+      userPurpose: req.mailbox.kind === 'room' ? 'room' : 'user',
+      workingHours: {
+        daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+        startTime: '08:00:00.0000000',
+        endTime: '17:00:00.0000000',
+        timeZone: { name: req.mailbox.timeZone },
+      },
+    },
+  }));
+  pipeline.route('GET', '/me/calendars', 'read', (req) => ({
+    status: 200,
+    body: {
+      '@odata.context': `${GRAPH_ROOT}/$metadata#users('${req.mailbox.id}')/calendars`,
+      value: store.calendarsOf(req.mailbox).map((c) => calendarJson(c, req.mailbox)),
+    },
+  }));
+  pipeline.route('GET', '/me/calendar', 'read', (req) => ({ status: 200, body: calendarJson(store.defaultCalendar(req.mailbox), req.mailbox) }));
+  pipeline.route('GET', '/me/calendars/:calendarId', 'read', (req) => ({ status: 200, body: calendarJson(calendarOf(world, req), req.mailbox) }));
+  pipeline.route('POST', '/me/calendars', 'write', (req) => {
+    const body = req.json<Record<string, unknown>>();
+    for (const key of Object.keys(body ?? {}))
+      if (!['name', 'color', 'hexColor'].includes(key) && !key.startsWith('@odata.')) throw unknownProperty(key, 'microsoft.graph.calendar');
+    if (typeof body?.name !== 'string' || !body.name.trim()) throw badRequest('The calendar name is required.', 'ErrorInvalidRequest');
+    if (store.calendarsOf(req.mailbox).some((c) => c.name.toLowerCase() === String(body.name).toLowerCase()))
+      throw new GraphHttpError(409, 'ErrorFolderExists', 'A folder with the specified name already exists.');
+    const calendar = store.addCalendar(req.mailbox, body.name, typeof body.color === 'string' ? body.color : 'auto');
+    return { status: 201, body: calendarJson(calendar, req.mailbox) };
+  });
+}

@@ -1,0 +1,35 @@
+// The default directory: one tenant (contoso.test) with a few people, two rooms and the app itself, so
+// `npm start` and the tests have someone to sign in as. Ids are fixed so logs and tests can name them.
+import { SIMULATED_CLIENT_ID, SIMULATED_CLIENT_SECRET } from '../../shared/config.js';
+import type { SimState } from './state.js';
+
+/** The simulated app's client secret (the simulator checks it like Entra does); defined next to the client id. */
+export { SIMULATED_CLIENT_SECRET };
+
+export const SEED_TENANT = { id: '7d1c4e2a-5b6f-4c3d-9e8a-0c0a7e55c0de', domain: 'contoso.test', displayName: 'Contoso (simulated)' };
+
+export const SEED_USERS = {
+  adele: { id: 'a0de1e00-0000-4000-8000-000000000001', userPrincipalName: 'adele@contoso.test', displayName: 'Adele Vance', timeZone: 'Pacific Standard Time' },
+  alex: { id: 'a1e40000-0000-4000-8000-000000000002', userPrincipalName: 'alex@contoso.test', displayName: 'Alex Wilber', timeZone: 'Europe/London' },
+  megan: { id: 'e6a40000-0000-4000-8000-000000000003', userPrincipalName: 'megan@contoso.test', displayName: 'Megan Bowen', timeZone: 'W. Europe Standard Time' },
+  diego: { id: 'd1e60000-0000-4000-8000-000000000004', userPrincipalName: 'diego@contoso.test', displayName: 'Diego Siciliani', timeZone: 'America/New_York' },
+} as const;
+
+export const SEED_ROOMS = {
+  rainier: { id: '400a0000-0000-4000-8000-0000000000a1', userPrincipalName: 'rainier@contoso.test', displayName: 'Conf Room Rainier', timeZone: 'Pacific Standard Time' },
+  adams: { id: '400a0000-0000-4000-8000-0000000000a2', userPrincipalName: 'adams@contoso.test', displayName: 'Conf Room Adams', timeZone: 'Pacific Standard Time' },
+} as const;
+
+export function applySeed(state: SimState): void {
+  const { directory } = state;
+  if (!directory.tenants.has(SEED_TENANT.id)) directory.addTenant({ ...SEED_TENANT });
+  for (const user of Object.values(SEED_USERS)) {
+    if (!directory.users.has(user.id)) directory.addUser({ ...user, tenantId: SEED_TENANT.id, kind: 'user' });
+  }
+  for (const room of Object.values(SEED_ROOMS)) {
+    if (!directory.users.has(room.id)) directory.addUser({ ...room, tenantId: SEED_TENANT.id, kind: 'room' });
+  }
+  if (!directory.apps.has(SIMULATED_CLIENT_ID)) {
+    directory.apps.set(SIMULATED_CLIENT_ID, { clientId: SIMULATED_CLIENT_ID, clientSecret: SIMULATED_CLIENT_SECRET, displayName: 'Calendar Bridge (simulated)' });
+  }
+}
