@@ -72,6 +72,9 @@ export class ConfigError extends Error {
 /** The client id the simulator accepts when no real Entra app is configured. */
 export const SIMULATED_CLIENT_ID = '00000000-0000-4000-8000-00000000c1b0';
 
+/** The simulated app's client secret: well known, accepted only by the loopback simulator (never in Azure). */
+export const SIMULATED_CLIENT_SECRET = 'sim~CalendarBridge.local-secret-0001';
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.0'): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
