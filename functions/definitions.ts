@@ -1,5 +1,45 @@
 // The list of every function of the app. Add a function by adding its file here.
 import type { FunctionDefinition } from '../shared/runtime/function-definitions.js';
+import { adminClientFunctions } from './adminClients.js';
+import { authCallbackFunction } from './authCallback.js';
+import { availabilityFunction } from './availability.js';
+import { bookingFunctions } from './bookings.js';
+import { busyFunction } from './busy.js';
+import { connectFunction, connectPickerFunction } from './connect.js';
+import { connectionFunctions } from './connections.js';
+import { connectLinksFunction } from './connectLinks.js';
 import { healthFunction } from './health.js';
+import { openApiFunction } from './openapi.js';
+import { adminWebhookFunctions } from './adminWebhooks.js';
+import { adminSystemFunctions } from './adminSystem.js';
+import { deliverWebhooksFunction } from './deliverWebhooks.js';
+import { tokenKeepAliveFunction } from './tokenKeepAlive.js';
+import { graphNotificationsFunction } from './graphNotifications.js';
+import { graphLifecycleFunction } from './graphLifecycle.js';
+import { syncCalendarsFunction } from './syncCalendars.js';
+import { reconcileSubscriptionsFunction, renewSubscriptionsFunction } from './renewSubscriptions.js';
+import { resyncCalendarsFunction } from './resyncCalendars.js';
 
-export const definitions: readonly FunctionDefinition[] = [healthFunction];
+export const definitions: readonly FunctionDefinition[] = [
+  healthFunction,
+  ...adminClientFunctions,
+  connectLinksFunction,
+  connectFunction,
+  connectPickerFunction,
+  authCallbackFunction,
+  ...connectionFunctions,
+  ...bookingFunctions,
+  busyFunction,
+  availabilityFunction,
+  openApiFunction,
+  ...adminWebhookFunctions,
+  ...adminSystemFunctions,
+  deliverWebhooksFunction,
+  tokenKeepAliveFunction,
+  graphNotificationsFunction,
+  graphLifecycleFunction,
+  syncCalendarsFunction,
+  renewSubscriptionsFunction,
+  reconcileSubscriptionsFunction,
+  resyncCalendarsFunction,
+];

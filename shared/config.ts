@@ -9,6 +9,7 @@ export function isRunningInAzure(env: NodeJS.ProcessEnv = process.env): boolean 
 const optionalString = z.string().trim().min(1).optional();
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const emptyAsUnset = <S extends z.ZodType>(inner: S) => z.preprocess((v) => (v === '' ? undefined : v), inner);
 
 const schema = z.object({
   AzureWebJobsStorage: optionalString,
@@ -25,10 +26,14 @@ const schema = z.object({
   ENTRA_CLIENT_SECRET_NAME: z.string().default('entra-client-secret'),
   GRAPH_BASE_URL: httpUrl.default('https://graph.microsoft.com'),
   M365_SIMULATOR_URL: httpUrl.optional(),
+  GRAPH_TIMEOUT_MS: positiveInt(20_000),
   TOKEN_KEY_NAME: z.string().default('token-encryption-key'),
   ADMIN_KEY_SECRET_NAME: z.string().default('admin-api-key'),
   SECRET_CACHE_TTL_SECONDS: positiveInt(300),
   STORAGE_TIMEOUT_MS: positiveInt(5000),
+  // Local and test runs only: namespaces tables and queues so that runs sharing one Azurite stay apart.
+  TABLE_NAME_PREFIX: emptyAsUnset(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'letters and digits, starting with a letter').optional()),
+  QUEUE_NAME_PREFIX: emptyAsUnset(z.string().regex(/^[a-z0-9]{1,20}-$/, 'lowercase letters and digits, ending with "-"').optional()),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -41,6 +46,9 @@ export interface StorageSettings {
   queueEndpoint?: string;
   managedIdentityClientId?: string;
   timeoutMs: number;
+  /** Local and test runs only (the Azure host's bindings use the bare names). */
+  tableNamePrefix?: string;
+  queueNamePrefix?: string;
 }
 
 export interface Config {
@@ -60,6 +68,8 @@ export interface Config {
   graphBaseUrl: string;
   /** Loopback URL of the Microsoft 365 simulator; never set in Azure. */
   simulatorUrl?: string;
+  /** How long one Graph call may take before the app gives up on it (bookings treat that as ambiguous). */
+  graphTimeoutMs: number;
   tokenKeyName: string;
   adminKeySecretName: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -93,6 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
       s.AzureWebJobsStorage__queueServiceUri ?? (accountName ? `https://${accountName}.queue.core.windows.net` : undefined),
     managedIdentityClientId: s.AzureWebJobsStorage__clientId,
     timeoutMs: s.STORAGE_TIMEOUT_MS,
+    tableNamePrefix: s.TABLE_NAME_PREFIX,
+    queueNamePrefix: s.QUEUE_NAME_PREFIX,
   };
   if (!storage.connectionString && !(storage.tableEndpoint && storage.queueEndpoint)) {
     throw new ConfigError(
@@ -107,6 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
       throw new ConfigError('Invalid setting PUBLIC_BASE_URL: must be an https URL when running in Azure');
     if (!s.ENTRA_CLIENT_ID) throw new ConfigError('Missing setting ENTRA_CLIENT_ID: required when running in Azure');
     if (s.M365_SIMULATOR_URL) throw new ConfigError('Invalid setting M365_SIMULATOR_URL: the simulator is for local runs only');
+    if (s.TABLE_NAME_PREFIX || s.QUEUE_NAME_PREFIX) {
+      throw new ConfigError(`Invalid setting ${s.TABLE_NAME_PREFIX ? 'TABLE_NAME_PREFIX' : 'QUEUE_NAME_PREFIX'}: for local runs only`);
+    }
   }
   const simulated = !s.ENTRA_CLIENT_ID;
   if (simulated && !s.M365_SIMULATOR_URL) {
@@ -128,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     },
     graphBaseUrl: s.GRAPH_BASE_URL,
     simulatorUrl: s.M365_SIMULATOR_URL,
+    graphTimeoutMs: s.GRAPH_TIMEOUT_MS,
     tokenKeyName: s.TOKEN_KEY_NAME,
     adminKeySecretName: s.ADMIN_KEY_SECRET_NAME,
     logLevel: s.LOG_LEVEL,

@@ -36,8 +36,12 @@ const location = z.union([
 export const timeZoneName = z
   .string()
   .refine(isValidTimeZone, { message: 'unknown IANA time zone', abort: true })
-  // Intl accepts any letter case; store the canonical spelling.
-  .transform((tz) => new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone);
+  // Intl accepts any letter case; store its spelling, but keep the caller's name when Intl would swap it
+  // for an older alias (ICU answers Asia/Calcutta for Asia/Kolkata).
+  .transform((tz) => {
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+    return resolved.toLowerCase() === tz.toLowerCase() ? resolved : tz;
+  });
 
 const dateTime = z.string().max(40);
 

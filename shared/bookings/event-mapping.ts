@@ -48,7 +48,8 @@ export type GraphEventBody = Record<string, unknown>;
 /** The fields of a booking as Graph event properties (shared by create and update). */
 export function eventFields(
   booking: Partial<Omit<CreateBookingRequest, 'bookingId' | 'connectionId'>> & { startMs?: number; endMs?: number },
-  defaultReminderMinutes: number | null,
+  /** undefined (an update): leave the reminder alone unless the booking says. */
+  defaultReminderMinutes: number | null | undefined,
 ): GraphEventBody {
   const event: GraphEventBody = {};
   if (booking.subject !== undefined) event.subject = booking.subject;

@@ -28,7 +28,7 @@ const created = new Set<string>();
 
 /** A queue client whose queue exists (created once per process). */
 export async function getQueue(storage: StorageSettings, queueName: string): Promise<QueueClient> {
-  const queue = getQueueServiceClient(storage).getQueueClient(queueName);
+  const queue = getQueueServiceClient(storage).getQueueClient(`${storage.queueNamePrefix ?? ''}${queueName}`);
   const key = `${queue.url}`;
   if (!created.has(key)) {
     await queue.createIfNotExists();

@@ -12,3 +12,5 @@ export { expiryBucket, subscriptionRecordKey, type SubscriptionEntity, type NewS
 export type { BookingEntity, BookingStatus } from './repositories/bookings.js';
 export { busyEventRowKey, calendarSyncRowKey, type BusyEventEntity, type CalendarSyncEntity, type CalendarSyncStatus } from './repositories/busy.js';
 export { capabilityHash, CONNECT_LINK_ROW, PICKER_ROW, type ConnectLinkEntity, type PickerSessionEntity } from './repositories/connect-links.js';
+export { SETTINGS_PARTITION, SYSTEM_SETTING_ROW, type SystemSettingEntity } from './repositories/settings.js';
+export type { DeadLetterEntity } from './repositories/dead-letters.js';

@@ -7,6 +7,9 @@ import { OAuthStateRepository } from './repositories/oauth-states.js';
 import { SubscriptionRepository } from './repositories/subscriptions.js';
 import { BookingRepository } from './repositories/bookings.js';
 import { BusyRepository } from './repositories/busy.js';
+import { ConnectLinkRepository } from './repositories/connect-links.js';
+import { SettingsRepository } from './repositories/settings.js';
+import { DeadLetterRepository } from './repositories/dead-letters.js';
 
 export const TABLE_NAMES = {
   clients: 'clients',
@@ -15,6 +18,9 @@ export const TABLE_NAMES = {
   subscriptions: 'subscriptions',
   bookings: 'bookings',
   busy: 'busy',
+  connectLinks: 'connectLinks',
+  settings: 'settings',
+  deadLetters: 'deadLetters',
 } as const;
 
 export interface Store {
@@ -24,6 +30,9 @@ export interface Store {
   subscriptions: SubscriptionRepository;
   bookings: BookingRepository;
   busy: BusyRepository;
+  connectLinks: ConnectLinkRepository;
+  settings: SettingsRepository;
+  deadLetters: DeadLetterRepository;
 }
 
 export interface StoreOptions {
@@ -32,7 +41,7 @@ export interface StoreOptions {
 }
 
 export function createStore(storage: StorageSettings, options: StoreOptions = {}): Store {
-  const prefix = options.tablePrefix ?? '';
+  const prefix = options.tablePrefix ?? storage.tableNamePrefix ?? '';
   if (!/^[A-Za-z0-9]*$/.test(prefix)) throw new TypeError('tablePrefix must be letters and digits');
   const client = (name: string) => createTableClient(storage, `${prefix}${name}`);
   const t = storage.timeoutMs;
@@ -43,5 +52,8 @@ export function createStore(storage: StorageSettings, options: StoreOptions = {}
     subscriptions: new SubscriptionRepository(client(TABLE_NAMES.subscriptions), t),
     bookings: new BookingRepository(client(TABLE_NAMES.bookings), t),
     busy: new BusyRepository(client(TABLE_NAMES.busy), t),
+    connectLinks: new ConnectLinkRepository(client(TABLE_NAMES.connectLinks), t),
+    settings: new SettingsRepository(client(TABLE_NAMES.settings), t),
+    deadLetters: new DeadLetterRepository(client(TABLE_NAMES.deadLetters), t),
   };
 }

@@ -48,6 +48,8 @@ const NOT_IN_AZURE: Record<string, string> = {
   AzureWebJobsStorage__clientId: 'only for a user-assigned identity; the app uses its system-assigned identity',
   LOCAL_SECRETS_PATH: 'the local file secret store; Key Vault is used in Azure',
   M365_SIMULATOR_URL: 'the simulator is for local runs only, and the config refuses it in Azure',
+  TABLE_NAME_PREFIX: 'for local and test runs sharing one Azurite; the config refuses it in Azure',
+  QUEUE_NAME_PREFIX: 'for local and test runs sharing one Azurite; the config refuses it in Azure',
 };
 
 /** App settings that the Functions host (not shared/config.ts) reads. */

@@ -17,6 +17,19 @@ export interface BookingEntity {
   calendarId?: string;
   /** Last known @odata.etag / changeKey of the Outlook event. */
   eventEtag?: string;
+  webLink?: string;
+  /** Digest of the create request: the same bookingId with another payload is a conflict, not a retry. */
+  fingerprint?: string;
+  subject?: string;
+  start?: Date;
+  end?: Date;
+  /** IANA zone the booking was made in. */
+  timeZone?: string;
+  /** Cancelling a meeting with attendees sends them a cancellation; without attendees the event is deleted. */
+  hasAttendees?: boolean;
+  /** While pending: the create attempt holding the row until then; after it, a retry may take over. */
+  leaseUntil?: Date;
+  cancelledAt?: Date;
   createdAt: Date;
   updatedAt?: Date;
 }

@@ -16,6 +16,11 @@ export interface ClientEntity {
   webhookUrl?: string;
   /** Name of the secret-store secret holding the outbound webhook signing secret. */
   signingSecretName?: string;
+  /**
+   * Versions of that secret deliveries are signed with, newest first: two after a rotation (until the
+   * next one, or until the previous is revoked). Absent: the latest version only.
+   */
+  signingSecretVersions?: string[];
   disabled?: boolean;
   createdAt: Date;
   updatedAt?: Date;

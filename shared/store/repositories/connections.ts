@@ -15,8 +15,12 @@ export interface ConnectionEntity {
   tenantId?: string;
   objectId?: string;
   upn?: string;
+  /** MSAL's account key (`<oid>.<tid>`), to find the account in this connection's token cache. */
+  homeAccountId?: string;
   bookingCalendarId?: string;
   busyCalendarIds?: string[];
+  /** Graph showAs values that count as busy for this connection (default: busy, tentative, oof, unknown). */
+  busyShowAs?: string[];
   defaultReminderMinutes?: number;
   lastTokenRefreshAt?: Date;
   /** Envelope-encrypted MSAL token cache (shared/secrets/envelope.ts); long values are chunked on write. */

@@ -17,6 +17,8 @@ export interface OAuthStateEntity {
   connectionId?: string;
   externalUserId?: string;
   returnUrl?: string;
+  /** Show the hosted calendar picker before going back to returnUrl. */
+  pickCalendars?: boolean;
   /** Envelope-encrypted PKCE code verifier. */
   codeVerifier: string;
   nonce: string;

@@ -1,0 +1,116 @@
+// Shared set-up of the push-sync benches: in-memory Azurite, an in-process simulator, the app's settings
+// pointed at both, simulated users with delegated tokens, and a count of the Graph HTTP requests this
+// process sends (every fetch to the simulator's /v1.0 — exactly what Graph would see).
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { startAzurite, type RunningAzurite } from '../../dev/azurite.js';
+import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
+import { SEED_TENANT } from '../../dev/simulator/seed.js';
+import { getConfig, resetConfig, SIMULATED_CLIENT_ID } from '../../shared/config.js';
+import { createGraphClient } from '../../shared/graph/client.js';
+import { getServices, resetServices, type Services } from '../../shared/services.js';
+import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
+
+export interface SyncFixture {
+  azurite: RunningAzurite;
+  sim: RunningSimulator;
+  services: Services;
+  graphRequests(): number;
+  /** A delegated Graph client for a simulated user (tokens minted by the simulator, cached). */
+  graphForUser(userId: string): Client;
+  addUser(name: string): { id: string; userPrincipalName: string };
+  control<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startSyncFixture(publicBaseUrl?: string): Promise<SyncFixture> {
+  const azurite = await startAzurite();
+  const sim = await startSimulator({ port: 0 });
+  process.env.AzureWebJobsStorage = azurite.connectionString;
+  process.env.M365_SIMULATOR_URL = sim.url;
+  process.env.LOCAL_SECRETS_PATH = ':memory:';
+  if (publicBaseUrl) process.env.PUBLIC_BASE_URL = publicBaseUrl;
+  resetConfig();
+  resetServices();
+  getConfig();
+  const services = getServices();
+
+  let graphRequests = 0;
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (url.startsWith(`${sim.url}/v1.0`)) graphRequests += 1;
+    return realFetch(input, init);
+  };
+
+  const tokens = new Map<string, Promise<string>>();
+  const clients = new Map<string, Client>();
+  return {
+    azurite,
+    sim,
+    services,
+    graphRequests: () => graphRequests,
+    graphForUser(userId) {
+      let client = clients.get(userId);
+      if (!client) {
+        const token = () => {
+          let t = tokens.get(userId);
+          if (!t) {
+            t = sim.state.identity.issueGraphToken({ tenantId: SEED_TENANT.id, appId: SIMULATED_CLIENT_ID, userId, scopes: ['User.Read', 'Calendars.ReadWrite'] });
+            tokens.set(userId, t);
+          }
+          return t;
+        };
+        client = createGraphClient({ config: services.config, getAccessToken: token, retryDelaySeconds: 1 });
+        clients.set(userId, client);
+      }
+      return client;
+    },
+    addUser(name) {
+      return sim.state.directory.addUser({ tenantId: SEED_TENANT.id, userPrincipalName: `${name}@${SEED_TENANT.domain}` });
+    },
+    async control<T>(method: string, path: string, body?: unknown): Promise<T> {
+      const res = await realFetch(`${sim.url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status >= 300) throw new Error(`simulator ${method} ${path}: ${res.status} ${text}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
+    async close() {
+      globalThis.fetch = realFetch;
+      await sim.close();
+      await azurite.close();
+    },
+  };
+}
+
+/** A connection row as the connect flow would leave it (no token cache: the benches mint tokens). */
+export async function seedConnection(services: Services, user: { id: string; userPrincipalName: string }, busyCalendarIds: string[], clientId = 'bench-client'): Promise<ConnectionEntity> {
+  const entity: ConnectionEntity = {
+    partitionKey: clientId,
+    rowKey: crypto.randomUUID(),
+    externalUserId: user.userPrincipalName,
+    status: 'active',
+    tenantId: SEED_TENANT.id,
+    objectId: user.id,
+    upn: user.userPrincipalName,
+    busyCalendarIds,
+    createdAt: new Date(),
+  };
+  await services.store.connections.create(entity);
+  return entity;
+}
+
+export function report(bench: string, metric: string, value: number, unit: string): void {
+  console.info(`RESULT ${JSON.stringify({ bench, metric, value, unit })}`);
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time. */
+export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  }));
+}

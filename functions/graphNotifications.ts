@@ -1,0 +1,19 @@
+// POST /api/graph/notifications (anonymous): Graph's change notifications for our calendar subscriptions.
+// Handshake echo, or clientState check + enqueue + 202 (shared/sync/notification-endpoint.ts).
+import { httpHandler } from '../shared/http/handle.js';
+import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
+import { getServices } from '../shared/services.js';
+import { receiveGraphPost } from '../shared/sync/notification-endpoint.js';
+import { calendarSyncOutput } from '../shared/sync/sync-messages.js';
+
+export const graphNotifications = httpHandler((request, context) => receiveGraphPost(request, context, getServices().store));
+
+export const graphNotificationsFunction: HttpFunctionDefinition = {
+  kind: 'http',
+  name: 'graphNotifications',
+  route: 'graph/notifications',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraOutputs: [calendarSyncOutput],
+  handler: graphNotifications,
+};

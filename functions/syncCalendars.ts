@@ -1,0 +1,22 @@
+// Queue trigger on calendar-sync: delta rounds, lifecycle actions and subscription upkeep for one calendar
+// or connection per message (shared/sync/process-sync-message.ts).
+import type { InvocationContext } from '@azure/functions';
+import type { QueueFunctionDefinition } from '../shared/runtime/function-definitions.js';
+import { getServices } from '../shared/services.js';
+import { processSyncMessage } from '../shared/sync/process-sync-message.js';
+import { defaultSyncDeps } from '../shared/sync/sync-deps.js';
+import { CALENDAR_SYNC_QUEUE } from '../shared/sync/sync-messages.js';
+import '../shared/sync/connection-hooks.js';
+
+export async function syncCalendars(item: unknown, context: InvocationContext): Promise<void> {
+  const outcome = await processSyncMessage(defaultSyncDeps(getServices()), item);
+  if (outcome.kind === 'invalid') context.warn('calendar-sync: malformed message dropped');
+  else context.debug(`calendar-sync: ${JSON.stringify(outcome)}`);
+}
+
+export const syncCalendarsFunction: QueueFunctionDefinition = {
+  kind: 'queue',
+  name: 'syncCalendars',
+  queueName: CALENDAR_SYNC_QUEUE,
+  handler: syncCalendars,
+};

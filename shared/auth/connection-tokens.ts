@@ -1,0 +1,179 @@
+// THE way every Graph call gets an access token for a connection: MSAL's silent flow over the connection's
+// own encrypted cache (one MSAL client per call, so calls for different connections never share state),
+// refreshing with the cached refresh token when the access token is stale. Concurrent refreshes of one
+// connection are serialized by the cache row's ETag (token-cache-plugin.ts): the loser re-reads and uses
+// the winner's tokens. A dead refresh token marks the connection needs_reauth.
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { ConnectionEntity } from '../store/repositories/connections.js';
+import { ConcurrencyError } from '../store/errors.js';
+import { AppError } from '../http/problem.js';
+import { createGraphClient } from '../graph/client.js';
+import { getServices, type Services } from '../services.js';
+import { describeError } from '../logging.js';
+import { createMsalClient, isReauthRequired } from './msal-client.js';
+import { entraClientSecret, GRAPH_SCOPES } from './entra-credentials.js';
+import { ConnectionTokenCachePlugin, TokenCacheConflictError } from './token-cache-plugin.js';
+import { createConnectLink, type ConnectLink } from '../connect/connect-links.js';
+
+/** The connection's refresh token no longer works: the user must connect again. */
+export class NeedsReauthError extends AppError {
+  constructor(readonly connection: ConnectionEntity, options: { cause?: unknown } = {}) {
+    super(409, 'connection_needs_reauth', 'The connection has lost access to the calendar; the user must connect again.', options);
+  }
+}
+
+/** The connection was disconnected (or never finished connecting): there is nothing to get a token with. */
+export class ConnectionNotActiveError extends AppError {
+  constructor(readonly connection: ConnectionEntity) {
+    super(409, 'connection_not_active', `The connection is ${connection.status}.`);
+  }
+}
+
+export interface AccessTokenOptions {
+  /** Skip the cached access token (Graph refused it although MSAL thought it valid). */
+  forceRefresh?: boolean;
+}
+
+export interface AccessToken {
+  token: string;
+  /** True when this call redeemed the refresh token (and stored the new tokens). */
+  refreshed: boolean;
+  expiresOn?: Date;
+}
+
+const MAX_ATTEMPTS = 4;
+
+/** A current access token for the connection's Graph calls. */
+export async function getAccessToken(
+  connection: Pick<ConnectionEntity, 'partitionKey' | 'rowKey'>,
+  options: AccessTokenOptions = {},
+  services: Services = getServices(),
+): Promise<AccessToken> {
+  const clientId = connection.partitionKey;
+  const connectionId = connection.rowKey;
+  const secret = await entraClientSecret(services);
+  let forceRefresh = options.forceRefresh ?? false;
+  for (let attempt = 1; ; attempt += 1) {
+    const plugin = new ConnectionTokenCachePlugin(services, clientId, connectionId);
+    const msal = createMsalClient(services.config, { clientSecret: secret, cachePlugin: plugin });
+    const cache = msal.getTokenCache();
+    try {
+      // The first cache access reads the row (status and tokens) once for this attempt.
+      const accounts = await cache.getAllAccounts();
+      const current = plugin.connection!;
+      if (current.status !== 'active') {
+        if (current.status === 'needs_reauth') throw new NeedsReauthError(current);
+        throw new ConnectionNotActiveError(current);
+      }
+      const account = accounts.find((a) => a.homeAccountId === current.homeAccountId);
+      if (!account) throw await markNeedsReauth(services, current, new Error('no account in the token cache'));
+      const result = await msal.acquireTokenSilent({ account, scopes: [...GRAPH_SCOPES], forceRefresh });
+      return { token: result.accessToken, refreshed: plugin.wroteAt !== undefined, expiresOn: result.expiresOn ?? undefined };
+    } catch (error) {
+      if (error instanceof TokenCacheConflictError && attempt < MAX_ATTEMPTS) {
+        // Someone else refreshed first: their tokens are fresh, so read them rather than refresh again.
+        forceRefresh = false;
+        continue;
+      }
+      if (isReauthRequired(error)) throw await markNeedsReauth(services, plugin.connection, error);
+      throw error;
+    }
+  }
+}
+
+/** A step run once when a connection turns needs_reauth; a failure is logged and changes nothing else. */
+export type NeedsReauthStep = (connection: ConnectionEntity, services: Services) => Promise<void>;
+
+/** shared/keepalive adds "remove its subscriptions" and "send connection.needs_reauth" here. */
+export const afterNeedsReauth: NeedsReauthStep[] = [];
+
+/** Records needs_reauth on the connection (once) and returns the error to throw. */
+async function markNeedsReauth(services: Services, connection: ConnectionEntity | undefined, cause: unknown): Promise<NeedsReauthError> {
+  if (!connection) throw cause;
+  console.warn(`connection ${connection.rowKey} needs re-authentication: ${describeError(cause)}`);
+  try {
+    let turned = false;
+    const saved = await services.store.connections.mutate(connection.partitionKey, connection.rowKey, (current) => {
+      turned = current.status === 'active';
+      return turned ? { ...current, status: 'needs_reauth', updatedAt: new Date() } : current;
+    });
+    // Only the caller that made the change runs the steps, so the booking system hears of it once.
+    if (turned) {
+      for (const step of afterNeedsReauth) {
+        await step(saved.entity, services).catch((error: unknown) =>
+          console.warn(`connection ${connection.rowKey}: a needs_reauth step failed: ${describeError(error)}`),
+        );
+      }
+    }
+    return new NeedsReauthError(saved.entity, { cause });
+  } catch (error) {
+    if (error instanceof ConcurrencyError) return new NeedsReauthError({ ...connection, status: 'needs_reauth' }, { cause });
+    throw error;
+  }
+}
+
+/**
+ * A Graph client acting as the connection's user. The token is reused while valid, and a token Graph
+ * refuses is refreshed once and the request retried. The Graph client wraps a token failure in a
+ * GraphError; `onTokenError` sees the original (withConnectionGraph uses it to rethrow the typed error).
+ */
+export function getGraphClientForConnection(
+  connection: Pick<ConnectionEntity, 'partitionKey' | 'rowKey'>,
+  services: Services = getServices(),
+  onTokenError?: (error: unknown) => void,
+): Client {
+  let current: AccessToken | undefined;
+  const stillValid = () => current && (!current.expiresOn || current.expiresOn.getTime() - Date.now() > 5 * 60_000);
+  const fetchToken = async (forceRefresh: boolean) => {
+    try {
+      current = await getAccessToken(connection, { forceRefresh }, services);
+      return current.token;
+    } catch (error) {
+      onTokenError?.(error);
+      throw error;
+    }
+  };
+  return createGraphClient({
+    config: services.config,
+    getAccessToken: async () => (stillValid() ? current!.token : fetchToken(false)),
+    refreshAccessToken: () => fetchToken(true),
+  });
+}
+
+/**
+ * Runs Graph calls as the connection's user. A connection that is not active, or whose refresh token has
+ * died, fails with NeedsReauthError / ConnectionNotActiveError (409 problems), not a wrapped GraphError.
+ */
+export async function withConnectionGraph<T>(
+  connection: ConnectionEntity,
+  fn: (graph: Client) => Promise<T>,
+  services: Services = getServices(),
+): Promise<T> {
+  if (connection.status === 'needs_reauth') throw new NeedsReauthError(connection);
+  if (connection.status !== 'active') throw new ConnectionNotActiveError(connection);
+  let tokenError: unknown;
+  const graph = getGraphClientForConnection(connection, services, (error) => {
+    tokenError = error;
+  });
+  try {
+    return await fn(graph);
+  } catch (error) {
+    throw tokenError ?? error;
+  }
+}
+
+/**
+ * A fresh connect link for a connection that needs re-authentication (bookings answer 409
+ * connection_needs_reauth with it; the keep-alive timer sends it in a webhook). Its return URL is the
+ * client's first allowed origin.
+ */
+export async function createConnectLinkForReauth(connection: ConnectionEntity, services: Services = getServices()): Promise<ConnectLink> {
+  const client = await services.store.clients.getClient(connection.partitionKey);
+  const origin = client?.entity.allowedReturnOrigins[0];
+  if (!client || !origin) throw new AppError(409, 'client_has_no_return_origin', 'The client has no allowed return origin for a re-connect link.');
+  return createConnectLink(
+    client.entity,
+    { externalUserId: connection.externalUserId, returnUrl: `${origin}/`, loginHint: connection.upn, connectionId: connection.rowKey },
+    services,
+  );
+}

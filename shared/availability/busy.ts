@@ -1,0 +1,52 @@
+// Busy time of one connection over a window: from the busy cache when it can answer (every busy calendar
+// synced and covering the window), otherwise live with one $batch of calendarView requests.
+import { z } from 'zod';
+import { connectedGraph } from '../bookings/connection-access.js';
+import { readLiveBusy } from '../graph/calendar-view.js';
+import type { Services } from '../services.js';
+import type { ConnectionEntity } from '../store/repositories/connections.js';
+import { readCachedBusy } from '../sync/busy-cache.js';
+import { DEFAULT_BUSY_SHOW_AS, mergeBusy, type BusyInterval } from '../sync/merge-busy.js';
+import { checkWindow, isoInstant, type TimeWindow } from './time-window.js';
+
+export const busyQuery = z.strictObject({ start: isoInstant, end: isoInstant }).superRefine(checkWindow);
+
+export const busyResponse = z.object({
+  intervals: z.array(z.object({ start: z.string(), end: z.string(), showAs: z.string() })).describe('merged, in UTC'),
+  source: z.enum(['cache', 'live']),
+  asOf: z.string().describe('the busy time is at least this fresh'),
+});
+
+export type BusyResponse = z.infer<typeof busyResponse>;
+
+export interface BusyResult {
+  intervals: BusyInterval[];
+  source: 'cache' | 'live';
+  asOf: Date;
+}
+
+/** `field` names the request field that chose this connection, for problems. */
+export async function readBusy(services: Services, connection: ConnectionEntity, window: TimeWindow, field?: string): Promise<BusyResult> {
+  const chosen = connection.busyCalendarIds?.length ? connection.busyCalendarIds : undefined;
+  const counted = connection.busyShowAs?.length ? connection.busyShowAs : DEFAULT_BUSY_SHOW_AS;
+  if (chosen) {
+    const cached = await readCachedBusy(services.store, { connectionId: connection.rowKey, calendarIds: chosen, start: window.start, end: window.end, countedShowAs: counted });
+    if (cached) return { intervals: cached.intervals, source: 'cache', asOf: cached.asOf };
+  }
+  const asOf = new Date();
+  const { call } = await connectedGraph(services, connection, field);
+  const timeoutMs = services.config.graphTimeoutMs;
+  const items = await call((graph) =>
+    readLiveBusy(
+      graph,
+      // No choice made: the default calendar.
+      { calendarIds: chosen ?? [undefined], start: window.start, end: window.end },
+      { signal: () => AbortSignal.timeout(timeoutMs) },
+    ),
+  );
+  return { intervals: mergeBusy(items, window.start.getTime(), window.end.getTime(), counted), source: 'live', asOf };
+}
+
+export function toBusyResponse(result: BusyResult): BusyResponse {
+  return { intervals: result.intervals, source: result.source, asOf: result.asOf.toISOString() };
+}

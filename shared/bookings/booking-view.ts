@@ -1,0 +1,88 @@
+// What the booking-system API shows of a booking and of its Outlook event. The zod schemas describe the
+// responses in the OpenAPI document; the functions build them.
+import { z } from 'zod';
+import type { GraphEvent } from '../graph/events.js';
+import type { BookingEntity } from '../store/repositories/bookings.js';
+import { ianaZoneFor, type GraphDateTime } from '../time/windows-zones.js';
+import { parseDateTime, toUtcIso } from '../time/zoned-time.js';
+
+export const calendarEventView = z.object({
+  id: z.string(),
+  subject: z.string().optional(),
+  start: z.string().optional().describe('UTC, ISO 8601'),
+  end: z.string().optional().describe('UTC, ISO 8601'),
+  timeZone: z.string().optional().describe('IANA zone the event was created in'),
+  isAllDay: z.boolean().optional(),
+  isCancelled: z.boolean().optional(),
+  showAs: z.string().optional(),
+  attendees: z.array(z.object({ email: z.string().optional(), name: z.string().optional(), type: z.string().optional() })).optional(),
+  webLink: z.string().optional(),
+  etag: z.string().optional(),
+  lastModifiedDateTime: z.string().optional(),
+  changedInCalendar: z.boolean().describe('the event differs from the version this service last wrote'),
+});
+
+export const bookingView = z.object({
+  bookingId: z.string(),
+  connectionId: z.string(),
+  status: z.enum(['pending', 'confirmed', 'cancelled', 'failed']),
+  eventId: z.string().optional(),
+  calendarId: z.string().optional(),
+  webLink: z.string().optional(),
+  etag: z.string().optional().describe("the Outlook event's @odata.etag as last written"),
+  subject: z.string().optional(),
+  start: z.string().optional(),
+  end: z.string().optional(),
+  timeZone: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string().optional(),
+  cancelledAt: z.string().optional(),
+  event: calendarEventView.nullable().optional().describe('the event as it is in Outlook now; null when it was deleted there'),
+});
+
+export type CalendarEventView = z.infer<typeof calendarEventView>;
+export type BookingView = z.infer<typeof bookingView>;
+
+export function toBookingView(b: BookingEntity, event?: GraphEvent | null): BookingView {
+  const view: BookingView = {
+    bookingId: b.rowKey,
+    connectionId: b.connectionId,
+    status: b.status,
+    eventId: b.eventId,
+    calendarId: b.calendarId,
+    webLink: b.webLink,
+    etag: b.eventEtag,
+    subject: b.subject,
+    start: b.start && toUtcIso(b.start.getTime()),
+    end: b.end && toUtcIso(b.end.getTime()),
+    timeZone: b.timeZone,
+    createdAt: b.createdAt.toISOString(),
+    updatedAt: b.updatedAt?.toISOString(),
+    cancelledAt: b.cancelledAt?.toISOString(),
+  };
+  if (event !== undefined) view.event = event === null ? null : toEventView(event, b.eventEtag);
+  return view;
+}
+
+export function toEventView(e: GraphEvent, lastWrittenEtag: string | undefined): CalendarEventView {
+  return {
+    id: e.id,
+    subject: e.subject,
+    start: e.start && utcOf(e.start),
+    end: e.end && utcOf(e.end),
+    timeZone: e.originalStartTimeZone ? (ianaZoneFor(e.originalStartTimeZone) ?? e.originalStartTimeZone) : undefined,
+    isAllDay: e.isAllDay,
+    isCancelled: e.isCancelled,
+    showAs: e.showAs,
+    attendees: e.attendees?.map((a) => ({ email: a.emailAddress?.address, name: a.emailAddress?.name, type: a.type })),
+    webLink: e.webLink,
+    etag: e['@odata.etag'],
+    lastModifiedDateTime: e.lastModifiedDateTime,
+    changedInCalendar: lastWrittenEtag !== undefined && e['@odata.etag'] !== undefined && e['@odata.etag'] !== lastWrittenEtag,
+  };
+}
+
+function utcOf(value: GraphDateTime): string | undefined {
+  const ms = parseDateTime(value.dateTime, ianaZoneFor(value.timeZone || 'UTC') ?? 'UTC');
+  return ms === undefined ? undefined : toUtcIso(ms);
+}

@@ -1,0 +1,78 @@
+// The connection a booking-system request names, ready for Graph calls: it must be the caller's (404
+// otherwise), active, and hold a working token. A connection that lost access answers 409
+// connection_needs_reauth carrying a fresh connect link, so the booking system can send its user straight back.
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { GraphError } from '@microsoft/microsoft-graph-client';
+import { createConnectLinkForReauth, getGraphClientForConnection, NeedsReauthError } from '../auth/connection-tokens.js';
+import { AppError } from '../http/problem.js';
+import type { Services } from '../services.js';
+import type { ConnectionEntity } from '../store/repositories/connections.js';
+import { graphProblem } from '../graph/graph-problems.js';
+import { describeError } from '../logging.js';
+
+/** The caller's connection, or 404 naming the field; 409 when it cannot be used. */
+export async function requireConnection(services: Services, clientId: string, connectionId: string, field = 'connectionId'): Promise<ConnectionEntity> {
+  const found = await services.store.connections.getConnection(clientId, connectionId);
+  if (!found) throw new AppError(404, 'connection_not_found', `${field}: no such connection`, { field });
+  const connection = found.entity;
+  if (connection.status === 'needs_reauth') throw await reauthProblem(services, connection, field);
+  if (connection.status !== 'active') {
+    throw new AppError(409, 'connection_not_active', `${field}: the connection is ${connection.status}`, { field, extra: { connectionId, connectionStatus: connection.status } });
+  }
+  return connection;
+}
+
+/** 409 connection_needs_reauth with a fresh connect link (without one if the client has no return origin). */
+export async function reauthProblem(services: Services, connection: ConnectionEntity, field?: string): Promise<AppError> {
+  const extra: Record<string, unknown> = { connectionId: connection.rowKey };
+  try {
+    const link = await createConnectLinkForReauth(connection, services);
+    extra.connectUrl = link.url;
+    extra.connectUrlExpiresAt = link.expiresAt;
+  } catch (error) {
+    console.warn(`no re-connect link for connection ${connection.rowKey}: ${describeError(error)}`);
+  }
+  return new AppError(409, 'connection_needs_reauth', 'The connection has lost access to the calendar; the user must connect again.', { field, extra });
+}
+
+export interface ConnectedGraph {
+  connection: ConnectionEntity;
+  graph: Client;
+  /** Runs Graph calls, turning every failure into the API's problem (reauth, throttling, 5xx, timeout). */
+  call<T>(fn: (graph: Client) => Promise<T>): Promise<T>;
+}
+
+/**
+ * A Graph client for the connection. It acquires (and, when stale, refreshes) the token before anything is
+ * sent, so a dead refresh token is a clean 409 here, and the Graph request itself finds the token cached.
+ */
+export async function connectedGraph(services: Services, connection: ConnectionEntity, field?: string): Promise<ConnectedGraph> {
+  let graph: Client;
+  try {
+    graph = await getGraphClientForConnection(connection, services);
+  } catch (error) {
+    if (error instanceof NeedsReauthError) throw await reauthProblem(services, error.connection, field);
+    throw error;
+  }
+  return {
+    connection,
+    graph,
+    call: async (fn) => {
+      try {
+        return await fn(graph);
+      } catch (error) {
+        throw await asApiProblem(services, connection, error, field);
+      }
+    },
+  };
+}
+
+/** The API problem for a failure inside a Graph call (the Graph client hides a token failure in a GraphError). */
+export async function asApiProblem(services: Services, connection: ConnectionEntity, error: unknown, field?: string): Promise<AppError> {
+  if (error instanceof NeedsReauthError) return reauthProblem(services, error.connection, field);
+  if (error instanceof GraphError && error.statusCode === -1 && error.code === 'AppError') {
+    const current = await services.store.connections.getConnection(connection.partitionKey, connection.rowKey);
+    if (current?.entity.status === 'needs_reauth') return reauthProblem(services, current.entity, field);
+  }
+  return graphProblem(error);
+}

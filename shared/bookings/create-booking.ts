@@ -1,0 +1,205 @@
+// POST /api/bookings, exactly once. The booking row is written `pending` (with the transactionId and a
+// lease) BEFORE Graph is called, so every later attempt for the same bookingId finds it:
+// - same payload, confirmed: the same event again (200); another payload: 409 booking_id_conflict;
+// - pending and leased: another attempt is creating it right now, so wait for it;
+// - pending with the lease released or run out (an earlier attempt ended without knowing whether Graph
+//   created the event): take the lease over, look the event up by our extended property, and only if it is
+//   not there POST the very same body again (same transactionId, so Graph itself de-duplicates too).
+// A create that certainly created nothing (Graph said 4xx/429, or no request was sent) deletes its row.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assertWritesAllowed } from '../admin/pause.js';
+import { DEFAULT_REMINDER_MINUTES } from '../connect/calendars.js';
+import { createEvent, findEventByProperty, type GraphEvent } from '../graph/events.js';
+import { graphStatus, isGraphAnswer } from '../graph/graph-problems.js';
+import { AppError } from '../http/problem.js';
+import type { Services } from '../services.js';
+import { ConcurrencyError, ConflictError } from '../store/errors.js';
+import type { ClientEntity } from '../store/repositories/clients.js';
+import type { BookingEntity } from '../store/repositories/bookings.js';
+import type { ConnectionEntity } from '../store/repositories/connections.js';
+import type { Versioned } from '../store/repository.js';
+import type { CreateBookingRequest } from './booking-request.js';
+import { connectedGraph, requireConnection } from './connection-access.js';
+import { BOOKING_PROPERTY_ID, bookingFingerprint, bookingPropertyValue, bookingToEvent, transactionIdFor } from './event-mapping.js';
+
+export interface CreateBookingResult {
+  /** False when an earlier request already created the event (answer 200, not 201). */
+  created: boolean;
+  booking: BookingEntity;
+}
+
+const POLL_MS = 100;
+/** How long a request waits for a concurrent attempt on the same bookingId before answering 409. */
+const MAX_WAIT_MS = 25_000;
+const MAX_ROUNDS = 4;
+
+/** How long a create attempt holds a pending row: its Graph calls, their retries, and some slack. */
+export function leaseMs(services: Services): number {
+  return 2 * services.config.graphTimeoutMs + 10_000;
+}
+
+export async function createBooking(services: Services, client: ClientEntity, request: CreateBookingRequest): Promise<CreateBookingResult> {
+  const clientId = client.rowKey;
+  const fingerprint = bookingFingerprint(request);
+  for (let round = 1; ; round += 1) {
+    const existing = await services.store.bookings.getBooking(clientId, request.bookingId);
+    if (existing) {
+      const outcome = await resume(services, client, request, fingerprint, existing);
+      if (outcome) return outcome;
+    } else {
+      const connection = await loadConnection(services, clientId, request.connectionId);
+      await assertWritesAllowed(services, client);
+      const row = pendingRow(services, clientId, connection, request, fingerprint);
+      try {
+        const saved = await services.store.bookings.create(row);
+        return await attemptCreate(services, connection, request, saved, false);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        // A concurrent request wrote the row first: go round and treat it as an existing booking.
+      }
+    }
+    if (round >= MAX_ROUNDS) throw inProgress();
+  }
+}
+
+function pendingRow(services: Services, clientId: string, connection: ConnectionEntity, request: CreateBookingRequest, fingerprint: string): BookingEntity {
+  const now = new Date();
+  return {
+    partitionKey: clientId,
+    rowKey: request.bookingId,
+    connectionId: request.connectionId,
+    status: 'pending',
+    transactionId: transactionIdFor(clientId, request.bookingId),
+    calendarId: connection.bookingCalendarId,
+    fingerprint,
+    subject: request.subject,
+    start: new Date(request.startMs),
+    end: new Date(request.endMs),
+    timeZone: request.timeZone,
+    hasAttendees: (request.attendees?.length ?? 0) > 0,
+    leaseUntil: new Date(now.getTime() + leaseMs(services)),
+    createdAt: now,
+  };
+}
+
+/** An existing row for the bookingId: the answer, or undefined to go round again (the row went away). */
+async function resume(
+  services: Services,
+  client: ClientEntity,
+  request: CreateBookingRequest,
+  fingerprint: string,
+  found: Versioned<BookingEntity>,
+): Promise<CreateBookingResult | undefined> {
+  let current: Versioned<BookingEntity> | null = found;
+  const waitUntil = Date.now() + MAX_WAIT_MS;
+  for (;;) {
+    const booking: BookingEntity = current.entity;
+    if (booking.fingerprint !== fingerprint) {
+      throw new AppError(409, 'booking_id_conflict', 'bookingId: a booking with this id exists with different details', { field: 'bookingId' });
+    }
+    if (booking.status === 'confirmed') return { created: false, booking };
+    if (booking.status === 'cancelled') throw new AppError(409, 'booking_cancelled', 'bookingId: this booking was cancelled', { field: 'bookingId' });
+    const leaseOver = !booking.leaseUntil || booking.leaseUntil.getTime() <= Date.now();
+    if (booking.status !== 'pending' || leaseOver) return takeOver(services, client, request, current);
+    if (Date.now() >= waitUntil) throw inProgress();
+    await sleep(POLL_MS);
+    current = await services.store.bookings.getBooking(booking.partitionKey, booking.rowKey);
+    if (!current) return undefined;
+  }
+}
+
+/** Claims a pending row whose attempt ended without an answer, and finishes the create. */
+async function takeOver(services: Services, client: ClientEntity, request: CreateBookingRequest, found: Versioned<BookingEntity>): Promise<CreateBookingResult | undefined> {
+  const connection = await loadConnection(services, found.entity.partitionKey, found.entity.connectionId);
+  await assertWritesAllowed(services, client);
+  let claimed: Versioned<BookingEntity>;
+  try {
+    claimed = await services.store.bookings.update(
+      { ...found.entity, status: 'pending', leaseUntil: new Date(Date.now() + leaseMs(services)), updatedAt: new Date() },
+      found.etag,
+    );
+  } catch (error) {
+    // Someone else claimed or finished it first: look again.
+    if (error instanceof ConcurrencyError || (error as AppError).status === 404) return undefined;
+    throw error;
+  }
+  return attemptCreate(services, connection, request, claimed, true);
+}
+
+/** The Graph part of a create, holding the row's lease; `reconcile`: look for the event before POSTing. */
+async function attemptCreate(
+  services: Services,
+  connection: ConnectionEntity,
+  request: CreateBookingRequest,
+  row: Versioned<BookingEntity>,
+  reconcile: boolean,
+): Promise<CreateBookingResult> {
+  const clientId = row.entity.partitionKey;
+  const calendarId = row.entity.calendarId;
+  const timeouts = { timeoutMs: services.config.graphTimeoutMs };
+  let postSent = false;
+  let event: GraphEvent;
+  try {
+    const { call } = await connectedGraph(services, connection);
+    event = await call(async (graph) => {
+      const found = reconcile
+        ? await findEventByProperty(graph, calendarId, BOOKING_PROPERTY_ID, bookingPropertyValue(clientId, request.bookingId), timeouts)
+        : undefined;
+      if (found) return found;
+      postSent = true;
+      const defaultReminderMinutes = connection.defaultReminderMinutes ?? DEFAULT_REMINDER_MINUTES;
+      return createEvent(graph, calendarId, bookingToEvent(request, { clientId, defaultReminderMinutes }), timeouts);
+    });
+  } catch (error) {
+    // Before any POST only an earlier attempt (the reason for reconciling) can have created the event.
+    await settleFailedAttempt(services, row, postSent ? isAmbiguous(error) : reconcile);
+    throw error;
+  }
+  const saved = await services.store.bookings.mutate(clientId, request.bookingId, (current) => ({
+    ...current,
+    status: 'confirmed',
+    eventId: event.id,
+    calendarId,
+    eventEtag: event['@odata.etag'] ?? current.eventEtag,
+    webLink: event.webLink ?? current.webLink,
+    leaseUntil: undefined,
+    updatedAt: new Date(),
+  }));
+  return { created: true, booking: saved.entity };
+}
+
+/**
+ * After a failed attempt: when Graph may have created the event, release the lease so the next retry
+ * reconciles at once; when it certainly did not, delete the row (unless someone else has claimed it since).
+ */
+async function settleFailedAttempt(services: Services, row: Versioned<BookingEntity>, ambiguous: boolean): Promise<void> {
+  const { partitionKey, rowKey } = row.entity;
+  try {
+    if (ambiguous) {
+      await services.store.bookings.update({ ...row.entity, leaseUntil: new Date(), updatedAt: new Date() }, row.etag);
+    } else {
+      await services.store.bookings.delete(partitionKey, rowKey, { etag: row.etag });
+    }
+  } catch (error) {
+    if (!(error instanceof ConcurrencyError)) console.warn(`booking ${rowKey}: could not settle a failed create: ${String(error)}`);
+  }
+}
+
+/** A failure after which Graph may have created the event: no answer at all, or a 5xx. */
+function isAmbiguous(error: unknown): boolean {
+  // Our own problems (pause, reauth) carry no cause: nothing reached Graph.
+  const cause = (error as AppError).options?.cause;
+  if (cause === undefined) return false;
+  return !isGraphAnswer(cause) || (graphStatus(cause) ?? 0) >= 500;
+}
+
+function loadConnection(services: Services, clientId: string, connectionId: string): Promise<ConnectionEntity> {
+  return requireConnection(services, clientId, connectionId);
+}
+
+function inProgress(): AppError {
+  return new AppError(409, 'booking_in_progress', 'bookingId: another request is creating this booking; retry shortly', {
+    field: 'bookingId',
+    headers: { 'Retry-After': '2' },
+  });
+}

@@ -1,0 +1,96 @@
+// PATCH /api/bookings/{bookingId}: reschedule or change fields. Graph gets If-Match with the etag we last
+// wrote, so a change made in Outlook meanwhile is not silently overwritten: 409 event_changed_in_calendar
+// with the event as it is now, unless the request says force.
+import { assertWritesAllowed } from '../admin/pause.js';
+import { categorizeGraphError } from '../graph/client.js';
+import { getEvent, updateEvent, type GraphEvent } from '../graph/events.js';
+import { AppError } from '../http/problem.js';
+import type { Services } from '../services.js';
+import type { ClientEntity } from '../store/repositories/clients.js';
+import { parseDateTime } from '../time/zoned-time.js';
+import { MAX_BOOKING_WINDOW_DAYS, type CreateBookingRequest } from './booking-request.js';
+import { toBookingView, toEventView, type BookingView } from './booking-view.js';
+import { connectedGraph, requireConnection } from './connection-access.js';
+import { eventFields } from './event-mapping.js';
+import { requireBooking } from './get-booking.js';
+
+type Changes = Partial<Omit<CreateBookingRequest, 'bookingId' | 'connectionId' | 'startMs' | 'endMs'>> & { force?: boolean };
+
+export async function updateBooking(services: Services, client: ClientEntity, bookingId: string, changes: Changes): Promise<BookingView> {
+  const { force, ...fields } = changes;
+  if (Object.values(fields).every((v) => v === undefined)) {
+    throw new AppError(400, 'invalid_field', 'body: nothing to change', { field: 'body' });
+  }
+  const found = await requireBooking(services, client.rowKey, bookingId);
+  const booking = found.entity;
+  if (booking.status === 'cancelled') throw new AppError(409, 'booking_cancelled', 'bookingId: this booking was cancelled', { field: 'bookingId' });
+  if (booking.status !== 'confirmed' || !booking.eventId) {
+    throw new AppError(409, 'booking_in_progress', 'bookingId: the booking is not created yet; retry its create first', { field: 'bookingId' });
+  }
+  const times = newTimes(booking, fields);
+  const patch = eventFields({ ...fields, ...times }, undefined);
+  const connection = await requireConnection(services, client.rowKey, booking.connectionId);
+  await assertWritesAllowed(services, client);
+  const { call } = await connectedGraph(services, connection);
+  const timeouts = { timeoutMs: services.config.graphTimeoutMs };
+  const eventId = booking.eventId;
+
+  const updated: GraphEvent = await call(async (graph) => {
+    try {
+      return await updateEvent(graph, booking.calendarId, eventId, patch, force ? undefined : booking.eventEtag, timeouts);
+    } catch (error) {
+      const category = categorizeGraphError(error);
+      if (category === 'precondition_failed') {
+        const current = await getEvent(graph, booking.calendarId, eventId, timeouts);
+        throw new AppError(409, 'event_changed_in_calendar', 'The event was changed in Outlook since it was booked; send force: true to overwrite.', {
+          extra: { current: toEventView(current, booking.eventEtag) },
+        });
+      }
+      if (category === 'not_found') {
+        throw new AppError(409, 'event_deleted_in_calendar', 'The event was deleted in Outlook; cancel this booking or create a new one.');
+      }
+      throw error;
+    }
+  });
+
+  const saved = await services.store.bookings.mutate(booking.partitionKey, booking.rowKey, (current) => ({
+    ...current,
+    eventEtag: updated['@odata.etag'] ?? current.eventEtag,
+    webLink: updated.webLink ?? current.webLink,
+    subject: fields.subject ?? current.subject,
+    start: times.startMs !== undefined ? new Date(times.startMs) : current.start,
+    end: times.endMs !== undefined ? new Date(times.endMs) : current.end,
+    timeZone: times.timeZone ?? current.timeZone,
+    hasAttendees: fields.attendees !== undefined ? fields.attendees.length > 0 : current.hasAttendees,
+    updatedAt: new Date(),
+  }));
+  return toBookingView(saved.entity);
+}
+
+interface NewTimes {
+  startMs?: number;
+  endMs?: number;
+  timeZone?: string;
+}
+
+/** The new start and end (both sent whenever either or the zone changes), checked like a create. */
+function newTimes(booking: { start?: Date; end?: Date; timeZone?: string }, fields: Changes): NewTimes {
+  if (fields.start === undefined && fields.end === undefined && fields.timeZone === undefined) return {};
+  const timeZone = fields.timeZone ?? booking.timeZone ?? 'UTC';
+  const parse = (value: string | undefined, stored: Date | undefined, field: 'start' | 'end'): number => {
+    if (value === undefined) {
+      if (!stored) throw new AppError(400, 'invalid_field', `${field}: required`, { field });
+      return stored.getTime();
+    }
+    const ms = parseDateTime(value, timeZone);
+    if (ms === undefined) throw new AppError(400, 'invalid_field', `${field}: not an ISO 8601 date-time`, { field });
+    return ms;
+  };
+  const startMs = parse(fields.start, booking.start, 'start');
+  const endMs = parse(fields.end, booking.end, 'end');
+  if (endMs <= startMs) throw new AppError(400, 'invalid_field', 'end: end must be after start', { field: 'end' });
+  if (endMs - startMs > MAX_BOOKING_WINDOW_DAYS * 86_400_000) {
+    throw new AppError(400, 'invalid_field', `end: a booking may last at most ${MAX_BOOKING_WINDOW_DAYS} days`, { field: 'end' });
+  }
+  return { startMs, endMs, timeZone };
+}

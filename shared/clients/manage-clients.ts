@@ -1,0 +1,119 @@
+// Operator actions on booking-system clients: create (the API key and webhook signing secret are returned
+// this once), list, rotate the API key (the previous key keeps working until the next rotation, or is
+// revoked at once), disable. Only hashes of API keys are stored; signing secrets live in the secret store.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { generateApiKey, newClientId } from '../auth/api-keys.js';
+import { AppError } from '../http/problem.js';
+import { CLIENT_PARTITION, type ClientEntity } from '../store/repositories/clients.js';
+import { NotFoundError } from '../store/errors.js';
+import type { Services } from '../services.js';
+import { canonicalOrigin } from '../connect/return-url.js';
+
+const origin = z.string().max(300).refine((v) => canonicalOrigin(v) !== undefined, 'must be an http(s) origin like https://booking.example.com');
+const webhookUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .refine((v) => !/[\s\\]/.test(v) && !new URL(v).username && !new URL(v).password, 'must be an http(s) URL without user information');
+
+export const createClientSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    allowedReturnOrigins: z.array(origin).min(1).max(20),
+    webhookUrl: webhookUrl.optional(),
+  })
+  .strict();
+
+export const rotateKeySchema = z.object({ revokePrevious: z.boolean().optional() }).strict();
+
+export interface ClientView {
+  clientId: string;
+  name: string;
+  status: 'active' | 'disabled';
+  allowedReturnOrigins: string[];
+  webhookUrl?: string;
+  activeApiKeys: number;
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export function clientView(c: ClientEntity): ClientView {
+  return {
+    clientId: c.rowKey,
+    name: c.name,
+    status: c.disabled ? 'disabled' : 'active',
+    allowedReturnOrigins: c.allowedReturnOrigins,
+    webhookUrl: c.webhookUrl,
+    activeApiKeys: c.apiKeyHashes.length,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt?.toISOString(),
+  };
+}
+
+export function signingSecretName(clientId: string): string {
+  return `client-${clientId}-webhook-signing`;
+}
+
+export async function createClient(
+  input: z.infer<typeof createClientSchema>,
+  services: Pick<Services, 'store' | 'secrets'>,
+): Promise<ClientView & { apiKey: string; signingSecret: string }> {
+  const clientId = newClientId();
+  const { key, hash } = generateApiKey(clientId);
+  const signingSecret = `whsec_${randomBytes(32).toString('base64url')}`;
+  const secretName = signingSecretName(clientId);
+  await services.secrets.set(secretName, signingSecret);
+  const entity: ClientEntity = {
+    partitionKey: CLIENT_PARTITION,
+    rowKey: clientId,
+    name: input.name,
+    apiKeyHashes: [hash],
+    allowedReturnOrigins: [...new Set(input.allowedReturnOrigins.map((o) => canonicalOrigin(o)!))],
+    webhookUrl: input.webhookUrl,
+    signingSecretName: secretName,
+    createdAt: new Date(),
+  };
+  await services.store.clients.create(entity);
+  return { ...clientView(entity), apiKey: key, signingSecret };
+}
+
+export async function listClients(services: Pick<Services, 'store'>): Promise<ClientView[]> {
+  const out: ClientView[] = [];
+  for await (const { entity } of services.store.clients.queryAll(`PartitionKey eq '${CLIENT_PARTITION}'`)) out.push(clientView(entity));
+  return out;
+}
+
+const CLIENT_ID = /^[a-z0-9]{8,40}$/;
+
+function requireClientId(clientId: string): string {
+  if (!CLIENT_ID.test(clientId)) throw new AppError(404, 'not_found', 'No such client.');
+  return clientId;
+}
+
+/** A new API key; the newest previous key stays valid (two during a rotation) unless revokePrevious. */
+export async function rotateApiKey(
+  clientId: string,
+  input: z.infer<typeof rotateKeySchema>,
+  services: Pick<Services, 'store'>,
+): Promise<ClientView & { apiKey: string }> {
+  const { key, hash } = generateApiKey(requireClientId(clientId));
+  const saved = await mutateClient(clientId, services, (c) => ({
+    ...c,
+    apiKeyHashes: input.revokePrevious ? [hash] : [...c.apiKeyHashes.slice(-1), hash],
+    updatedAt: new Date(),
+  }));
+  return { ...clientView(saved), apiKey: key };
+}
+
+export async function disableClient(clientId: string, services: Pick<Services, 'store'>): Promise<ClientView> {
+  return clientView(await mutateClient(requireClientId(clientId), services, (c) => ({ ...c, disabled: true, updatedAt: new Date() })));
+}
+
+async function mutateClient(clientId: string, services: Pick<Services, 'store'>, change: (c: ClientEntity) => ClientEntity): Promise<ClientEntity> {
+  try {
+    return (await services.store.clients.mutate(CLIENT_PARTITION, clientId, change)).entity;
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new AppError(404, 'not_found', 'No such client.');
+    throw error;
+  }
+}

@@ -1,0 +1,200 @@
+// The OAuth callback: the state is checked and consumed (single use, unexpired, conditional on its ETag),
+// the code redeemed with its PKCE verifier and nonce, the account and calendars read, and the connection
+// created or updated. The result says where the browser goes next; nothing is stored when it fails.
+import { randomUUID } from 'node:crypto';
+import type { AuthenticationResult } from '@azure/msal-node';
+import { createGraphClient } from '../graph/client.js';
+import { createMsalClient } from '../auth/msal-client.js';
+import { CONNECT_SCOPES, entraClientSecret } from '../auth/entra-credentials.js';
+import { encryptTokenCache } from '../auth/token-cache-plugin.js';
+import { describeError } from '../logging.js';
+import { escapeKey } from '../store/keys.js';
+import { odata } from '@azure/data-tables';
+import { ConcurrencyError, NotFoundError } from '../store/errors.js';
+import type { ConnectionEntity } from '../store/repositories/connections.js';
+import { OAUTH_STATE_ROW, type OAuthStateEntity } from '../store/repositories/oauth-states.js';
+import type { Services } from '../services.js';
+import { DEFAULT_REMINDER_MINUTES, listCalendars, ownedCalendars, type CalendarInfo } from './calendars.js';
+import { callbackUrl, verifierBinding } from './start-connect.js';
+import { returnUrlWith } from './return-url.js';
+import { requestSubscriptionSync } from '../sync/calendar-subscriptions.js';
+
+export type ConnectOutcome =
+  /** Back to the booking system (connected, or an error it can act on). */
+  | { kind: 'redirect'; location: string }
+  /** The hosted picker, before going back. */
+  | { kind: 'picker'; connection: ConnectionEntity; calendars: CalendarInfo[]; returnUrl: string }
+  /** No safe place to go back to: a page for the user. */
+  | { kind: 'page'; status: number; code: string; message: string };
+
+/** Stable error codes a booking system receives as `error=` on its return URL. */
+export type ConnectErrorCode =
+  | 'access_denied'
+  | 'admin_consent_required'
+  | 'interaction_required'
+  | 'authorization_failed'
+  | 'missing_code'
+  | 'invalid_grant'
+  | 'token_redemption_failed'
+  | 'graph_unavailable';
+
+const MAX_PARAM_CHARS = 4096;
+
+export async function completeConnect(query: URLSearchParams, services: Services): Promise<ConnectOutcome> {
+  const state = query.get('state');
+  if (!state || state.length > 512) return page(400, 'state_missing', 'This sign-in response is not valid: it has no state.');
+  const attempt = await consumeState(state, services);
+  if ('kind' in attempt) return attempt;
+
+  const toApp = (code: ConnectErrorCode): ConnectOutcome => ({
+    kind: 'redirect',
+    location: returnUrlWith(attempt.returnUrl!, { status: 'error', error: code }),
+  });
+  const error = query.get('error');
+  if (error) return toApp(microsoftErrorCode(error, query.get('error_description') ?? ''));
+  const code = query.get('code');
+  if (!code || code.length > MAX_PARAM_CHARS) return toApp('missing_code');
+
+  let result: AuthenticationResult;
+  let serializedCache: string;
+  try {
+    const msal = createMsalClient(services.config, { clientSecret: await entraClientSecret(services) });
+    const codeVerifier = await services.envelope.decryptString(attempt.codeVerifier, verifierBinding(attempt.partitionKey));
+    result = await msal.acquireTokenByCode({
+      code,
+      codeVerifier,
+      nonce: attempt.nonce,
+      scopes: CONNECT_SCOPES,
+      redirectUri: callbackUrl(services.config.publicBaseUrl),
+    });
+    serializedCache = msal.getTokenCache().serialize();
+  } catch (err) {
+    const codeOf = (err as { errorCode?: string }).errorCode;
+    console.warn(`connect: code redemption failed: ${describeError(err)}`);
+    if (codeOf === 'invalid_grant') return toApp('invalid_grant');
+    if (codeOf === 'consent_required' || /AADSTS65001/.test(String((err as Error).message))) return toApp('admin_consent_required');
+    return toApp('token_redemption_failed');
+  }
+  if (!result.account) return toApp('token_redemption_failed');
+
+  let me: { id: string; userPrincipalName?: string; mail?: string };
+  let calendars: CalendarInfo[];
+  try {
+    const graph = createGraphClient({ config: services.config, getAccessToken: async () => result.accessToken });
+    me = await graph.api('/me').select('id,userPrincipalName,mail').get();
+    calendars = await listCalendars(graph);
+  } catch (err) {
+    console.warn(`connect: reading the account failed: ${describeError(err)}`);
+    return toApp('graph_unavailable');
+  }
+
+  const connection = await saveConnection(services, attempt, {
+    tenantId: result.account.tenantId,
+    objectId: me.id,
+    upn: me.userPrincipalName ?? result.account.username,
+    homeAccountId: result.account.homeAccountId,
+    serializedCache,
+    calendars,
+    ownedIds: ownedCalendars(calendars, [me.mail, me.userPrincipalName]).map((c) => c.id),
+  });
+  if (attempt.pickCalendars) return { kind: 'picker', connection, calendars, returnUrl: attempt.returnUrl! };
+  await requestSubscriptionSync(services, connection).catch((err: unknown) => console.warn(`connect: subscriptions not requested: ${describeError(err)}`));
+  return { kind: 'redirect', location: connectedUrl(attempt.returnUrl!, connection.rowKey) };
+}
+
+export function connectedUrl(returnUrl: string, connectionId: string): string {
+  return returnUrlWith(returnUrl, { connectionId, status: 'connected' });
+}
+
+function page(status: number, code: string, message: string): ConnectOutcome {
+  return { kind: 'page', status, code, message };
+}
+
+/** Marks the state used, conditional on the ETag read: of two concurrent callbacks, one wins. */
+async function consumeState(state: string, services: Services): Promise<OAuthStateEntity | ConnectOutcome> {
+  const found = await services.store.oauthStates.getByState(state);
+  const unknown = page(400, 'state_unknown', 'This sign-in response is unknown or has already been used.');
+  if (!found) return unknown;
+  const entity = found.entity;
+  if (entity.usedAt) return unknown;
+  if (entity.expiresAt.getTime() <= Date.now()) {
+    await services.store.oauthStates.delete(entity.partitionKey, OAUTH_STATE_ROW, { etag: found.etag }).catch(() => undefined);
+    return page(400, 'state_expired', 'This sign-in took too long and has expired.');
+  }
+  try {
+    await services.store.oauthStates.update({ ...entity, usedAt: new Date() }, found.etag);
+  } catch (error) {
+    if (error instanceof ConcurrencyError || error instanceof NotFoundError) return unknown;
+    throw error;
+  }
+  // Won: the row has done its job (a replay now finds nothing, which is refused the same way).
+  await services.store.oauthStates.delete(entity.partitionKey, OAUTH_STATE_ROW).catch(() => undefined);
+  if (!entity.returnUrl) return page(400, 'state_unknown', 'This sign-in response is not valid.');
+  return entity;
+}
+
+/** Maps the authorize endpoint's error to a stable code (AADSTS numbers are only hints: graph.md §10). */
+function microsoftErrorCode(error: string, description: string): ConnectErrorCode {
+  if (error === 'access_denied') return 'access_denied';
+  if (error === 'consent_required' || /AADSTS(65001|90094|90095)/.test(description)) return 'admin_consent_required';
+  if (error === 'interaction_required' || error === 'login_required') return 'interaction_required';
+  if (error === 'invalid_grant') return 'invalid_grant';
+  return 'authorization_failed';
+}
+
+interface SignedIn {
+  tenantId: string;
+  objectId: string;
+  upn: string;
+  homeAccountId: string;
+  serializedCache: string;
+  calendars: CalendarInfo[];
+  ownedIds: string[];
+}
+
+/** Creates the connection, or updates the one this client already has for the same user and account. */
+async function saveConnection(services: Services, attempt: OAuthStateEntity, signedIn: SignedIn): Promise<ConnectionEntity> {
+  const clientId = attempt.clientId;
+  const externalUserId = attempt.externalUserId!;
+  const filter = odata`PartitionKey eq ${escapeKey(clientId)} and externalUserId eq ${externalUserId} and tenantId eq ${signedIn.tenantId} and objectId eq ${signedIn.objectId}`;
+  const existing = (await services.store.connections.query(filter, { pageSize: 1 })).items[0];
+  const live = new Set(signedIn.calendars.map((c) => c.id));
+  const defaultCalendar = signedIn.calendars.find((c) => c.isDefault) ?? signedIn.calendars.find((c) => c.canEdit);
+  const account = { tenantId: signedIn.tenantId, objectId: signedIn.objectId, upn: signedIn.upn, homeAccountId: signedIn.homeAccountId };
+
+  if (existing) {
+    const id = existing.entity.rowKey;
+    const sealed = await encryptTokenCache(services, clientId, id, signedIn.serializedCache);
+    const saved = await services.store.connections.mutate(clientId, id, (current) => {
+      const busy = (current.busyCalendarIds ?? []).filter((c) => live.has(c));
+      return {
+        ...current,
+        ...account,
+        ...sealed,
+        status: 'active',
+        bookingCalendarId: current.bookingCalendarId && live.has(current.bookingCalendarId) ? current.bookingCalendarId : defaultCalendar?.id,
+        busyCalendarIds: busy.length ? busy : signedIn.ownedIds,
+        lastTokenRefreshAt: new Date(),
+        updatedAt: new Date(),
+      };
+    });
+    return saved.entity;
+  }
+
+  const id = randomUUID();
+  const now = new Date();
+  const entity: ConnectionEntity = {
+    partitionKey: clientId,
+    rowKey: id,
+    externalUserId,
+    status: 'active',
+    ...account,
+    ...(await encryptTokenCache(services, clientId, id, signedIn.serializedCache)),
+    bookingCalendarId: defaultCalendar?.id,
+    busyCalendarIds: signedIn.ownedIds,
+    defaultReminderMinutes: DEFAULT_REMINDER_MINUTES,
+    lastTokenRefreshAt: now,
+    createdAt: now,
+  };
+  return (await services.store.connections.create(entity)).entity;
+}

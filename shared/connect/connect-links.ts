@@ -1,0 +1,77 @@
+// Connect links: what a booking system hands its user to start connecting a calendar. The link id is a
+// 256-bit bearer capability (only its hash is stored), valid once and for a limited time.
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../http/problem.js';
+import type { ClientEntity } from '../store/repositories/clients.js';
+import { capabilityHash, CONNECT_LINK_ROW, type ConnectLinkEntity } from '../store/repositories/connect-links.js';
+import { ConcurrencyError } from '../store/errors.js';
+import type { Services } from '../services.js';
+import { checkReturnUrl } from './return-url.js';
+
+export const CONNECT_LINK_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface ConnectLinkInput {
+  externalUserId: string;
+  returnUrl: string;
+  loginHint?: string;
+  pickCalendars?: boolean;
+  /** Re-connect an existing connection (createConnectLinkForReauth). */
+  connectionId?: string;
+  ttlMs?: number;
+}
+
+export interface ConnectLink {
+  linkId: string;
+  url: string;
+  expiresAt: string;
+}
+
+export function connectLinkUrl(publicBaseUrl: string, linkId: string): string {
+  return `${publicBaseUrl}/api/connect/${linkId}`;
+}
+
+export async function createConnectLink(client: ClientEntity, input: ConnectLinkInput, services: Pick<Services, 'store' | 'config'>): Promise<ConnectLink> {
+  const returnUrl = checkReturnUrl(input.returnUrl, client.allowedReturnOrigins).toString();
+  const linkId = randomBytes(32).toString('base64url');
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + (input.ttlMs ?? CONNECT_LINK_TTL_MS));
+  const entity: ConnectLinkEntity = {
+    partitionKey: capabilityHash(linkId),
+    rowKey: CONNECT_LINK_ROW,
+    clientId: client.rowKey,
+    externalUserId: input.externalUserId,
+    returnUrl,
+    loginHint: input.loginHint,
+    pickCalendars: input.pickCalendars || undefined,
+    connectionId: input.connectionId,
+    expiresAt,
+    createdAt: now,
+  };
+  await services.store.connectLinks.links.create(entity);
+  return { linkId, url: connectLinkUrl(services.config.publicBaseUrl, linkId), expiresAt: expiresAt.toISOString() };
+}
+
+/** A link id that cannot start a connect flow; `code` is stable and shown on the error page. */
+export class ConnectLinkError extends AppError {
+  constructor(code: 'link_not_found' | 'link_expired' | 'link_used', message: string) {
+    super(code === 'link_not_found' ? 404 : 410, code, message);
+  }
+}
+
+const LINK_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** Consumes a link: marks it used (conditional on its ETag, so two opens cannot both succeed) and returns it. */
+export async function useConnectLink(linkId: string, services: Pick<Services, 'store'>): Promise<ConnectLinkEntity> {
+  const found = LINK_ID.test(linkId) ? await services.store.connectLinks.getLink(linkId) : null;
+  if (!found) throw new ConnectLinkError('link_not_found', 'This connect link is not valid.');
+  const link = found.entity;
+  if (link.usedAt) throw new ConnectLinkError('link_used', 'This connect link has already been used. Ask for a new one.');
+  if (link.expiresAt.getTime() <= Date.now()) throw new ConnectLinkError('link_expired', 'This connect link has expired. Ask for a new one.');
+  try {
+    await services.store.connectLinks.links.update({ ...link, usedAt: new Date() }, found.etag);
+  } catch (error) {
+    if (error instanceof ConcurrencyError) throw new ConnectLinkError('link_used', 'This connect link has already been used. Ask for a new one.');
+    throw error;
+  }
+  return link;
+}

@@ -1,0 +1,54 @@
+// Opening a connect link: a fresh single-use state (only its hash stored), a PKCE S256 pair (the verifier
+// stored encrypted, bound to the state), a nonce, and the authorize URL built by MSAL.
+import { randomBytes } from 'node:crypto';
+import { CryptoProvider, PromptValue } from '@azure/msal-node';
+import { createMsalClient } from '../auth/msal-client.js';
+import { CONNECT_SCOPES, entraClientSecret } from '../auth/entra-credentials.js';
+import type { ConnectLinkEntity } from '../store/repositories/connect-links.js';
+import { OAUTH_STATE_ROW, OAUTH_STATE_TTL_MS, stateHash, type OAuthStateEntity } from '../store/repositories/oauth-states.js';
+import type { Services } from '../services.js';
+
+export function callbackUrl(publicBaseUrl: string): string {
+  return `${publicBaseUrl}/api/auth/callback`;
+}
+
+/** Associated data of an encrypted PKCE verifier: it only decrypts in its own state row. */
+export function verifierBinding(hashOfState: string): string {
+  return `oauthStates/${hashOfState}/codeVerifier`;
+}
+
+/** Stores the attempt and returns the Microsoft authorize URL to send the browser to. */
+export async function startConnect(link: ConnectLinkEntity, services: Services): Promise<string> {
+  const state = randomBytes(32).toString('base64url');
+  const nonce = randomBytes(16).toString('base64url');
+  const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
+  const key = stateHash(state);
+  const entity: OAuthStateEntity = {
+    partitionKey: key,
+    rowKey: OAUTH_STATE_ROW,
+    clientId: link.clientId,
+    connectLinkId: link.partitionKey,
+    connectionId: link.connectionId,
+    externalUserId: link.externalUserId,
+    returnUrl: link.returnUrl,
+    pickCalendars: link.pickCalendars,
+    codeVerifier: await services.envelope.encrypt(verifier, verifierBinding(key)),
+    nonce,
+    expiresAt: new Date(Date.now() + OAUTH_STATE_TTL_MS),
+  };
+  await services.store.oauthStates.create(entity);
+  const msal = createMsalClient(services.config, { clientSecret: await entraClientSecret(services) });
+  return msal.getAuthCodeUrl({
+    scopes: CONNECT_SCOPES,
+    redirectUri: callbackUrl(services.config.publicBaseUrl),
+    responseMode: 'query',
+    codeChallenge: challenge,
+    codeChallengeMethod: 'S256',
+    state,
+    nonce,
+    // MSAL drops account hints under prompt=select_account (Entra refuses the pair), so the account picker
+    // is asked for only when there is no hint; with one, the hinted account is proposed directly.
+    prompt: link.loginHint ? undefined : PromptValue.SELECT_ACCOUNT,
+    loginHint: link.loginHint,
+  });
+}

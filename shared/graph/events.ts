@@ -1,0 +1,90 @@
+// Event calls on one of the connected user's calendars. Paths always name the calendar
+// (/me/calendars/{id}/events/{eventId}): /me/events/{id} does not reach every calendar (peers.md §2 item 3).
+// Every call carries a deadline, so a hung Graph request ends as a timeout the caller can reason about.
+import type { Client, GraphRequest } from '@microsoft/microsoft-graph-client';
+import type { GraphDateTime } from '../time/windows-zones.js';
+
+export interface GraphEvent {
+  id: string;
+  '@odata.etag'?: string;
+  changeKey?: string;
+  webLink?: string;
+  subject?: string;
+  start?: GraphDateTime;
+  end?: GraphDateTime;
+  originalStartTimeZone?: string;
+  isAllDay?: boolean;
+  isCancelled?: boolean;
+  showAs?: string;
+  type?: string;
+  attendees?: { emailAddress?: { address?: string; name?: string }; type?: string }[];
+  lastModifiedDateTime?: string;
+  transactionId?: string;
+}
+
+/** What a read of a booking's event selects (enough to show the booking system the current state). */
+export const EVENT_SELECT = 'id,subject,start,end,originalStartTimeZone,isAllDay,isCancelled,showAs,type,attendees,webLink,changeKey,lastModifiedDateTime';
+
+export interface EventCallOptions {
+  timeoutMs: number;
+}
+
+export function calendarPath(calendarId: string | undefined): string {
+  return calendarId ? `/me/calendars/${encodeURIComponent(calendarId)}` : '/me/calendar';
+}
+
+function eventPath(calendarId: string | undefined, eventId: string): string {
+  return `${calendarPath(calendarId)}/events/${encodeURIComponent(eventId)}`;
+}
+
+function bounded(request: GraphRequest, options: EventCallOptions): GraphRequest {
+  return request.options({ signal: AbortSignal.timeout(options.timeoutMs) });
+}
+
+/** POST …/events: one Graph request. Graph answers a repeated transactionId with the existing event. */
+export async function createEvent(client: Client, calendarId: string | undefined, body: Record<string, unknown>, options: EventCallOptions): Promise<GraphEvent> {
+  return (await bounded(client.api(`${calendarPath(calendarId)}/events`), options).post(body)) as GraphEvent;
+}
+
+/** The event carrying our extended property with this value, if any (the reconciliation before a re-create). */
+export async function findEventByProperty(
+  client: Client,
+  calendarId: string | undefined,
+  propertyId: string,
+  value: string,
+  options: EventCallOptions,
+): Promise<GraphEvent | undefined> {
+  const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  const filter = `singleValueExtendedProperties/any(ep: ep/id eq ${quote(propertyId)} and ep/value eq ${quote(value)})`;
+  const page = (await bounded(client.api(`${calendarPath(calendarId)}/events`), options).filter(filter).select(EVENT_SELECT).top(2).get()) as {
+    value?: GraphEvent[];
+  };
+  return page.value?.[0];
+}
+
+export async function getEvent(client: Client, calendarId: string | undefined, eventId: string, options: EventCallOptions): Promise<GraphEvent> {
+  return (await bounded(client.api(eventPath(calendarId, eventId)), options).select(EVENT_SELECT).get()) as GraphEvent;
+}
+
+/** PATCH with If-Match when an etag is given: Graph answers 412 when the event changed since. */
+export async function updateEvent(
+  client: Client,
+  calendarId: string | undefined,
+  eventId: string,
+  patch: Record<string, unknown>,
+  ifMatch: string | undefined,
+  options: EventCallOptions,
+): Promise<GraphEvent> {
+  let request = bounded(client.api(eventPath(calendarId, eventId)), options);
+  if (ifMatch) request = request.header('If-Match', ifMatch);
+  return (await request.patch(patch)) as GraphEvent;
+}
+
+export async function deleteEvent(client: Client, calendarId: string | undefined, eventId: string, options: EventCallOptions): Promise<void> {
+  await bounded(client.api(eventPath(calendarId, eventId)), options).delete();
+}
+
+/** Cancels a meeting the user organises: attendees get a cancellation with the comment (202). */
+export async function cancelEvent(client: Client, calendarId: string | undefined, eventId: string, comment: string, options: EventCallOptions): Promise<void> {
+  await bounded(client.api(`${eventPath(calendarId, eventId)}/cancel`), options).post({ comment });
+}

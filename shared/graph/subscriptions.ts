@@ -1,0 +1,93 @@
+// Graph subscription calls for calendar events (graph.md §4): create, renew (PATCH), delete, list; and the
+// batch items the renewal timer sends ($batch, graph.md §7). Request builders and response readers are
+// separate so the single calls and the batched ones share them.
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { categorizeGraphError } from './client.js';
+import type { BatchRequestItem } from './batch.js';
+
+/** Outlook events: at most 10,080 minutes (graph.md §4, §12); we ask for a little less. */
+export const MAX_SUBSCRIPTION_MINUTES = 10_080;
+export const SUBSCRIPTION_MARGIN_MINUTES = 60;
+export const CHANGE_TYPES = 'created,updated,deleted';
+const CALL_TIMEOUT_MS = 15_000;
+
+/**
+ * The resource for one calendar of a user. graph.md §4: `/users/{id}/events` covers only the default
+ * calendar; the per-calendar path is undocumented but observed to work (and the simulator supports it).
+ * The object id, not the UPN, so the mailbox resolves unambiguously (graph.md §4, "Mailbox info is stale").
+ */
+export function calendarEventsResource(objectId: string, calendarId: string): string {
+  return `/users/${encodeURIComponent(objectId)}/calendars/${encodeURIComponent(calendarId)}/events`;
+}
+
+export function subscriptionExpiry(now = new Date()): Date {
+  return new Date(now.getTime() + (MAX_SUBSCRIPTION_MINUTES - SUBSCRIPTION_MARGIN_MINUTES) * 60_000);
+}
+
+export interface CreateSubscriptionRequest {
+  resource: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl: string;
+  clientState: string;
+  expirationDateTime: Date;
+}
+
+export interface GraphSubscription {
+  id: string;
+  resource: string;
+  expirationDateTime: string;
+  notificationUrl?: string;
+  clientState?: string | null;
+}
+
+/** POST /subscriptions: 201 with the subscription; Graph validates both URLs first (graph.md §1). */
+export async function createSubscription(client: Client, request: CreateSubscriptionRequest): Promise<GraphSubscription> {
+  return (await client
+    .api('/subscriptions')
+    .options({ signal: AbortSignal.timeout(CALL_TIMEOUT_MS * 2) }) // the handshake to our endpoints runs inside it
+    .post({
+      changeType: CHANGE_TYPES,
+      notificationUrl: request.notificationUrl,
+      // graph.md §3: only settable at creation.
+      lifecycleNotificationUrl: request.lifecycleNotificationUrl,
+      resource: request.resource,
+      expirationDateTime: request.expirationDateTime.toISOString(),
+      clientState: request.clientState,
+    })) as GraphSubscription;
+}
+
+/** PATCH /subscriptions/{id}: renews and also reauthorizes (graph.md §3: one PATCH, no separate reauthorize). */
+export async function renewSubscription(client: Client, subscriptionId: string, expiry: Date): Promise<GraphSubscription> {
+  return (await client
+    .api(`/subscriptions/${encodeURIComponent(subscriptionId)}`)
+    .options({ signal: AbortSignal.timeout(CALL_TIMEOUT_MS) })
+    .patch({ expirationDateTime: expiry.toISOString() })) as GraphSubscription;
+}
+
+export function renewSubscriptionItem(id: string, subscriptionId: string, expiry: Date, mailbox?: string): BatchRequestItem {
+  return { id, method: 'PATCH', url: `/subscriptions/${encodeURIComponent(subscriptionId)}`, body: { expirationDateTime: expiry.toISOString() }, mailbox };
+}
+
+/** DELETE /subscriptions/{id}: 204; a subscription Graph no longer has counts as deleted. */
+export async function deleteSubscription(client: Client, subscriptionId: string): Promise<void> {
+  try {
+    await client.api(`/subscriptions/${encodeURIComponent(subscriptionId)}`).options({ signal: AbortSignal.timeout(CALL_TIMEOUT_MS) }).delete();
+  } catch (error) {
+    if (categorizeGraphError(error) !== 'not_found') throw error;
+  }
+}
+
+/** GET /subscriptions: with a delegated token, the ones this app holds for the signed-in user. */
+export async function listSubscriptions(client: Client): Promise<GraphSubscription[]> {
+  const out: GraphSubscription[] = [];
+  let page = (await client.api('/subscriptions').options({ signal: AbortSignal.timeout(CALL_TIMEOUT_MS) }).get()) as {
+    value?: GraphSubscription[];
+    '@odata.nextLink'?: string;
+  };
+  for (let pages = 1; ; pages += 1) {
+    out.push(...(page.value ?? []));
+    const next = page['@odata.nextLink'];
+    if (!next || pages >= 50) return out;
+    page = await client.api(next).get();
+  }
+}

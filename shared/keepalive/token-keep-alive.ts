@@ -1,0 +1,100 @@
+// Token keep-alive: Entra refresh tokens die after 90 days without use (graph.md §10), so every active
+// connection's tokens are refreshed well inside that window: once its last refresh is more than 7 days
+// old, plus a per-connection offset of up to a day (a hash of its id), so connections made together
+// drift apart and each hourly run refreshes a small, even share. At most maxPerRun per run, oldest first;
+// the rest wait for the next run, still some 80 days before anything is lost.
+// A refresh token Entra refuses turns the connection needs_reauth (connection-tokens.ts), which removes
+// its subscriptions and sends connection.needs_reauth with a fresh connect link (connection-state-hooks.ts).
+import { createHash } from 'node:crypto';
+import { odata } from '@azure/data-tables';
+import { ConnectionNotActiveError, getAccessToken, NeedsReauthError } from '../auth/connection-tokens.js';
+import { isSyncPaused } from '../admin/pause.js';
+import { describeError } from '../logging.js';
+import type { Services } from '../services.js';
+import type { ConnectionEntity } from '../store/repositories/connections.js';
+import { escapeKey } from '../store/keys.js';
+import './connection-state-hooks.js';
+
+export const REFRESH_AFTER_MS = 7 * 24 * 3600 * 1000;
+export const SPREAD_MS = 24 * 3600 * 1000;
+export const DEFAULT_MAX_PER_RUN = 200;
+const CONCURRENCY = 4;
+
+/** A stable offset in [0, SPREAD_MS) from the connection id. */
+export function spreadOffsetMs(connectionId: string): number {
+  return createHash('sha256').update(connectionId).digest().readUInt32BE(0) % SPREAD_MS;
+}
+
+/** When the connection's tokens are next due for a refresh. */
+export function refreshDueAt(connection: Pick<ConnectionEntity, 'rowKey' | 'lastTokenRefreshAt' | 'createdAt'>): number {
+  const last = (connection.lastTokenRefreshAt ?? connection.createdAt).getTime();
+  return last + REFRESH_AFTER_MS + spreadOffsetMs(connection.rowKey);
+}
+
+export interface KeepAliveOptions {
+  now?: Date;
+  maxPerRun?: number;
+  /** Only these clients' connections (tests; an operator's targeted run). */
+  clientIds?: readonly string[];
+  log?: { info(message: string): void; warn(message: string): void };
+}
+
+export interface KeepAliveReport {
+  paused: boolean;
+  /** Active connections looked at. */
+  scanned: number;
+  due: number;
+  refreshed: number;
+  needsReauth: number;
+  failed: number;
+  /** Due, but over this run's limit. */
+  deferred: number;
+}
+
+export async function runTokenKeepAlive(services: Services, options: KeepAliveOptions = {}): Promise<KeepAliveReport> {
+  const log = options.log ?? console;
+  const report: KeepAliveReport = { paused: false, scanned: 0, due: 0, refreshed: 0, needsReauth: 0, failed: 0, deferred: 0 };
+  if (await isSyncPaused(services)) {
+    log.info('token keep-alive: the system is paused; nothing refreshed');
+    return { ...report, paused: true };
+  }
+  const now = (options.now ?? new Date()).getTime();
+  const due: { connection: ConnectionEntity; dueAt: number }[] = [];
+  for (const filter of activeFilters(options.clientIds)) {
+    for await (const { entity } of services.store.connections.queryAll(filter)) {
+      report.scanned += 1;
+      const dueAt = refreshDueAt(entity);
+      if (dueAt <= now) due.push({ connection: entity, dueAt });
+    }
+  }
+  report.due = due.length;
+  due.sort((a, b) => a.dueAt - b.dueAt);
+  const batch = due.slice(0, options.maxPerRun ?? DEFAULT_MAX_PER_RUN);
+  report.deferred = due.length - batch.length;
+
+  let next = 0;
+  const worker = async () => {
+    while (next < batch.length) {
+      const { connection } = batch[next++]!;
+      try {
+        await getAccessToken(connection, { forceRefresh: true }, services);
+        report.refreshed += 1;
+      } catch (error) {
+        if (error instanceof NeedsReauthError) report.needsReauth += 1;
+        else if (!(error instanceof ConnectionNotActiveError)) {
+          // Entra or storage briefly unavailable: the next run tries again, with weeks to spare.
+          report.failed += 1;
+          log.warn(`token keep-alive: connection ${connection.rowKey} not refreshed: ${describeError(error)}`);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batch.length) }, worker));
+  log.info(`token keep-alive: ${JSON.stringify(report)}`);
+  return report;
+}
+
+function activeFilters(clientIds: readonly string[] | undefined): string[] {
+  if (!clientIds) return [odata`status eq ${'active'}`];
+  return clientIds.map((clientId) => odata`PartitionKey eq ${escapeKey(clientId)} and status eq ${'active'}`);
+}

@@ -1,0 +1,154 @@
+// One Graph subscription per busy calendar of a connection (graph.md §4), kept in step with the
+// connection's busyCalendarIds: missing ones created (then the calendar fully synced), extra ones deleted.
+// Runs on the calendar-sync queue, never inside the connect redirect, so a slow handshake or a Graph
+// failure is retried by the queue rather than failing the user's sign-in.
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { odata } from '@azure/data-tables';
+import { categorizeGraphError } from '../graph/client.js';
+import {
+  calendarEventsResource,
+  createSubscription,
+  deleteSubscription,
+  subscriptionExpiry,
+} from '../graph/subscriptions.js';
+import { enqueue } from '../queues/queue-client.js';
+import type { Services } from '../services.js';
+import type { ConnectionEntity } from '../store/repositories/connections.js';
+import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
+import { forgetCalendar, markCalendarStale } from './busy-cache.js';
+import { hashClientState, newClientState } from './client-state.js';
+import { forgetSubscription } from './subscription-lookup.js';
+import { CALENDAR_SYNC_QUEUE, type ResyncMessage, type SubscriptionsMessage } from './sync-messages.js';
+
+export const NOTIFICATIONS_ROUTE = '/api/graph/notifications';
+export const LIFECYCLE_ROUTE = '/api/graph/lifecycle';
+
+/** Every subscription record of a connection (a filtered scan: connect, disconnect and reconcile only). */
+export async function listConnectionSubscriptions(services: Services, clientId: string, connectionId: string): Promise<SubscriptionEntity[]> {
+  const filter = odata`RowKey eq 'record' and clientId eq ${clientId} and connectionId eq ${connectionId}`;
+  const out: SubscriptionEntity[] = [];
+  for await (const { entity } of services.store.subscriptions.records.queryAll(filter)) out.push(entity);
+  return out;
+}
+
+/** Asks the queue to bring the connection's subscriptions in line with its busy calendars. */
+export async function requestSubscriptionSync(services: Services, connection: Pick<ConnectionEntity, 'partitionKey' | 'rowKey'>): Promise<void> {
+  const message: SubscriptionsMessage = {
+    kind: 'subscriptions',
+    clientId: connection.partitionKey,
+    connectionId: connection.rowKey,
+    receivedAt: new Date().toISOString(),
+  };
+  await enqueue(services.config.storage, CALENDAR_SYNC_QUEUE, message);
+}
+
+export async function requestFullSync(services: Services, connection: Pick<ConnectionEntity, 'partitionKey' | 'rowKey'>, calendarId: string, subscriptionId?: string): Promise<void> {
+  const message: ResyncMessage = {
+    kind: 'resync',
+    clientId: connection.partitionKey,
+    connectionId: connection.rowKey,
+    calendarId,
+    ...(subscriptionId ? { subscriptionId } : {}),
+    receivedAt: new Date().toISOString(),
+  };
+  await enqueue(services.config.storage, CALENDAR_SYNC_QUEUE, message);
+}
+
+/** Creates the subscription for one calendar and records it (clientState hashed). */
+export async function subscribeCalendar(services: Services, graph: Client, connection: ConnectionEntity, calendarId: string): Promise<SubscriptionEntity> {
+  const clientState = newClientState();
+  const base = services.config.publicBaseUrl;
+  const request = {
+    resource: calendarEventsResource(connection.objectId!, calendarId),
+    notificationUrl: `${base}${NOTIFICATIONS_ROUTE}`,
+    lifecycleNotificationUrl: `${base}${LIFECYCLE_ROUTE}`,
+    clientState,
+    expirationDateTime: subscriptionExpiry(),
+  };
+  let created;
+  try {
+    created = await createSubscription(graph, request);
+  } catch (error) {
+    // graph.md §4: 409 "Subscription Id <id> already exists for the requested combination" — one we lost
+    // track of (its clientState is unknown to us): delete it and create ours.
+    const existing = /Subscription Id ([0-9a-f-]{36})/i.exec(String((error as Error).message))?.[1];
+    if (categorizeGraphError(error) !== 'conflict' || !existing) throw error;
+    await deleteSubscription(graph, existing);
+    created = await createSubscription(graph, request);
+  }
+  const now = new Date();
+  const saved = await services.store.subscriptions.createSubscription({
+    subscriptionId: created.id,
+    clientId: connection.partitionKey,
+    connectionId: connection.rowKey,
+    resource: request.resource,
+    calendarId,
+    clientStateHash: hashClientState(clientState),
+    expiresAt: new Date(Date.parse(created.expirationDateTime) || request.expirationDateTime.getTime()),
+    createdAt: now,
+  });
+  return saved.entity;
+}
+
+/** Deletes one subscription in Graph (a missing one is fine) and its record. */
+export async function unsubscribe(services: Services, graph: Client | undefined, record: Pick<SubscriptionEntity, 'subscriptionId'>): Promise<void> {
+  if (graph) await deleteSubscription(graph, record.subscriptionId);
+  await services.store.subscriptions.deleteSubscription(record.subscriptionId);
+  forgetSubscription(services.store, record.subscriptionId);
+}
+
+export interface SubscriptionChanges {
+  created: string[];
+  removed: string[];
+}
+
+/**
+ * Makes the connection's subscriptions match its busy calendars. New calendars get a subscription and
+ * then a full sync (queued); calendars no longer busy lose theirs and their cached busy time.
+ */
+export async function ensureCalendarSubscriptions(
+  services: Services,
+  graph: Client,
+  connection: ConnectionEntity,
+  known?: readonly SubscriptionEntity[],
+): Promise<SubscriptionChanges> {
+  const records = known ?? (await listConnectionSubscriptions(services, connection.partitionKey, connection.rowKey));
+  const wanted = connection.status === 'active' && connection.objectId ? new Set(connection.busyCalendarIds ?? []) : new Set<string>();
+  const changes: SubscriptionChanges = { created: [], removed: [] };
+  const covered = new Set<string>();
+  for (const record of records) {
+    if (record.calendarId && wanted.has(record.calendarId) && !covered.has(record.calendarId)) {
+      covered.add(record.calendarId);
+      continue;
+    }
+    await unsubscribe(services, graph, record);
+    if (record.calendarId && !wanted.has(record.calendarId)) await forgetCalendar(services.store, connection.rowKey, record.calendarId);
+    changes.removed.push(record.calendarId ?? '');
+  }
+  for (const calendarId of wanted) {
+    if (covered.has(calendarId)) continue;
+    // Until its first full sync the calendar is not served from the cache (no sync state, or a stale one).
+    await markCalendarStale(services.store, connection.rowKey, calendarId);
+    const record = await subscribeCalendar(services, graph, connection, calendarId);
+    await requestFullSync(services, connection, calendarId, record.subscriptionId);
+    changes.created.push(calendarId);
+  }
+  return changes;
+}
+
+/** Disconnect: every subscription of the connection deleted (while a token still exists), cache forgotten. */
+export async function removeConnectionSubscriptions(services: Services, graph: Client | undefined, connection: ConnectionEntity): Promise<void> {
+  const records = await listConnectionSubscriptions(services, connection.partitionKey, connection.rowKey);
+  for (const record of records) {
+    try {
+      await unsubscribe(services, graph, record);
+    } catch {
+      // Graph unreachable or the token is gone: drop our record anyway; Graph expires it within 7 days and
+      // notifications for it are refused as unknown.
+      await unsubscribe(services, undefined, record);
+    }
+  }
+  for (const state of await services.store.busy.listSyncStates(connection.rowKey)) await forgetCalendar(services.store, connection.rowKey, state.calendarId);
+  for (const calendarId of connection.busyCalendarIds ?? []) await forgetCalendar(services.store, connection.rowKey, calendarId);
+}
+

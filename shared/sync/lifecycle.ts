@@ -1,0 +1,68 @@
+// Lifecycle notifications (graph.md §3), acted on from the queue after the endpoint answered 202:
+// - reauthorizationRequired: one PATCH with a new expiry, which reauthorizes and renews together (the 2026
+//   doc: never a reauthorize and a PATCH within 10 minutes of each other); 404 means it is gone: recreate.
+// - subscriptionRemoved: recreate the subscription, then a full resync (changes in between were lost).
+// - missed: mark the cache stale (reads go live) and run a full resync.
+import { categorizeGraphError } from '../graph/client.js';
+import { renewSubscription, subscriptionExpiry } from '../graph/subscriptions.js';
+import type { ConnectionEntity } from '../store/repositories/connections.js';
+import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
+import { markCalendarStale } from './busy-cache.js';
+import { subscribeCalendar, unsubscribe } from './calendar-subscriptions.js';
+import { syncCalendar, type SyncOutcome } from './calendar-sync.js';
+import type { SyncDeps } from './sync-deps.js';
+import type { LifecycleMessage } from './sync-messages.js';
+
+/** A renewal this recent already reauthorized the subscription (graph.md §3's 10-minute rule). */
+const RECENT_RENEWAL_MS = 10 * 60_000;
+
+export type LifecycleOutcome = { kind: 'renewed' | 'recreated' | 'ignored'; reason?: string } | SyncOutcome;
+
+export async function handleLifecycle(deps: SyncDeps, message: LifecycleMessage): Promise<LifecycleOutcome> {
+  const { store } = deps.services;
+  const record = (await store.subscriptions.getSubscription(message.subscriptionId))?.entity;
+  if (!record) return { kind: 'ignored', reason: 'unknown_subscription' };
+  const connection = (await store.connections.getConnection(record.clientId, record.connectionId))?.entity;
+  if (!connection || connection.status !== 'active') return { kind: 'ignored', reason: 'connection_not_active' };
+  const calendarId = record.calendarId ?? message.calendarId;
+
+  switch (message.lifecycleEvent) {
+    case 'reauthorizationRequired':
+      return reauthorize(deps, connection, record);
+    case 'subscriptionRemoved': {
+      await markCalendarStale(store, connection.rowKey, calendarId);
+      await recreate(deps, connection, record);
+      return syncCalendar(deps, { ...ids(connection, calendarId), receivedAt: new Date(message.receivedAt), full: true });
+    }
+    case 'missed':
+      await markCalendarStale(store, connection.rowKey, calendarId);
+      return syncCalendar(deps, { ...ids(connection, calendarId), receivedAt: new Date(message.receivedAt), full: true });
+  }
+}
+
+const ids = (connection: ConnectionEntity, calendarId: string) => ({ clientId: connection.partitionKey, connectionId: connection.rowKey, calendarId });
+
+async function reauthorize(deps: SyncDeps, connection: ConnectionEntity, record: SubscriptionEntity): Promise<LifecycleOutcome> {
+  const now = Date.now();
+  if (record.updatedAt && now - record.updatedAt.getTime() < RECENT_RENEWAL_MS && record.expiresAt.getTime() - now > 24 * 3600_000)
+    return { kind: 'ignored', reason: 'renewed_recently' };
+  const expiry = subscriptionExpiry();
+  try {
+    const renewed = await renewSubscription(deps.graphFor(connection), record.subscriptionId, expiry);
+    const expiresAt = new Date(Date.parse(renewed.expirationDateTime) || expiry.getTime());
+    await deps.services.store.subscriptions.mutateSubscription(record.subscriptionId, (current) => ({ ...current, expiresAt, updatedAt: new Date() }));
+    return { kind: 'renewed' };
+  } catch (error) {
+    if (categorizeGraphError(error) !== 'not_found') throw error;
+    await markCalendarStale(deps.services.store, connection.rowKey, record.calendarId ?? '');
+    await recreate(deps, connection, record);
+    await syncCalendar(deps, { ...ids(connection, record.calendarId ?? ''), receivedAt: new Date(), full: true });
+    return { kind: 'recreated' };
+  }
+}
+
+/** Drops the old record (Graph no longer has it) and subscribes the calendar again. */
+export async function recreate(deps: SyncDeps, connection: ConnectionEntity, record: SubscriptionEntity): Promise<SubscriptionEntity> {
+  await unsubscribe(deps.services, undefined, record);
+  return subscribeCalendar(deps.services, deps.graphFor(connection), connection, record.calendarId ?? '');
+}

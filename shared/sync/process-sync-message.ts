@@ -1,0 +1,49 @@
+// The calendar-sync queue's dispatcher: each message kind to its handler. A message that must wait for
+// another worker's round is sent again with a short delay (then completes), so nothing is lost if this
+// worker dies; a failure throws, and the queue retries it (then poisons it after maxDequeueCount).
+import { ConnectionNotActiveError, NeedsReauthError } from '../auth/connection-tokens.js';
+import { enqueue } from '../queues/queue-client.js';
+import { ensureCalendarSubscriptions } from './calendar-subscriptions.js';
+import { syncCalendar, type SyncOutcome } from './calendar-sync.js';
+import { handleLifecycle, type LifecycleOutcome } from './lifecycle.js';
+import type { SyncDeps } from './sync-deps.js';
+import { CALENDAR_SYNC_QUEUE, parseSyncMessage, type CalendarSyncMessage } from './sync-messages.js';
+
+export type ProcessOutcome = SyncOutcome | LifecycleOutcome | { kind: 'subscriptions'; created: number; removed: number } | { kind: 'invalid' };
+
+export async function processSyncMessage(deps: SyncDeps, item: unknown): Promise<ProcessOutcome> {
+  const message = parseSyncMessage(item);
+  if (!message) return { kind: 'invalid' };
+  let outcome: ProcessOutcome;
+  try {
+    outcome = await dispatch(deps, message);
+  } catch (error) {
+    // The user must connect again (the connection is already marked needs_reauth): retrying cannot help.
+    if (error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError) return { kind: 'skipped', reason: 'connection_needs_reauth' };
+    throw error;
+  }
+  if (outcome.kind === 'busy') await enqueue(deps.services.config.storage, CALENDAR_SYNC_QUEUE, message, Math.max(1, outcome.retryInMs / 1000));
+  return outcome;
+}
+
+async function dispatch(deps: SyncDeps, message: CalendarSyncMessage): Promise<ProcessOutcome> {
+  switch (message.kind) {
+    case 'changes':
+    case 'resync':
+      return syncCalendar(deps, {
+        clientId: message.clientId,
+        connectionId: message.connectionId,
+        calendarId: message.calendarId,
+        receivedAt: new Date(message.receivedAt),
+        full: message.kind === 'resync',
+      });
+    case 'lifecycle':
+      return handleLifecycle(deps, message);
+    case 'subscriptions': {
+      const connection = (await deps.services.store.connections.getConnection(message.clientId, message.connectionId))?.entity;
+      if (!connection) return { kind: 'skipped', reason: 'unknown_connection' };
+      const changes = await ensureCalendarSubscriptions(deps.services, deps.graphFor(connection), connection);
+      return { kind: 'subscriptions', created: changes.created.length, removed: changes.removed.length };
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// Daily reconciliation of our subscription records with what Graph holds (issue 6 point 5), per active
+// connection with one GET /subscriptions (delegated: the app's subscriptions for that user):
+// - Graph has one of ours (our notification URL) that we have no record of: deleted (an orphan).
+// - We have a record Graph does not: the calendar is marked stale (busy reads go live), the subscription
+//   recreated and the calendar fully resynced.
+// - Busy calendars without a subscription get one; subscriptions of calendars no longer busy go.
+import { odata } from '@azure/data-tables';
+import { ConnectionNotActiveError, NeedsReauthError } from '../auth/connection-tokens.js';
+import { deleteSubscription, listSubscriptions } from '../graph/subscriptions.js';
+import { describeError } from '../logging.js';
+import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
+import { ensureCalendarSubscriptions, NOTIFICATIONS_ROUTE, unsubscribe } from './calendar-subscriptions.js';
+import { replaceLost } from './renew-subscriptions.js';
+import type { SyncDeps } from './sync-deps.js';
+
+export interface ReconcileReport {
+  connections: number;
+  orphansDeleted: number;
+  lostRecreated: number;
+  created: number;
+  removed: number;
+  failed: number;
+}
+
+export async function reconcileSubscriptions(deps: SyncDeps): Promise<ReconcileReport> {
+  const { store } = deps.services;
+  const records = new Map<string, SubscriptionEntity[]>();
+  for await (const { entity } of store.subscriptions.records.queryAll(odata`RowKey eq 'record'`)) {
+    const key = `${entity.clientId}\n${entity.connectionId}`;
+    records.set(key, [...(records.get(key) ?? []), entity]);
+  }
+  const report: ReconcileReport = { connections: 0, orphansDeleted: 0, lostRecreated: 0, created: 0, removed: 0, failed: 0 };
+  const ourUrl = `${deps.services.config.publicBaseUrl}${NOTIFICATIONS_ROUTE}`;
+  for await (const { entity: connection } of store.connections.queryAll(odata`status eq 'active'`)) {
+    report.connections += 1;
+    try {
+      const graph = deps.graphFor(connection);
+      const mine = records.get(`${connection.partitionKey}\n${connection.rowKey}`) ?? [];
+      const inGraph = await listSubscriptions(graph);
+      const graphIds = new Set(inGraph.map((s) => s.id));
+      const recordIds = new Set(mine.map((s) => s.subscriptionId));
+      for (const sub of inGraph) {
+        if (recordIds.has(sub.id) || sub.notificationUrl !== ourUrl) continue;
+        await deleteSubscription(graph, sub.id);
+        report.orphansDeleted += 1;
+      }
+      const kept: SubscriptionEntity[] = [];
+      for (const record of mine) {
+        if (graphIds.has(record.subscriptionId)) kept.push(record);
+        else if (record.calendarId && (connection.busyCalendarIds ?? []).includes(record.calendarId)) {
+          kept.push(await replaceLost(deps, graph, connection, record));
+          report.lostRecreated += 1;
+        } else {
+          await unsubscribe(deps.services, undefined, record);
+          report.removed += 1;
+        }
+      }
+      const changes = await ensureCalendarSubscriptions(deps.services, graph, connection, kept);
+      report.created += changes.created.length;
+      report.removed += changes.removed.length;
+    } catch (error) {
+      report.failed += 1;
+      if (!(error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError))
+        console.warn(`reconcile: connection ${connection.rowKey}: ${describeError(error)}`);
+    }
+  }
+  return report;
+}

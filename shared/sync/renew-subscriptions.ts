@@ -1,0 +1,112 @@
+// The renewal timer (issue 6 point 5): every subscription expiring within the window is renewed by PATCH
+// inside $batch (graph.md §4, §7: at most 20 per batch; shared/graph/batch.ts keeps one batch per mailbox
+// in flight, i.e. Outlook's 4 concurrent requests). With delegated permissions a batch carries one user's
+// token, so batches are per connection. 404 means Graph dropped the subscription: it is recreated, and the
+// calendar marked stale (busy reads go live) until its full resync.
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { ConnectionNotActiveError, NeedsReauthError } from '../auth/connection-tokens.js';
+import { itemError, runBatch } from '../graph/batch.js';
+import { renewSubscriptionItem, subscriptionExpiry, type GraphSubscription } from '../graph/subscriptions.js';
+import { describeError } from '../logging.js';
+import type { ConnectionEntity } from '../store/repositories/connections.js';
+import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
+import { markCalendarStale } from './busy-cache.js';
+import { requestFullSync, unsubscribe } from './calendar-subscriptions.js';
+import { recreate } from './lifecycle.js';
+import type { SyncDeps } from './sync-deps.js';
+
+/** Renew what expires within 3 days: with 7-day subscriptions and an hourly timer, ample slack. */
+export const RENEW_WITHIN_MS = 3 * 24 * 3600_000;
+const CONNECTION_CONCURRENCY = 16;
+
+export interface RenewalReport {
+  due: number;
+  renewed: number;
+  recreated: number;
+  dropped: number;
+  failed: number;
+  connections: number;
+}
+
+export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?: Date; withinMs?: number } = {}): Promise<RenewalReport> {
+  const now = options.now ?? new Date();
+  const { store } = deps.services;
+  const byConnection = new Map<string, SubscriptionEntity[]>();
+  for await (const { entity } of store.subscriptions.listExpiring(new Date(now.getTime() + (options.withinMs ?? RENEW_WITHIN_MS)))) {
+    const key = `${entity.clientId}\n${entity.connectionId}`;
+    byConnection.set(key, [...(byConnection.get(key) ?? []), entity]);
+  }
+  const report: RenewalReport = { due: 0, renewed: 0, recreated: 0, dropped: 0, failed: 0, connections: byConnection.size };
+  for (const subs of byConnection.values()) report.due += subs.length;
+  const queue = [...byConnection.values()];
+  const workers = Array.from({ length: Math.min(CONNECTION_CONCURRENCY, queue.length) }, async () => {
+    for (let subs = queue.shift(); subs; subs = queue.shift()) {
+      try {
+        await renewConnection(deps, subs, report);
+      } catch (error) {
+        report.failed += subs.length;
+        console.warn(`renewal: connection ${subs[0]!.connectionId} failed: ${describeError(error)}`);
+      }
+    }
+  });
+  await Promise.all(workers);
+  return report;
+}
+
+async function renewConnection(deps: SyncDeps, subs: SubscriptionEntity[], report: RenewalReport): Promise<void> {
+  const { store } = deps.services;
+  const { clientId, connectionId } = subs[0]!;
+  const connection = (await store.connections.getConnection(clientId, connectionId))?.entity;
+  if (!connection || connection.status !== 'active') return dropAll(deps, connectionId, subs, report);
+  const graph = deps.graphFor(connection);
+  const expiry = subscriptionExpiry();
+  const items = subs.map((s, i) => renewSubscriptionItem(`r${i}`, s.subscriptionId, expiry, connection.objectId));
+  let results;
+  try {
+    results = await runBatch(graph, items);
+  } catch (error) {
+    if (error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError) return dropAll(deps, connectionId, subs, report);
+    throw error;
+  }
+  await Promise.all(
+    subs.map(async (sub, i) => {
+      const result = results.get(`r${i}`)!;
+      try {
+        if (result.status === 200) {
+          const body = result.body as Partial<GraphSubscription> | undefined;
+          const expiresAt = new Date(Date.parse(body?.expirationDateTime ?? '') || expiry.getTime());
+          await store.subscriptions.mutateSubscription(sub.subscriptionId, (current) => ({ ...current, expiresAt, updatedAt: new Date() }));
+          report.renewed += 1;
+        } else if (result.status === 404) {
+          await replaceLost(deps, graph, connection, sub);
+          report.recreated += 1;
+        } else {
+          report.failed += 1;
+          const { code } = itemError(result);
+          console.warn(`renewal: subscription ${sub.subscriptionId} not renewed: ${result.status} ${code}`);
+          if (sub.expiresAt.getTime() <= Date.now()) await markCalendarStale(store, connectionId, sub.calendarId ?? '');
+        }
+      } catch (error) {
+        report.failed += 1;
+        console.warn(`renewal: subscription ${sub.subscriptionId}: ${describeError(error)}`);
+      }
+    }),
+  );
+}
+
+/** Graph no longer has it: the cache may have missed changes, so stale first, then recreate and resync. */
+export async function replaceLost(deps: SyncDeps, _graph: Client, connection: ConnectionEntity, sub: SubscriptionEntity): Promise<SubscriptionEntity> {
+  await markCalendarStale(deps.services.store, connection.rowKey, sub.calendarId ?? '');
+  const fresh = await recreate(deps, connection, sub);
+  await requestFullSync(deps.services, connection, fresh.calendarId ?? '', fresh.subscriptionId);
+  return fresh;
+}
+
+/** The connection is gone or must re-authenticate: its subscriptions cannot be kept; its cache is not trusted. */
+async function dropAll(deps: SyncDeps, connectionId: string, subs: SubscriptionEntity[], report: RenewalReport): Promise<void> {
+  for (const sub of subs) {
+    await markCalendarStale(deps.services.store, connectionId, sub.calendarId ?? '');
+    await unsubscribe(deps.services, undefined, sub);
+    report.dropped += 1;
+  }
+}

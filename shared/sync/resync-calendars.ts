@@ -1,0 +1,24 @@
+// The hourly resync sweep: a busy calendar whose cache is missing, stale (a missed notification, a lost
+// subscription, a failed round) or whose window has fallen behind today gets a full round, queued. The
+// window thus slides forward once a day, and a stale cache does not stay stale.
+import { odata } from '@azure/data-tables';
+import { requestFullSync } from './calendar-subscriptions.js';
+import { syncWindow } from './calendar-sync.js';
+import type { SyncDeps } from './sync-deps.js';
+
+export async function resyncCalendars(deps: SyncDeps, now = new Date()): Promise<{ checked: number; queued: number }> {
+  const { store } = deps.services;
+  const windowStart = syncWindow(now).start.getTime();
+  let checked = 0;
+  let queued = 0;
+  for await (const { entity: connection } of store.connections.queryAll(odata`status eq 'active'`)) {
+    for (const calendarId of connection.busyCalendarIds ?? []) {
+      checked += 1;
+      const state = (await store.busy.getSyncState(connection.rowKey, calendarId))?.entity;
+      if (state && state.status === 'synced' && state.windowStart.getTime() >= windowStart) continue;
+      await requestFullSync(deps.services, connection, calendarId);
+      queued += 1;
+    }
+  }
+  return { checked, queued };
+}

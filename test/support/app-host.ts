@@ -1,0 +1,31 @@
+// The app served over real HTTP by the local host, against the run's Azurite and a Microsoft 365 simulator
+// (the run's shared one unless a test passes its own). PUBLIC_BASE_URL is the host's own address, so
+// redirects come back to it.
+import { freePort } from '../../dev/host/ports.js';
+import { startLocalHost, type LocalHost } from '../../dev/host/index.js';
+import { definitions } from '../../functions/definitions.js';
+import type { FunctionDefinition } from '../../shared/runtime/function-definitions.js';
+import { getConfig, resetConfig } from '../../shared/config.js';
+import { getServices, resetServices, type Services } from '../../shared/services.js';
+
+export interface AppHost {
+  url: string;
+  services: Services;
+  /** The operator's admin key (from the app's secret store). */
+  adminKey: string;
+  simulatorUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startAppHost(options: { simulatorUrl?: string; definitions?: readonly FunctionDefinition[] } = {}): Promise<AppHost> {
+  const port = await freePort();
+  process.env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
+  if (options.simulatorUrl) process.env.M365_SIMULATOR_URL = options.simulatorUrl;
+  resetConfig();
+  resetServices();
+  const config = getConfig();
+  const host: LocalHost = await startLocalHost({ definitions: options.definitions ?? definitions, port, storage: config.storage, log: () => undefined });
+  const services = getServices();
+  const adminKey = (await services.secrets.get(config.adminKeySecretName)).value;
+  return { url: host.url, services, adminKey, simulatorUrl: config.simulatorUrl!, close: () => host.close() };
+}

@@ -1,0 +1,102 @@
+// Reusable for any test that needs a connected calendar: creates a booking-system client (with its API
+// key) through the admin API and runs the whole connect flow against the simulator over real HTTP
+// (auto-consent with a login_hint, so no pages), returning the client, its key and the connection.
+import { randomBytes } from 'node:crypto';
+import type { AppHost } from './app-host.js';
+import type { ConnectionView } from '../../shared/connect/connection-view.js';
+import type { ClientView } from '../../shared/clients/manage-clients.js';
+
+/** A JSON response body, read loosely: the tests' assertions say what it must hold. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const json = (res: Response): Promise<any> => res.json();
+
+export const TEST_RETURN_ORIGIN = 'https://booking.example';
+export const SIM_TENANT = 'contoso.test';
+
+export interface TestClient {
+  client: ClientView;
+  apiKey: string;
+  signingSecret: string;
+}
+
+export async function createTestClient(app: AppHost, input: { name?: string; origins?: string[]; webhookUrl?: string } = {}): Promise<TestClient> {
+  const res = await fetch(`${app.url}/api/manage/clients`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${app.adminKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: input.name ?? 'Test booking system', allowedReturnOrigins: input.origins ?? [TEST_RETURN_ORIGIN], webhookUrl: input.webhookUrl }),
+  });
+  if (res.status !== 201) throw new Error(`creating a client failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as ClientView & { apiKey: string; signingSecret: string };
+  const { apiKey, signingSecret, ...client } = body;
+  return { client, apiKey, signingSecret };
+}
+
+export async function simControl(simulatorUrl: string, method: string, path: string, body?: unknown): Promise<Response> {
+  const res = await fetch(`${simulatorUrl}/_sim${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status >= 400) throw new Error(`simulator ${method} ${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+/** A new user in the simulated tenant, so tests never share a mailbox (or its revocations). */
+export async function createSimUser(simulatorUrl: string, name = `user-${randomBytes(4).toString('hex')}`): Promise<{ id: string; userPrincipalName: string }> {
+  const res = await simControl(simulatorUrl, 'POST', '/users', { tenant: SIM_TENANT, userPrincipalName: `${name}@${SIM_TENANT}`, displayName: name });
+  return (await res.json()) as { id: string; userPrincipalName: string };
+}
+
+export interface ConnectOptions {
+  /** Reuse a client; a new one is created otherwise. */
+  client?: TestClient;
+  /** UPN of an existing simulator user; a fresh user is created otherwise. */
+  userPrincipalName?: string;
+  externalUserId?: string;
+  returnUrl?: string;
+}
+
+export interface ConnectedUser extends TestClient {
+  connection: ConnectionView;
+  userPrincipalName: string;
+  /** Where the flow ended: returnUrl?connectionId=...&status=connected. */
+  finalUrl: URL;
+}
+
+/** One redirect step without following it: the Location, resolved against the request URL. */
+export async function nextHop(url: string, init: RequestInit = {}): Promise<{ status: number; location?: string; response: Response }> {
+  const response = await fetch(url, { ...init, redirect: 'manual' });
+  const location = response.headers.get('location') ?? undefined;
+  return { status: response.status, location: location ? new URL(location, url).toString() : undefined, response };
+}
+
+export async function connectUser(app: AppHost, options: ConnectOptions = {}): Promise<ConnectedUser> {
+  const testClient = options.client ?? (await createTestClient(app));
+  const upn = options.userPrincipalName ?? (await createSimUser(app.simulatorUrl)).userPrincipalName;
+  await simControl(app.simulatorUrl, 'PUT', '/identity/auto-consent', { enabled: true });
+  const linkRes = await fetch(`${app.url}/api/connect-links`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${testClient.apiKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      externalUserId: options.externalUserId ?? `staff-${randomBytes(4).toString('hex')}`,
+      returnUrl: options.returnUrl ?? `${TEST_RETURN_ORIGIN}/connected`,
+      loginHint: upn,
+    }),
+  });
+  if (linkRes.status !== 201) throw new Error(`connect link: ${linkRes.status} ${await linkRes.text()}`);
+  const link = (await linkRes.json()) as { url: string };
+
+  // connect link -> authorize (auto-consent) -> callback -> return URL
+  let url = link.url;
+  for (let hop = 0; hop < 5 && !url.startsWith(TEST_RETURN_ORIGIN) && !(options.returnUrl && url.startsWith(options.returnUrl)); hop += 1) {
+    const step = await nextHop(url);
+    if (!step.location) throw new Error(`connect flow stopped at ${new URL(url).pathname}: ${step.status} ${await step.response.text()}`);
+    url = step.location;
+  }
+  const finalUrl = new URL(url);
+  const connectionId = finalUrl.searchParams.get('connectionId');
+  if (finalUrl.searchParams.get('status') !== 'connected' || !connectionId) throw new Error(`connect flow failed: ${finalUrl.search}`);
+  const res = await fetch(`${app.url}/api/connections/${connectionId}`, { headers: { Authorization: `Bearer ${testClient.apiKey}` } });
+  if (res.status !== 200) throw new Error(`reading the connection: ${res.status}`);
+  return { ...testClient, connection: (await res.json()) as ConnectionView, userPrincipalName: upn, finalUrl };
+}

@@ -1,0 +1,170 @@
+// Push sync end to end over real HTTP: the whole app on the local host, Azurite, the simulator and real
+// MSAL. Connect -> one subscription per busy calendar (validated by the simulator against our endpoints)
+// -> full sync into the busy cache -> a change "in Outlook" notifies us -> a delta round updates the cache
+// and tells the booking system; lifecycle events; disconnect removes everything.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppHost, type AppHost } from '../support/app-host.js';
+import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
+import { api, bookingBody, sim } from '../bookings/support.js';
+import { hashClientState } from '../../shared/sync/client-state.js';
+import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
+import type { SubscriptionEntity } from '../../shared/store/repositories/subscriptions.js';
+import { startWebhookReceiver, waitFor, type WebhookReceiver } from './support.js';
+
+let app: AppHost;
+let user: ConnectedUser;
+let calendarId: string;
+let record: SubscriptionEntity;
+let receiver: WebhookReceiver;
+
+interface SimSub {
+  id: string;
+  resource: string;
+  clientState: string;
+  expirationDateTime: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl: string;
+}
+
+const clientId = () => user.client.clientId;
+const connectionId = () => user.connection.id;
+const simSubs = async (): Promise<SimSub[]> =>
+  ((await sim(app, 'GET', '/subscriptions')).value as SimSub[]).filter((s) => s.resource.includes(user.connection.account.objectId!));
+const syncState = () => app.services.store.busy.getSyncState(connectionId(), calendarId);
+const cachedRows = () => app.services.store.busy.listCalendarEvents(connectionId(), calendarId);
+
+/** Events the booking system received (signed deliveries by the webhook processor). */
+async function webhookEvents(): Promise<{ type: string; data: Record<string, unknown> }[]> {
+  return receiver.events;
+}
+
+beforeAll(async () => {
+  app = await startAppHost();
+  receiver = await startWebhookReceiver();
+  user = await connectUser(app, { client: await createTestClient(app, { webhookUrl: receiver.url }) });
+  calendarId = user.connection.busyCalendarIds[0]!;
+  record = await waitFor('the subscription record', async () => (await listConnectionSubscriptions(app.services, clientId(), connectionId()))[0]);
+  await waitFor('the first full sync', async () => (await syncState())?.entity.status === 'synced');
+}, 60_000);
+afterAll(async () => {
+  await app?.close();
+  await receiver?.close();
+});
+
+describe('subscriptions on connect (issue 6 point 1)', () => {
+  it('creates one subscription per busy calendar on the per-calendar resource, with both URLs and a near-maximum expiry', async () => {
+    const subs = await simSubs();
+    expect(subs).toHaveLength(user.connection.busyCalendarIds.length);
+    const sub = subs.find((s) => s.id === record.subscriptionId)!;
+    expect(sub.resource).toBe(`/users/${user.connection.account.objectId}/calendars/${encodeURIComponent(calendarId)}/events`);
+    expect(sub.notificationUrl).toBe(`${app.url}/api/graph/notifications`);
+    expect(sub.lifecycleNotificationUrl).toBe(`${app.url}/api/graph/lifecycle`);
+    const minutes = (Date.parse(sub.expirationDateTime) - Date.now()) / 60_000;
+    expect(minutes).toBeGreaterThan(10_080 - 120);
+    expect(minutes).toBeLessThanOrEqual(10_080);
+    // 32 random bytes, base64url; only its hash is stored.
+    expect(sub.clientState).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(record.clientStateHash).toBe(hashClientState(sub.clientState));
+    expect(JSON.stringify(record)).not.toContain(sub.clientState);
+  });
+});
+
+describe('notifications -> delta -> busy cache (issue 6 point 3)', () => {
+  it('an event added in Outlook reaches the busy cache and emits busy.changed', async () => {
+    const created = await sim(app, 'POST', `/users/${user.userPrincipalName}/events`, {
+      calendarId,
+      subject: 'Dentist',
+      start: { dateTime: '2030-01-01T10:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2030-01-01T11:00:00', timeZone: 'UTC' },
+      showAs: 'busy',
+    });
+    // Beyond the 90-day window: nothing cached. A near one instead:
+    const soon = new Date(Date.now() + 3 * 86_400_000);
+    const day = soon.toISOString().slice(0, 10);
+    const near = await sim(app, 'POST', `/users/${user.userPrincipalName}/events`, {
+      calendarId,
+      subject: 'Dentist soon',
+      start: { dateTime: `${day}T10:00:00`, timeZone: 'UTC' },
+      end: { dateTime: `${day}T11:00:00`, timeZone: 'UTC' },
+      showAs: 'busy',
+    });
+    const row = await waitFor('the event in the cache', async () => (await cachedRows()).find((r) => r.eventId === near.id));
+    expect(row.start.toISOString()).toBe(`${day}T10:00:00.000Z`);
+    expect(row.end.toISOString()).toBe(`${day}T11:00:00.000Z`);
+    expect((await cachedRows()).some((r) => r.eventId === created.id)).toBe(false);
+    await waitFor('busy.changed', async () => (await webhookEvents()).find((e) => e.type === 'busy.changed'));
+
+    await sim(app, 'DELETE', `/users/${user.userPrincipalName}/events/${near.id}`);
+    await waitFor('the event gone from the cache', async () => !(await cachedRows()).some((r) => r.eventId === near.id));
+  });
+
+  it("a booking's event moved and then deleted in Outlook is reported to the booking system", async () => {
+    const soon = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    const body = bookingBody(user, { start: `${soon}T09:00:00`, end: `${soon}T09:30:00`, timeZone: 'UTC' });
+    const created = await api(app, user.apiKey, 'POST', 'bookings', body);
+    expect(created.status).toBe(201);
+    const eventId = created.body.eventId ?? created.body.event?.id;
+    const row = await waitFor('the booking in the cache', async () => (await cachedRows()).find((r) => r.bookingRef === `${clientId()}/${body.bookingId}`));
+    expect(eventId === undefined || row.eventId === eventId).toBe(true);
+
+    await sim(app, 'PATCH', `/users/${user.userPrincipalName}/events/${row.eventId}`, {
+      start: { dateTime: `${soon}T13:00:00`, timeZone: 'UTC' },
+      end: { dateTime: `${soon}T13:30:00`, timeZone: 'UTC' },
+    });
+    const moved = await waitFor('booking.changed_in_calendar', async () =>
+      (await webhookEvents()).find((e) => e.type === 'booking.changed_in_calendar' && e.data.bookingId === body.bookingId),
+    );
+    expect(moved.data).toMatchObject({ change: 'moved', connectionId: connectionId(), start: `${soon}T13:00:00.000Z` });
+
+    await sim(app, 'DELETE', `/users/${user.userPrincipalName}/events/${row.eventId}`);
+    await waitFor('booking.deleted_in_calendar', async () =>
+      (await webhookEvents()).find((e) => e.type === 'booking.deleted_in_calendar' && e.data.bookingId === body.bookingId),
+    );
+    const booking = await app.services.store.bookings.getBooking(clientId(), String(body.bookingId));
+    expect(booking?.entity.status).toBe('cancelled');
+  });
+});
+
+describe('lifecycle notifications from the simulator (issue 6 point 4)', () => {
+  it('reauthorizationRequired renews the subscription with one PATCH', async () => {
+    const before = (await app.services.store.subscriptions.getSubscription(record.subscriptionId))!.entity;
+    await sim(app, 'POST', `/subscriptions/${record.subscriptionId}/lifecycle`, { lifecycleEvent: 'reauthorizationRequired' });
+    const after = await waitFor('the renewal', async () => {
+      const now = (await app.services.store.subscriptions.getSubscription(record.subscriptionId))?.entity;
+      return now?.updatedAt && now.updatedAt.getTime() > (before.updatedAt?.getTime() ?? 0) ? now : undefined;
+    });
+    expect(after.expiresAt.getTime()).toBeGreaterThanOrEqual(before.expiresAt.getTime());
+  });
+
+  it('missed marks the cache stale and runs a full resync', async () => {
+    const before = (await syncState())!.entity.syncedAt;
+    await sim(app, 'POST', `/subscriptions/${record.subscriptionId}/lifecycle`, { lifecycleEvent: 'missed' });
+    await waitFor('a full resync', async () => {
+      const state = (await syncState())?.entity;
+      return state?.status === 'synced' && state.syncedAt > before;
+    });
+  });
+
+  it('subscriptionRemoved recreates the subscription and resyncs', async () => {
+    await sim(app, 'POST', `/subscriptions/${record.subscriptionId}/lifecycle`, { lifecycleEvent: 'subscriptionRemoved' });
+    const fresh = await waitFor('a new subscription', async () => {
+      const subs = await listConnectionSubscriptions(app.services, clientId(), connectionId());
+      return subs.find((s) => s.calendarId === calendarId && s.subscriptionId !== record.subscriptionId);
+    });
+    expect((await simSubs()).map((s) => s.id)).toContain(fresh.subscriptionId);
+    expect(await app.services.store.subscriptions.getSubscription(record.subscriptionId)).toBeNull();
+    await waitFor('synced again', async () => (await syncState())?.entity.status === 'synced');
+    record = fresh;
+  });
+});
+
+describe('disconnect', () => {
+  it('deletes the subscriptions in Graph and here, and forgets the busy cache', async () => {
+    const res = await api(app, user.apiKey, 'DELETE', `connections/${connectionId()}`);
+    expect(res.status).toBe(200);
+    expect(await simSubs()).toEqual([]);
+    expect(await listConnectionSubscriptions(app.services, clientId(), connectionId())).toEqual([]);
+    expect(await syncState()).toBeNull();
+    expect(await cachedRows()).toEqual([]);
+  });
+});

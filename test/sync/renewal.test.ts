@@ -1,0 +1,83 @@
+// The renewal timer and the reconciliation against Graph's own list (issue 6 point 5), run directly
+// against a connection made through the real connect flow (local host, Azurite, simulator, real MSAL).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppHost, type AppHost } from '../support/app-host.js';
+import { connectUser, type ConnectedUser } from '../support/connect-user.js';
+import { sim } from '../bookings/support.js';
+import { createSubscription, deleteSubscription, subscriptionExpiry } from '../../shared/graph/subscriptions.js';
+import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
+import { reconcileSubscriptions } from '../../shared/sync/reconcile-subscriptions.js';
+import { renewExpiringSubscriptions } from '../../shared/sync/renew-subscriptions.js';
+import { defaultSyncDeps, type SyncDeps } from '../../shared/sync/sync-deps.js';
+import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
+import { waitFor } from './support.js';
+
+let app: AppHost;
+let user: ConnectedUser;
+let deps: SyncDeps;
+let connection: ConnectionEntity;
+
+const records = () => listConnectionSubscriptions(app.services, user.client.clientId, user.connection.id);
+const simSubs = async (): Promise<{ id: string; resource: string; expirationDateTime: string }[]> =>
+  (await sim(app, 'GET', '/subscriptions')).value.filter((s: { resource: string }) => s.resource.includes(user.connection.account.objectId!));
+
+beforeAll(async () => {
+  app = await startAppHost();
+  user = await connectUser(app);
+  deps = defaultSyncDeps(app.services);
+  connection = (await app.services.store.connections.getConnection(user.client.clientId, user.connection.id))!.entity;
+  await waitFor('the subscription', async () => (await records()).length === 1);
+}, 60_000);
+afterAll(() => app?.close());
+
+describe('renewal timer', () => {
+  it('renews what expires within the window by PATCH in $batch, and updates the record', async () => {
+    const [before] = await records();
+    // Pretend it expires soon, so the timer picks it up.
+    await app.services.store.subscriptions.mutateSubscription(before!.subscriptionId, (c) => ({ ...c, expiresAt: new Date(Date.now() + 3600_000) }));
+    const report = await renewExpiringSubscriptions(deps);
+    expect(report).toMatchObject({ renewed: 1, recreated: 0, failed: 0 });
+    const [after] = await records();
+    expect(after!.subscriptionId).toBe(before!.subscriptionId);
+    expect(after!.expiresAt.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+    const inGraph = (await simSubs()).find((s) => s.id === before!.subscriptionId)!;
+    expect(Math.abs(Date.parse(inGraph.expirationDateTime) - after!.expiresAt.getTime())).toBeLessThan(1000);
+  });
+
+  it('recreates a subscription Graph no longer has (404), marking the calendar stale until it resyncs', async () => {
+    const [before] = await records();
+    await deleteSubscription(deps.graphFor(connection), before!.subscriptionId);
+    await app.services.store.subscriptions.mutateSubscription(before!.subscriptionId, (c) => ({ ...c, expiresAt: new Date(Date.now() + 3600_000) }));
+    const report = await renewExpiringSubscriptions(deps);
+    expect(report).toMatchObject({ renewed: 0, recreated: 1 });
+    const [after] = await records();
+    expect(after!.subscriptionId).not.toBe(before!.subscriptionId);
+    expect((await simSubs()).map((s) => s.id)).toEqual([after!.subscriptionId]);
+    await waitFor('the resync', async () => (await app.services.store.busy.getSyncState(connection.rowKey, after!.calendarId!))?.entity.status === 'synced');
+  });
+});
+
+describe('reconciliation', () => {
+  it('deletes an orphan Graph still has, and recreates one it lost', async () => {
+    const graph = deps.graphFor(connection);
+    const extra = await sim(app, 'POST', `/users/${user.userPrincipalName}/calendars`, { name: 'Side calendar' });
+    const orphan = await createSubscription(graph, {
+      resource: `/users/${connection.objectId}/calendars/${extra.id}/events`,
+      notificationUrl: `${app.url}/api/graph/notifications`,
+      lifecycleNotificationUrl: `${app.url}/api/graph/lifecycle`,
+      clientState: 'a-client-state-we-forgot-about-long-enough',
+      expirationDateTime: subscriptionExpiry(),
+    });
+    const [lost] = await records();
+    await deleteSubscription(graph, lost!.subscriptionId);
+
+    const report = await reconcileSubscriptions(deps);
+    expect(report.orphansDeleted).toBeGreaterThanOrEqual(1);
+    expect(report.lostRecreated).toBeGreaterThanOrEqual(1);
+    const ids = (await simSubs()).map((s) => s.id);
+    expect(ids).not.toContain(orphan.id);
+    expect(ids).not.toContain(lost!.subscriptionId);
+    const [fresh] = await records();
+    expect(ids).toEqual([fresh!.subscriptionId]);
+  });
+});
