@@ -1,5 +1,7 @@
 // Time zones as Graph accepts them: IANA names and Windows names (mapped through CLDR's windowsZones, via
 // windows-iana). Events keep instants; wall-clock strings are made only at the edges.
+// Deliberately independent of the app's shared/time/zoned-time.ts: the simulator is the test oracle for the
+// app's time-zone handling, and an oracle that shared the code under test would agree with its bugs.
 import { findIana } from 'windows-iana';
 import { badRequest } from './errors.js';
 
