@@ -9,28 +9,19 @@ import { enqueue } from '../queues/queue-client.js';
 import type { Services } from '../services.js';
 import { describeError } from '../logging.js';
 import { signatureHeaders } from './signature.js';
-import { WEBHOOK_DELIVERY_QUEUE, type WebhookDelivery, type WebhookEvent, type WebhookEventType } from './emit.js';
+import { WEBHOOK_DELIVERY_QUEUE, WEBHOOK_EVENT_TYPES, type WebhookDelivery, type WebhookEvent } from './emit.js';
 import { DEFAULT_RETRY_POLICY, nextStep, type RetryPolicy } from './retry-policy.js';
-import { postWebhook, WEBHOOK_TIMEOUT_MS } from './post-webhook.js';
+import { postWebhook, WEBHOOK_TIMEOUT_MS, webhookUrlProblem } from './post-webhook.js';
 import { storeDeadLetter } from './dead-letters.js';
 import { activeSigningSecrets } from './signing-secrets.js';
 
 export const EVENT_ID_HEADER = 'Calendar-Bridge-Event-Id';
 
-const EVENT_TYPES = [
-  'busy.changed',
-  'booking.changed_in_calendar',
-  'booking.deleted_in_calendar',
-  'connection.needs_reauth',
-  'connection.disconnected',
-  'space.busy_changed',
-] as const satisfies readonly WebhookEventType[];
-
 const deliverySchema = z.object({
   clientId: z.string().min(1).max(64),
   event: z.object({
     id: z.string().min(1).max(100),
-    type: z.enum(EVENT_TYPES),
+    type: z.enum(WEBHOOK_EVENT_TYPES),
     occurredAt: z.string().max(40),
     data: z.record(z.string(), z.unknown()),
   }),
@@ -94,6 +85,13 @@ export async function processWebhookDelivery(message: unknown, options: Delivery
   }
 
   const firstAttemptAtMs = delivery.firstAttemptAt ? Date.parse(delivery.firstAttemptAt) : now();
+  const urlProblem = webhookUrlProblem(client.webhookUrl, services.config.inAzure);
+  if (urlProblem) {
+    // Retrying cannot help: keep it for a replay once the operator has fixed the URL.
+    await storeDeadLetter(services, delivery, { attempts: delivery.attempt, firstAttemptAt: new Date(firstAttemptAtMs), lastError: urlProblem });
+    log.warn(`${label} dead-lettered: ${urlProblem}`);
+    return 'dead_lettered';
+  }
   const body = webhookBody(delivery.event);
   let result: { ok: boolean; status?: number; error?: string };
   try {

@@ -6,13 +6,17 @@ import { enqueue } from '../queues/queue-client.js';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
 
-export type WebhookEventType =
-  | 'busy.changed'
-  | 'booking.changed_in_calendar'
-  | 'booking.deleted_in_calendar'
-  | 'connection.needs_reauth'
-  | 'connection.disconnected'
-  | 'space.busy_changed';
+/** Every event type; the delivery processor accepts exactly these (add new ones here). */
+export const WEBHOOK_EVENT_TYPES = [
+  'busy.changed',
+  'booking.changed_in_calendar',
+  'booking.deleted_in_calendar',
+  'connection.needs_reauth',
+  'connection.disconnected',
+  'space.busy_changed',
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** The JSON body the booking system receives. */
 export interface WebhookEvent<T = Record<string, unknown>> {

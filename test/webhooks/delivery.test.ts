@@ -155,6 +155,19 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('webhook delivery in Azure', () => {
+  it('never calls an http URL there: the delivery is dead-lettered at once for a replay after the URL is fixed', async () => {
+    const own = await createTestClient(app, { webhookUrl: `${receiver.url}/plain-http` });
+    const inAzure = { ...app.services, config: { ...app.services.config, inAzure: true } };
+    const event = newWebhookEvent('busy.changed', { n: 1 });
+    const quiet = { info: () => undefined, warn: () => undefined };
+    expect(await processWebhookDelivery({ clientId: own.client.clientId, event, attempt: 0 }, { services: inAzure, log: quiet })).toBe('dead_lettered');
+    expect(receiver.received.filter((r) => r.path === '/plain-http')).toHaveLength(0);
+    const listed = await json(await admin('GET', `dead-letters?clientId=${own.client.clientId}`));
+    expect(listed.value).toEqual([expect.objectContaining({ eventId: event.id, lastError: 'the webhook URL must use https' })]);
+  });
+});
+
 describe('webhook admin API: bad input', () => {
   it('needs the admin key', async () => {
     for (const [method, path] of [

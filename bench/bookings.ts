@@ -1,0 +1,136 @@
+// What bookings and busy reads cost in Graph requests, read from the simulator's request counters:
+// - a booking create, with the access token cached: Graph requests sent;
+// - a live busy read of 20 calendars: $batch HTTP requests (and the calendarView items inside them),
+//   with one page per calendar and with one calendar holding 300 events (a second page);
+// - a busy read the cache answers: Graph requests sent.
+// Everything runs for real: Azurite, the simulator, the local host over HTTP, MSAL and the Graph client.
+import { startAzurite } from '../dev/azurite.js';
+import { startSimulator } from '../dev/simulator/server.js';
+import { replaceCalendarBusy } from '../shared/sync/busy-cache.js';
+import { startAppHost } from '../test/support/app-host.js';
+import { connectUser } from '../test/support/connect-user.js';
+
+const azurite = await startAzurite();
+const sim = await startSimulator({ port: 0 });
+process.env.AzureWebJobsStorage = azurite.connectionString;
+process.env.LOCAL_SECRETS_PATH = ':memory:';
+const app = await startAppHost({ simulatorUrl: sim.url });
+
+const report = (metric: string, value: number, unit: string) => console.info(`RESULT ${JSON.stringify({ bench: 'bookings', metric, value, unit })}`);
+
+async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${sim.url}/_sim/graph${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status >= 300) throw new Error(`simulator ${method} ${path}: ${res.status} ${await res.text()}`);
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+interface Counters {
+  total: number;
+  byEndpoint: Record<string, number>;
+}
+/** Requests Graph saw since `before`, leaving out push sync's own background work (delta, subscriptions). */
+function spent(before: Counters, after: Counters): { all: number; batches: number; calendarViews: number } {
+  const ours = (c: Counters) => Object.entries(c.byEndpoint).filter(([k]) => !/delta|subscriptions/.test(k)).reduce((n, [, v]) => n + v, 0);
+  const key = (c: Counters, k: string) => c.byEndpoint[k] ?? 0;
+  const view = 'GET /users/{user}/calendars/{calendarId}/calendarView';
+  return { all: ours(after) - ours(before), batches: key(after, 'POST /$batch') - key(before, 'POST /$batch'), calendarViews: key(after, view) - key(before, view) };
+}
+const counters = () => control<Counters>('GET', '/counters');
+
+async function api(key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${app.url}/api/${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+try {
+  const user = await connectUser(app);
+  const upn = encodeURIComponent(user.userPrincipalName);
+
+  // 1. A booking create with the token cached (the connect flow cached it).
+  let before = await counters();
+  const created = await api(user.apiKey, 'POST', 'bookings', {
+    bookingId: 'bench-1',
+    connectionId: user.connection.id,
+    subject: 'Bench booking',
+    start: '2031-03-03T09:00:00',
+    end: '2031-03-03T09:30:00',
+    timeZone: 'Europe/Amsterdam',
+  });
+  if (created.status !== 201) throw new Error(`create answered ${created.status}: ${JSON.stringify(created.body)}`);
+  const create = spent(before, await counters());
+  console.info(`booking create: ${create.all} Graph request(s)`);
+  report('booking create, token cached', create.all, 'Graph requests');
+
+  // 2. A live busy read over 20 calendars.
+  const calendars = (await api(user.apiKey, 'GET', `connections/${user.connection.id}/calendars`)).body.value as { id: string }[];
+  const ids = calendars.map((c) => c.id);
+  while (ids.length < 20) ids.push((await control<{ id: string }>('POST', `/users/${upn}/calendars`, { name: `Bench ${ids.length}` })).id);
+  const patched = await api(user.apiKey, 'PATCH', `connections/${user.connection.id}`, { busyCalendarIds: ids });
+  if (patched.status !== 200) throw new Error(`choosing calendars answered ${patched.status}`);
+  for (const [i, calendarId] of ids.entries()) {
+    await control('POST', `/users/${upn}/events`, {
+      calendarId,
+      subject: `Busy ${i}`,
+      start: { dateTime: `2031-03-04T${String(8 + (i % 10)).padStart(2, '0')}:00:00`, timeZone: 'UTC' },
+      end: { dateTime: `2031-03-04T${String(8 + (i % 10)).padStart(2, '0')}:30:00`, timeZone: 'UTC' },
+    });
+  }
+  const window = 'start=2031-03-04T00:00:00Z&end=2031-03-05T00:00:00Z';
+  before = await counters();
+  const live = await api(user.apiKey, 'GET', `connections/${user.connection.id}/busy?${window}`);
+  if (live.body.source !== 'live') throw new Error(`expected a live read, got source ${String(live.body.source)}`);
+  const liveCost = spent(before, await counters());
+  console.info(`live busy, 20 calendars: ${liveCost.batches} $batch HTTP request(s) carrying ${liveCost.calendarViews} calendarView requests`);
+  report('live busy read, 20 calendars, 1 page each', liveCost.batches, 'Graph HTTP requests');
+
+  // The same with one calendar holding 300 events in the window (page size 250: one more page).
+  for (let i = 0; i < 300; i += 1) {
+    const minute = String(i % 60).padStart(2, '0');
+    await control('POST', `/users/${upn}/events`, {
+      calendarId: ids[0],
+      subject: `Crowded ${i}`,
+      start: { dateTime: `2031-03-04T${String(12 + Math.floor(i / 60)).padStart(2, '0')}:${minute}:00`, timeZone: 'UTC' },
+      end: { dateTime: `2031-03-04T${String(12 + Math.floor(i / 60)).padStart(2, '0')}:${minute}:30`, timeZone: 'UTC' },
+    });
+  }
+  before = await counters();
+  await api(user.apiKey, 'GET', `connections/${user.connection.id}/busy?${window}`);
+  const paged = spent(before, await counters());
+  console.info(`live busy, 20 calendars, one with 2 pages: ${paged.batches} $batch HTTP request(s), ${paged.calendarViews} calendarView requests`);
+  report('live busy read, 20 calendars, one calendar with 2 pages', paged.batches, 'Graph HTTP requests');
+
+  // 3. A read the busy cache answers (filled as push sync would). Push sync is still busy with the new
+  // calendars (their first full sync), so let it finish first: it would replace what we write.
+  const fingerprint = async () => JSON.stringify((await app.services.store.busy.listSyncStates(user.connection.id)).map((s) => [s.calendarId, s.syncedAt]).sort());
+  for (let last = '', i = 0; i < 60; i += 1) {
+    const now = await fingerprint();
+    if (now === last && now.split('],[').length >= ids.length) break;
+    last = now;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  const cacheWindow = { start: new Date('2031-03-01T00:00:00Z'), end: new Date('2031-04-01T00:00:00Z') };
+  for (const calendarId of ids) {
+    await replaceCalendarBusy(app.services.store, user.connection.id, calendarId, cacheWindow, [
+      { eventId: `e-${calendarId.slice(-6)}`, start: new Date('2031-03-04T08:00:00Z'), end: new Date('2031-03-04T08:30:00Z'), showAs: 'busy' },
+    ], undefined);
+  }
+  before = await counters();
+  const cached = await api(user.apiKey, 'GET', `connections/${user.connection.id}/busy?${window}`);
+  if (cached.body.source !== 'cache') throw new Error(`expected a cached read, got source ${String(cached.body.source)}`);
+  const cachedCost = spent(before, await counters());
+  console.info(`cached busy, 20 calendars: ${cachedCost.all} Graph request(s)`);
+  report('cached busy read, 20 calendars', cachedCost.all, 'Graph requests');
+} finally {
+  await app.close();
+  await sim.close();
+  await azurite.close();
+}
