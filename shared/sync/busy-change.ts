@@ -42,8 +42,9 @@ export async function busyChange(
   const gone = new Set([...removedRows.map((r) => r.eventId), ...upserts.map((u) => u.eventId)]);
   const beforeItems = rows.map(item);
   const afterItems = [...rows.filter((r) => r.calendarId !== calendarId || !gone.has(r.eventId)).map(item), ...upserts.map(item)];
-  const before = mergeBusy(beforeItems, start, end, DEFAULT_BUSY_SHOW_AS);
-  const after = mergeBusy(afterItems, start, end, DEFAULT_BUSY_SHOW_AS);
+  const counted = connection.busyShowAs ?? DEFAULT_BUSY_SHOW_AS;
+  const before = mergeBusy(beforeItems, start, end, counted);
+  const after = mergeBusy(afterItems, start, end, counted);
   if (JSON.stringify(before) === JSON.stringify(after)) return undefined;
   return { start: new Date(start).toISOString(), end: new Date(end).toISOString(), busy: after };
 }

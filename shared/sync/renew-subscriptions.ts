@@ -18,6 +18,7 @@ import type { SyncDeps } from './sync-deps.js';
 /** Renew what expires within 3 days: with 7-day subscriptions and an hourly timer, ample slack. */
 export const RENEW_WITHIN_MS = 3 * 24 * 3600_000;
 const CONNECTION_CONCURRENCY = 16;
+const RECORD_WRITE_CONCURRENCY = 4;
 
 export interface RenewalReport {
   due: number;
@@ -68,8 +69,12 @@ async function renewConnection(deps: SyncDeps, subs: SubscriptionEntity[], repor
     if (error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError) return dropAll(deps, connectionId, subs, report);
     throw error;
   }
-  await Promise.all(
-    subs.map(async (sub, i) => {
+  // Table writes a few at a time per connection (16 connections run at once): Azurite and the Table
+  // service both prefer a steady stream to a spike.
+  const pending = subs.map((sub, i) => ({ sub, i }));
+  const writers = Array.from({ length: Math.min(RECORD_WRITE_CONCURRENCY, pending.length) }, async () => {
+    for (let next = pending.shift(); next; next = pending.shift()) {
+      const { sub, i } = next;
       const result = results.get(`r${i}`)!;
       try {
         if (result.status === 200) {
@@ -90,8 +95,9 @@ async function renewConnection(deps: SyncDeps, subs: SubscriptionEntity[], repor
         report.failed += 1;
         console.warn(`renewal: subscription ${sub.subscriptionId}: ${describeError(error)}`);
       }
-    }),
-  );
+    }
+  });
+  await Promise.all(writers);
 }
 
 /** Graph no longer has it: the cache may have missed changes, so stale first, then recreate and resync. */
