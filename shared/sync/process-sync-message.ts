@@ -1,6 +1,7 @@
 // The calendar-sync queue's dispatcher: each message kind to its handler. A message that must wait for
 // another worker's round is sent again with a short delay (then completes), so nothing is lost if this
 // worker dies; a failure throws, and the queue retries it (then poisons it after maxDequeueCount).
+import { isClientDisabled, isSyncPaused } from '../admin/pause.js';
 import { ConnectionNotActiveError, NeedsReauthError } from '../auth/connection-tokens.js';
 import { enqueue } from '../queues/queue-client.js';
 import { ensureCalendarSubscriptions } from './calendar-subscriptions.js';
@@ -11,9 +12,18 @@ import { CALENDAR_SYNC_QUEUE, parseSyncMessage, type CalendarSyncMessage } from 
 
 export type ProcessOutcome = SyncOutcome | LifecycleOutcome | { kind: 'subscriptions'; created: number; removed: number } | { kind: 'invalid' };
 
+/** While the integration is paused, sync work waits on the queue (never dropped) and is looked at again after this. */
+export const PAUSED_RETRY_SECONDS = 60;
+
 export async function processSyncMessage(deps: SyncDeps, item: unknown): Promise<ProcessOutcome> {
   const message = parseSyncMessage(item);
   if (!message) return { kind: 'invalid' };
+  if (await isSyncPaused(deps.services)) {
+    await enqueue(deps.services.config.storage, CALENDAR_SYNC_QUEUE, message, PAUSED_RETRY_SECONDS);
+    return { kind: 'skipped', reason: 'paused' };
+  }
+  // A disabled booking system gets nothing synced; its connections resync when it is enabled again.
+  if (await isClientDisabled(deps.services, message.clientId)) return { kind: 'skipped', reason: 'client_disabled' };
   let outcome: ProcessOutcome;
   try {
     outcome = await dispatch(deps, message);

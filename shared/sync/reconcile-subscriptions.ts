@@ -4,6 +4,7 @@
 // - We have a record Graph does not: the calendar is marked stale (busy reads go live), the subscription
 //   recreated and the calendar fully resynced.
 // - Busy calendars without a subscription get one; subscriptions of calendars no longer busy go.
+import { isSyncPaused } from '../admin/pause.js';
 import { odata } from '@azure/data-tables';
 import { ConnectionNotActiveError, NeedsReauthError } from '../auth/connection-tokens.js';
 import { deleteSubscription, listSubscriptions } from '../graph/subscriptions.js';
@@ -20,10 +21,13 @@ export interface ReconcileReport {
   created: number;
   removed: number;
   failed: number;
+  /** True when the integration was paused and nothing was done. */
+  paused?: boolean;
 }
 
 export async function reconcileSubscriptions(deps: SyncDeps): Promise<ReconcileReport> {
   const { store } = deps.services;
+  if (await isSyncPaused(deps.services)) return { connections: 0, orphansDeleted: 0, lostRecreated: 0, created: 0, removed: 0, failed: 0, paused: true };
   const records = new Map<string, SubscriptionEntity[]>();
   for await (const { entity } of store.subscriptions.records.queryAll(odata`RowKey eq 'record'`)) {
     const key = `${entity.clientId}\n${entity.connectionId}`;

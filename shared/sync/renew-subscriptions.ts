@@ -3,6 +3,7 @@
 // in flight, i.e. Outlook's 4 concurrent requests). With delegated permissions a batch carries one user's
 // token, so batches are per connection. 404 means Graph dropped the subscription: it is recreated, and the
 // calendar marked stale (busy reads go live) until its full resync.
+import { isSyncPaused } from '../admin/pause.js';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { ConnectionNotActiveError, NeedsReauthError } from '../auth/connection-tokens.js';
 import { itemError, runBatch } from '../graph/batch.js';
@@ -27,11 +28,14 @@ export interface RenewalReport {
   dropped: number;
   failed: number;
   connections: number;
+  /** True when the integration was paused and nothing was done. */
+  paused?: boolean;
 }
 
 export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?: Date; withinMs?: number } = {}): Promise<RenewalReport> {
   const now = options.now ?? new Date();
   const { store } = deps.services;
+  if (await isSyncPaused(deps.services)) return { due: 0, renewed: 0, recreated: 0, dropped: 0, failed: 0, connections: 0, paused: true };
   const byConnection = new Map<string, SubscriptionEntity[]>();
   for await (const { entity } of store.subscriptions.listExpiring(new Date(now.getTime() + (options.withinMs ?? RENEW_WITHIN_MS)))) {
     const key = `${entity.clientId}\n${entity.connectionId}`;

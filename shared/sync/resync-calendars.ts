@@ -1,13 +1,15 @@
 // The hourly resync sweep: a busy calendar whose cache is missing, stale (a missed notification, a lost
 // subscription, a failed round) or whose window has fallen behind today gets a full round, queued. The
 // window thus slides forward once a day, and a stale cache does not stay stale.
+import { isSyncPaused } from '../admin/pause.js';
 import { odata } from '@azure/data-tables';
 import { requestFullSync } from './calendar-subscriptions.js';
 import { syncWindow } from './calendar-sync.js';
 import type { SyncDeps } from './sync-deps.js';
 
-export async function resyncCalendars(deps: SyncDeps, now = new Date()): Promise<{ checked: number; queued: number }> {
+export async function resyncCalendars(deps: SyncDeps, now = new Date()): Promise<{ checked: number; queued: number; paused?: boolean }> {
   const { store } = deps.services;
+  if (await isSyncPaused(deps.services)) return { checked: 0, queued: 0, paused: true };
   const windowStart = syncWindow(now).start.getTime();
   let checked = 0;
   let queued = 0;
