@@ -8,6 +8,7 @@ import { SEED_TENANT } from '../../dev/simulator/seed.js';
 import { getConfig, resetConfig, SIMULATED_CLIENT_ID } from '../../shared/config.js';
 import { createGraphClient } from '../../shared/graph/client.js';
 import { getServices, resetServices, type Services } from '../../shared/services.js';
+import { CLIENT_PARTITION } from '../../shared/store/repositories/clients.js';
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 
 export interface SyncFixture {
@@ -86,8 +87,22 @@ export async function startSyncFixture(publicBaseUrl?: string): Promise<SyncFixt
   };
 }
 
+/** A booking-system client row, once per client id (sync ignores work for clients it does not know). */
+async function seedClient(services: Services, clientId: string): Promise<void> {
+  if (await services.store.clients.get(CLIENT_PARTITION, clientId)) return;
+  await services.store.clients.upsert({
+    partitionKey: CLIENT_PARTITION,
+    rowKey: clientId,
+    name: clientId,
+    apiKeyHashes: [],
+    allowedReturnOrigins: [],
+    createdAt: new Date(),
+  });
+}
+
 /** A connection row as the connect flow would leave it (no token cache: the benches mint tokens). */
 export async function seedConnection(services: Services, user: { id: string; userPrincipalName: string }, busyCalendarIds: string[], clientId = 'bench-client'): Promise<ConnectionEntity> {
+  await seedClient(services, clientId);
   const entity: ConnectionEntity = {
     partitionKey: clientId,
     rowKey: crypto.randomUUID(),
