@@ -1,7 +1,7 @@
 // Operator API for booking-system clients (admin key). Routes live under /api/manage: the Azure Functions
 // host reserves routes and function names starting with "admin" (azure-functions-host#1781).
 import { authenticateAdmin } from '../shared/http/authenticate-client.js';
-import { httpHandler, readJson } from '../shared/http/handle.js';
+import { httpHandler, readJson, readOptionalJson } from '../shared/http/handle.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
 import { createClient, createClientSchema, disableClient, listClients, rotateApiKey, rotateKeySchema } from '../shared/clients/manage-clients.js';
@@ -43,8 +43,7 @@ export const manageClientsRotateKeyFunction: HttpFunctionDefinition = {
   handler: httpHandler(async (request) => {
     const services = getServices();
     await authenticateAdmin(request, services);
-    const hasBody = (request.headers.get('content-length') ?? '0') !== '0';
-    const input = hasBody ? await readJson(request, rotateKeySchema, 1024) : {};
+    const input = (await readOptionalJson(request, rotateKeySchema, 1024)) ?? {};
     return json(200, await rotateApiKey(request.params.clientId ?? '', input, services));
   }),
 };

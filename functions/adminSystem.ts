@@ -3,7 +3,7 @@
 // nothing and webhook deliveries wait on their queue (shared/admin/pause.ts).
 import { z } from 'zod';
 import { authenticateAdmin } from '../shared/http/authenticate-client.js';
-import { httpHandler, readJson } from '../shared/http/handle.js';
+import { httpHandler, readOptionalJson } from '../shared/http/handle.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
 import { forgetCachedSwitches, getSystemState, setSystemPause } from '../shared/admin/pause.js';
@@ -40,8 +40,7 @@ export const manageSystemPauseFunction: HttpFunctionDefinition = {
   handler: httpHandler(async (request) => {
     const services = getServices();
     await authenticateAdmin(request, services);
-    const hasBody = (request.headers.get('content-length') ?? '0') !== '0' || request.headers.has('transfer-encoding');
-    const input = hasBody ? await readJson(request, pauseSchema, 2048) : {};
+    const input = (await readOptionalJson(request, pauseSchema, 2048)) ?? {};
     return json(200, await setSystemPause(services, true, input));
   }),
 };

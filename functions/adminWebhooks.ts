@@ -1,7 +1,7 @@
 // Operator API for outbound webhooks (admin key), under /api/manage like the client API: list and replay
 // dead letters, rotate a client's signing secret (the new secret is shown this once).
 import { authenticateAdmin } from '../shared/http/authenticate-client.js';
-import { httpHandler, parseWith, readJson } from '../shared/http/handle.js';
+import { httpHandler, parseWith, readOptionalJson } from '../shared/http/handle.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices, type Services } from '../shared/services.js';
 import { listDeadLetters, listDeadLettersQuery, replayClientDeadLetters, replayDeadLetter, type FreshConnectLink } from '../shared/webhooks/dead-letters.js';
@@ -68,8 +68,7 @@ export const manageClientsRotateSigningSecretFunction: HttpFunctionDefinition = 
   handler: httpHandler(async (request) => {
     const services = getServices();
     await authenticateAdmin(request, services);
-    const hasBody = (request.headers.get('content-length') ?? '0') !== '0' || request.headers.has('transfer-encoding');
-    const input = hasBody ? await readJson(request, rotateSigningSecretSchema, 1024) : {};
+    const input = (await readOptionalJson(request, rotateSigningSecretSchema, 1024)) ?? {};
     return json(200, await rotateSigningSecret(request.params.clientId ?? '', input, services));
   }),
 };

@@ -8,7 +8,7 @@ import { createBooking } from '../shared/bookings/create-booking.js';
 import { getBooking } from '../shared/bookings/get-booking.js';
 import { updateBooking } from '../shared/bookings/update-booking.js';
 import { authenticateClient } from '../shared/http/authenticate-client.js';
-import { httpHandler, parseWith, readJson } from '../shared/http/handle.js';
+import { httpHandler, parseWith, readJson, readOptionalJson } from '../shared/http/handle.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
 
@@ -76,8 +76,7 @@ export const cancelBookingFunction: HttpFunctionDefinition = {
     const client = await authenticateClient(request, services);
     const bookingId = bookingIdOf(request);
     // The body is optional: { "message": "..." } for the attendees' cancellation notice.
-    const hasBody = Number(request.headers.get('content-length') ?? '0') > 0 || request.headers.has('content-type');
-    const { message } = hasBody ? await readJson(request, cancelBookingRequest) : {};
+    const { message } = (await readOptionalJson(request, cancelBookingRequest)) ?? {};
     return json(200, await cancelBooking(services, client, bookingId, message));
   }),
 };

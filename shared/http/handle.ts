@@ -68,11 +68,27 @@ export async function readJson<S extends z.ZodType>(
   return parseWith(schema, value);
 }
 
+/** True when the request carries a body: a positive Content-Length, or a chunked one. */
+export function hasRequestBody(request: HttpRequest): boolean {
+  return Number(request.headers.get('content-length') ?? '0') > 0 || request.headers.has('transfer-encoding');
+}
+
+/** readJson for endpoints whose body is optional: undefined when there is none. */
+export async function readOptionalJson<S extends z.ZodType>(
+  request: HttpRequest,
+  schema: S,
+  maxBytes = DEFAULT_MAX_BODY_BYTES,
+): Promise<z.infer<S> | undefined> {
+  return hasRequestBody(request) ? readJson(request, schema, maxBytes) : undefined;
+}
+
 /** Validates a value (body, query or params) and names the first field at fault. */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, fieldPrefix = ''): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const field = [fieldPrefix, ...issue.path.map(String)].filter(Boolean).join('.') || undefined;
+  // An unknown key is reported on its parent object: name the key itself, that is the field at fault.
+  const path = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
+  const field = [fieldPrefix, ...path.map(String)].filter(Boolean).join('.') || undefined;
   throw new AppError(400, 'invalid_field', field ? `${field}: ${issue.message}` : issue.message, { field });
 }
