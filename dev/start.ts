@@ -10,6 +10,7 @@ import { readQueueSettings } from './host/host-json.js';
 import { freePort, preferredOrFree } from './host/ports.js';
 import type { RunningSimulator } from './simulator/server.js';
 import { ConfigError, getConfig, resetConfig, type Config } from '../shared/config.js';
+import { consoleHomePath } from '../shared/console/enabled.js';
 import { describeError } from '../shared/logging.js';
 
 const env = process.env;
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
       storage: config.storage,
       logLevel: config.logLevel,
       queues: readQueueSettings(resolve('host.json')),
+      rootRedirect: consoleHomePath(config),
     });
   } catch (error) {
     await stopAll();
@@ -89,6 +91,7 @@ async function main(): Promise<void> {
   const appUrl = `http://localhost:${host.port}`;
   console.info('');
   console.info(`Calendar Bridge ${config.version}: ${definitions.length} function(s)`);
+  if (consoleHomePath(config)) console.info(`  console    ${appUrl}/   (open this: the whole flow, click by click)`);
   console.info(`  app        ${appUrl}/api/`);
   console.info(`  health     ${appUrl}/api/health`);
   console.info(`  simulator  ${simulator ? simulator.url : config.entra.simulated ? (config.simulatorUrl ?? '-') : 'off (real Microsoft 365)'}`);

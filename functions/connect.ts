@@ -3,6 +3,7 @@
 import { useConnectLink } from '../shared/connect/connect-links.js';
 import { submitPicker } from '../shared/connect/picker.js';
 import { startConnect } from '../shared/connect/start-connect.js';
+import { startTenantConsent } from '../shared/spaces/tenant-consent.js';
 import { browserHandler } from '../shared/http/browser-handler.js';
 import { errorPage, redirect } from '../shared/http/html.js';
 import { isAppError } from '../shared/http/problem.js';
@@ -20,7 +21,7 @@ export const connectFunction: HttpFunctionDefinition = {
   handler: browserHandler(async (request) => {
     const services = getServices();
     const link = await useConnectLink(request.params.linkId ?? '', services);
-    return redirect(await startConnect(link, services));
+    return redirect(link.kind === 'tenant' ? await startTenantConsent(link, services) : await startConnect(link, services));
   }),
 };
 

@@ -19,6 +19,11 @@ import { graphLifecycleFunction } from './graphLifecycle.js';
 import { syncCalendarsFunction } from './syncCalendars.js';
 import { reconcileSubscriptionsFunction, renewSubscriptionsFunction } from './renewSubscriptions.js';
 import { resyncCalendarsFunction } from './resyncCalendars.js';
+import { mailFunctions } from './mail.js';
+import { connectionXoauth2Function } from './xoauth2.js';
+import { consoleFunctions } from './console.js';
+import { spaceFunctions } from './spaces.js';
+import { tenantConsentCallbackFunction } from './tenantConsentCallback.js';
 
 export const definitions: readonly FunctionDefinition[] = [
   healthFunction,
@@ -27,7 +32,9 @@ export const definitions: readonly FunctionDefinition[] = [
   connectFunction,
   connectPickerFunction,
   authCallbackFunction,
+  tenantConsentCallbackFunction,
   ...connectionFunctions,
+  ...spaceFunctions,
   ...bookingFunctions,
   busyFunction,
   availabilityFunction,
@@ -42,4 +49,8 @@ export const definitions: readonly FunctionDefinition[] = [
   renewSubscriptionsFunction,
   reconcileSubscriptionsFunction,
   resyncCalendarsFunction,
+  ...mailFunctions,
+  connectionXoauth2Function,
+  // Local simulated mode only: every console route answers 404 in Azure.
+  ...consoleFunctions,
 ];

@@ -6,6 +6,7 @@
 //   npm run admin -- clients rotate-key <clientId> [--revoke-previous]
 //   npm run admin -- clients disable <clientId>
 //   npm run admin -- clients rotate-signing-secret <clientId> [--revoke-previous]
+//   npm run admin -- clients mail <clientId> --enable|--disable [--legacy-protocols]
 //   npm run admin -- dead-letters list [--client <clientId>] [--page-size N] [--continuation TOKEN]
 //   npm run admin -- dead-letters replay <clientId> [<eventId>]     (no event id: all of the client's)
 //   npm run admin -- system status|pause|resume [--reason TEXT] [--retry-after SECONDS]
@@ -22,6 +23,7 @@ const USAGE = `usage: npm run admin -- clients <create|list|rotate-key|disable> 
   clients rotate-key CLIENT_ID [--revoke-previous]
   clients disable CLIENT_ID
   clients rotate-signing-secret CLIENT_ID [--revoke-previous]
+  clients mail CLIENT_ID --enable|--disable [--legacy-protocols]
   dead-letters list [--client CLIENT_ID] [--page-size N] [--continuation TOKEN]
   dead-letters replay CLIENT_ID [EVENT_ID]
   system status|pause|resume [--reason TEXT] [--retry-after SECONDS]`;
@@ -72,6 +74,9 @@ async function main(argv: string[]): Promise<unknown> {
       continuation: { type: 'string' },
       reason: { type: 'string' },
       'retry-after': { type: 'string' },
+      enable: { type: 'boolean' },
+      disable: { type: 'boolean' },
+      'legacy-protocols': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -95,6 +100,9 @@ async function main(argv: string[]): Promise<unknown> {
     case 'rotate-signing-secret':
       if (!id) throw new UsageError('clients rotate-signing-secret needs a client id');
       return call('POST', `clients/${encodeURIComponent(id)}/rotate-signing-secret`, { revokePrevious: values['revoke-previous'] ?? false });
+    case 'mail':
+      if (!id || values.enable === values.disable) throw new UsageError('clients mail needs a client id and one of --enable / --disable');
+      return call('PUT', `clients/${encodeURIComponent(id)}/mail`, { mailEnabled: Boolean(values.enable), legacyProtocols: values['legacy-protocols'] ?? false });
     default:
       throw new UsageError(USAGE);
   }

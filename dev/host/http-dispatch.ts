@@ -26,6 +26,8 @@ export interface HttpDispatchOptions {
   fallbackOrigin: () => string;
   isClosing: () => boolean;
   onQueuesWritten: (queueNames: string[]) => void;
+  /** Where GET / redirects (the local console); 404 when unset, as on the Azure host. */
+  rootRedirect?: string;
 }
 
 interface Route {
@@ -55,6 +57,9 @@ export function createHttpDispatcher(options: HttpDispatchOptions): (req: Incomi
     const method = (req.method ?? 'GET').toUpperCase();
     const rawPath = (req.url ?? '/').split('?')[0]!;
     const below = belowPrefix(rawPath);
+    if (rawPath === '/' && options.rootRedirect && (method === 'GET' || method === 'HEAD')) {
+      return sendEmpty(res, 302, { Location: options.rootRedirect, 'Cache-Control': 'no-store' });
+    }
     if (below === undefined) return sendEmpty(res, 404);
 
     const matched = routes.map((r) => ({ route: r, match: r.template.match(below) })).filter((m) => m.match !== undefined);

@@ -35,6 +35,8 @@ export interface LocalHostOptions {
   maxRequestBodyBytes?: number;
   /** How long close() waits for running invocations. */
   shutdownTimeoutMs?: number;
+  /** Where GET / redirects (npm start points it at the local console); 404 when unset. */
+  rootRedirect?: string;
 }
 
 export interface LocalHost {
@@ -78,6 +80,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     fallbackOrigin: () => url,
     isClosing: () => closing,
     onQueuesWritten,
+    rootRedirect: options.rootRedirect,
   });
 
   const server: Server = createServer(dispatcher);

@@ -5,6 +5,7 @@ import type { Timer } from '@azure/functions';
 import type { StorageSettings } from '../../shared/config.js';
 import { describeError } from '../../shared/logging.js';
 import type { TimerFunctionDefinition } from '../../shared/runtime/function-definitions.js';
+import { noteTimerRun, noteTimerScheduled } from '../../shared/runtime/timer-runs.js';
 import type { InFlight } from './in-flight.js';
 import { createContext, flushQueueOutputs, type HostLogger } from './invocation.js';
 
@@ -49,6 +50,7 @@ export class TimerRunner {
         this.fire(def, job, job.currentRun() ?? new Date());
       });
       this.jobs.push(job);
+      noteTimerScheduled(def.name, def.schedule, job.nextRun());
       if (def.runOnStartup) this.fire(def, job, new Date());
     }
   }
@@ -76,16 +78,21 @@ export class TimerRunner {
       },
     };
     this.lastRun.set(def.name, now);
-    void this.options.inFlight.track(this.invoke(def, timer)).finally(() => this.running.delete(def.name));
+    void this.options.inFlight.track(this.invoke(def, timer, job)).finally(() => this.running.delete(def.name));
   }
 
-  private async invoke(def: TimerFunctionDefinition, timer: Timer): Promise<void> {
+  private async invoke(def: TimerFunctionDefinition, timer: Timer, job: Cron): Promise<void> {
     const context = createContext(def, this.options.logger, { timer });
+    const startedAt = new Date();
+    let failure: string | undefined;
     try {
       await def.handler(timer, context);
       this.options.onQueuesWritten(await flushQueueOutputs(def, context, this.options.storage));
     } catch (error) {
-      context.error(`Executed '${def.name}' (Failed): ${describeError(error)}`);
+      failure = describeError(error);
+      context.error(`Executed '${def.name}' (Failed): ${failure}`);
     }
+    // For the local console's status: when each timer last ran, how it went, when it runs next.
+    noteTimerRun(def.name, { startedAt, finishedAt: new Date(), error: failure, nextRunAt: job.nextRun() });
   }
 }

@@ -19,7 +19,8 @@ export interface SimUser {
   userPrincipalName: string;
   mail: string;
   displayName: string;
-  kind: 'user' | 'room';
+  /** 'shared': a shared mailbox (no sign-in; members are granted access through /_sim/graph/shared-mailboxes). */
+  kind: 'user' | 'room' | 'shared';
   /** Windows or IANA time zone name from mailboxSettings. */
   timeZone: string;
 }

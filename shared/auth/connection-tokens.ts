@@ -29,9 +29,21 @@ export class ConnectionNotActiveError extends AppError {
   }
 }
 
+/** The user has not consented to scopes asked for beyond the base set; the connection itself still works. */
+export class ConsentMissingError extends AppError {
+  constructor(readonly scopes: readonly string[], options: { cause?: unknown } = {}) {
+    super(409, 'consent_missing', 'The user has not consented to the permissions this needs; send them the connect link to consent.', options);
+  }
+}
+
 export interface AccessTokenOptions {
   /** Skip the cached access token (Graph refused it although MSAL thought it valid). */
   forceRefresh?: boolean;
+  /**
+   * Scopes instead of GRAPH_SCOPES: more Graph scopes (Mail.Send) or another resource's (Outlook's SMTP.Send).
+   * A consent_required refusal for them is a ConsentMissingError, and the connection stays active.
+   */
+  scopes?: readonly string[];
 }
 
 export interface AccessToken {
@@ -67,7 +79,7 @@ export async function getAccessToken(
       }
       const account = accounts.find((a) => a.homeAccountId === current.homeAccountId);
       if (!account) throw await markNeedsReauth(services, current, new Error('no account in the token cache'));
-      const result = await msal.acquireTokenSilent({ account, scopes: [...GRAPH_SCOPES], forceRefresh });
+      const result = await msal.acquireTokenSilent({ account, scopes: [...(options.scopes ?? GRAPH_SCOPES)], forceRefresh });
       return { token: result.accessToken, refreshed: plugin.wroteAt !== undefined, expiresOn: result.expiresOn ?? undefined };
     } catch (error) {
       if (error instanceof TokenCacheConflictError && attempt < MAX_ATTEMPTS) {
@@ -75,10 +87,17 @@ export async function getAccessToken(
         forceRefresh = false;
         continue;
       }
+      if (options.scopes && isConsentRequired(error)) throw new ConsentMissingError(options.scopes, { cause: error });
       if (isReauthRequired(error)) throw await markNeedsReauth(services, plugin.connection, error);
       throw error;
     }
   }
+}
+
+/** Entra refused scopes the user never consented to (AADSTS65001), as opposed to a dead refresh token. */
+function isConsentRequired(error: unknown): boolean {
+  const e = error as { errorCode?: string; subError?: string; message?: string } | undefined;
+  return e?.subError === 'consent_required' || e?.errorCode === 'consent_required' || /AADSTS65001\b/.test(e?.message ?? '');
 }
 
 /** A step run once when a connection turns needs_reauth; a failure is logged and changes nothing else. */
@@ -121,12 +140,13 @@ export function getGraphClientForConnection(
   connection: Pick<ConnectionEntity, 'partitionKey' | 'rowKey'>,
   services: Services = getServices(),
   onTokenError?: (error: unknown) => void,
+  scopes?: readonly string[],
 ): Client {
   let current: AccessToken | undefined;
   const stillValid = () => current && (!current.expiresOn || current.expiresOn.getTime() - Date.now() > 5 * 60_000);
   const fetchToken = async (forceRefresh: boolean) => {
     try {
-      current = await getAccessToken(connection, { forceRefresh }, services);
+      current = await getAccessToken(connection, { forceRefresh, scopes }, services);
       return current.token;
     } catch (error) {
       onTokenError?.(error);
@@ -148,13 +168,19 @@ export async function withConnectionGraph<T>(
   connection: ConnectionEntity,
   fn: (graph: Client) => Promise<T>,
   services: Services = getServices(),
+  scopes?: readonly string[],
 ): Promise<T> {
   if (connection.status === 'needs_reauth') throw new NeedsReauthError(connection);
   if (connection.status !== 'active') throw new ConnectionNotActiveError(connection);
   let tokenError: unknown;
-  const graph = getGraphClientForConnection(connection, services, (error) => {
-    tokenError = error;
-  });
+  const graph = getGraphClientForConnection(
+    connection,
+    services,
+    (error) => {
+      tokenError = error;
+    },
+    scopes,
+  );
   try {
     return await fn(graph);
   } catch (error) {

@@ -25,10 +25,13 @@ export interface MsalClientOptions {
   clientSecret: string;
   /** Persists the token cache, e.g. per connection. */
   cachePlugin?: ICachePlugin;
+  /** Authority tenant instead of ENTRA_TENANT: app-only tokens are always for one named tenant. */
+  tenant?: string;
 }
 
 export function createMsalClient(config: Config, options: MsalClientOptions): ConfidentialClientApplication {
-  const { clientId, tenant } = config.entra;
+  const { clientId } = config.entra;
+  const tenant = options.tenant ?? config.entra.tenant;
   const msalConfig: Configuration = {
     auth: { clientId, clientSecret: options.clientSecret, authority: `${config.entra.authorityHost}/${tenant}` },
     cache: options.cachePlugin ? { cachePlugin: options.cachePlugin } : undefined,

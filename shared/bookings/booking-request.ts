@@ -61,7 +61,15 @@ const fields = {
 };
 
 export const createBookingRequest = z
-  .strictObject({ bookingId: externalId, connectionId: externalId, ...fields })
+  .strictObject({
+    bookingId: externalId,
+    /** The user whose calendar gets the event (or, for a space booked by invitation, the organiser). */
+    connectionId: externalId.optional(),
+    /** A space (shared/spaces): its room's calendar gets the event, or the room is invited to the organiser's. */
+    spaceId: externalId.optional(),
+    ...fields,
+  })
+  .superRefine(checkTarget)
   .superRefine(checkTimes)
   .transform(withInstants);
 
@@ -75,6 +83,11 @@ export const updateBookingRequest = z
   .partial();
 
 export type CreateBookingRequest = z.infer<typeof createBookingRequest>;
+
+function checkTarget(value: { connectionId?: string; spaceId?: string }, ctx: z.RefinementCtx): void {
+  if (value.connectionId === undefined && value.spaceId === undefined)
+    ctx.addIssue({ code: 'custom', path: ['connectionId'], message: 'connectionId or spaceId is required' });
+}
 
 function checkTimes(value: { start: string; end: string; timeZone: string }, ctx: z.RefinementCtx): void {
   const start = parseDateTime(value.start, value.timeZone);

@@ -5,6 +5,7 @@ import type { GraphEvent } from '../graph/events.js';
 import type { BookingEntity } from '../store/repositories/bookings.js';
 import { ianaZoneFor, type GraphDateTime } from '../time/windows-zones.js';
 import { parseDateTime, toUtcIso } from '../time/zoned-time.js';
+import { isSpaceOwnerId } from '../spaces/space-owner.js';
 
 export const calendarEventView = z.object({
   id: z.string(),
@@ -24,7 +25,8 @@ export const calendarEventView = z.object({
 
 export const bookingView = z.object({
   bookingId: z.string(),
-  connectionId: z.string(),
+  connectionId: z.string().optional().describe("the user's connection; absent for a space booked in its room's own calendar"),
+  spaceId: z.string().optional(),
   status: z.enum(['pending', 'confirmed', 'cancelled', 'failed']),
   eventId: z.string().optional(),
   calendarId: z.string().optional(),
@@ -46,7 +48,8 @@ export type BookingView = z.infer<typeof bookingView>;
 export function toBookingView(b: BookingEntity, event?: GraphEvent | null): BookingView {
   const view: BookingView = {
     bookingId: b.rowKey,
-    connectionId: b.connectionId,
+    connectionId: isSpaceOwnerId(b.connectionId) ? undefined : b.connectionId,
+    spaceId: b.spaceId,
     status: b.status,
     eventId: b.eventId,
     calendarId: b.calendarId,

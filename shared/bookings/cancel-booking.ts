@@ -9,7 +9,7 @@ import { AppError } from '../http/problem.js';
 import type { Services } from '../services.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import { toBookingView, type BookingView } from './booking-view.js';
-import { connectedGraph, requireConnection } from './connection-access.js';
+import { connectedGraph, requireCalendarOwner } from './connection-access.js';
 import { BOOKING_PROPERTY_ID, bookingPropertyValue } from './event-mapping.js';
 import { requireBooking } from './get-booking.js';
 
@@ -27,7 +27,7 @@ export async function cancelBooking(services: Services, client: ClientEntity, bo
   if (booking.status === 'pending' && booking.leaseUntil && booking.leaseUntil.getTime() > Date.now()) {
     throw new AppError(409, 'booking_in_progress', 'bookingId: the booking is being created; retry shortly', { field: 'bookingId', headers: { 'Retry-After': '2' } });
   }
-  const connection = await requireConnection(services, client.rowKey, booking.connectionId);
+  const connection = await requireCalendarOwner(services, client.rowKey, booking.connectionId);
   await assertWritesAllowed(services, client);
   const { call } = await connectedGraph(services, connection);
   const timeouts = { timeoutMs: services.config.graphTimeoutMs };

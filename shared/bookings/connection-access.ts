@@ -9,6 +9,8 @@ import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { graphProblem } from '../graph/graph-problems.js';
 import { describeError } from '../logging.js';
+import { appOnlyGraph } from '../spaces/space-access.js';
+import { isSpaceOwnerId, parseSpaceOwnerId, spaceAsOwner, type CalendarOwner } from '../spaces/space-owner.js';
 
 /** The caller's connection, or 404 naming the field; 409 when it cannot be used. */
 export async function requireConnection(services: Services, clientId: string, connectionId: string, field = 'connectionId'): Promise<ConnectionEntity> {
@@ -20,6 +22,18 @@ export async function requireConnection(services: Services, clientId: string, co
     throw new AppError(409, 'connection_not_active', `${field}: the connection is ${connection.status}`, { field, extra: { connectionId, connectionStatus: connection.status } });
   }
   return connection;
+}
+
+/**
+ * The owner of a booking's calendar, as a booking row names it: a connection, or a space booked in its
+ * room's own calendar (shared/spaces/space-owner.ts). 404 when it is gone.
+ */
+export async function requireCalendarOwner(services: Services, clientId: string, ownerId: string, field = 'connectionId'): Promise<CalendarOwner> {
+  if (!isSpaceOwnerId(ownerId)) return requireConnection(services, clientId, ownerId, field);
+  const ids = parseSpaceOwnerId(ownerId);
+  const space = ids?.clientId === clientId ? (await services.store.spaces.getSpace(clientId, ids.spaceId))?.entity : undefined;
+  if (!space || space.status !== 'active') throw new AppError(404, 'space_not_found', 'spaceId: the space of this booking no longer exists', { field: 'spaceId' });
+  return spaceAsOwner(space);
 }
 
 /** 409 connection_needs_reauth with a fresh connect link (without one if the client has no return origin). */
@@ -46,7 +60,9 @@ export interface ConnectedGraph {
  * A Graph client for the connection. It acquires (and, when stale, refreshes) the token before anything is
  * sent, so a dead refresh token is a clean 409 here, and the Graph request itself finds the token cached.
  */
-export async function connectedGraph(services: Services, connection: ConnectionEntity, field?: string): Promise<ConnectedGraph> {
+export async function connectedGraph(services: Services, connection: CalendarOwner, field?: string): Promise<ConnectedGraph> {
+  // A space's room is reached app-only: no user token, no re-authentication.
+  if (connection.space) return appOnlyGraph(services, { ...connection, space: connection.space }, field);
   let graph: Client;
   try {
     graph = await getGraphClientForConnection(connection, services);

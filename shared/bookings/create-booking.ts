@@ -16,10 +16,10 @@ import type { Services } from '../services.js';
 import { ConcurrencyError, ConflictError } from '../store/errors.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import type { BookingEntity } from '../store/repositories/bookings.js';
-import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Versioned } from '../store/repository.js';
 import type { CreateBookingRequest } from './booking-request.js';
-import { connectedGraph, requireConnection } from './connection-access.js';
+import { connectedGraph } from './connection-access.js';
+import { bookingTarget, withRoomInvite, type BookingTarget } from '../spaces/space-bookings.js';
 import { BOOKING_PROPERTY_ID, bookingFingerprint, bookingPropertyValue, bookingToEvent, transactionIdFor } from './event-mapping.js';
 
 export interface CreateBookingResult {
@@ -47,12 +47,12 @@ export async function createBooking(services: Services, client: ClientEntity, re
       const outcome = await resume(services, client, request, fingerprint, existing);
       if (outcome) return outcome;
     } else {
-      const connection = await loadConnection(services, clientId, request.connectionId);
+      const target = await bookingTarget(services, clientId, request);
       await assertWritesAllowed(services, client);
-      const row = pendingRow(services, clientId, connection, request, fingerprint);
+      const row = pendingRow(services, clientId, target, request, fingerprint);
       try {
         const saved = await services.store.bookings.create(row);
-        return await attemptCreate(services, connection, request, saved, false);
+        return await attemptCreate(services, target, request, saved, false);
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
         // A concurrent request wrote the row first: go round and treat it as an existing booking.
@@ -62,21 +62,22 @@ export async function createBooking(services: Services, client: ClientEntity, re
   }
 }
 
-function pendingRow(services: Services, clientId: string, connection: ConnectionEntity, request: CreateBookingRequest, fingerprint: string): BookingEntity {
+function pendingRow(services: Services, clientId: string, target: BookingTarget, request: CreateBookingRequest, fingerprint: string): BookingEntity {
   const now = new Date();
   return {
     partitionKey: clientId,
     rowKey: request.bookingId,
-    connectionId: request.connectionId,
+    connectionId: target.owner.rowKey,
+    spaceId: request.spaceId,
     status: 'pending',
     transactionId: transactionIdFor(clientId, request.bookingId),
-    calendarId: connection.bookingCalendarId,
+    calendarId: target.owner.bookingCalendarId,
     fingerprint,
     subject: request.subject,
     start: new Date(request.startMs),
     end: new Date(request.endMs),
     timeZone: request.timeZone,
-    hasAttendees: (request.attendees?.length ?? 0) > 0,
+    hasAttendees: (request.attendees?.length ?? 0) > 0 || target.room !== undefined,
     leaseUntil: new Date(now.getTime() + leaseMs(services)),
     createdAt: now,
   };
@@ -110,7 +111,7 @@ async function resume(
 
 /** Claims a pending row whose attempt ended without an answer, and finishes the create. */
 async function takeOver(services: Services, client: ClientEntity, request: CreateBookingRequest, found: Versioned<BookingEntity>): Promise<CreateBookingResult | undefined> {
-  const connection = await loadConnection(services, found.entity.partitionKey, found.entity.connectionId);
+  const target = await bookingTarget(services, found.entity.partitionKey, request);
   await assertWritesAllowed(services, client);
   let claimed: Versioned<BookingEntity>;
   try {
@@ -123,13 +124,13 @@ async function takeOver(services: Services, client: ClientEntity, request: Creat
     if (error instanceof ConcurrencyError || (error as AppError).status === 404) return undefined;
     throw error;
   }
-  return attemptCreate(services, connection, request, claimed, true);
+  return attemptCreate(services, target, request, claimed, true);
 }
 
 /** The Graph part of a create, holding the row's lease; `reconcile`: look for the event before POSTing. */
 async function attemptCreate(
   services: Services,
-  connection: ConnectionEntity,
+  target: BookingTarget,
   request: CreateBookingRequest,
   row: Versioned<BookingEntity>,
   reconcile: boolean,
@@ -140,6 +141,7 @@ async function attemptCreate(
   let postSent = false;
   let event: GraphEvent;
   try {
+    const connection = target.owner;
     const { call } = await connectedGraph(services, connection);
     event = await call(async (graph) => {
       const found = reconcile
@@ -148,7 +150,7 @@ async function attemptCreate(
       if (found) return found;
       postSent = true;
       const defaultReminderMinutes = connection.defaultReminderMinutes ?? DEFAULT_REMINDER_MINUTES;
-      return createEvent(graph, calendarId, bookingToEvent(request, { clientId, defaultReminderMinutes }), timeouts);
+      return createEvent(graph, calendarId, withRoomInvite(bookingToEvent(request, { clientId, defaultReminderMinutes }), target.room), timeouts);
     });
   } catch (error) {
     // Before any POST only an earlier attempt (the reason for reconciling) can have created the event.
@@ -191,10 +193,6 @@ function isAmbiguous(error: unknown): boolean {
   const cause = (error as AppError).options?.cause;
   if (cause === undefined) return false;
   return !isGraphAnswer(cause) || (graphStatus(cause) ?? 0) >= 500;
-}
-
-function loadConnection(services: Services, clientId: string, connectionId: string): Promise<ConnectionEntity> {
-  return requireConnection(services, clientId, connectionId);
 }
 
 function inProgress(): AppError {

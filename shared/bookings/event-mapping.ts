@@ -47,7 +47,7 @@ export type GraphEventBody = Record<string, unknown>;
 
 /** The fields of a booking as Graph event properties (shared by create and update). */
 export function eventFields(
-  booking: Partial<Omit<CreateBookingRequest, 'bookingId' | 'connectionId'>> & { startMs?: number; endMs?: number },
+  booking: Partial<Omit<CreateBookingRequest, 'bookingId' | 'connectionId' | 'spaceId'>> & { startMs?: number; endMs?: number },
   /** undefined (an update): leave the reminder alone unless the booking says. */
   defaultReminderMinutes: number | null | undefined,
 ): GraphEventBody {

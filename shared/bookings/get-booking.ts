@@ -6,7 +6,7 @@ import { AppError } from '../http/problem.js';
 import type { Services } from '../services.js';
 import type { BookingEntity } from '../store/repositories/bookings.js';
 import type { Versioned } from '../store/repository.js';
-import { connectedGraph, requireConnection } from './connection-access.js';
+import { connectedGraph, requireCalendarOwner } from './connection-access.js';
 import { toBookingView, type BookingView } from './booking-view.js';
 
 /** The caller's booking row, or 404 naming bookingId. */
@@ -19,7 +19,7 @@ export async function requireBooking(services: Services, clientId: string, booki
 export async function getBooking(services: Services, clientId: string, bookingId: string): Promise<BookingView> {
   const { entity: booking } = await requireBooking(services, clientId, bookingId);
   if (booking.status !== 'confirmed' || !booking.eventId) return toBookingView(booking);
-  const connection = await requireConnection(services, clientId, booking.connectionId);
+  const connection = await requireCalendarOwner(services, clientId, booking.connectionId);
   const { call } = await connectedGraph(services, connection);
   const event = await call(async (graph) => {
     try {

@@ -10,9 +10,10 @@ import type { ClientEntity } from '../store/repositories/clients.js';
 import { parseDateTime } from '../time/zoned-time.js';
 import { MAX_BOOKING_WINDOW_DAYS, type CreateBookingRequest } from './booking-request.js';
 import { toBookingView, toEventView, type BookingView } from './booking-view.js';
-import { connectedGraph, requireConnection } from './connection-access.js';
+import { connectedGraph, requireCalendarOwner } from './connection-access.js';
 import { eventFields } from './event-mapping.js';
 import { requireBooking } from './get-booking.js';
+import { keepRoomInvited } from '../spaces/space-bookings.js';
 
 type Changes = Partial<Omit<CreateBookingRequest, 'bookingId' | 'connectionId' | 'startMs' | 'endMs'>> & { force?: boolean };
 
@@ -28,8 +29,8 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
     throw new AppError(409, 'booking_in_progress', 'bookingId: the booking is not created yet; retry its create first', { field: 'bookingId' });
   }
   const times = newTimes(booking, fields);
-  const patch = eventFields({ ...fields, ...times }, undefined);
-  const connection = await requireConnection(services, client.rowKey, booking.connectionId);
+  const patch = await keepRoomInvited(services, booking, eventFields({ ...fields, ...times }, undefined));
+  const connection = await requireCalendarOwner(services, client.rowKey, booking.connectionId);
   await assertWritesAllowed(services, client);
   const { call } = await connectedGraph(services, connection);
   const timeouts = { timeoutMs: services.config.graphTimeoutMs };

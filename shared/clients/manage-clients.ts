@@ -109,7 +109,7 @@ export async function disableClient(clientId: string, services: Pick<Services, '
   return clientView(await mutateClient(requireClientId(clientId), services, (c) => ({ ...c, disabled: true, updatedAt: new Date() })));
 }
 
-async function mutateClient(clientId: string, services: Pick<Services, 'store'>, change: (c: ClientEntity) => ClientEntity): Promise<ClientEntity> {
+export async function mutateClient(clientId: string, services: Pick<Services, 'store'>, change: (c: ClientEntity) => ClientEntity): Promise<ClientEntity> {
   try {
     return (await services.store.clients.mutate(CLIENT_PARTITION, clientId, change)).entity;
   } catch (error) {

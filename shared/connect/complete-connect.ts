@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuthenticationResult } from '@azure/msal-node';
 import { createGraphClient } from '../graph/client.js';
 import { createMsalClient } from '../auth/msal-client.js';
-import { CONNECT_SCOPES, entraClientSecret } from '../auth/entra-credentials.js';
+import { CONNECT_SCOPES, entraClientSecret, GRAPH_SCOPES } from '../auth/entra-credentials.js';
 import { encryptTokenCache } from '../auth/token-cache-plugin.js';
 import { describeError } from '../logging.js';
 import { escapeKey } from '../store/keys.js';
@@ -64,7 +64,7 @@ export async function completeConnect(query: URLSearchParams, services: Services
       code,
       codeVerifier,
       nonce: attempt.nonce,
-      scopes: CONNECT_SCOPES,
+      scopes: [...CONNECT_SCOPES, ...(attempt.scopes ?? []).filter((s) => !s.includes('/'))],
       redirectUri: callbackUrl(services.config.publicBaseUrl),
     });
     serializedCache = msal.getTokenCache().serialize();
@@ -161,6 +161,8 @@ async function saveConnection(services: Services, attempt: OAuthStateEntity, sig
   const live = new Set(signedIn.calendars.map((c) => c.id));
   const defaultCalendar = signedIn.calendars.find((c) => c.isDefault) ?? signedIn.calendars.find((c) => c.canEdit);
   const account = { tenantId: signedIn.tenantId, objectId: signedIn.objectId, upn: signedIn.upn, homeAccountId: signedIn.homeAccountId };
+  // Consent is cumulative: what this sign-in consented to adds to what the connection held.
+  const scopesWith = (previous?: string[]) => [...new Set([...(previous ?? GRAPH_SCOPES), ...(attempt.scopes ?? GRAPH_SCOPES)])];
 
   if (existing) {
     const id = existing.entity.rowKey;
@@ -172,6 +174,7 @@ async function saveConnection(services: Services, attempt: OAuthStateEntity, sig
         ...account,
         ...sealed,
         status: 'active',
+        grantedScopes: scopesWith(current.grantedScopes),
         bookingCalendarId: current.bookingCalendarId && live.has(current.bookingCalendarId) ? current.bookingCalendarId : defaultCalendar?.id,
         busyCalendarIds: busy.length ? busy : signedIn.ownedIds,
         lastTokenRefreshAt: new Date(),
@@ -190,6 +193,7 @@ async function saveConnection(services: Services, attempt: OAuthStateEntity, sig
     status: 'active',
     ...account,
     ...(await encryptTokenCache(services, clientId, id, signedIn.serializedCache)),
+    grantedScopes: scopesWith(),
     bookingCalendarId: defaultCalendar?.id,
     busyCalendarIds: signedIn.ownedIds,
     defaultReminderMinutes: DEFAULT_REMINDER_MINUTES,

@@ -17,6 +17,9 @@ export interface ConnectLinkInput {
   pickCalendars?: boolean;
   /** Re-connect an existing connection (createConnectLinkForReauth). */
   connectionId?: string;
+  /** A tenant-wide (admin) consent link instead of a user's connect link. */
+  kind?: 'tenant';
+  tenant?: string;
   ttlMs?: number;
 }
 
@@ -44,6 +47,8 @@ export async function createConnectLink(client: ClientEntity, input: ConnectLink
     loginHint: input.loginHint,
     pickCalendars: input.pickCalendars || undefined,
     connectionId: input.connectionId,
+    kind: input.kind,
+    tenant: input.tenant,
     expiresAt,
     createdAt: now,
   };

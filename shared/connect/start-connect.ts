@@ -7,6 +7,7 @@ import { CONNECT_SCOPES, entraClientSecret } from '../auth/entra-credentials.js'
 import type { ConnectLinkEntity } from '../store/repositories/connect-links.js';
 import { OAUTH_STATE_ROW, OAUTH_STATE_TTL_MS, stateHash, type OAuthStateEntity } from '../store/repositories/oauth-states.js';
 import type { Services } from '../services.js';
+import { mailConsentScopes } from '../mail/mail-scopes.js';
 
 export function callbackUrl(publicBaseUrl: string): string {
   return `${publicBaseUrl}/api/auth/callback`;
@@ -23,6 +24,9 @@ export async function startConnect(link: ConnectLinkEntity, services: Services):
   const nonce = randomBytes(16).toString('base64url');
   const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
   const key = stateHash(state);
+  // Clients with mail enabled also ask for mail permissions (incremental consent on a re-connect).
+  const client = await services.store.clients.getClient(link.clientId);
+  const extra = mailConsentScopes(client?.entity ?? {});
   const entity: OAuthStateEntity = {
     partitionKey: key,
     rowKey: OAUTH_STATE_ROW,
@@ -32,6 +36,7 @@ export async function startConnect(link: ConnectLinkEntity, services: Services):
     externalUserId: link.externalUserId,
     returnUrl: link.returnUrl,
     pickCalendars: link.pickCalendars,
+    scopes: [...CONNECT_SCOPES.filter((s) => s !== 'offline_access'), ...extra.graph, ...extra.outlook],
     codeVerifier: await services.envelope.encrypt(verifier, verifierBinding(key)),
     nonce,
     expiresAt: new Date(Date.now() + OAUTH_STATE_TTL_MS),
@@ -39,7 +44,8 @@ export async function startConnect(link: ConnectLinkEntity, services: Services):
   await services.store.oauthStates.create(entity);
   const msal = createMsalClient(services.config, { clientSecret: await entraClientSecret(services) });
   return msal.getAuthCodeUrl({
-    scopes: CONNECT_SCOPES,
+    scopes: [...CONNECT_SCOPES, ...extra.graph],
+    extraScopesToConsent: extra.outlook.length ? extra.outlook : undefined,
     redirectUri: callbackUrl(services.config.publicBaseUrl),
     responseMode: 'query',
     codeChallenge: challenge,

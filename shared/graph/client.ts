@@ -15,6 +15,7 @@ import {
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
 import type { Config } from '../config.js';
+import { MailboxScopeHandler } from './mailbox-scope.js';
 
 export const GRAPH_ORIGIN = 'https://graph.microsoft.com';
 
@@ -31,6 +32,11 @@ export interface GraphClientOptions {
   maxRetries?: number;
   /** Seconds to wait when a retryable answer has no Retry-After (default 3). */
   retryDelaySeconds?: number;
+  /**
+   * App-only clients act for one mailbox: `/me/...` (every calendar helper's path) is sent as
+   * `/users/{mailboxId}/...`, also inside $batch bodies (shared/graph/mailbox-scope.ts).
+   */
+  mailboxId?: string;
 }
 
 /** The last handler: fetch, with Graph's origin swapped for the simulator's when one is configured. */
@@ -86,7 +92,8 @@ export function createGraphClient(options: GraphClientOptions): Client {
   // With the simulator, requests are still addressed to Graph's origin and rewritten at the last step.
   const baseUrl = config.simulatorUrl ? GRAPH_ORIGIN : config.graphBaseUrl;
   const customHosts = baseUrl === GRAPH_ORIGIN ? undefined : new Set([new URL(baseUrl).hostname]);
-  const first = options.refreshAccessToken ? new UnauthorizedRetryHandler(options.refreshAccessToken, auth, retry) : auth;
+  const authFirst = options.refreshAccessToken ? new UnauthorizedRetryHandler(options.refreshAccessToken, auth, retry) : auth;
+  const first = options.mailboxId ? new MailboxScopeHandler(options.mailboxId, authFirst) : authFirst;
   return Client.initWithMiddleware({ middleware: first, baseUrl, customHosts, defaultVersion: 'v1.0' });
 }
 

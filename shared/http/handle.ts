@@ -89,6 +89,8 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, fieldP
   const issue = result.error.issues[0]!;
   // An unknown key is reported on its parent object: name the key itself, that is the field at fault.
   const path = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
-  const field = [fieldPrefix, ...path.map(String)].filter(Boolean).join('.') || undefined;
+  // An empty key is still a key: show it as "" rather than dropping it.
+  const segments = path.map((segment) => (segment === '' ? '""' : String(segment)));
+  const field = [fieldPrefix, ...segments].filter((segment) => segment !== '').join('.') || undefined;
   throw new AppError(400, 'invalid_field', field ? `${field}: ${issue.message}` : issue.message, { field });
 }

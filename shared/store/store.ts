@@ -10,6 +10,10 @@ import { BusyRepository } from './repositories/busy.js';
 import { ConnectLinkRepository } from './repositories/connect-links.js';
 import { SettingsRepository } from './repositories/settings.js';
 import { DeadLetterRepository } from './repositories/dead-letters.js';
+import { MailMessageRepository } from './repositories/mail-messages.js';
+import { Xoauth2IssueRepository } from './repositories/xoauth2-issues.js';
+import { SpaceRepository } from './repositories/spaces.js';
+import { TenantRepository } from './repositories/tenants.js';
 
 export const TABLE_NAMES = {
   clients: 'clients',
@@ -21,6 +25,10 @@ export const TABLE_NAMES = {
   connectLinks: 'connectLinks',
   settings: 'settings',
   deadLetters: 'deadLetters',
+  mailMessages: 'mailMessages',
+  xoauth2Issues: 'xoauth2Issues',
+  spaces: 'spaces',
+  tenants: 'tenants',
 } as const;
 
 export interface Store {
@@ -33,6 +41,10 @@ export interface Store {
   connectLinks: ConnectLinkRepository;
   settings: SettingsRepository;
   deadLetters: DeadLetterRepository;
+  mailMessages: MailMessageRepository;
+  xoauth2Issues: Xoauth2IssueRepository;
+  spaces: SpaceRepository;
+  tenants: TenantRepository;
 }
 
 export interface StoreOptions {
@@ -55,5 +67,9 @@ export function createStore(storage: StorageSettings, options: StoreOptions = {}
     connectLinks: new ConnectLinkRepository(client(TABLE_NAMES.connectLinks), t),
     settings: new SettingsRepository(client(TABLE_NAMES.settings), t),
     deadLetters: new DeadLetterRepository(client(TABLE_NAMES.deadLetters), t),
+    mailMessages: new MailMessageRepository(client(TABLE_NAMES.mailMessages), t),
+    xoauth2Issues: new Xoauth2IssueRepository(client(TABLE_NAMES.xoauth2Issues), t),
+    spaces: new SpaceRepository(client(TABLE_NAMES.spaces), t),
+    tenants: new TenantRepository(client(TABLE_NAMES.tenants), t),
   };
 }

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { DeltaResetError, runDeltaRound, type DeltaEvent, type DeltaRound } from '../graph/delta.js';
 import type { BusyEventEntity } from '../store/repositories/busy.js';
-import type { ConnectionEntity } from '../store/repositories/connections.js';
+import { busyChangedEvent, loadCalendarOwner, type CalendarOwner } from './calendar-owner.js';
 import { applyCalendarChanges, replaceCalendarBusy, type CachedEvent, type SyncWindow } from './busy-cache.js';
 import { BookingIndex, reportChangedBookingEvent, reportDeletedBookingEvent } from './booking-changes.js';
 import { busyChange } from './busy-change.js';
@@ -45,7 +45,7 @@ export type SyncOutcome =
 /** Runs (or coalesces) one calendar's round. `busy` means another worker holds the lease: retry later. */
 export async function syncCalendar(deps: SyncDeps, request: SyncRequest): Promise<SyncOutcome> {
   const { store } = deps.services;
-  const connection = (await store.connections.getConnection(request.clientId, request.connectionId))?.entity;
+  const connection = await loadCalendarOwner(deps.services, request.clientId, request.connectionId);
   if (!connection || connection.status !== 'active') return { kind: 'skipped', reason: 'connection_not_active' };
   if (!(connection.busyCalendarIds ?? []).includes(request.calendarId)) return { kind: 'skipped', reason: 'not_a_busy_calendar' };
 
@@ -72,7 +72,7 @@ export async function syncCalendar(deps: SyncDeps, request: SyncRequest): Promis
 
 async function runRound(
   deps: SyncDeps,
-  connection: ConnectionEntity,
+  connection: CalendarOwner,
   calendarId: string,
   deltaLink: string | undefined,
   now: Date,
@@ -121,7 +121,10 @@ async function runRound(
   }
   if (hadState) {
     const change = await busyChange(deps, connection, calendarId, existing, upserts, removedRows);
-    if (change) await deps.emit(connection.partitionKey, 'busy.changed', { connectionId: connection.rowKey, calendarIds: [calendarId], ...change });
+    if (change) {
+      const event = busyChangedEvent(connection, calendarId, change);
+      await deps.emit(connection.partitionKey, event.type, event.data);
+    }
   }
 
   if (mode === 'full') await replaceCalendarBusy(store, connection.rowKey, calendarId, window, upserts, round.deltaLink, now);

@@ -5,7 +5,7 @@
 // - missed: mark the cache stale (reads go live) and run a full resync.
 import { categorizeGraphError } from '../graph/client.js';
 import { renewSubscription, subscriptionExpiry } from '../graph/subscriptions.js';
-import type { ConnectionEntity } from '../store/repositories/connections.js';
+import { loadCalendarOwner, type CalendarOwner } from './calendar-owner.js';
 import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { markCalendarStale } from './busy-cache.js';
 import { subscribeCalendar, unsubscribe } from './calendar-subscriptions.js';
@@ -22,7 +22,7 @@ export async function handleLifecycle(deps: SyncDeps, message: LifecycleMessage)
   const { store } = deps.services;
   const record = (await store.subscriptions.getSubscription(message.subscriptionId))?.entity;
   if (!record) return { kind: 'ignored', reason: 'unknown_subscription' };
-  const connection = (await store.connections.getConnection(record.clientId, record.connectionId))?.entity;
+  const connection = await loadCalendarOwner(deps.services, record.clientId, record.connectionId);
   if (!connection || connection.status !== 'active') return { kind: 'ignored', reason: 'connection_not_active' };
   const calendarId = record.calendarId ?? message.calendarId;
 
@@ -40,9 +40,9 @@ export async function handleLifecycle(deps: SyncDeps, message: LifecycleMessage)
   }
 }
 
-const ids = (connection: ConnectionEntity, calendarId: string) => ({ clientId: connection.partitionKey, connectionId: connection.rowKey, calendarId });
+const ids = (connection: CalendarOwner, calendarId: string) => ({ clientId: connection.partitionKey, connectionId: connection.rowKey, calendarId });
 
-async function reauthorize(deps: SyncDeps, connection: ConnectionEntity, record: SubscriptionEntity): Promise<LifecycleOutcome> {
+async function reauthorize(deps: SyncDeps, connection: CalendarOwner, record: SubscriptionEntity): Promise<LifecycleOutcome> {
   const now = Date.now();
   if (record.updatedAt && now - record.updatedAt.getTime() < RECENT_RENEWAL_MS && record.expiresAt.getTime() - now > 24 * 3600_000)
     return { kind: 'ignored', reason: 'renewed_recently' };
@@ -62,7 +62,7 @@ async function reauthorize(deps: SyncDeps, connection: ConnectionEntity, record:
 }
 
 /** Drops the old record (Graph no longer has it) and subscribes the calendar again. */
-export async function recreate(deps: SyncDeps, connection: ConnectionEntity, record: SubscriptionEntity): Promise<SubscriptionEntity> {
+export async function recreate(deps: SyncDeps, connection: CalendarOwner, record: SubscriptionEntity): Promise<SubscriptionEntity> {
   await unsubscribe(deps.services, undefined, record);
   return subscribeCalendar(deps.services, deps.graphFor(connection), connection, record.calendarId ?? '');
 }

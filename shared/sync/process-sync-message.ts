@@ -5,6 +5,7 @@ import { isClientDisabled, isSyncPaused } from '../admin/pause.js';
 import { ConnectionNotActiveError, NeedsReauthError } from '../auth/connection-tokens.js';
 import { enqueue } from '../queues/queue-client.js';
 import { ensureCalendarSubscriptions } from './calendar-subscriptions.js';
+import { loadCalendarOwner } from './calendar-owner.js';
 import { syncCalendar, type SyncOutcome } from './calendar-sync.js';
 import { handleLifecycle, type LifecycleOutcome } from './lifecycle.js';
 import type { SyncDeps } from './sync-deps.js';
@@ -50,7 +51,7 @@ async function dispatch(deps: SyncDeps, message: CalendarSyncMessage): Promise<P
     case 'lifecycle':
       return handleLifecycle(deps, message);
     case 'subscriptions': {
-      const connection = (await deps.services.store.connections.getConnection(message.clientId, message.connectionId))?.entity;
+      const connection = await loadCalendarOwner(deps.services, message.clientId, message.connectionId);
       if (!connection) return { kind: 'skipped', reason: 'unknown_connection' };
       const changes = await ensureCalendarSubscriptions(deps.services, deps.graphFor(connection), connection);
       return { kind: 'subscriptions', created: changes.created.length, removed: changes.removed.length };

@@ -12,6 +12,7 @@ import { describeError } from '../logging.js';
 import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { ensureCalendarSubscriptions, NOTIFICATIONS_ROUTE, unsubscribe } from './calendar-subscriptions.js';
 import { replaceLost } from './renew-subscriptions.js';
+import { activeCalendarOwners, ownsGraphSubscription } from './calendar-owner.js';
 import type { SyncDeps } from './sync-deps.js';
 
 export interface ReconcileReport {
@@ -35,12 +36,12 @@ export async function reconcileSubscriptions(deps: SyncDeps): Promise<ReconcileR
   }
   const report: ReconcileReport = { connections: 0, orphansDeleted: 0, lostRecreated: 0, created: 0, removed: 0, failed: 0 };
   const ourUrl = `${deps.services.config.publicBaseUrl}${NOTIFICATIONS_ROUTE}`;
-  for await (const { entity: connection } of store.connections.queryAll(odata`status eq 'active'`)) {
+  for await (const connection of activeCalendarOwners(deps.services)) {
     report.connections += 1;
     try {
       const graph = deps.graphFor(connection);
       const mine = records.get(`${connection.partitionKey}\n${connection.rowKey}`) ?? [];
-      const inGraph = await listSubscriptions(graph);
+      const inGraph = (await listSubscriptions(graph)).filter((s) => ownsGraphSubscription(connection, s.resource));
       const graphIds = new Set(inGraph.map((s) => s.id));
       const recordIds = new Set(mine.map((s) => s.subscriptionId));
       for (const sub of inGraph) {

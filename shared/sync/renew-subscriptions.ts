@@ -9,7 +9,7 @@ import { ConnectionNotActiveError, NeedsReauthError } from '../auth/connection-t
 import { itemError, runBatch } from '../graph/batch.js';
 import { renewSubscriptionItem, subscriptionExpiry, type GraphSubscription } from '../graph/subscriptions.js';
 import { describeError } from '../logging.js';
-import type { ConnectionEntity } from '../store/repositories/connections.js';
+import { loadCalendarOwner, type CalendarOwner } from './calendar-owner.js';
 import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { markCalendarStale } from './busy-cache.js';
 import { requestFullSync, unsubscribe } from './calendar-subscriptions.js';
@@ -61,7 +61,7 @@ export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?
 async function renewConnection(deps: SyncDeps, subs: SubscriptionEntity[], report: RenewalReport): Promise<void> {
   const { store } = deps.services;
   const { clientId, connectionId } = subs[0]!;
-  const connection = (await store.connections.getConnection(clientId, connectionId))?.entity;
+  const connection = await loadCalendarOwner(deps.services, clientId, connectionId);
   if (!connection || connection.status !== 'active') return dropAll(deps, connectionId, subs, report);
   const graph = deps.graphFor(connection);
   const expiry = subscriptionExpiry();
@@ -105,7 +105,7 @@ async function renewConnection(deps: SyncDeps, subs: SubscriptionEntity[], repor
 }
 
 /** Graph no longer has it: the cache may have missed changes, so stale first, then recreate and resync. */
-export async function replaceLost(deps: SyncDeps, _graph: Client, connection: ConnectionEntity, sub: SubscriptionEntity): Promise<SubscriptionEntity> {
+export async function replaceLost(deps: SyncDeps, _graph: Client, connection: CalendarOwner, sub: SubscriptionEntity): Promise<SubscriptionEntity> {
   await markCalendarStale(deps.services.store, connection.rowKey, sub.calendarId ?? '');
   const fresh = await recreate(deps, connection, sub);
   await requestFullSync(deps.services, connection, fresh.calendarId ?? '', fresh.subscriptionId);

@@ -2,9 +2,9 @@
 // subscription, a failed round) or whose window has fallen behind today gets a full round, queued. The
 // window thus slides forward once a day, and a stale cache does not stay stale.
 import { isSyncPaused } from '../admin/pause.js';
-import { odata } from '@azure/data-tables';
 import { requestFullSync } from './calendar-subscriptions.js';
 import { syncWindow } from './calendar-sync.js';
+import { activeCalendarOwners } from './calendar-owner.js';
 import type { SyncDeps } from './sync-deps.js';
 
 export async function resyncCalendars(deps: SyncDeps, now = new Date()): Promise<{ checked: number; queued: number; paused?: boolean }> {
@@ -13,7 +13,7 @@ export async function resyncCalendars(deps: SyncDeps, now = new Date()): Promise
   const windowStart = syncWindow(now).start.getTime();
   let checked = 0;
   let queued = 0;
-  for await (const { entity: connection } of store.connections.queryAll(odata`status eq 'active'`)) {
+  for await (const connection of activeCalendarOwners(deps.services)) {
     for (const calendarId of connection.busyCalendarIds ?? []) {
       checked += 1;
       const state = (await store.busy.getSyncState(connection.rowKey, calendarId))?.entity;

@@ -1,14 +1,15 @@
 // What the sync code needs from outside, in one place so tests and benches can stand in for parts of it.
 import type { Client } from '@microsoft/microsoft-graph-client';
+import { getAppGraphClient } from '../auth/app-tokens.js';
 import { getGraphClientForConnection } from '../auth/connection-tokens.js';
 import type { Services } from '../services.js';
-import type { ConnectionEntity } from '../store/repositories/connections.js';
+import type { CalendarOwner } from './calendar-owner.js';
 import { emitWebhookEvent, type WebhookEventType } from '../webhooks/emit.js';
 
 export interface SyncDeps {
   services: Services;
-  /** A Graph client acting as the connection's user. */
-  graphFor(connection: ConnectionEntity): Client;
+  /** A Graph client acting as the connection's user, or app-only for a space's room mailbox. */
+  graphFor(owner: CalendarOwner): Client;
   emit(clientId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<void>;
   /** How long a change round waits after taking the lease, so a burst of notifications lands in one round. */
   settleMs: number;
@@ -19,7 +20,7 @@ export const DEFAULT_SETTLE_MS = 1000;
 export function defaultSyncDeps(services: Services): SyncDeps {
   return {
     services,
-    graphFor: (connection) => getGraphClientForConnection(connection, services),
+    graphFor: (owner) => (owner.space ? getAppGraphClient(services, owner.space.tenantId, owner.space.roomObjectId) : getGraphClientForConnection(owner, services)),
     emit: async (clientId, type, data) => {
       await emitWebhookEvent(services.config.storage, clientId, type, data);
     },

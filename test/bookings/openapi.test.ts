@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { definitions } from '../../functions/definitions.js';
-import { connectLinkRequest } from '../../functions/connectLinks.js';
+import { connectLinkBody } from '../../functions/connectLinks.js';
+import { createSpaceRequest } from '../../shared/spaces/manage-spaces.js';
 import { listConnectionsQuery } from '../../functions/connections.js';
 import { availabilityRequest } from '../../shared/availability/availability.js';
 import { busyQuery } from '../../shared/availability/busy.js';
@@ -12,27 +13,37 @@ import { createBookingRequest, updateBookingRequest } from '../../shared/booking
 import { cancelBookingRequest } from '../../shared/bookings/cancel-booking.js';
 import { calendarChoiceSchema } from '../../shared/connect/calendars.js';
 import { requestJsonSchema } from '../../shared/openapi/document.js';
+import { sendMailSchema } from '../../shared/mail/send-mail.js';
+import { xoauth2Schema } from '../../shared/mail/xoauth2.js';
 import type { HttpFunctionDefinition } from '../../shared/runtime/function-definitions.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 
 /** HTTP functions that are not the booking-system API, and why. */
 const NOT_BOOKING_SYSTEM_API: Record<string, RegExp> = {
   'health and this document': /^(health|openapi)$/,
-  'pages a browser opens during connect': /^(connect|connectPicker|authCallback)$/,
+  'pages a browser opens during connect': /^(connect|connectPicker|authCallback|tenantConsentCallback)$/,
   'called by Microsoft Graph': /^graph(Notifications|Lifecycle)$/,
   "the operator's admin API": /^manage/,
+  'the local console (simulated mode only, shared/console)': /^console/,
 };
 
 /** The schemas the functions parse bodies and queries with (imported from where the functions get them). */
 const BODIES: Record<string, z.ZodType> = {
-  connectLinks: connectLinkRequest,
+  connectLinks: connectLinkBody,
+  createSpace: createSpaceRequest,
   updateConnection: calendarChoiceSchema,
   createBooking: createBookingRequest,
   updateBooking: updateBookingRequest,
   cancelBooking: cancelBookingRequest.optional(),
   availability: availabilityRequest,
+  connectionMail: sendMailSchema,
+  connectionXoauth2: xoauth2Schema,
 };
-const QUERIES: Record<string, z.ZodObject> = { listConnections: listConnectionsQuery, connectionBusy: busyQuery as unknown as z.ZodObject };
+const QUERIES: Record<string, z.ZodObject> = {
+  listConnections: listConnectionsQuery,
+  connectionBusy: busyQuery as unknown as z.ZodObject,
+  spaceBusy: busyQuery as unknown as z.ZodObject,
+};
 
 let app: AppHost;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -84,7 +95,9 @@ describe('GET /api/openapi.json', () => {
     const res = await fetch(`${app.url}/api/bookings`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(401); // authentication comes first
     const schema = doc.paths['/api/bookings'].post.requestBody.content['application/json'].schema;
-    expect(schema.required).toEqual(expect.arrayContaining(['bookingId', 'connectionId', 'subject', 'start', 'end', 'timeZone']));
+    expect(schema.required).toEqual(expect.arrayContaining(['bookingId', 'subject', 'start', 'end', 'timeZone']));
+    // One of connectionId (a user's calendar) and spaceId (a room's) names where the event goes.
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['connectionId', 'spaceId']));
     expect(schema.additionalProperties).toBe(false);
   });
 });

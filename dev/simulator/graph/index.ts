@@ -12,6 +12,7 @@ import { MailboxStore } from './store.js';
 import { SubscriptionRegistry, registerSubscriptionRoutes } from './subscriptions.js';
 import { Counters, Faults, MailboxThrottle } from './throttling.js';
 import { registerUserAndCalendarRoutes } from './users-calendars.js';
+import { registerMailRoutes } from './mail.js';
 import type { GraphWorld } from './world.js';
 
 export const graphModule: SimModule = (router, state) => {
@@ -40,6 +41,7 @@ export const graphModule: SimModule = (router, state) => {
   registerScheduleRoutes(world);
   registerBatchRoute(world);
   registerSubscriptionRoutes(world);
+  registerMailRoutes(world, router);
   router.on('*', '/v1.0/*', (req) => world.pipeline.handleHttp(req));
   registerGraphControl(router, world);
 

@@ -226,7 +226,7 @@ export function registerAuthorize(router: Router, state: SimState): void {
     if (tenant?.adminConsentedApps.has(flow.clientId)) return [];
     const granted = store.consented(user.id, flow.clientId);
     const requested = parseScopes(flow.scope);
-    const missing = requested.graph.filter((p) => !granted.has(p));
+    const missing = [...requested.graph, ...requested.outlook].filter((p) => !granted.has(p));
     // Signing in alone (openid, profile) still needs the app to be consented once.
     if (granted.size === 0 && missing.length === 0) missing.push('User.Read');
     if (missing.length && tenant?.requiresAdminConsent) return 'admin';

@@ -1,6 +1,7 @@
 // Scope strings as the v2.0 endpoint reads them: OIDC scopes, Graph permissions given short
 // (Calendars.ReadWrite) or qualified (https://graph.microsoft.com/Calendars.ReadWrite), and /.default.
 import { IdentityError } from './errors.js';
+import { outlookScope } from './outlook-resource.js';
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -13,6 +14,8 @@ export interface RequestedScopes {
   graph: string[];
   /** True when `/.default` was asked: every permission already granted. */
   isDefault: boolean;
+  /** Outlook resource scopes, qualified (https://outlook.office.com/SMTP.Send): see outlook-resource.ts. */
+  outlook: string[];
 }
 
 const KNOWN_PERMISSIONS = [
@@ -48,11 +51,16 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
 
 /** Parses a space-separated scope parameter; throws invalid_scope for other resources. */
 export function parseScopes(raw: string): RequestedScopes {
-  const result: RequestedScopes = { oidc: new Set(), graph: [], isDefault: false };
+  const result: RequestedScopes = { oidc: new Set(), graph: [], isDefault: false, outlook: [] };
   for (const item of raw.split(/\s+/).filter(Boolean)) {
     const lower = item.toLowerCase();
     if (OIDC_SCOPES.has(lower)) {
       result.oidc.add(lower);
+      continue;
+    }
+    const outlook = outlookScope(item);
+    if (outlook !== undefined) {
+      if (!result.outlook.includes(outlook)) result.outlook.push(outlook);
       continue;
     }
     const permission = graphPermission(item);

@@ -10,6 +10,7 @@ import { formBody, header, publicOrigin } from './http.js';
 import { OIDC_SCOPES, defaultScopeResource, isGraphResource, parseScopes } from './scopes.js';
 import { CODE_LIFETIME_MS, REFRESH_TOKEN_INACTIVITY_MS, identityStore, opaque, type IdentityStore } from './store.js';
 import { clientInfo, mintGraphAccessToken, mintIdToken } from './tokens.js';
+import { mintOutlookAccessToken, moreThanOneResource } from './outlook-resource.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
@@ -121,7 +122,8 @@ export function registerTokenEndpoint(router: Router, state: SimState, sim: { ba
     const tenant = state.directory.tenants.get(user.tenantId);
     if (!tenant?.adminConsentedApps.has(app.clientId)) {
       const granted = store.consented(user.id, app.clientId);
-      const missing = parseScopes(requested).graph.filter((p) => !granted.has(p));
+      const asked = parseScopes(requested);
+      const missing = [...asked.graph, ...asked.outlook].filter((p) => !granted.has(p));
       if (missing.length)
         throw new IdentityError(
           'invalid_grant',
@@ -182,7 +184,10 @@ export function registerTokenEndpoint(router: Router, state: SimState, sim: { ba
     let permissions = requested.isDefault ? [...new Set([...requested.graph, ...granted])] : requested.graph;
     if (permissions.length === 0) permissions = ['User.Read'];
     const oidcInToken = ['openid', 'profile', 'email'].filter((s) => requested.oidc.has(s));
-    const access = await mintGraphAccessToken(state, { tenantId: user.tenantId, appId: app.clientId, userId: user.id, scopes: [...permissions, ...oidcInToken] });
+    if (requested.outlook.length && (requested.graph.length || requested.isDefault)) throw moreThanOneResource(input.scope);
+    const access = requested.outlook.length
+      ? await mintOutlookAccessToken(state, { tenantId: user.tenantId, appId: app.clientId, userId: user.id, scopes: requested.outlook })
+      : await mintGraphAccessToken(state, { tenantId: user.tenantId, appId: app.clientId, userId: user.id, scopes: [...permissions, ...oidcInToken] });
     const body: Record<string, unknown> = {
       token_type: 'Bearer',
       scope: responseScope(input.scope, requested.isDefault ? permissions : []),

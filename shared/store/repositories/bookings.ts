@@ -9,7 +9,10 @@ export interface BookingEntity {
   partitionKey: string;
   /** bookingId */
   rowKey: string;
+  /** Whose calendar holds the event: a connection id, or a space's owner id (shared/spaces/space-owner.ts). */
   connectionId: string;
+  /** Set for a booking of a space (in the room's calendar, or with the room invited). */
+  spaceId?: string;
   status: BookingStatus;
   /** Graph transactionId, so a retried create never makes a second event. */
   transactionId: string;

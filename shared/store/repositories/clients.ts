@@ -22,6 +22,10 @@ export interface ClientEntity {
    */
   signingSecretVersions?: string[];
   disabled?: boolean;
+  /** Mail from connected mailboxes (shared/mail): connect links also ask for Mail.Send. */
+  mailEnabled?: boolean;
+  /** With mailEnabled: also SMTP AUTH / IMAP tokens (XOAUTH2) for the Outlook resource. */
+  legacyProtocols?: boolean;
   createdAt: Date;
   updatedAt?: Date;
 }

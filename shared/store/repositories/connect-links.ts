@@ -21,6 +21,10 @@ export interface ConnectLinkEntity {
   pickCalendars?: boolean;
   /** Set for a re-connect link made for an existing connection. */
   connectionId?: string;
+  /** 'tenant': an administrator's tenant-wide consent (shared/spaces/tenant-consent.ts); absent: a user's connect. */
+  kind?: 'tenant';
+  /** For a tenant link: the tenant (id or domain) whose admin-consent endpoint is opened. */
+  tenant?: string;
   expiresAt: Date;
   /** Set when the link is opened; a second use is refused. */
   usedAt?: Date;

@@ -27,6 +27,8 @@ export interface ConnectionEntity {
   tokenCache?: string;
   /** Version of the key that encrypted tokenCache, so a rotation can find rows still on an old key. */
   tokenKeyVersion?: string;
+  /** Delegated scopes the user consented to (Graph short names, other resources qualified); absent: the base set. */
+  grantedScopes?: string[];
   createdAt: Date;
   updatedAt?: Date;
 }

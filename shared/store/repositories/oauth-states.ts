@@ -19,6 +19,8 @@ export interface OAuthStateEntity {
   returnUrl?: string;
   /** Show the hosted calendar picker before going back to returnUrl. */
   pickCalendars?: boolean;
+  /** Resource scopes the authorize request asked consent for (recorded on the connection when it succeeds). */
+  scopes?: string[];
   /** Envelope-encrypted PKCE code verifier. */
   codeVerifier: string;
   nonce: string;

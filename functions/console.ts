@@ -1,0 +1,208 @@
+// The local console (issue 9): a page that walks through the whole product against the simulator, served
+// only in local simulated mode (every route answers 404 in Azure or with a real Entra app).
+import type { HttpRequest } from '@azure/functions';
+import { CONSOLE_CSS, CONSOLE_JS } from '../shared/console/assets.js';
+import { canonicalRedirect, consoleServices, failureText, notFound, sameOrigin, sessionCookie, sessionOf } from '../shared/console/console-http.js';
+import { CONSOLE_PATH } from '../shared/console/enabled.js';
+import { consoleFragment, consoleHeaders, consolePage } from '../shared/console/page.js';
+import { liveRegions, renderConsole } from '../shared/console/render.js';
+import { deleteSession, emptySession, saveSession } from '../shared/console/session-store.js';
+import { readConsoleView } from '../shared/console/view.js';
+import {
+  addOutlookEvent,
+  completeConnect,
+  consoleContext,
+  createBooking,
+  createConnectLink,
+  createDemoClient,
+  disconnectCalendar,
+} from '../shared/console/walkthrough.js';
+import { MAX_WEBHOOK_BYTES, receiveConsoleWebhook } from '../shared/console/webhook-receiver.js';
+import { addDays, isoDate, parseIsoDate, todayIn } from '../shared/console/week-grid.js';
+import { browserHandler } from '../shared/http/browser-handler.js';
+import { redirect } from '../shared/http/html.js';
+import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
+
+const MAX_FORM_BYTES = 8 * 1024;
+
+export const consolePageFunction: HttpFunctionDefinition = {
+  kind: 'http',
+  name: 'consolePage',
+  route: 'console',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: browserHandler(async (request) => {
+    const services = consoleServices();
+    if (!services) return notFound();
+    const elsewhere = canonicalRedirect(services, request);
+    if (elsewhere) return elsewhere;
+    const { session } = await sessionOf(services, request);
+    const from = request.query.get('from') ?? '';
+    const view = await readConsoleView(consoleContext(services, session), from);
+    const html = renderConsole(view, from);
+    if (session.flash || session.revealApiKey) {
+      // One-shot: the message and the API key are shown on this render only.
+      await saveSession(services, { ...session, flash: undefined, revealApiKey: undefined });
+    }
+    const live = `${CONSOLE_PATH}/live${from ? `?from=${encodeURIComponent(from)}` : ''}`;
+    return { ...consolePage('Calendar Bridge console', html, { liveUrl: live }), cookies: [sessionCookie(session)] };
+  }),
+};
+
+export const consoleLiveFunction: HttpFunctionDefinition = {
+  kind: 'http',
+  name: 'consoleLive',
+  route: 'console/live',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: browserHandler(async (request) => {
+    const services = consoleServices();
+    if (!services) return notFound();
+    const { session } = await sessionOf(services, request);
+    const view = await readConsoleView(consoleContext(services, session), request.query.get('from'), { live: true });
+    const live = liveRegions(view);
+    return consoleFragment(`${live.busy}${live.grid}${live.status}`);
+  }),
+};
+
+// A Map, so that a name such as `constructor` finds nothing.
+const ASSETS = new Map<string, { type: string; body: string }>([
+  ['console.css', { type: 'text/css; charset=utf-8', body: CONSOLE_CSS }],
+  ['console.js', { type: 'text/javascript; charset=utf-8', body: CONSOLE_JS }],
+]);
+
+export const consoleAssetFunction: HttpFunctionDefinition = {
+  kind: 'http',
+  name: 'consoleAsset',
+  route: 'console/assets/{name}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: async (request) => {
+    const asset = ASSETS.get(request.params.name ?? '');
+    if (!consoleServices() || !asset) return notFound();
+    return { status: 200, headers: consoleHeaders(asset.type), body: asset.body };
+  },
+};
+
+/** The week to show after an action on `day`: the one shown (from, or the default from today) unless the day is outside it. */
+function weekFor(from: string | null, day: string | null, zone: string): string | undefined {
+  const first = parseIsoDate(from);
+  const target = parseIsoDate(day);
+  const start = first ?? todayIn(zone);
+  if (!target || (isoDate(target) >= isoDate(start) && isoDate(target) < isoDate(addDays(start, 7)))) return first ? isoDate(first) : undefined;
+  return isoDate(target);
+}
+
+export const consoleActionFunction: HttpFunctionDefinition = {
+  kind: 'http',
+  name: 'consoleAction',
+  route: 'console/actions/{action}',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: browserHandler(async (request) => {
+    const services = consoleServices();
+    if (!services) return notFound();
+    if (!sameOrigin(request)) return { status: 403, headers: { 'Cache-Control': 'no-store' } };
+    const form = await readForm(request);
+    const { session } = await sessionOf(services, request);
+    const ctx = consoleContext(services, session);
+    const action = request.params.action ?? '';
+    let anchor = '';
+    let from = parseIsoDate(form.get('from')) ? form.get('from')! : undefined;
+    try {
+      switch (action) {
+        case 'client':
+          await createDemoClient(ctx);
+          session.flash = { kind: 'ok', text: 'Demo booking system created. Copy its API key now: it is not shown again.' };
+          anchor = 'step-client';
+          break;
+        case 'connect-link':
+          await createConnectLink(ctx, form);
+          session.flash = { kind: 'ok', text: `Connect link created for ${session.userPrincipalName}: open it to sign in and consent.` };
+          anchor = 'step-connect';
+          break;
+        case 'booking': {
+          const booking = await createBooking(ctx, form);
+          session.flash = { kind: 'ok', text: `Booking ${booking.bookingId} created: the event is in ${session.userPrincipalName}'s Outlook calendar.` };
+          from = weekFor(form.get('from'), form.get('date'), session.timeZone ?? 'UTC');
+          anchor = 'step-booking';
+          break;
+        }
+        case 'outlook-event':
+          await addOutlookEvent(ctx, form);
+          session.flash = { kind: 'ok', text: `"${form.get('subject')}" added in Outlook. Watch the busy time and the webhook arrive.` };
+          from = weekFor(form.get('from'), form.get('date'), session.timeZone ?? 'UTC');
+          anchor = 'step-outlook';
+          break;
+        case 'disconnect':
+          await disconnectCalendar(ctx);
+          session.flash = { kind: 'ok', text: 'Disconnected. The events already written stay in Outlook.' };
+          anchor = 'step-disconnect';
+          break;
+        case 'reset': {
+          await deleteSession(services, session);
+          const fresh = emptySession();
+          await saveSession(services, fresh);
+          return { ...redirect(CONSOLE_PATH, 303), cookies: [sessionCookie(fresh)] };
+        }
+        default:
+          return notFound();
+      }
+    } catch (error) {
+      session.flash = { kind: 'error', text: failureText(error) };
+    }
+    await saveSession(services, session);
+    return { ...redirect(`${CONSOLE_PATH}${from ? `?from=${from}` : ''}${anchor ? `#${anchor}` : ''}`, 303), cookies: [sessionCookie(session)] };
+  }),
+};
+
+export const consoleConnectedFunction: HttpFunctionDefinition = {
+  kind: 'http',
+  name: 'consoleConnected',
+  route: 'console/connected',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: browserHandler(async (request) => {
+    const services = consoleServices();
+    if (!services) return notFound();
+    const { session } = await sessionOf(services, request);
+    completeConnect(consoleContext(services, session), request.query);
+    await saveSession(services, session);
+    return { ...redirect(`${CONSOLE_PATH}#step-connection`, 303), cookies: [sessionCookie(session)] };
+  }),
+};
+
+export const consoleWebhookFunction: HttpFunctionDefinition = {
+  kind: 'http',
+  name: 'consoleWebhook',
+  route: 'console/webhooks/{receiverId}',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: async (request) => {
+    const services = consoleServices();
+    if (!services) return notFound();
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > MAX_WEBHOOK_BYTES) return { status: 413 };
+    const status = await receiveConsoleWebhook(services, request.params.receiverId ?? '', new TextDecoder().decode(bytes), {
+      timestamp: request.headers.get('calendar-bridge-timestamp'),
+      signature: request.headers.get('calendar-bridge-signature'),
+    });
+    return { status };
+  },
+};
+
+async function readForm(request: HttpRequest): Promise<URLSearchParams> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return new URLSearchParams();
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  return bytes.byteLength > MAX_FORM_BYTES ? new URLSearchParams() : new URLSearchParams(new TextDecoder().decode(bytes));
+}
+
+export const consoleFunctions: HttpFunctionDefinition[] = [
+  consolePageFunction,
+  consoleLiveFunction,
+  consoleAssetFunction,
+  consoleActionFunction,
+  consoleConnectedFunction,
+  consoleWebhookFunction,
+];

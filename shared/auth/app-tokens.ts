@@ -1,0 +1,87 @@
+// App-only (client credentials) access to Microsoft Graph for one tenant, after its administrator's
+// tenant-wide consent: what room mailboxes need, since delegated access cannot subscribe to a room's
+// calendar (graph.md §4). One MSAL client per tenant is kept for the process, so its in-memory cache
+// serves the token until MSAL counts it stale (5 minutes before expiry); nothing is persisted.
+import type { ConfidentialClientApplication } from '@azure/msal-node';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { createGraphClient } from '../graph/client.js';
+import { AppError } from '../http/problem.js';
+import type { Services } from '../services.js';
+import { entraClientSecret } from './entra-credentials.js';
+import { createMsalClient } from './msal-client.js';
+
+/** Client credentials always ask for the resource's configured application permissions as a whole. */
+export const GRAPH_APP_SCOPE = 'https://graph.microsoft.com/.default';
+
+/** Application permissions the room features use (docs/rooms.md lists them for the app registration). */
+export const ROOM_APP_ROLES = ['Calendars.ReadWrite'] as const;
+
+const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isTenantId(value: string): boolean {
+  return TENANT_ID.test(value);
+}
+
+/** The tenant did not give the app its application permissions (never consented, or consent withdrawn). */
+export class TenantConsentMissingError extends AppError {
+  constructor(readonly tenantId: string, field?: string) {
+    super(409, 'tenant_consent_required', `The tenant ${tenantId} has not granted this app tenant-wide access; an administrator must open a tenant connect link.`, {
+      field,
+      extra: { tenantId },
+    });
+  }
+}
+
+const clients = new WeakMap<Services, Map<string, Promise<ConfidentialClientApplication>>>();
+
+function msalFor(services: Services, tenantId: string): Promise<ConfidentialClientApplication> {
+  let perTenant = clients.get(services);
+  if (!perTenant) clients.set(services, (perTenant = new Map()));
+  let msal = perTenant.get(tenantId);
+  if (!msal) {
+    msal = entraClientSecret(services).then((clientSecret) => createMsalClient(services.config, { clientSecret, tenant: tenantId }));
+    // A failed secret read must not stick.
+    msal.catch(() => perTenant.delete(tenantId));
+    perTenant.set(tenantId, msal);
+  }
+  return msal;
+}
+
+export interface AppAccessToken {
+  token: string;
+  /** Application permissions the token carries (its `roles` claim). */
+  roles: string[];
+  expiresOn?: Date;
+}
+
+/** A current app-only Graph token for the tenant (MSAL acquireTokenByClientCredential, cached in memory). */
+export async function getAppAccessToken(services: Services, tenantId: string, options: { forceRefresh?: boolean } = {}): Promise<AppAccessToken> {
+  if (!isTenantId(tenantId)) throw new TypeError('tenantId must be a tenant GUID');
+  const msal = await msalFor(services, tenantId);
+  const result = await msal.acquireTokenByClientCredential({ scopes: [GRAPH_APP_SCOPE], skipCache: options.forceRefresh });
+  if (!result?.accessToken) throw new Error('client credentials returned no access token');
+  return { token: result.accessToken, roles: tokenRoles(result.accessToken), expiresOn: result.expiresOn ?? undefined };
+}
+
+/**
+ * The `roles` claim of an access token we just received from the token endpoint (not a token presented to
+ * us, so reading it unverified is fine). Graph tokens are JWTs; anything else reads as no roles.
+ */
+export function tokenRoles(accessToken: string): string[] {
+  try {
+    const payload = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { roles?: unknown };
+    return Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A Graph client acting app-only in the tenant, for one mailbox (a room): `/me` paths mean that mailbox. */
+export function getAppGraphClient(services: Services, tenantId: string, mailboxId: string): Client {
+  return createGraphClient({
+    config: services.config,
+    getAccessToken: async () => (await getAppAccessToken(services, tenantId)).token,
+    refreshAccessToken: async () => (await getAppAccessToken(services, tenantId, { forceRefresh: true })).token,
+    mailboxId,
+  });
+}

@@ -1,0 +1,71 @@
+// The console as the booking system's webhook receiver: checks the signature with the client's signing
+// secret (shared/webhooks/signature.ts, the same steps the README's receiver takes) and keeps the last
+// deliveries, verified or not, for the page to show.
+import type { Services } from '../services.js';
+import { wallTimeAt } from '../time/zoned-time.js';
+import { verifySignature } from '../webhooks/signature.js';
+import { sessionOfReceiver, storeWebhookReceipt } from './session-store.js';
+import { signingSecretOf } from './walkthrough.js';
+
+export const MAX_WEBHOOK_BYTES = 256 * 1024;
+
+interface ReceivedEvent {
+  id?: string;
+  type?: string;
+  data?: Record<string, unknown>;
+}
+
+/** 204 when verified (and kept), 401 when the signature is refused (kept too), 404 for an unknown receiver. */
+export async function receiveConsoleWebhook(
+  services: Services,
+  receiverId: string,
+  body: string,
+  headers: { timestamp: string | null; signature: string | null },
+): Promise<number> {
+  const session = await sessionOfReceiver(services, receiverId);
+  const secret = session ? await signingSecretOf(services, session) : undefined;
+  if (!session || !secret) return 404;
+  const result = verifySignature(secret, body, headers);
+  let event: ReceivedEvent = {};
+  try {
+    event = JSON.parse(body) as ReceivedEvent;
+  } catch {
+    // Summarised as unreadable below.
+  }
+  await storeWebhookReceipt(services, receiverId, {
+    receivedAt: new Date(),
+    eventId: String(event.id ?? '?').slice(0, 100),
+    type: String(event.type ?? 'unreadable').slice(0, 60),
+    verified: result.ok,
+    failure: result.ok ? undefined : result.reason,
+    summary: summarise(event, session.timeZone ?? 'UTC'),
+    start: event.type === 'busy.changed' && typeof event.data?.start === 'string' ? event.data.start : undefined,
+    end: event.type === 'busy.changed' && typeof event.data?.end === 'string' ? event.data.end : undefined,
+  });
+  return result.ok ? 204 : 401;
+}
+
+function hhmm(iso: unknown, zone: string): string {
+  const ms = Date.parse(String(iso));
+  if (Number.isNaN(ms)) return '?';
+  const w = wallTimeAt(ms, zone);
+  return `${w.year}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')} ${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
+}
+
+export function summarise(event: ReceivedEvent, zone: string): string {
+  const data = event.data ?? {};
+  switch (event.type) {
+    case 'busy.changed': {
+      const busy = Array.isArray(data.busy) ? data.busy.length : 0;
+      return `Busy time changed between ${hhmm(data.start, zone)} and ${hhmm(data.end, zone)} (${zone}): ${busy} busy interval(s) there now.`;
+    }
+    case 'booking.changed_in_calendar':
+    case 'booking.deleted_in_calendar':
+      return `Booking ${String(data.bookingId ?? '?')} ${event.type === 'booking.deleted_in_calendar' ? 'was deleted' : 'was changed'} in Outlook.`;
+    case 'connection.needs_reauth':
+    case 'connection.disconnected':
+      return `Connection ${String(data.connectionId ?? '?')}: ${event.type.slice('connection.'.length).replace('_', ' ')}.`;
+    default:
+      return event.type ? `Event ${event.type}.` : 'A body that is not a webhook event.';
+  }
+}

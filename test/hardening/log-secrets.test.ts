@@ -1,0 +1,165 @@
+// No secret or token in any log line of a full end-to-end run. `npm start`'s own entry point (dev/start.ts:
+// the local host serving every function, and the Microsoft 365 simulator) runs in a child process at debug
+// level, with every byte of its stdout and stderr captured. The run connects a calendar, books, reads busy
+// time, changes the calendar "in Outlook" (notification -> delta sync -> signed webhook), reschedules and
+// cancels; then every credential it used is read back from the stores and the simulator and searched for.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { AppHost } from '../support/app-host.js';
+import { createSimUser, createTestClient, nextHop, simControl, TEST_RETURN_ORIGIN } from '../support/connect-user.js';
+import { api, bookingBody, sim } from '../bookings/support.js';
+import { startWebhookReceiver, waitFor, type WebhookReceiver } from '../sync/support.js';
+import { resetConfig } from '../../shared/config.js';
+import { getServices, resetServices } from '../../shared/services.js';
+import { entraClientSecret } from '../../shared/auth/entra-credentials.js';
+import { tokenCacheBinding } from '../../shared/auth/token-cache-plugin.js';
+
+const tablePrefix = `log${randomBytes(4).toString('hex')}`;
+const queuePrefix = `log${randomBytes(4).toString('hex')}-`;
+const dataDir = mkdtempSync(join(tmpdir(), 'cb-logs-'));
+const secretsPath = join(dataDir, 'secrets.json');
+
+let child: ChildProcess;
+let output = '';
+let app: AppHost;
+let receiver: WebhookReceiver;
+/** Every credential the run used, by what it is. */
+const used = new Map<string, string>();
+
+function remember(what: string, value: string | undefined | null): void {
+  // Short values (a 6-character code) would match by chance; every credential here is much longer.
+  if (value && value.length >= 16 && !used.has(value)) used.set(value, what);
+}
+
+beforeAll(async () => {
+  receiver = await startWebhookReceiver();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    SIM_PORT: '0',
+    AzureWebJobsStorage: inject('azuriteConnectionString'),
+    LOCAL_SECRETS_PATH: secretsPath,
+    LOCAL_DATA_DIR: dataDir,
+    TABLE_NAME_PREFIX: tablePrefix,
+    QUEUE_NAME_PREFIX: queuePrefix,
+    LOG_LEVEL: 'debug',
+  };
+  delete env.M365_SIMULATOR_URL; // the child starts its own simulator, so its output is captured too
+  delete env.PUBLIC_BASE_URL;
+  child = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
+  const [appUrl, simulatorUrl] = await waitFor(
+    'the app to start',
+    async () => {
+      const a = /app\s+(http:\/\/\S+?)\/api\//.exec(output)?.[1];
+      const s = /simulator\s+(http:\/\/\S+)/.exec(output)?.[1];
+      return a && s ? [a, s] : undefined;
+    },
+    60_000,
+  );
+  // The admin key is generated on first use: one refused call makes the app create it.
+  await fetch(`${appUrl}/api/manage/system`);
+  const adminKey = (JSON.parse(readFileSync(secretsPath, 'utf8')) as { secrets: Record<string, { value: string }[]> }).secrets['admin-api-key']!.at(-1)!.value;
+  app = { url: appUrl!, simulatorUrl: simulatorUrl!, adminKey } as AppHost;
+}, 90_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  await receiver?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('no secret or token in any log line (issue 10 point 2)', () => {
+  it('a connect + booking + busy + notification + webhook run logs none of the credentials it used', async () => {
+    // Connect, keeping every hop (the authorization code and state pass through the browser).
+    const client = await createTestClient(app, { webhookUrl: receiver.url });
+    remember('API key', client.apiKey);
+    remember('signing secret', client.signingSecret);
+    const upn = (await createSimUser(app.simulatorUrl)).userPrincipalName;
+    await simControl(app.simulatorUrl, 'PUT', '/identity/auto-consent', { enabled: true });
+    const link = await api(app, client.apiKey, 'POST', 'connect-links', { externalUserId: 'log-user', returnUrl: `${TEST_RETURN_ORIGIN}/back`, loginHint: upn });
+    expect(link.status).toBe(201);
+    let url = link.body.url as string;
+    while (!url.startsWith(TEST_RETURN_ORIGIN)) {
+      const hop = await nextHop(url);
+      const parsed = new URL(hop.location!);
+      remember('authorization code', parsed.searchParams.get('code'));
+      remember('OAuth state', parsed.searchParams.get('state'));
+      remember('PKCE challenge', parsed.searchParams.get('code_challenge'));
+      url = hop.location!;
+    }
+    const connectionId = new URL(url).searchParams.get('connectionId')!;
+    expect(connectionId).toBeTruthy();
+    const user = { userPrincipalName: upn, connection: { id: connectionId } };
+
+    // Book, read busy time, change the calendar in Outlook and wait for the signed webhook.
+    const booking = await api(app, client.apiKey, 'POST', 'bookings', bookingBody(user as never));
+    expect(booking.status).toBe(201);
+    expect((await api(app, client.apiKey, 'GET', `connections/${connectionId}/busy?start=2030-05-06T00:00:00Z&end=2030-05-07T00:00:00Z`)).status).toBe(200);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    // Push sync's first full sync fills the cache silently: change Outlook after it.
+    await waitFor('the first full sync', async () => /"kind":"synced","mode":"full"/.test(output), 30_000);
+    await sim(app, 'POST', `/users/${encodeURIComponent(upn)}/events`, {
+      subject: 'Dentist',
+      // Inside the busy cache's window (it looks weeks ahead, not years).
+      start: { dateTime: `${tomorrow}T13:00:00`, timeZone: 'UTC' },
+      end: { dateTime: `${tomorrow}T14:00:00`, timeZone: 'UTC' },
+    });
+    await waitFor('the busy.changed webhook', async () => receiver.events.some((e) => e.type === 'busy.changed'), 30_000).catch((e: Error) => {
+      throw new Error(`${e.message}; webhooks: ${JSON.stringify(receiver.events.map((x) => x.type))}; output:\n${output.slice(-4000)}`);
+    });
+    expect((await api(app, client.apiKey, 'PATCH', `bookings/${booking.body.bookingId}`, { subject: 'Moved' })).status).toBe(200);
+    expect((await api(app, client.apiKey, 'DELETE', `bookings/${booking.body.bookingId}`)).status).toBe(200);
+    // A wrong key and a refused notification are logged paths too.
+    expect((await api(app, `${client.apiKey}x`, 'GET', `connections/${connectionId}`)).status).toBe(401);
+
+    // Everything the run used, from the simulator and the stores.
+    const subs = (await sim(app, 'GET', '/subscriptions')).value as { clientState: string; resource: string }[];
+    for (const s of subs) remember('clientState', s.clientState);
+    const secretsFile = JSON.parse(readFileSync(secretsPath, 'utf8')) as { secrets: Record<string, { value: string }[]> };
+    for (const [name, versions] of Object.entries(secretsFile.secrets)) for (const v of versions) remember(`secret ${name}`, v.value);
+
+    process.env.LOCAL_SECRETS_PATH = secretsPath;
+    process.env.TABLE_NAME_PREFIX = tablePrefix;
+    resetConfig();
+    resetServices();
+    try {
+      const services = getServices();
+      remember('Entra client secret', await entraClientSecret(services));
+      const connection = await services.store.connections.getConnection(client.client.clientId, connectionId);
+      const cache = JSON.parse(await services.envelope.decryptString(connection!.entity.tokenCache!, tokenCacheBinding(client.client.clientId, connectionId))) as Record<string, Record<string, { secret?: string }>>;
+      for (const kind of ['AccessToken', 'RefreshToken', 'IdToken']) {
+        const secrets = Object.values(cache[kind] ?? {}).map((t) => t.secret);
+        expect(secrets.length, kind).toBeGreaterThan(0);
+        for (const s of secrets) remember(kind, s);
+      }
+      remember('encrypted token cache', connection!.entity.tokenCache);
+    } finally {
+      delete process.env.TABLE_NAME_PREFIX;
+      process.env.LOCAL_SECRETS_PATH = ':memory:';
+      resetConfig();
+      resetServices();
+    }
+
+    const kinds = new Set(used.values());
+    for (const kind of ['API key', 'signing secret', 'authorization code', 'OAuth state', 'clientState', 'secret admin-api-key', 'Entra client secret', 'AccessToken', 'RefreshToken', 'IdToken']) {
+      expect(kinds, kind).toContain(kind);
+    }
+    // The capture is real: the run's own activity is in it.
+    expect(output).toMatch(/debug/);
+    expect(output).toContain(connectionId);
+    const lines = output.split('\n');
+    expect(lines.length).toBeGreaterThan(20);
+    const leaks = [...used].flatMap(([value, what]) => lines.filter((line) => line.includes(value)).map((line) => `${what}: ${line.slice(0, 200)}`));
+    expect(leaks).toEqual([]);
+  }, 90_000);
+});

@@ -1,0 +1,59 @@
+// Helpers for the rooms tests: a tenant of the test's own in the run's shared simulator (so admin consent
+// here changes nothing for other test files), its rooms and users, and the tenant consent flow over real HTTP.
+import { randomBytes } from 'node:crypto';
+import type { AppHost } from '../support/app-host.js';
+import { nextHop, simControl, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+
+export interface SimTenant {
+  id: string;
+  domain: string;
+  admin: string;
+}
+
+export async function createSimTenant(app: AppHost): Promise<SimTenant> {
+  const domain = `rooms-${randomBytes(4).toString('hex')}.test`;
+  const tenant = (await (await simControl(app.simulatorUrl, 'POST', '/tenants', { domain, displayName: 'Library' })).json()) as { id: string };
+  const admin = `admin@${domain}`;
+  await simControl(app.simulatorUrl, 'POST', '/users', { tenant: domain, userPrincipalName: admin, displayName: 'Ada Admin' });
+  return { id: tenant.id, domain, admin };
+}
+
+export async function createSimRoom(app: AppHost, tenant: SimTenant, name: string): Promise<{ id: string; userPrincipalName: string }> {
+  const res = await simControl(app.simulatorUrl, 'POST', '/rooms', { tenant: tenant.domain, userPrincipalName: `${name}@${tenant.domain}`, displayName: `Room ${name}` });
+  return (await res.json()) as { id: string; userPrincipalName: string };
+}
+
+export async function createSimTenantUser(app: AppHost, tenant: SimTenant, name: string): Promise<{ id: string; userPrincipalName: string }> {
+  const res = await simControl(app.simulatorUrl, 'POST', '/users', { tenant: tenant.domain, userPrincipalName: `${name}@${tenant.domain}`, displayName: name });
+  return (await res.json()) as { id: string; userPrincipalName: string };
+}
+
+export async function tenantLink(app: AppHost, client: TestClient, body: Record<string, unknown>): Promise<Response> {
+  return fetch(`${app.url}/api/connect-links`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${client.apiKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'tenant', returnUrl: `${TEST_RETURN_ORIGIN}/rooms/done`, ...body }),
+  });
+}
+
+/** Follows redirects (without fetching the booking system's return URL) until it is reached; the hops seen. */
+export async function followToReturn(start: string): Promise<{ finalUrl: URL; hops: string[] }> {
+  const hops: string[] = [];
+  let url = start;
+  for (let hop = 0; hop < 6 && !url.startsWith(TEST_RETURN_ORIGIN); hop += 1) {
+    hops.push(url);
+    const step = await nextHop(url);
+    if (!step.location) throw new Error(`consent flow stopped at ${new URL(url).pathname}: ${step.status} ${await step.response.text()}`);
+    url = step.location;
+  }
+  return { finalUrl: new URL(url), hops };
+}
+
+/** The whole admin-consent flow with auto-consent (the admin's login_hint completes it at once). */
+export async function consentTenant(app: AppHost, client: TestClient, tenant: SimTenant): Promise<URL> {
+  await simControl(app.simulatorUrl, 'PUT', '/identity/auto-consent', { enabled: true });
+  const res = await tenantLink(app, client, { tenant: tenant.domain, loginHint: tenant.admin });
+  if (res.status !== 201) throw new Error(`tenant link: ${res.status} ${await res.text()}`);
+  const { url } = (await res.json()) as { url: string };
+  return (await followToReturn(url)).finalUrl;
+}
