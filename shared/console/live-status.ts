@@ -26,12 +26,19 @@ export interface LiveStatus {
   timers: TimerRunRecord[];
 }
 
-export async function readLiveStatus(services: Services, simulator: SimulatorControl, receiverId: string | undefined): Promise<LiveStatus> {
+export async function readLiveStatus(
+  services: Services,
+  simulator: SimulatorControl,
+  receiverId: string | undefined,
+  demoConnectionId?: string,
+): Promise<LiveStatus> {
   const subscriptions: SubscriptionRow[] = [];
   for await (const { entity } of services.store.subscriptions.records.queryAll(`RowKey eq '${SUBSCRIPTION_RECORD_ROW}'`)) {
     subscriptions.push({ subscriptionId: entity.subscriptionId, connectionId: entity.connectionId, calendarId: entity.calendarId, expiresAt: entity.expiresAt, cache: 'pending' });
   }
-  subscriptions.sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+  // The demo's own subscriptions first (others' may be many), then by expiry.
+  const ours = (s: SubscriptionRow) => (s.connectionId === demoConnectionId ? 0 : 1);
+  subscriptions.sort((a, b) => ours(a) - ours(b) || a.expiresAt.getTime() - b.expiresAt.getTime());
   const shown = subscriptions.slice(0, SHOWN);
   await Promise.all(
     shown.map(async (s) => {
@@ -39,8 +46,8 @@ export async function readLiveStatus(services: Services, simulator: SimulatorCon
       if (state) s.cache = state.entity.status;
     }),
   );
-  const ours = `${services.config.publicBaseUrl}/`;
-  const notifications = (await simulator.deliveries().catch(() => [] as SimulatedDelivery[])).filter((d) => d.url.startsWith(ours)).slice(-SHOWN).reverse();
+  const appUrl = `${services.config.publicBaseUrl}/`;
+  const notifications = (await simulator.deliveries().catch(() => [] as SimulatedDelivery[])).filter((d) => d.url.startsWith(appUrl)).slice(-SHOWN).reverse();
   return { nowMs: Date.now(), subscriptions: shown, notifications, webhooks: await listWebhookReceipts(services, receiverId, SHOWN), timers: timerRuns() };
 }
 

@@ -65,7 +65,7 @@ export async function readConsoleView(ctx: ConsoleContext, from: string | null, 
 
   const users = options.live ? [] : ((await attempt('the simulated people', () => ctx.simulator.users())) ?? []).filter((u) => u.kind === 'user');
   const events = session.userPrincipalName ? ((await attempt('the Outlook calendar', () => outlookEvents(ctx, session.userPrincipalName!, week))) ?? []) : [];
-  const status = await readLiveStatus(ctx.services, ctx.simulator, session.receiverId);
+  const status = await readLiveStatus(ctx.services, ctx.simulator, session.receiverId, session.connectionId);
   return {
     ctx,
     revealedApiKey: session.revealApiKey ? key : undefined,
