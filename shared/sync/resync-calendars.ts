@@ -2,7 +2,7 @@
 // subscription, a failed round) or whose window has fallen behind today gets a full round, queued. The
 // window thus slides forward once a day, and a stale cache does not stay stale.
 import { isSyncPaused } from '../admin/pause.js';
-import { requestFullSync } from './calendar-subscriptions.js';
+import { requestFullSync, requestSubscriptionSync } from './calendar-subscriptions.js';
 import { syncWindow } from './calendar-sync.js';
 import { activeCalendarOwners } from './calendar-owner.js';
 import type { SyncDeps } from './sync-deps.js';
@@ -14,13 +14,18 @@ export async function resyncCalendars(deps: SyncDeps, now = new Date()): Promise
   let checked = 0;
   let queued = 0;
   for await (const connection of activeCalendarOwners(deps.services)) {
+    let neverSynced = false;
     for (const calendarId of connection.busyCalendarIds ?? []) {
       checked += 1;
       const state = (await store.busy.getSyncState(connection.rowKey, calendarId))?.entity;
       if (state && state.status === 'synced' && state.windowStart.getTime() >= windowStart) continue;
+      neverSynced ||= !state;
       await requestFullSync(deps.services, connection, calendarId);
       queued += 1;
     }
+    // A calendar never synced may never have been subscribed either (the request at connect time failed):
+    // the subscription upkeep is idempotent, so ask for it rather than cache a calendar nobody notifies.
+    if (neverSynced) await requestSubscriptionSync(deps.services, connection);
   }
   return { checked, queued };
 }
