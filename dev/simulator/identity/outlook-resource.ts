@@ -3,11 +3,9 @@
 // keys) but with `aud` https://outlook.office.com and short scope names in `scp`. One token request names
 // one resource: mixing Graph and Outlook scopes in a token request is AADSTS28000, while an authorize
 // request may ask consent for both at once.
-import { randomUUID } from 'node:crypto';
 import type { SimState } from '../state.js';
 import { IdentityError } from './errors.js';
-import { ACCESS_TOKEN_LIFETIME_S, identityStore } from './store.js';
-import { pairwiseSubject } from './tokens.js';
+import { mintAccessToken } from './tokens.js';
 
 export const OUTLOOK_RESOURCE = 'https://outlook.office.com';
 /** The Outlook resource's app id (Office 365 Exchange Online). */
@@ -38,32 +36,12 @@ export function moreThanOneResource(scope: string): IdentityError {
 }
 
 /** A delegated access token for the Outlook resource; `scopes` are qualified (as parseScopes returns them). */
-export async function mintOutlookAccessToken(
+export function mintOutlookAccessToken(
   state: SimState,
   input: { tenantId: string; appId: string; userId: string; scopes: string[] },
 ): Promise<{ token: string; expiresIn: number }> {
-  const now = Math.floor(state.clock.now() / 1000);
-  const user = state.directory.users.get(input.userId);
-  const app = state.directory.apps.get(input.appId);
-  const claims = {
-    aud: OUTLOOK_RESOURCE,
-    iss: `https://sts.windows.net/${input.tenantId}/`,
-    iat: now,
-    nbf: now,
-    exp: now + ACCESS_TOKEN_LIFETIME_S,
-    app_displayname: app?.displayName ?? input.appId,
-    appid: input.appId,
-    appidacr: '1',
-    idtyp: 'user',
-    tid: input.tenantId,
-    oid: input.userId,
-    sub: pairwiseSubject(input.userId, OUTLOOK_APP_ID),
-    upn: user?.userPrincipalName,
-    unique_name: user?.userPrincipalName,
-    name: user?.displayName,
-    scp: input.scopes.map((s) => s.slice(OUTLOOK_RESOURCE.length + 1)).join(' '),
-    uti: randomUUID().replace(/-/g, ''),
-    ver: '1.0',
-  };
-  return { token: await identityStore(state).key.sign(claims), expiresIn: ACCESS_TOKEN_LIFETIME_S };
+  return mintAccessToken(state, { audience: OUTLOOK_RESOURCE, appId: OUTLOOK_APP_ID }, {
+    ...input,
+    scopes: input.scopes.map((s) => s.slice(OUTLOOK_RESOURCE.length + 1)),
+  });
 }

@@ -57,13 +57,28 @@ export interface AccessTokenInput {
   roles?: string[];
 }
 
+/** The resource a token is for: its audience and the first-party app id its pairwise subjects are bound to. */
+export interface TokenResource {
+  audience: string;
+  appId: string;
+}
+
 /** A Graph access token; Graph tokens are v1.0 tokens (iss sts.windows.net, appid), as in production. */
-export async function mintGraphAccessToken(state: SimState, input: AccessTokenInput): Promise<{ token: string; expiresIn: number }> {
+export function mintGraphAccessToken(state: SimState, input: AccessTokenInput): Promise<{ token: string; expiresIn: number }> {
+  return mintAccessToken(state, { audience: GRAPH_RESOURCE, appId: GRAPH_APP_ID }, input);
+}
+
+/** A v1.0 access token for a resource: delegated with `userId` (scp), app-only without (roles). */
+export async function mintAccessToken(
+  state: SimState,
+  resource: TokenResource,
+  input: AccessTokenInput,
+): Promise<{ token: string; expiresIn: number }> {
   const now = seconds(state.clock.now());
   const user = input.userId ? state.directory.users.get(input.userId) : undefined;
   const app = state.directory.apps.get(input.appId);
   const claims: Record<string, unknown> = {
-    aud: GRAPH_RESOURCE,
+    aud: resource.audience,
     iss: `https://sts.windows.net/${input.tenantId}/`,
     iat: now,
     nbf: now,
@@ -79,7 +94,7 @@ export async function mintGraphAccessToken(state: SimState, input: AccessTokenIn
   if (user) {
     Object.assign(claims, {
       oid: user.id,
-      sub: pairwiseSubject(user.id, GRAPH_APP_ID),
+      sub: pairwiseSubject(user.id, resource.appId),
       upn: user.userPrincipalName,
       unique_name: user.userPrincipalName,
       name: user.displayName,
