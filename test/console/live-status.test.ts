@@ -1,30 +1,16 @@
 // The console's live status shows the demo's own Graph subscriptions even when the app holds many others
 // that expire sooner (a shared store: other connections, other booking systems).
-import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetConfig } from '../../shared/config.js';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
 import { readLiveStatus } from '../../shared/console/live-status.js';
 import { SimulatorControl } from '../../shared/console/simulator-control.js';
-import { getServices, resetServices, type Services } from '../../shared/services.js';
+import { useOwnTables } from '../support/own-tables.js';
 
-let services: Services;
-
-beforeAll(() => {
-  process.env.TABLE_NAME_PREFIX = `ls${randomBytes(4).toString('hex')}`;
-  resetConfig();
-  resetServices();
-  services = getServices();
-});
-
-afterAll(() => {
-  delete process.env.TABLE_NAME_PREFIX;
-  resetConfig();
-  resetServices();
-});
+const ownServices = useOwnTables('ls');
 
 async function subscription(connectionId: string, expiresInHours: number): Promise<string> {
   const subscriptionId = randomUUID();
-  await services.store.subscriptions.createSubscription({
+  await ownServices().store.subscriptions.createSubscription({
     subscriptionId,
     clientId: 'client-live',
     connectionId,
@@ -41,7 +27,7 @@ describe('console live status', () => {
   it("lists the demo connection's subscriptions first, however many others expire sooner", async () => {
     for (let i = 0; i < 12; i++) await subscription(`other-${i}`, 1 + i);
     const demo = await subscription('demo-connection', 160);
-    const status = await readLiveStatus(services, new SimulatorControl(process.env.M365_SIMULATOR_URL!), undefined, 'demo-connection');
+    const status = await readLiveStatus(ownServices(), new SimulatorControl(process.env.M365_SIMULATOR_URL!), undefined, 'demo-connection');
     expect(status.subscriptions[0]?.subscriptionId).toBe(demo);
     expect(status.subscriptions.length).toBeLessThanOrEqual(8);
     // The others follow in expiry order.

@@ -1,12 +1,10 @@
 // The system-wide pause stops sync without losing work: queued sync messages wait on the queue, the
 // renewal, reconciliation and resync timers do nothing, and a disabled client's messages are dropped.
 // This file uses tables of its own (TABLE_NAME_PREFIX), so its pause cannot reach other test files.
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { forgetCachedSwitches, setSystemPause } from '../../shared/admin/pause.js';
-import { resetConfig } from '../../shared/config.js';
 import { getQueue } from '../../shared/queues/queue-client.js';
-import { getServices, resetServices, type Services } from '../../shared/services.js';
+import type { Services } from '../../shared/services.js';
 import { CLIENT_PARTITION } from '../../shared/store/repositories/clients.js';
 import { processSyncMessage } from '../../shared/sync/process-sync-message.js';
 import { reconcileSubscriptions } from '../../shared/sync/reconcile-subscriptions.js';
@@ -14,7 +12,9 @@ import { renewExpiringSubscriptions } from '../../shared/sync/renew-subscription
 import { resyncCalendars } from '../../shared/sync/resync-calendars.js';
 import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
 import { CALENDAR_SYNC_QUEUE } from '../../shared/sync/sync-messages.js';
+import { useOwnTables } from '../support/own-tables.js';
 
+const ownServices = useOwnTables('pz');
 let services: Services;
 const message = (clientId: string) => ({
   kind: 'changes',
@@ -26,10 +26,7 @@ const message = (clientId: string) => ({
 });
 
 beforeAll(async () => {
-  process.env.TABLE_NAME_PREFIX = `pz${randomBytes(4).toString('hex')}`;
-  resetConfig();
-  resetServices();
-  services = getServices();
+  services = ownServices();
   for (const [id, disabled] of [['client-on', false], ['client-off', true]] as const) {
     await services.store.clients.create({
       partitionKey: CLIENT_PARTITION,
@@ -41,12 +38,6 @@ beforeAll(async () => {
       createdAt: new Date(),
     });
   }
-});
-
-afterAll(() => {
-  delete process.env.TABLE_NAME_PREFIX;
-  resetConfig();
-  resetServices();
 });
 
 async function queuedCount(): Promise<number> {

@@ -1,34 +1,20 @@
 // The hourly resync sweep: calendars whose cache is missing, stale or behind the window get a full round;
 // a calendar never synced also gets the connection's subscription upkeep, in case the subscription request
 // made at connect time was lost. Uses tables of its own, so other files' connections are not swept here.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetConfig } from '../../shared/config.js';
-import { getServices, resetServices, type Services } from '../../shared/services.js';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
 import { replaceCalendarBusy } from '../../shared/sync/busy-cache.js';
 import { syncWindow } from '../../shared/sync/calendar-sync.js';
 import { resyncCalendars } from '../../shared/sync/resync-calendars.js';
 import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
+import { useOwnTables } from '../support/own-tables.js';
 import { clearSyncQueue, peekSyncQueue } from './support.js';
 
-let services: Services;
-
-beforeAll(() => {
-  process.env.TABLE_NAME_PREFIX = `rs${randomBytes(4).toString('hex')}`;
-  resetConfig();
-  resetServices();
-  services = getServices();
-});
-
-afterAll(() => {
-  delete process.env.TABLE_NAME_PREFIX;
-  resetConfig();
-  resetServices();
-});
+const ownServices = useOwnTables('rs');
 
 async function seedConnection(busyCalendarIds: string[]): Promise<string> {
   const connectionId = randomUUID();
-  await services.store.connections.create({
+  await ownServices().store.connections.create({
     partitionKey: 'client-sweep',
     rowKey: connectionId,
     externalUserId: `user-${connectionId}`,
@@ -42,6 +28,7 @@ async function seedConnection(busyCalendarIds: string[]): Promise<string> {
 
 describe('resync sweep', () => {
   it('asks a never-synced connection for its subscriptions and full rounds, and leaves a synced one alone', async () => {
+    const services = ownServices();
     await clearSyncQueue(services);
     const now = new Date();
     const fresh = await seedConnection(['cal-a', 'cal-b']);
