@@ -1,10 +1,9 @@
 // POST /api/connections/{id}/mail (API key): send from the connected mailbox through Graph, optionally with
 // a booking's iCalendar invitation; 202 when sent now, 200 with the same body for a repeated messageId.
 // PUT /api/manage/clients/{clientId}/mail (admin key): enable mail (and SMTP/IMAP tokens) for a client.
-import { externalId } from '../shared/bookings/booking-request.js';
+import { connectionIdFromRoute } from '../shared/bookings/connection-access.js';
 import { authenticateAdmin, authenticateClient } from '../shared/http/authenticate-client.js';
 import { httpHandler, readJson } from '../shared/http/handle.js';
-import { AppError } from '../shared/http/problem.js';
 import { mailSettingsSchema, setMailSettings } from '../shared/mail/mail-settings.js';
 import { MAX_MAIL_REQUEST_BYTES, sendConnectionMail, sendMailSchema } from '../shared/mail/send-mail.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
@@ -19,10 +18,9 @@ export const connectionMailFunction: HttpFunctionDefinition = {
   handler: httpHandler(async (request) => {
     const services = getServices();
     const client = await authenticateClient(request, services);
-    const id = externalId.safeParse(request.params.id ?? '');
-    if (!id.success) throw new AppError(404, 'connection_not_found', 'id: no such connection', { field: 'id' });
+    const id = connectionIdFromRoute(request.params);
     const input = await readJson(request, sendMailSchema, MAX_MAIL_REQUEST_BYTES);
-    const result = await sendConnectionMail(services, client, id.data, input);
+    const result = await sendConnectionMail(services, client, id, input);
     return { status: result.sentNow ? 202 : 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: result.view };
   }),
 };

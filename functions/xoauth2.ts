@@ -1,9 +1,8 @@
 // POST /api/connections/{id}/xoauth2 (API key): a short-lived Outlook access token and SASL XOAUTH2 string
 // for the booking system's own SMTP or IMAP client. The response carries the token, so it is never cached.
-import { externalId } from '../shared/bookings/booking-request.js';
+import { connectionIdFromRoute } from '../shared/bookings/connection-access.js';
 import { authenticateClient } from '../shared/http/authenticate-client.js';
 import { httpHandler, readJson } from '../shared/http/handle.js';
-import { AppError } from '../shared/http/problem.js';
 import { issueXoauth2, xoauth2Schema } from '../shared/mail/xoauth2.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
@@ -17,10 +16,9 @@ export const connectionXoauth2Function: HttpFunctionDefinition = {
   handler: httpHandler(async (request) => {
     const services = getServices();
     const client = await authenticateClient(request, services);
-    const id = externalId.safeParse(request.params.id ?? '');
-    if (!id.success) throw new AppError(404, 'connection_not_found', 'id: no such connection', { field: 'id' });
+    const id = connectionIdFromRoute(request.params);
     const input = await readJson(request, xoauth2Schema, 4 * 1024);
-    const grant = await issueXoauth2(services, client, id.data, input);
+    const grant = await issueXoauth2(services, client, id, input);
     return { status: 200, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' }, jsonBody: grant };
   }),
 };

@@ -5,12 +5,20 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { createConnectLinkForReauth, getGraphClientForConnection, NeedsReauthError } from '../auth/connection-tokens.js';
 import { AppError } from '../http/problem.js';
+import { externalId } from './booking-request.js';
 import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { graphProblem } from '../graph/graph-problems.js';
 import { describeError } from '../logging.js';
 import { appOnlyGraph } from '../spaces/space-access.js';
 import { isSpaceOwnerId, parseSpaceOwnerId, spaceAsOwner, type CalendarOwner } from '../spaces/space-owner.js';
+
+/** The connection id a route names (`connections/{id}/...`); an id no connection could have is a 404 too. */
+export function connectionIdFromRoute(params: Record<string, string>, field = 'id'): string {
+  const id = externalId.safeParse(params[field] ?? '');
+  if (!id.success) throw new AppError(404, 'connection_not_found', `${field}: no such connection`, { field });
+  return id.data;
+}
 
 /** The caller's connection, or 404 naming the field; 409 when it cannot be used. */
 export async function requireConnection(services: Services, clientId: string, connectionId: string, field = 'connectionId'): Promise<ConnectionEntity> {
