@@ -13,6 +13,7 @@ import { isAppError, type AppError } from '../../shared/http/problem.js';
 import { runTokenKeepAlive } from '../../shared/keepalive/token-keep-alive.js';
 import { processWebhookDelivery } from '../../shared/webhooks/deliver.js';
 import { newWebhookEvent } from '../../shared/webhooks/emit.js';
+import { runAdminCli } from '../support/admin-cli.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, json, type ConnectedUser } from '../support/connect-user.js';
 import { startReceiver, type Receiver } from '../webhooks/receiver.js';
@@ -45,14 +46,7 @@ const admin = (method: string, path: string, body?: unknown, key = app.adminKey)
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
 
-const cli = async (args: string[]) =>
-  JSON.parse(
-    (
-      await run(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', ...args], {
-        env: { ...process.env, CALENDAR_BRIDGE_URL: app.url, CALENDAR_BRIDGE_ADMIN_KEY: app.adminKey },
-      })
-    ).stdout,
-  );
+const cli = async (args: string[]) => JSON.parse((await runAdminCli(app, args)).stdout);
 
 const booking = () => ({
   bookingId: `bk-${randomBytes(4).toString('hex')}`,

@@ -1,10 +1,8 @@
 // Point 1: the admin CLI (`npm run admin -- clients ...`) against the admin API over real HTTP.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdminCli } from '../support/admin-cli.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 
-const run = promisify(execFile);
 let app: AppHost;
 
 beforeAll(async () => {
@@ -15,10 +13,7 @@ afterAll(async () => {
 });
 
 describe('admin CLI', () => {
-  const cli = (args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', ...args], {
-      env: { ...process.env, CALENDAR_BRIDGE_URL: app.url, CALENDAR_BRIDGE_ADMIN_KEY: app.adminKey },
-    });
+  const cli = (args: string[]) => runAdminCli(app, args);
 
   it('creates, lists, rotates and disables with JSON output', async () => {
     const created = JSON.parse((await cli(['clients', 'create', '--name', 'CLI Co', '--origin', 'https://cli.example'])).stdout);

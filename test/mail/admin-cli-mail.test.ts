@@ -1,11 +1,9 @@
 // `npm run admin -- clients mail` against the admin API over real HTTP; the setting is what the client row holds.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdminCli } from '../support/admin-cli.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { createTestClient } from '../support/connect-user.js';
 
-const run = promisify(execFile);
 let app: AppHost;
 
 beforeAll(async () => {
@@ -16,10 +14,7 @@ afterAll(async () => {
 });
 
 describe('admin CLI: clients mail', () => {
-  const cli = (args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', ...args], {
-      env: { ...process.env, CALENDAR_BRIDGE_URL: app.url, CALENDAR_BRIDGE_ADMIN_KEY: app.adminKey },
-    });
+  const cli = (args: string[]) => runAdminCli(app, args);
 
   it('enables mail with legacy protocols, then disables both', async () => {
     const { client } = await createTestClient(app);
