@@ -2,7 +2,7 @@
 // only in local simulated mode (every route answers 404 in Azure or with a real Entra app).
 import type { HttpRequest } from '@azure/functions';
 import { CONSOLE_CSS, CONSOLE_JS } from '../shared/console/assets.js';
-import { canonicalRedirect, consoleServices, failureText, notFound, sameOrigin, sessionCookie, sessionOf } from '../shared/console/console-http.js';
+import { canonicalRedirect, failureText, notFound, sameOrigin, sessionCookie, sessionOf, whenConsoleEnabled } from '../shared/console/console-http.js';
 import { CONSOLE_PATH } from '../shared/console/enabled.js';
 import { consoleFragment, consoleHeaders, consolePage } from '../shared/console/page.js';
 import { liveRegions, renderConsole } from '../shared/console/render.js';
@@ -31,9 +31,7 @@ export const consolePageFunction: HttpFunctionDefinition = {
   route: 'console',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: browserHandler(async (request) => {
-    const services = consoleServices();
-    if (!services) return notFound();
+  handler: browserHandler(whenConsoleEnabled(async (request, services) => {
     const elsewhere = canonicalRedirect(services, request);
     if (elsewhere) return elsewhere;
     const { session } = await sessionOf(services, request);
@@ -46,7 +44,7 @@ export const consolePageFunction: HttpFunctionDefinition = {
     }
     const live = `${CONSOLE_PATH}/live${from ? `?from=${encodeURIComponent(from)}` : ''}`;
     return { ...consolePage('Calendar Bridge console', html, { liveUrl: live }), cookies: [sessionCookie(session)] };
-  }),
+  })),
 };
 
 export const consoleLiveFunction: HttpFunctionDefinition = {
@@ -55,14 +53,12 @@ export const consoleLiveFunction: HttpFunctionDefinition = {
   route: 'console/live',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: browserHandler(async (request) => {
-    const services = consoleServices();
-    if (!services) return notFound();
+  handler: browserHandler(whenConsoleEnabled(async (request, services) => {
     const { session } = await sessionOf(services, request);
     const view = await readConsoleView(consoleContext(services, session), request.query.get('from'), { live: true });
     const live = liveRegions(view);
     return consoleFragment(`${live.busy}${live.grid}${live.status}`);
-  }),
+  })),
 };
 
 // A Map, so that a name such as `constructor` finds nothing.
@@ -77,11 +73,11 @@ export const consoleAssetFunction: HttpFunctionDefinition = {
   route: 'console/assets/{name}',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: async (request) => {
+  handler: whenConsoleEnabled(async (request) => {
     const asset = ASSETS.get(request.params.name ?? '');
-    if (!consoleServices() || !asset) return notFound();
+    if (!asset) return notFound();
     return { status: 200, headers: consoleHeaders(asset.type), body: asset.body };
-  },
+  }),
 };
 
 /** The week to show after an action on `day`: the one shown (from, or the default from today) unless the day is outside it. */
@@ -99,9 +95,7 @@ export const consoleActionFunction: HttpFunctionDefinition = {
   route: 'console/actions/{action}',
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: browserHandler(async (request) => {
-    const services = consoleServices();
-    if (!services) return notFound();
+  handler: browserHandler(whenConsoleEnabled(async (request, services) => {
     if (!sameOrigin(request)) return { status: 403, headers: { 'Cache-Control': 'no-store' } };
     const form = await readForm(request);
     const { session } = await sessionOf(services, request);
@@ -153,7 +147,7 @@ export const consoleActionFunction: HttpFunctionDefinition = {
     }
     await saveSession(services, session);
     return { ...redirect(`${CONSOLE_PATH}${from ? `?from=${from}` : ''}${anchor ? `#${anchor}` : ''}`, 303), cookies: [sessionCookie(session)] };
-  }),
+  })),
 };
 
 export const consoleConnectedFunction: HttpFunctionDefinition = {
@@ -162,14 +156,12 @@ export const consoleConnectedFunction: HttpFunctionDefinition = {
   route: 'console/connected',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: browserHandler(async (request) => {
-    const services = consoleServices();
-    if (!services) return notFound();
+  handler: browserHandler(whenConsoleEnabled(async (request, services) => {
     const { session } = await sessionOf(services, request);
     completeConnect(consoleContext(services, session), request.query);
     await saveSession(services, session);
     return { ...redirect(`${CONSOLE_PATH}#step-connection`, 303), cookies: [sessionCookie(session)] };
-  }),
+  })),
 };
 
 export const consoleWebhookFunction: HttpFunctionDefinition = {
@@ -178,9 +170,7 @@ export const consoleWebhookFunction: HttpFunctionDefinition = {
   route: 'console/webhooks/{receiverId}',
   methods: ['POST'],
   authLevel: 'anonymous',
-  handler: async (request) => {
-    const services = consoleServices();
-    if (!services) return notFound();
+  handler: whenConsoleEnabled(async (request, services) => {
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (bytes.byteLength > MAX_WEBHOOK_BYTES) return { status: 413 };
     const status = await receiveConsoleWebhook(services, request.params.receiverId ?? '', new TextDecoder().decode(bytes), {
@@ -188,7 +178,7 @@ export const consoleWebhookFunction: HttpFunctionDefinition = {
       signature: request.headers.get('calendar-bridge-signature'),
     });
     return { status };
-  },
+  }),
 };
 
 async function readForm(request: HttpRequest): Promise<URLSearchParams> {

@@ -19,6 +19,16 @@ export function consoleServices(): Services | undefined {
   return consoleEnabled(services.config) ? services : undefined;
 }
 
+/** The one gate every console route passes: 404 unless the console may exist here. */
+export function whenConsoleEnabled(
+  fn: (request: HttpRequest, services: Services) => Promise<HttpResponseInit>,
+): (request: HttpRequest) => Promise<HttpResponseInit> {
+  return async (request) => {
+    const services = consoleServices();
+    return services ? fn(request, services) : notFound();
+  };
+}
+
 function cookieValue(request: HttpRequest, name: string): string | undefined {
   for (const part of (request.headers.get('cookie') ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
