@@ -10,18 +10,11 @@ import { checkReturnUrl } from './return-url.js';
 
 export const CONNECT_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 
-export interface ConnectLinkInput {
-  externalUserId: string;
-  returnUrl: string;
-  loginHint?: string;
-  pickCalendars?: boolean;
-  /** Re-connect an existing connection (createConnectLinkForReauth). */
-  connectionId?: string;
-  /** A tenant-wide (admin) consent link instead of a user's connect link. */
-  kind?: 'tenant';
-  tenant?: string;
-  ttlMs?: number;
-}
+/** What a link is made from: the stored link's own fields (documented there), and how long it lives. */
+export type ConnectLinkInput = Pick<
+  ConnectLinkEntity,
+  'externalUserId' | 'returnUrl' | 'loginHint' | 'pickCalendars' | 'connectionId' | 'kind' | 'tenant'
+> & { ttlMs?: number };
 
 export interface ConnectLink {
   linkId: string;
