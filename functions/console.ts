@@ -173,10 +173,7 @@ export const consoleWebhookFunction: HttpFunctionDefinition = {
   handler: whenConsoleEnabled(async (request, services) => {
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (bytes.byteLength > MAX_WEBHOOK_BYTES) return { status: 413 };
-    const status = await receiveConsoleWebhook(services, request.params.receiverId ?? '', new TextDecoder().decode(bytes), {
-      timestamp: request.headers.get('calendar-bridge-timestamp'),
-      signature: request.headers.get('calendar-bridge-signature'),
-    });
+    const status = await receiveConsoleWebhook(services, request.params.receiverId ?? '', new TextDecoder().decode(bytes), Object.fromEntries(request.headers));
     return { status };
   }),
 };

@@ -1,7 +1,6 @@
 // Operator actions on booking-system clients: create (the API key and webhook signing secret are returned
 // this once), list, rotate the API key (the previous key keeps working until the next rotation, or is
 // revoked at once), disable. Only hashes of API keys are stored; signing secrets live in the secret store.
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { generateApiKey, newClientId } from '../auth/api-keys.js';
 import { AppError } from '../http/problem.js';
@@ -9,6 +8,7 @@ import { CLIENT_PARTITION, type ClientEntity } from '../store/repositories/clien
 import { NotFoundError } from '../store/errors.js';
 import type { Services } from '../services.js';
 import { canonicalOrigin } from '../connect/return-url.js';
+import { newSigningSecret } from '../webhooks/signature.js';
 
 const origin = z.string().max(300).refine((v) => canonicalOrigin(v) !== undefined, 'must be an http(s) origin like https://booking.example.com');
 const webhookUrl = z
@@ -60,7 +60,7 @@ export async function createClient(
 ): Promise<ClientView & { apiKey: string; signingSecret: string }> {
   const clientId = newClientId();
   const { key, hash } = generateApiKey(clientId);
-  const signingSecret = `whsec_${randomBytes(32).toString('base64url')}`;
+  const signingSecret = newSigningSecret();
   const secretName = signingSecretName(clientId);
   await services.secrets.set(secretName, signingSecret);
   const entity: ClientEntity = {

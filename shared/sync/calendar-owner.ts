@@ -4,7 +4,7 @@ import { odata } from '@azure/data-tables';
 import type { Services } from '../services.js';
 import { isSpaceOwnerId, parseSpaceOwnerId, spaceAsOwner, type CalendarOwner } from '../spaces/space-owner.js';
 import type { BusyChange } from './busy-change.js';
-import type { WebhookEventType } from '../webhooks/emit.js';
+import type { WebhookEventData } from '../webhooks/emit.js';
 
 export type { CalendarOwner } from '../spaces/space-owner.js';
 
@@ -26,7 +26,11 @@ export async function* activeCalendarOwners(services: Services): AsyncGenerator<
 }
 
 /** The webhook a busy change becomes: busy.changed for a connection, space.busy_changed for a space. */
-export function busyChangedEvent(owner: CalendarOwner, calendarId: string, change: BusyChange): { type: WebhookEventType; data: Record<string, unknown> } {
+export function busyChangedEvent(
+  owner: CalendarOwner,
+  calendarId: string,
+  change: BusyChange,
+): { type: 'space.busy_changed'; data: WebhookEventData<'space.busy_changed'> } | { type: 'busy.changed'; data: WebhookEventData<'busy.changed'> } {
   if (owner.space) return { type: 'space.busy_changed', data: { spaceId: owner.space.spaceId, roomEmail: owner.space.roomEmail, ...change } };
   return { type: 'busy.changed', data: { connectionId: owner.rowKey, calendarIds: [calendarId], ...change } };
 }

@@ -4,13 +4,13 @@ import { getAppGraphClient } from '../auth/app-tokens.js';
 import { getGraphClientForConnection } from '../auth/connection-tokens.js';
 import type { Services } from '../services.js';
 import type { CalendarOwner } from './calendar-owner.js';
-import { emitWebhookEvent, type WebhookEventType } from '../webhooks/emit.js';
+import { emitWebhookEvent, type WebhookEventData, type WebhookEventType } from '../webhooks/emit.js';
 
 export interface SyncDeps {
   services: Services;
   /** A Graph client acting as the connection's user, or app-only for a space's room mailbox. */
   graphFor(owner: CalendarOwner): Client;
-  emit(clientId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<void>;
+  emit<T extends WebhookEventType>(clientId: string, type: T, data: WebhookEventData<T>): Promise<void>;
   /** How long a change round waits after taking the lease, so a burst of notifications lands in one round. */
   settleMs: number;
 }

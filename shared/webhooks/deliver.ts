@@ -15,8 +15,6 @@ import { postWebhook, WEBHOOK_TIMEOUT_MS, webhookUrlProblem } from './post-webho
 import { storeDeadLetter } from './dead-letters.js';
 import { activeSigningSecrets } from './signing-secrets.js';
 
-export const EVENT_ID_HEADER = 'Calendar-Bridge-Event-Id';
-
 const deliverySchema = z.object({
   clientId: z.string().min(1).max(64),
   event: z.object({
@@ -97,7 +95,7 @@ export async function processWebhookDelivery(message: unknown, options: Delivery
   try {
     const secrets = await activeSigningSecrets(client, services);
     if (secrets.length === 0) throw new Error('the client has no signing secret');
-    const headers = { ...signatureHeaders(secrets, body, now()), [EVENT_ID_HEADER]: delivery.event.id };
+    const headers = signatureHeaders(secrets, delivery.event.id, body, now());
     result = await postWebhook(client.webhookUrl, body, headers, {
       httpsOnly: services.config.inAzure,
       timeoutMs: options.timeoutMs ?? WEBHOOK_TIMEOUT_MS,

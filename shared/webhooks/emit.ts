@@ -3,20 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import type { StorageSettings } from '../config.js';
 import { enqueue } from '../queues/queue-client.js';
+import type { WebhookEventData, WebhookEventType } from './event-catalogue.js';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
 
-/** Every event type; the delivery processor accepts exactly these (add new ones here). */
-export const WEBHOOK_EVENT_TYPES = [
-  'busy.changed',
-  'booking.changed_in_calendar',
-  'booking.deleted_in_calendar',
-  'connection.needs_reauth',
-  'connection.disconnected',
-  'space.busy_changed',
-] as const;
-
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType, type WebhookEventData } from './event-catalogue.js';
 
 /** The JSON body the booking system receives. */
 export interface WebhookEvent<T = Record<string, unknown>> {
@@ -36,15 +27,15 @@ export interface WebhookDelivery {
   firstAttemptAt?: string;
 }
 
-export function newWebhookEvent<T extends Record<string, unknown>>(type: WebhookEventType, data: T, now = new Date()): WebhookEvent<T> {
+export function newWebhookEvent<T extends WebhookEventType>(type: T, data: WebhookEventData<T>, now = new Date()): WebhookEvent {
   return { id: `evt_${randomBytes(12).toString('base64url')}`, type, occurredAt: now.toISOString(), data };
 }
 
-export async function emitWebhookEvent(
+export async function emitWebhookEvent<T extends WebhookEventType>(
   storage: StorageSettings,
   clientId: string,
-  type: WebhookEventType,
-  data: Record<string, unknown>,
+  type: T,
+  data: WebhookEventData<T>,
 ): Promise<WebhookEvent> {
   const event = newWebhookEvent(type, data);
   const delivery: WebhookDelivery = { clientId, event, attempt: 0 };

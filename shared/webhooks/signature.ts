@@ -1,52 +1,43 @@
-// Outbound webhook signatures: HMAC-SHA256 over `${timestamp}.${body}`, sent as
-//   Calendar-Bridge-Timestamp: <unix seconds>
-//   Calendar-Bridge-Signature: v1=<base64>[, v1=<base64>]   (two while a signing secret is rotated)
-// Receivers check the timestamp is recent (replay window) and any one signature in constant time.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// Outbound webhook signatures in the Standard Webhooks format (https://www.standardwebhooks.com/), so a
+// receiver verifies with a maintained `standardwebhooks` library in its own language:
+//   webhook-id:        the event id (the same on every retry: receivers dedupe on it)
+//   webhook-timestamp: Unix seconds
+//   webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>"> [v1,<...>]  (space-separated:
+//                      one per active secret, two while a signing secret is rotated)
+// Secrets are `whsec_` + base64 of the key bytes; the HMAC key is the decoded bytes.
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 
-export const TIMESTAMP_HEADER = 'Calendar-Bridge-Timestamp';
-export const SIGNATURE_HEADER = 'Calendar-Bridge-Signature';
-export const DEFAULT_TOLERANCE_SECONDS = 300;
+export const WEBHOOK_ID_HEADER = 'webhook-id';
+export const WEBHOOK_TIMESTAMP_HEADER = 'webhook-timestamp';
+export const WEBHOOK_SIGNATURE_HEADER = 'webhook-signature';
 
-export function computeSignature(secret: string, timestamp: number, body: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('base64');
+const SECRET_PREFIX = 'whsec_';
+
+/** `whsec_` + base64 of 32 random bytes: the Standard Webhooks secret format. */
+export function newSigningSecret(): string {
+  return SECRET_PREFIX + randomBytes(32).toString('base64');
+}
+
+/**
+ * The secret as the libraries read it. Secrets issued before the switch to Standard Webhooks use the
+ * URL-safe base64 alphabet, which the libraries refuse: their key bytes are the same, so sign with them
+ * written in the standard alphabet (receivers holding one should rotate, see the README).
+ */
+export function standardSecret(secret: string): string {
+  if (!secret.startsWith(SECRET_PREFIX)) throw new Error('a signing secret starts with whsec_');
+  const encoded = secret.slice(SECRET_PREFIX.length);
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded)) throw new Error('a signing secret is whsec_ followed by base64');
+  return SECRET_PREFIX + Buffer.from(encoded, 'base64').toString('base64');
 }
 
 /** Headers for one delivery, signed with every active secret (newest first). */
-export function signatureHeaders(secrets: readonly string[], body: string, nowMs = Date.now()): Record<string, string> {
+export function signatureHeaders(secrets: readonly string[], eventId: string, body: string, nowMs = Date.now()): Record<string, string> {
   if (secrets.length === 0) throw new Error('at least one signing secret is required');
-  const timestamp = Math.floor(nowMs / 1000);
+  const timestamp = new Date(Math.floor(nowMs / 1000) * 1000);
   return {
-    [TIMESTAMP_HEADER]: String(timestamp),
-    [SIGNATURE_HEADER]: secrets.map((s) => `v1=${computeSignature(s, timestamp, body)}`).join(', '),
+    [WEBHOOK_ID_HEADER]: eventId,
+    [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp.getTime() / 1000),
+    [WEBHOOK_SIGNATURE_HEADER]: secrets.map((secret) => new Webhook(standardSecret(secret)).sign(eventId, timestamp, body)).join(' '),
   };
-}
-
-export type VerifyResult = { ok: true } | { ok: false; reason: 'missing_headers' | 'stale_timestamp' | 'bad_signature' };
-
-/** What a receiver does (the README shows the same steps). */
-export function verifySignature(
-  secret: string,
-  body: string,
-  headers: { timestamp: string | null | undefined; signature: string | null | undefined },
-  options: { nowMs?: number; toleranceSeconds?: number } = {},
-): VerifyResult {
-  const { timestamp, signature } = headers;
-  if (!timestamp || !signature || !/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'missing_headers' };
-  const now = Math.floor((options.nowMs ?? Date.now()) / 1000);
-  if (Math.abs(now - Number(timestamp)) > (options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS)) {
-    return { ok: false, reason: 'stale_timestamp' };
-  }
-  const expected = Buffer.from(computeSignature(secret, Number(timestamp), body), 'base64');
-  const candidates = signature
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part.startsWith('v1='))
-    .map((part) => Buffer.from(part.slice(3), 'base64'));
-  let match = false;
-  for (const candidate of candidates) {
-    // Compare every candidate, so timing does not reveal which one matched.
-    if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) match = true;
-  }
-  return match ? { ok: true } : { ok: false, reason: 'bad_signature' };
 }

@@ -2,19 +2,16 @@
 // client's signingSecretName; a rotation stores a new version and pins the versions in use on the client
 // row, so every instance signs with both (old and new) at once, whatever its secret cache holds, until
 // the next rotation or until the previous one is revoked.
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../http/problem.js';
 import type { Services } from '../services.js';
 import { CLIENT_PARTITION, type ClientEntity } from '../store/repositories/clients.js';
 import { NotFoundError } from '../store/errors.js';
 import { signingSecretName } from '../clients/manage-clients.js';
+import { newSigningSecret } from './signature.js';
 
 export const rotateSigningSecretSchema = z.object({ revokePrevious: z.boolean().optional() }).strict();
 
-export function newSigningSecret(): string {
-  return `whsec_${randomBytes(32).toString('base64url')}`;
-}
 
 /** The signing secrets to sign with, newest first; empty when the client has none. */
 export async function activeSigningSecrets(client: ClientEntity, services: Pick<Services, 'secrets'>): Promise<string[]> {

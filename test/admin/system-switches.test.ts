@@ -13,6 +13,7 @@ import { isAppError, type AppError } from '../../shared/http/problem.js';
 import { runTokenKeepAlive } from '../../shared/keepalive/token-keep-alive.js';
 import { processWebhookDelivery } from '../../shared/webhooks/deliver.js';
 import { newWebhookEvent } from '../../shared/webhooks/emit.js';
+import { WEBHOOK_EVENTS } from '../../shared/webhooks/event-catalogue.js';
 import { runAdminCli } from '../support/admin-cli.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, json, type ConnectedUser } from '../support/connect-user.js';
@@ -88,7 +89,7 @@ describe('system-wide pause', () => {
 
   it('holds webhook deliveries while paused and delivers them after resume', async () => {
     await admin('POST', 'system/pause');
-    const event = newWebhookEvent('busy.changed', { connectionId: user.connection.id });
+    const event = newWebhookEvent('busy.changed', { ...WEBHOOK_EVENTS['busy.changed'].example, connectionId: user.connection.id });
     const delivery = { clientId: user.client.clientId, event, attempt: 0 };
     // Processed while paused: nothing is sent, the delivery goes back on the queue to wait.
     expect(await processWebhookDelivery(delivery, { services: app.services, pausedRecheckSeconds: 1, log: quiet })).toBe('paused');

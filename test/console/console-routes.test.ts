@@ -6,7 +6,7 @@ import { SIMULATED_CLIENT_ID, loadConfig } from '../../shared/config.js';
 import { consoleEnabled, consoleHomePath } from '../../shared/console/enabled.js';
 import { loadSession } from '../../shared/console/session-store.js';
 import { signingSecretOf } from '../../shared/console/walkthrough.js';
-import { signatureHeaders } from '../../shared/webhooks/signature.js';
+import { newSigningSecret, signatureHeaders } from '../../shared/webhooks/signature.js';
 import { startConsoleApp, type ConsoleApp } from './support.js';
 
 describe('console routes in local simulated mode', () => {
@@ -39,19 +39,19 @@ describe('console routes in local simulated mode', () => {
 
   it('keeps a correctly signed webhook as verified (204) and a forged one as refused (401)', async () => {
     const good = JSON.stringify({ id: 'evt_good', type: 'busy.changed', occurredAt: new Date().toISOString(), data: { start: '2030-01-01T10:00:00Z', end: '2030-01-01T11:00:00Z', busy: [] } });
-    expect((await post(good, signatureHeaders([secret], good))).status).toBe(204);
+    expect((await post(good, signatureHeaders([secret], 'evt_good', good))).status).toBe(204);
     const forged = JSON.stringify({ id: 'evt_forged', type: 'busy.changed', occurredAt: new Date().toISOString(), data: {} });
-    expect((await post(forged, signatureHeaders(['whsec_not-the-secret'], forged))).status).toBe(401);
+    expect((await post(forged, signatureHeaders([newSigningSecret()], 'evt_forged', forged))).status).toBe(401);
     expect((await post(forged, {})).status).toBe(401);
     const html = await live();
     expect(html).toMatch(/data-type="busy.changed" data-verified="true" data-start="2030-01-01T10:00:00Z"[^>]*>[\s\S]*?evt_good/);
-    expect(html).toMatch(/data-verified="false"[\s\S]*?signature refused: (bad_signature|missing_headers)/);
+    expect(html).toMatch(/data-verified="false"[\s\S]*?signature refused: (No matching signature found|Missing required headers)/);
   });
 
   it('answers 404 for an unknown receiver', async () => {
     const body = JSON.stringify({ id: 'evt_x', type: 'busy.changed', data: {} });
-    expect((await post(body, signatureHeaders([secret], body), '0'.repeat(32))).status).toBe(404);
-    expect((await post(body, signatureHeaders([secret], body), 'not-an-id')).status).toBe(404);
+    expect((await post(body, signatureHeaders([secret], 'evt_x', body), '0'.repeat(32))).status).toBe(404);
+    expect((await post(body, signatureHeaders([secret], 'evt_x', body), 'not-an-id')).status).toBe(404);
   });
 
   it('refuses an action posted from another origin', async () => {

@@ -9,10 +9,9 @@ import { NeedsReauthError, withConnectionGraph } from '../../shared/auth/connect
 import { refreshDueAt, REFRESH_AFTER_MS, runTokenKeepAlive, SPREAD_MS, spreadOffsetMs } from '../../shared/keepalive/token-keep-alive.js';
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
-import { verifySignature } from '../../shared/webhooks/signature.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, json, nextHop, simControl, type ConnectedUser } from '../support/connect-user.js';
-import { startReceiver, type Receiver } from '../webhooks/receiver.js';
+import { startReceiver, verifiedWith, type Receiver } from '../webhooks/receiver.js';
 
 let sim: RunningSimulator;
 let app: AppHost;
@@ -124,12 +123,7 @@ describe('token keep-alive', () => {
 
     await vi.waitFor(() => expect(receiver.received.filter((r) => r.path === '/reauth')).toHaveLength(1), WAIT);
     const request = receiver.received.find((r) => r.path === '/reauth')!;
-    expect(
-      verifySignature(client.signingSecret, request.body, {
-        timestamp: request.headers['calendar-bridge-timestamp'] as string,
-        signature: request.headers['calendar-bridge-signature'] as string,
-      }),
-    ).toEqual({ ok: true });
+    expect(verifiedWith(client.signingSecret, request)).toBe(true);
     const event = JSON.parse(request.body);
     expect(event).toMatchObject({
       type: 'connection.needs_reauth',

@@ -7,10 +7,11 @@ import { createDeliverWebhooksFunction } from '../../functions/deliverWebhooks.j
 import { enqueue } from '../../shared/queues/queue-client.js';
 import { emitWebhookEvent, newWebhookEvent, WEBHOOK_DELIVERY_QUEUE, type WebhookDelivery } from '../../shared/webhooks/emit.js';
 import { processWebhookDelivery } from '../../shared/webhooks/deliver.js';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../shared/webhooks/signature.js';
+import { newSigningSecret } from '../../shared/webhooks/signature.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { createTestClient, json, type TestClient } from '../support/connect-user.js';
-import { startReceiver, type Receiver, type ReceivedRequest } from './receiver.js';
+import { WEBHOOK_EVENTS } from '../../shared/webhooks/event-catalogue.js';
+import { startReceiver, verifiedWith, type Receiver } from './receiver.js';
 
 let app: AppHost;
 let receiver: Receiver;
@@ -30,12 +31,7 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-function verify(secret: string, request: ReceivedRequest) {
-  return verifySignature(secret, request.body, {
-    timestamp: request.headers[TIMESTAMP_HEADER.toLowerCase()] as string,
-    signature: request.headers[SIGNATURE_HEADER.toLowerCase()] as string,
-  });
-}
+const busy = WEBHOOK_EVENTS['busy.changed'].example;
 
 const admin = (method: string, path: string, body?: unknown) =>
   fetch(`${app.url}/api/manage/${path}`, {
@@ -45,29 +41,34 @@ const admin = (method: string, path: string, body?: unknown) =>
   });
 
 describe('webhook delivery', () => {
-  it('POSTs {id, type, occurredAt, data} signed with the client secret, once, on a 2xx', async () => {
-    const event = await emitWebhookEvent(app.services.config.storage, client.client.clientId, 'busy.changed', { connectionId: 'c1', calendarId: 'cal' });
+  it('POSTs {id, type, occurredAt, data} signed (Standard Webhooks) with the client secret, once, on a 2xx', async () => {
+    const event = await emitWebhookEvent(app.services.config.storage, client.client.clientId, 'busy.changed', busy);
     await vi.waitFor(() => expect(receiver.deliveriesOf(event.id)).toHaveLength(1), WAIT);
     const [request] = receiver.deliveriesOf(event.id);
     expect(request!.method).toBe('POST');
     expect(request!.path).toBe('/hooks');
     expect(request!.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(request!.body)).toEqual({ id: event.id, type: 'busy.changed', occurredAt: event.occurredAt, data: { connectionId: 'c1', calendarId: 'cal' } });
+    expect(JSON.parse(request!.body)).toEqual({ id: event.id, type: 'busy.changed', occurredAt: event.occurredAt, data: busy });
     expect(Object.keys(JSON.parse(request!.body))).toEqual(['id', 'type', 'occurredAt', 'data']);
-    expect(verify(client.signingSecret, request!)).toEqual({ ok: true });
-    expect(verify('whsec_wrong', request!)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(request!.headers['webhook-id']).toBe(event.id);
+    expect(Number(request!.headers['webhook-timestamp'])).toBeCloseTo(Date.now() / 1000, -2);
+    expect(request!.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    expect(verifiedWith(client.signingSecret, request!)).toBe(true);
+    expect(verifiedWith(newSigningSecret(), request!)).toBe(false);
+    expect(verifiedWith(client.signingSecret, { ...request!, body: request!.body.replace('busy', 'Busy') })).toBe(false);
     expect(request!.body).not.toContain(client.signingSecret);
   });
 
   it('retries a failed delivery with backoff until the receiver accepts it', async () => {
     receiver.respond(500, 503);
-    const event = await emitWebhookEvent(app.services.config.storage, client.client.clientId, 'booking.changed_in_calendar', { bookingId: 'b-1' });
+    const event = await emitWebhookEvent(app.services.config.storage, client.client.clientId, 'booking.changed_in_calendar', WEBHOOK_EVENTS['booking.changed_in_calendar'].example);
     await vi.waitFor(() => expect(receiver.deliveriesOf(event.id)).toHaveLength(3), WAIT);
     const attempts = receiver.deliveriesOf(event.id);
     expect(new Set(attempts.map((a) => a.body)).size).toBe(1); // the same event each time
-    for (const attempt of attempts) expect(verify(client.signingSecret, attempt).ok).toBe(true);
+    for (const attempt of attempts) expect(verifiedWith(client.signingSecret, attempt)).toBe(true);
+    expect(new Set(attempts.map((a) => a.headers['webhook-id']))).toEqual(new Set([event.id])); // receivers dedupe on it
     // Backoff: each retry is at least a second later (signature timestamps are in seconds).
-    const stamps = attempts.map((a) => Number(a.headers['calendar-bridge-timestamp']));
+    const stamps = attempts.map((a) => Number(a.headers['webhook-timestamp']));
     expect(stamps[1]! - stamps[0]!).toBeGreaterThanOrEqual(1);
     expect(stamps[2]! - stamps[1]!).toBeGreaterThanOrEqual(1);
   });
@@ -77,6 +78,8 @@ describe('webhook delivery', () => {
     try {
       const event = newWebhookEvent('connection.needs_reauth', {
         connectionId: '00000000-0000-4000-8000-000000000001',
+        externalUserId: 'staff-1',
+        reason: 'refresh_token_rejected',
         connectLink: { url: 'http://example.invalid/api/connect/secret-capability', expiresAt: new Date().toISOString() },
       });
       const delivery: WebhookDelivery = { clientId: client.client.clientId, event, attempt: 14, firstAttemptAt: new Date(Date.now() - 25 * 3600_000).toISOString() };
@@ -101,7 +104,7 @@ describe('webhook delivery', () => {
       await vi.waitFor(() => expect(receiver.deliveriesOf(event.id)).toHaveLength(2), WAIT);
       const replayed = receiver.deliveriesOf(event.id)[1]!;
       expect(JSON.parse(replayed.body)).toMatchObject({ id: event.id, type: 'connection.needs_reauth' });
-      expect(verify(client.signingSecret, replayed).ok).toBe(true);
+      expect(verifiedWith(client.signingSecret, replayed)).toBe(true);
       const after = await json(await admin('GET', `dead-letters?clientId=${client.client.clientId}`));
       expect(after.value.map((d: { eventId: string }) => d.eventId)).not.toContain(event.id);
       expect((await admin('POST', `dead-letters/${client.client.clientId}/${event.id}/replay`)).status).toBe(404);
@@ -117,21 +120,22 @@ describe('webhook delivery', () => {
     expect(rotated.signingSecret).toMatch(/^whsec_/);
     expect(rotated.signingSecret).not.toBe(own.signingSecret);
 
-    const first = await emitWebhookEvent(app.services.config.storage, own.client.clientId, 'busy.changed', { n: 1 });
+    const first = await emitWebhookEvent(app.services.config.storage, own.client.clientId, 'busy.changed', busy);
     await vi.waitFor(() => expect(receiver.deliveriesOf(first.id)).toHaveLength(1), WAIT);
     const both = receiver.deliveriesOf(first.id)[0]!;
-    expect(String(both.headers['calendar-bridge-signature']).split(',')).toHaveLength(2);
-    expect(verify(own.signingSecret, both).ok).toBe(true);
-    expect(verify(rotated.signingSecret, both).ok).toBe(true);
+    expect(String(both.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(verifiedWith(own.signingSecret, both)).toBe(true);
+    expect(verifiedWith(rotated.signingSecret, both)).toBe(true);
 
     const revoked = await json(await admin('POST', `clients/${own.client.clientId}/rotate-signing-secret`, { revokePrevious: true }));
     expect(revoked.activeSigningSecrets).toBe(1);
-    const second = await emitWebhookEvent(app.services.config.storage, own.client.clientId, 'busy.changed', { n: 2 });
+    const second = await emitWebhookEvent(app.services.config.storage, own.client.clientId, 'busy.changed', busy);
     await vi.waitFor(() => expect(receiver.deliveriesOf(second.id)).toHaveLength(1), WAIT);
     const one = receiver.deliveriesOf(second.id)[0]!;
-    expect(verify(revoked.signingSecret, one).ok).toBe(true);
-    expect(verify(rotated.signingSecret, one).ok).toBe(false);
-    expect(verify(own.signingSecret, one).ok).toBe(false);
+    expect(String(one.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(verifiedWith(revoked.signingSecret, one)).toBe(true);
+    expect(verifiedWith(rotated.signingSecret, one)).toBe(false);
+    expect(verifiedWith(own.signingSecret, one)).toBe(false);
   });
 
   it('drops deliveries for a disabled client, a client without a webhook URL, an unknown client or a malformed message', async () => {
@@ -141,7 +145,7 @@ describe('webhook delivery', () => {
     const disabled = await createTestClient(app, { webhookUrl: `${receiver.url}/disabled` });
     expect((await admin('POST', `clients/${disabled.client.clientId}/disable`)).status).toBe(200);
     const noUrl = await createTestClient(app);
-    const delivery = (clientId: string): WebhookDelivery => ({ clientId, event: newWebhookEvent('busy.changed', {}), attempt: 0 });
+    const delivery = (clientId: string): WebhookDelivery => ({ clientId, event: newWebhookEvent('busy.changed', busy), attempt: 0 });
 
     expect(await processWebhookDelivery(delivery(disabled.client.clientId), options)).toBe('dropped');
     expect(await processWebhookDelivery(delivery(noUrl.client.clientId), options)).toBe('dropped');
@@ -159,7 +163,7 @@ describe('webhook delivery in Azure', () => {
   it('never calls an http URL there: the delivery is dead-lettered at once for a replay after the URL is fixed', async () => {
     const own = await createTestClient(app, { webhookUrl: `${receiver.url}/plain-http` });
     const inAzure = { ...app.services, config: { ...app.services.config, inAzure: true } };
-    const event = newWebhookEvent('busy.changed', { n: 1 });
+    const event = newWebhookEvent('busy.changed', busy);
     const quiet = { info: () => undefined, warn: () => undefined };
     expect(await processWebhookDelivery({ clientId: own.client.clientId, event, attempt: 0 }, { services: inAzure, log: quiet })).toBe('dead_lettered');
     expect(receiver.received.filter((r) => r.path === '/plain-http')).toHaveLength(0);

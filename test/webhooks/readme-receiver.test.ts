@@ -1,13 +1,13 @@
 // The README's "Receiving webhooks" snippet, run exactly as printed (extracted from README.md) as a real
 // receiver process, against a real delivery from the local host; and the same snippet refusing forgeries.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../dev/host/ports.js';
 import { emitWebhookEvent } from '../../shared/webhooks/emit.js';
-import { signatureHeaders } from '../../shared/webhooks/signature.js';
+import { WEBHOOK_EVENTS } from '../../shared/webhooks/event-catalogue.js';
+import { newSigningSecret, signatureHeaders } from '../../shared/webhooks/signature.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { createTestClient, type TestClient } from '../support/connect-user.js';
 
@@ -24,7 +24,9 @@ let client: TestClient;
 let receiverUrl: string;
 let child: ChildProcess;
 let output = '';
-const dir = mkdtempSync(join(tmpdir(), 'cb-readme-'));
+// Inside the repository, so the snippet's `import 'standardwebhooks'` resolves as in a receiver's project.
+mkdirSync('test-results', { recursive: true });
+const dir = mkdtempSync(join('test-results', 'readme-receiver-'));
 
 beforeAll(async () => {
   app = await startAppHost();
@@ -51,17 +53,17 @@ describe('the README receiver snippet', () => {
   });
 
   it('verifies a real delivery', async () => {
-    const event = await emitWebhookEvent(app.services.config.storage, client.client.clientId, 'booking.deleted_in_calendar', { bookingId: 'bk-42' });
+    const event = await emitWebhookEvent(app.services.config.storage, client.client.clientId, 'booking.deleted_in_calendar', WEBHOOK_EVENTS['booking.deleted_in_calendar'].example);
     await vi.waitFor(() => expect(output).toContain(`verified booking.deleted_in_calendar ${event.id}`), { timeout: 20_000, interval: 50 });
   });
 
   it('refuses a wrong signature, a stale timestamp and a missing signature', async () => {
     const body = JSON.stringify({ id: 'evt_forged', type: 'busy.changed', occurredAt: new Date().toISOString(), data: {} });
     const post = (headers: Record<string, string>) => fetch(`${receiverUrl}/webhooks/calendar`, { method: 'POST', headers, body });
-    expect((await post(signatureHeaders(['whsec_not-the-secret'], body))).status).toBe(401);
-    expect((await post(signatureHeaders([client.signingSecret], body, Date.now() - 3600_000))).status).toBe(401);
+    expect((await post(signatureHeaders([newSigningSecret()], 'evt_forged', body))).status).toBe(401);
+    expect((await post(signatureHeaders([client.signingSecret], 'evt_forged', body, Date.now() - 3600_000))).status).toBe(401);
     expect((await post({ 'Content-Type': 'application/json' })).status).toBe(401);
-    expect((await post(signatureHeaders(['whsec_rotated-away', client.signingSecret], body))).status).toBe(204); // any one signature
+    expect((await post(signatureHeaders([newSigningSecret(), client.signingSecret], 'evt_forged', body))).status).toBe(204); // any one signature
     expect(output.match(/verified busy\.changed evt_forged/g)).toHaveLength(1); // only the properly signed one
   });
 });

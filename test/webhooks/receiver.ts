@@ -2,6 +2,7 @@
 // answers with the statuses the test queues up, then with `fallbackStatus` (204 unless changed).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 
 export interface ReceivedRequest {
   method: string;
@@ -44,12 +45,22 @@ export class Receiver {
 
   /** The requests that carried a given event id. */
   deliveriesOf(eventId: string): ReceivedRequest[] {
-    return this.received.filter((r) => r.headers['calendar-bridge-event-id'] === eventId);
+    return this.received.filter((r) => r.headers['webhook-id'] === eventId);
   }
 
   close(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Whether the `standardwebhooks` library, given this secret, accepts the request as received. */
+export function verifiedWith(secret: string, request: ReceivedRequest): boolean {
+  try {
+    new Webhook(secret).verify(request.body, request.headers as Record<string, string>, { jsonParse: false });
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,127 @@
+// Every outbound webhook event type, in one place: its `data` schema (what emitters must send, checked
+// at compile time), when it fires, and an example. The delivery processor, the OpenAPI `webhooks` section
+// and the README's table are all derived from this object: adding a type is adding an entry here.
+import { z } from 'zod';
+
+const busyInterval = z.object({
+  start: z.string().describe('UTC, ISO 8601'),
+  end: z.string().describe('UTC, ISO 8601'),
+  showAs: z.string().describe('the strongest Outlook showAs in the interval: busy, oof, tentative, unknown, workingElsewhere'),
+});
+
+/** A busy change: the span that changed and the merged busy time inside it now. */
+const busyChange = {
+  start: z.string().describe('start of the span that changed (UTC)'),
+  end: z.string().describe('end of the span that changed (UTC)'),
+  busy: z.array(busyInterval).describe('the merged busy intervals inside [start, end) now; read the full window with the busy endpoint'),
+};
+
+const bookingInCalendar = {
+  connectionId: z.string(),
+  bookingId: z.string(),
+  calendarId: z.string(),
+  eventId: z.string().describe('the Outlook event id'),
+};
+
+const connectLink = z.object({ url: z.string(), expiresAt: z.string() });
+
+const EXAMPLE_CONNECTION = 'c0a1b2c3d4e5f60718293a4b5c6d7e8f';
+const EXAMPLE_CALENDAR = 'AAMkAGI2TGuLAAA=';
+
+interface WebhookEventDefinition<S extends z.ZodObject> {
+  summary: string;
+  /** When it fires, for the README and the OpenAPI description. */
+  fires: string;
+  data: S;
+  /** Checked against `data` at compile time. */
+  example: z.input<S>;
+}
+
+const defineEvent = <S extends z.ZodObject>(definition: WebhookEventDefinition<S>): WebhookEventDefinition<S> => definition;
+
+export const WEBHOOK_EVENTS = {
+  'busy.changed': defineEvent({
+    summary: "A connection's busy time changed",
+    fires:
+      'Push sync saw a change in one of the connection\'s busy calendars that changes its merged busy time (an event added, moved, deleted or its showAs changed in Outlook, including changes to your own bookings). Changes that leave the merged busy time as it was (a free event, a meeting moved inside another busy block) send nothing.',
+    data: z.object({ connectionId: z.string(), calendarIds: z.array(z.string()).describe('the calendar whose change this is'), ...busyChange }),
+    example: {
+      connectionId: EXAMPLE_CONNECTION,
+      calendarIds: [EXAMPLE_CALENDAR],
+      start: '2030-05-06T08:00:00.000Z',
+      end: '2030-05-06T09:00:00.000Z',
+      busy: [{ start: '2030-05-06T08:00:00.000Z', end: '2030-05-06T08:45:00.000Z', showAs: 'busy' }],
+    },
+  }),
+  'space.busy_changed': defineEvent({
+    summary: "A space's room calendar busy time changed",
+    fires: "Push sync saw a change in a mapped room's calendar that changes its merged busy time (for example a meeting booked in Outlook with the room).",
+    data: z.object({ spaceId: z.string(), roomEmail: z.string(), ...busyChange }),
+    example: {
+      spaceId: 'room-101',
+      roomEmail: 'room101@contoso.com',
+      start: '2030-05-06T13:00:00.000Z',
+      end: '2030-05-06T14:00:00.000Z',
+      busy: [{ start: '2030-05-06T13:00:00.000Z', end: '2030-05-06T14:00:00.000Z', showAs: 'busy' }],
+    },
+  }),
+  'booking.changed_in_calendar': defineEvent({
+    summary: "A booking's event was moved or declined in Outlook",
+    fires:
+      'The user moved a booking\'s event to another time in Outlook (`change: "moved"`, with the new `start`/`end`), or declined it (`change: "declined"`). The booking stays `confirmed` and GET shows the event as Outlook has it now; a later PATCH applies to the moved event. Our own writes never fire it.',
+    data: z.object({
+      ...bookingInCalendar,
+      change: z.enum(['moved', 'declined']),
+      start: z.string().optional().describe('the event start now (UTC)'),
+      end: z.string().optional().describe('the event end now (UTC)'),
+      showAs: z.string().optional(),
+    }),
+    example: {
+      connectionId: EXAMPLE_CONNECTION,
+      bookingId: 'appt-1042',
+      calendarId: EXAMPLE_CALENDAR,
+      eventId: 'AAMkAGI2THVSAAA=',
+      change: 'moved',
+      start: '2030-05-07T09:00:00.000Z',
+      end: '2030-05-07T09:45:00.000Z',
+      showAs: 'busy',
+    },
+  }),
+  'booking.deleted_in_calendar': defineEvent({
+    summary: "A booking's event was deleted in Outlook",
+    fires:
+      'The user deleted a booking\'s event in Outlook (checked with Graph: an event that only left the synced window is reported as moved instead). The booking then turns `cancelled`: GET shows `status: "cancelled"`, a PATCH answers 409 `booking_cancelled`, and DELETE changes nothing.',
+    data: z.object(bookingInCalendar),
+    example: { connectionId: EXAMPLE_CONNECTION, bookingId: 'appt-1042', calendarId: EXAMPLE_CALENDAR, eventId: 'AAMkAGI2THVSAAA=' },
+  }),
+  'connection.needs_reauth': defineEvent({
+    summary: 'A connection needs the user to sign in again',
+    fires:
+      'Microsoft refused the connection\'s refresh token (password change, revoked consent, 90 days without use), noticed by the token keep-alive, a booking or a sync. Sent once per turn to `needs_reauth`; its Graph subscriptions are removed. `connectLink` is a fresh connect link to show the user (null when none could be made).',
+    data: z.object({
+      connectionId: z.string(),
+      externalUserId: z.string(),
+      reason: z.enum(['refresh_token_rejected']),
+      connectLink: connectLink.nullable(),
+    }),
+    example: {
+      connectionId: EXAMPLE_CONNECTION,
+      externalUserId: 'staff-42',
+      reason: 'refresh_token_rejected',
+      connectLink: { url: 'https://bridge.example.com/api/connect/lnk_2b7c1f', expiresAt: '2030-05-07T09:00:00.000Z' },
+    },
+  }),
+  'connection.disconnected': defineEvent({
+    summary: 'A connection was disconnected',
+    fires: 'Once, when `DELETE /api/connections/{id}` disconnects an active or needs_reauth connection. Events already written stay in Outlook.',
+    data: z.object({ connectionId: z.string(), externalUserId: z.string() }),
+    example: { connectionId: EXAMPLE_CONNECTION, externalUserId: 'staff-42' },
+  }),
+};
+
+export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;
+
+/** What an emitter passes as `data` for a given type. */
+export type WebhookEventData<T extends WebhookEventType> = z.input<(typeof WEBHOOK_EVENTS)[T]['data']>;
+
+export const WEBHOOK_EVENT_TYPES = Object.keys(WEBHOOK_EVENTS) as [WebhookEventType, ...WebhookEventType[]];
