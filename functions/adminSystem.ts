@@ -10,7 +10,7 @@ import { forgetCachedSwitches, getSystemState, setSystemPause } from '../shared/
 
 const json = (status: number, body: unknown) => ({ status, headers: { 'Cache-Control': 'no-store' }, jsonBody: body });
 
-const pauseSchema = z
+export const pauseSchema = z
   .object({
     reason: z.string().trim().min(1).max(500).optional(),
     retryAfterSeconds: z.number().int().min(1).max(86_400).optional(),

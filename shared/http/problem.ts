@@ -1,5 +1,6 @@
 // Problem details (RFC 9457) with a stable machine-readable `code` and, for input errors, the field at fault.
 import type { HttpResponseInit } from '@azure/functions';
+import type { ProblemCode } from './problem-codes.js';
 
 export interface ProblemBody {
   type: string;
@@ -16,7 +17,7 @@ export class AppError extends Error {
   override name = 'AppError';
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ProblemCode,
     message: string,
     readonly options: { field?: string; extra?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
@@ -35,6 +36,7 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  410: 'Gone',
   412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
@@ -46,7 +48,7 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-export function problemBody(status: number, code: string, detail?: string, field?: string, extra: Record<string, unknown> = {}): ProblemBody {
+export function problemBody(status: number, code: ProblemCode, detail?: string, field?: string, extra: Record<string, unknown> = {}): ProblemBody {
   const body: ProblemBody = {
     ...extra,
     type: `urn:calendar-bridge:problem:${code}`,
@@ -61,7 +63,7 @@ export function problemBody(status: number, code: string, detail?: string, field
 
 export function problem(
   status: number,
-  code: string,
+  code: ProblemCode,
   detail?: string,
   options: { field?: string; extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
 ): HttpResponseInit {

@@ -194,6 +194,6 @@ function viewOf(row: MailMessageEntity): SentMailView {
   };
 }
 
-function tooLarge(code: string, field: string, detail: string): AppError {
+function tooLarge(code: 'mail_body_too_large' | 'attachment_too_large', field: string, detail: string): AppError {
   return new AppError(413, code, detail, { field });
 }

@@ -1,19 +1,43 @@
-// Builds the OpenAPI 3.1 document from the zod schemas the handlers themselves parse with, so the
-// description cannot drift from the code (test/bookings/openapi.test.ts holds both sides together).
+// Builds the OpenAPI 3.1 document from the zod schemas the handlers themselves parse with, the function
+// definitions (route and method), the problem codes each operation can answer and the webhook event
+// catalogue, so the description cannot drift from the code (test/openapi/ holds both sides together).
 import { z } from 'zod';
-import type { WebhookEventType } from '../webhooks/emit.js';
+import { PROBLEM_CODES, type ProblemCode } from '../http/problem-codes.js';
+import { problemBody } from '../http/problem.js';
+import type { HttpFunctionDefinition } from '../runtime/function-definitions.js';
+import { WEBHOOK_EVENTS, type WebhookEventType } from '../webhooks/event-catalogue.js';
+
+export type ApiSecurity = 'apiKey' | 'adminKey';
 
 export interface ApiOperation {
-  /** The function definition's name (functions/definitions.ts). */
+  /** The function definition's name (functions/definitions.ts): its route and method come from there. */
   name: string;
-  /** Route below /api, as in the definition: `bookings/{bookingId}`. */
-  route: string;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   summary: string;
+  security: ApiSecurity;
+  tag: string;
   body?: z.ZodType;
+  /** A request body, checked against `body` by the lint (no-invalid-media-type-examples). */
+  example?: unknown;
   query?: z.ZodObject;
-  /** Status -> response body schema (undefined: no schema given). */
+  /** Status -> response body schema (undefined: no body). */
   responses: Record<number, z.ZodType | undefined>;
+  /** The codes this operation answers beyond those every operation of its kind answers (commonProblems). */
+  problems: readonly ProblemCode[];
+}
+
+/** What every operation can answer, from what it does: authenticate, read a body or query, reach storage. */
+export function commonProblems(op: Pick<ApiOperation, 'security' | 'body' | 'query'>): ProblemCode[] {
+  const codes: ProblemCode[] = ['unauthorized', 'internal_error', 'dependency_unavailable'];
+  if (op.security === 'apiKey') codes.push('client_disabled');
+  if (op.body) codes.push('invalid_json', 'invalid_field', 'body_too_large', 'unsupported_media_type');
+  if (op.query) codes.push('invalid_field');
+  return codes;
+}
+
+/** Every code an operation can answer, sorted by status then code. */
+export function operationProblems(op: ApiOperation): ProblemCode[] {
+  const all = new Set<ProblemCode>([...commonProblems(op), ...op.problems]);
+  return [...all].sort((a, b) => PROBLEM_CODES[a].status - PROBLEM_CODES[b].status || a.localeCompare(b));
 }
 
 /** JSON Schema (2020-12, as OpenAPI 3.1 uses) of what a request may send: the input side of transforms. */
@@ -30,42 +54,100 @@ function strip(schema: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-export const WEBHOOK_EVENT_TYPES = [
-  'busy.changed',
-  'booking.changed_in_calendar',
-  'booking.deleted_in_calendar',
-  'connection.needs_reauth',
-  'connection.disconnected',
-  'space.busy_changed',
-] as const satisfies readonly WebhookEventType[];
-// Fails to compile when emit.ts gains an event type this list lacks.
-const _allTypesListed: Exclude<WebhookEventType, (typeof WEBHOOK_EVENT_TYPES)[number]> extends never ? true : never = true;
-void _allTypesListed;
-
-/** The body of every outbound webhook delivery (shared/webhooks/emit.ts WebhookEvent). */
-export const webhookEventSchema = z.object({
-  id: z.string(),
-  type: z.enum(WEBHOOK_EVENT_TYPES),
-  occurredAt: z.string().describe('ISO 8601'),
-  data: z.record(z.string(), z.unknown()),
-});
-
 const problemSchema = z
   .object({
-    type: z.string(),
+    type: z.string().describe('urn:calendar-bridge:problem:<code>'),
     title: z.string(),
     status: z.number().int(),
     code: z.string().describe('stable machine-readable code'),
     detail: z.string().optional(),
     field: z.string().optional().describe('the request field at fault'),
+    connectionId: z.string().optional(),
+    connectionStatus: z.string().optional().describe('connection_not_active: the connection status'),
+    connectUrl: z.string().optional().describe('connection_needs_reauth, consent_missing: a fresh connect link to send the user to'),
+    connectUrlExpiresAt: z.string().optional().describe('when connectUrl expires'),
+    missingScopes: z.array(z.string()).optional().describe('consent_missing: the scopes the user has not consented to'),
+    tenantId: z.string().optional().describe('tenant_consent_required: the tenant that must consent'),
+    graphCode: z.string().optional().describe("graph_rejected: Microsoft Graph's error code"),
+    current: z.record(z.string(), z.unknown()).optional().describe('event_changed_in_calendar: the event as Outlook has it now'),
   })
   .loose();
 
-export function buildOpenApiDocument(operations: readonly ApiOperation[], info: { version: string; serverUrl: string }): Record<string, unknown> {
+const WHEN_HEADERS: Record<number, Record<string, unknown>> = {
+  401: { 'WWW-Authenticate': { description: 'Bearer realm="calendar-bridge"', schema: { type: 'string' } } },
+  503: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' } } },
+  504: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' } } },
+};
+
+function problemResponses(codes: readonly ProblemCode[]): Record<string, unknown> {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of codes) byStatus.set(PROBLEM_CODES[code].status, [...(byStatus.get(PROBLEM_CODES[code].status) ?? []), code]);
+  const responses: Record<string, unknown> = {};
+  for (const [status, list] of byStatus) {
+    responses[String(status)] = {
+      description: list.map((code) => `\`${code}\`: ${PROBLEM_CODES[code].meaning}`).join('\n\n'),
+      ...(WHEN_HEADERS[status] ? { headers: WHEN_HEADERS[status] } : {}),
+      content: {
+        'application/problem+json': {
+          schema: { allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: { enum: list } } }] },
+          examples: Object.fromEntries(list.map((code) => [code, { value: problemBody(status, code, PROBLEM_CODES[code].meaning) }])),
+        },
+      },
+    };
+  }
+  return responses;
+}
+
+function webhookDescriptions(): Record<string, unknown> {
+  const webhooks: Record<string, unknown> = {};
+  for (const [type, event] of Object.entries(WEBHOOK_EVENTS) as [WebhookEventType, (typeof WEBHOOK_EVENTS)[WebhookEventType]][]) {
+    const body = z.object({ id: z.string().describe('evt_...; also the webhook-id header'), type: z.literal(type), occurredAt: z.string().describe('ISO 8601'), data: event.data });
+    webhooks[type] = {
+      post: {
+        operationId: `webhook_${type.replace(/\./g, '_')}`,
+        summary: event.summary,
+        description: `${event.fires}\n\nSigned as Standard Webhooks: \`webhook-id\`, \`webhook-timestamp\`, \`webhook-signature\`.`,
+        tags: ['Webhooks'],
+        security: [],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: responseJsonSchema(body),
+              example: { id: 'evt_9Vw1cXk3gQ8y2rT4', type, occurredAt: '2030-05-06T08:00:03.000Z', data: event.example },
+            },
+          },
+        },
+        responses: {
+          '2XX': { description: 'Received. Answer within 10 seconds.' },
+          '4XX': { description: 'Refused (for example a signature that does not verify): retried with backoff for 24 hours, then dead-lettered.' },
+        },
+      },
+    };
+  }
+  return webhooks;
+}
+
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  Connections: 'Connect links and the calendar connections they make',
+  Bookings: 'Bookings as Outlook events, busy time and availability',
+  Spaces: 'Rooms and spaces (application access)',
+  Mail: 'Mail from the connected mailbox',
+  Admin: "The operator's API (admin key)",
+  Webhooks: 'Signed events POSTed to the booking system',
+};
+
+export function buildOpenApiDocument(
+  operations: readonly ApiOperation[],
+  routes: readonly HttpFunctionDefinition[],
+  info: { version: string },
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
-    const path = `/api/${op.route}`;
-    const pathParams = [...op.route.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const definition = routes.find((d) => d.name === op.name);
+    if (!definition || definition.methods.length !== 1) throw new Error(`${op.name}: no HTTP function of one method by that name`);
+    const path = `/api/${definition.route}`;
+    const pathParams = [...definition.route.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     const queryParams = op.query
       ? Object.entries(op.query.shape).map(([name, schema]) => ({
           name,
@@ -76,36 +158,38 @@ export function buildOpenApiDocument(operations: readonly ApiOperation[], info: 
       : [];
     const responses: Record<string, unknown> = {};
     for (const [status, schema] of Object.entries(op.responses)) {
-      responses[status] = schema
-        ? { description: 'OK', content: { 'application/json': { schema: responseJsonSchema(schema) } } }
-        : { description: 'OK' };
+      responses[status] = schema ? { description: 'OK', content: { 'application/json': { schema: responseJsonSchema(schema) } } } : { description: 'OK' };
     }
-    responses.default = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
-    (paths[path] ??= {})[op.method.toLowerCase()] = {
+    Object.assign(responses, problemResponses(operationProblems(op)));
+    const media = op.body ? { schema: requestJsonSchema(op.body), ...(op.example === undefined ? {} : { example: op.example }) } : undefined;
+    (paths[path] ??= {})[definition.methods[0]!.toLowerCase()] = {
       operationId: op.name,
       summary: op.summary,
-      security: [{ apiKey: [] }],
+      tags: [op.tag],
+      security: [{ [op.security]: [] }],
       ...(pathParams.length + queryParams.length ? { parameters: [...pathParams, ...queryParams] } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: requestJsonSchema(op.body) } } } } : {}),
+      ...(op.body ? { requestBody: { required: !op.body.safeParse(undefined).success, content: { 'application/json': media } } } : {}),
       responses,
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Calendar Bridge booking-system API', version: info.version },
-    servers: [{ url: info.serverUrl }],
-    paths,
-    webhooks: {
-      calendarBridgeEvent: {
-        post: {
-          summary: 'A signed event delivered to the client webhook URL',
-          requestBody: { required: true, content: { 'application/json': { schema: responseJsonSchema(webhookEventSchema) } } },
-          responses: { '2XX': { description: 'Received' } },
-        },
-      },
+    info: {
+      title: 'Calendar Bridge API',
+      version: info.version,
+      description: 'The booking-system API (API key) and the operator API (admin key) of Calendar Bridge, and the webhooks it sends.',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
+    // Relative, so it is right wherever the document is served from (a local run, Azure, a proxy).
+    servers: [{ url: '/', description: 'The host that serves this document' }],
+    tags: Object.entries(TAG_DESCRIPTIONS).map(([name, description]) => ({ name, description })),
+    paths,
+    webhooks: webhookDescriptions(),
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'The booking system API key' } },
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: "The booking system's API key" },
+        adminKey: { type: 'http', scheme: 'bearer', description: "The operator's admin key (secret ADMIN_KEY_SECRET_NAME)" },
+      },
       schemas: { Problem: responseJsonSchema(problemSchema) },
     },
   };

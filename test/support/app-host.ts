@@ -7,6 +7,7 @@ import { definitions } from '../../functions/definitions.js';
 import type { FunctionDefinition } from '../../shared/runtime/function-definitions.js';
 import { getConfig, resetConfig } from '../../shared/config.js';
 import { getServices, resetServices, type Services } from '../../shared/services.js';
+import { checkAgainstDescription } from './api-contract.js';
 
 export interface AppHost {
   url: string;
@@ -24,8 +25,14 @@ export async function startAppHost(options: { simulatorUrl?: string; definitions
   resetConfig();
   resetServices();
   const config = getConfig();
-  const host: LocalHost = await startLocalHost({ definitions: options.definitions ?? definitions, port, storage: config.storage, log: () => undefined });
+  // Every answer is held to the API description; a breach fails the test file at close().
+  const contract = checkAgainstDescription(options.definitions ?? definitions);
+  const host: LocalHost = await startLocalHost({ definitions: contract.definitions, port, storage: config.storage, log: () => undefined });
   const services = getServices();
   const adminKey = (await services.secrets.get(config.adminKeySecretName)).value;
-  return { url: host.url, services, adminKey, simulatorUrl: config.simulatorUrl!, close: () => host.close() };
+  const close = async () => {
+    await host.close();
+    if (contract.breaches.length > 0) throw new Error(`answers the API description does not give:\n${contract.breaches.join('\n')}`);
+  };
+  return { url: host.url, services, adminKey, simulatorUrl: config.simulatorUrl!, close };
 }
