@@ -1036,7 +1036,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `booking_id_conflict`: The `bookingId` was used before with other details.
+             * @description `booking_cancelled`: The booking was cancelled (by DELETE, or its event was deleted in Outlook).
+             *
+             *     `booking_id_conflict`: The `bookingId` was used before with other details.
              *
              *     `booking_in_progress`: A create with this `bookingId` has not finished; retry its create first.
              *
@@ -1053,7 +1055,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "booking_id_conflict" | "booking_in_progress" | "connection_needs_reauth" | "connection_not_active" | "tenant_consent_required";
+                        code?: "booking_cancelled" | "booking_id_conflict" | "booking_in_progress" | "connection_needs_reauth" | "connection_not_active" | "tenant_consent_required";
                     };
                 };
             };
@@ -1217,6 +1219,18 @@ export interface operations {
                         timeZone?: string;
                         updatedAt?: string;
                         webLink?: string;
+                    };
+                };
+            };
+            /** @description `invalid_field`: A field (named in `field`) is missing or invalid; fix it and send again. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_field";
                     };
                 };
             };

@@ -93,9 +93,9 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     body: createBookingRequest,
     example: BOOKING_EXAMPLE,
     responses: { 200: bookingView, 201: bookingView },
-    problems: ['booking_id_conflict', 'booking_in_progress', 'space_not_found', 'tenant_consent_required', ...CONNECTION, ...GRAPH, ...WRITE],
+    problems: ['booking_id_conflict', 'booking_in_progress', 'booking_cancelled', 'space_not_found', 'tenant_consent_required', ...CONNECTION, ...GRAPH, ...WRITE],
   },
-  { name: 'getBooking', tag: 'Bookings', security: 'apiKey', summary: 'Read a booking and its event as Outlook has it', responses: { 200: bookingView }, problems: ['booking_not_found', ...CONNECTION, ...GRAPH] },
+  { name: 'getBooking', tag: 'Bookings', security: 'apiKey', summary: 'Read a booking and its event as Outlook has it', responses: { 200: bookingView }, problems: ['invalid_field', 'booking_not_found', ...CONNECTION, ...GRAPH] },
   {
     name: 'updateBooking',
     tag: 'Bookings',
@@ -104,7 +104,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     body: updateBookingRequest,
     example: { start: '2030-05-07T10:00:00', end: '2030-05-07T10:45:00' },
     responses: { 200: bookingView },
-    problems: ['booking_not_found', 'booking_cancelled', 'booking_in_progress', 'event_changed_in_calendar', 'event_deleted_in_calendar', 'space_not_found', ...CONNECTION, ...GRAPH, ...WRITE],
+    problems: ['invalid_field', 'booking_not_found', 'booking_cancelled', 'booking_in_progress', 'event_changed_in_calendar', 'event_deleted_in_calendar', 'space_not_found', ...CONNECTION, ...GRAPH, ...WRITE],
   },
   {
     name: 'cancelBooking',
@@ -114,7 +114,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     body: cancelBookingRequest.optional(),
     example: { message: 'Sorry, Sam is ill.' },
     responses: { 200: bookingView },
-    problems: ['booking_not_found', 'booking_in_progress', 'space_not_found', ...CONNECTION, ...GRAPH, ...WRITE],
+    problems: ['invalid_field', 'booking_not_found', 'booking_in_progress', 'space_not_found', ...CONNECTION, ...GRAPH, ...WRITE],
   },
   {
     name: 'availability',
