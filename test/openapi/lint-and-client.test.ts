@@ -149,6 +149,14 @@ describe("the README's request examples against the generated client", () => {
     expect(examples.filter((e) => e.body !== undefined).length).toBeGreaterThanOrEqual(6);
   });
 
+  it("type-checks the README's own openapi-fetch snippet", () => {
+    const snippet = /```ts\n([\s\S]*?)```/.exec(readFileSync('README.md', 'utf8'))![1]!;
+    const types = resolve(CLIENT_TYPES_PATH).replace(/\.d\.ts$/, '.js');
+    const source = `declare const BASE: string;\ndeclare const KEY: string;\n${snippet.replace("'./calendar-bridge-api.js'", `'${types}'`)}\nexport { data, error };\n`;
+    expect(source).toContain(types);
+    expect(typeErrors(source, 'readme-snippet')).toEqual([]);
+  }, 60_000);
+
   it('type-checks every one of them as an openapi-fetch call, and refuses a field the API does not know', () => {
     const calls = examples.map((e, i) => `export const call${i} = () => ${openapiFetchCall(e, templates)};`);
     expect(typeErrors(`${header}\n${calls.join('\n')}\n`, 'readme-examples')).toEqual([]);
