@@ -1,6 +1,6 @@
 // Every `code` an API answer can carry, with its HTTP status and what the caller does about it. AppError
 // only takes codes listed here (a compile error otherwise), and the OpenAPI document and the README's
-// table of codes are built from this list and each operation's share of it (shared/openapi/operations.ts).
+// table of codes are built from this list and each operation's share of it (functions/api-description.ts).
 export const PROBLEM_CODES = {
   invalid_field: { status: 400, meaning: 'A field (named in `field`) is missing or invalid; fix it and send again.' },
   invalid_json: { status: 400, meaning: 'The body is not valid UTF-8 JSON.' },
