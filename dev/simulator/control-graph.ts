@@ -5,7 +5,7 @@ import type { Router, SimRequest, SimResponse } from './router.js';
 import type { SimUser } from './state.js';
 import { GraphHttpError } from './graph/errors.js';
 import { masterView, parseEventInput, serializeEvent } from './graph/event-model.js';
-import { createEvent, deleteEvent, updateEvent } from './graph/events.js';
+import { ATTENDEE_RESPONSES, createEvent, deleteEvent, setAttendeeResponse, updateEvent } from './graph/events.js';
 import { viewsOfCalendar } from './graph/calendar-view.js';
 import { parseLocal } from './graph/timezones.js';
 import { subscriptionJson } from './graph/subscriptions.js';
@@ -94,6 +94,17 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
     const u = user(req);
     deleteEvent(ctx, masterView(event(u, req.params.eventId!)));
     return { status: 204 };
+  });
+
+  on('POST', '/users/:user/events/:eventId/responses', (req) => {
+    const u = user(req);
+    const e = event(u, req.params.eventId!);
+    const body = json<{ attendee?: unknown; response?: unknown }>(req);
+    if (typeof body.attendee !== 'string') throw fail(400, 'invalid_request', 'attendee (an email address) is required.');
+    if (!ATTENDEE_RESPONSES.includes(body.response as (typeof ATTENDEE_RESPONSES)[number]))
+      throw fail(400, 'invalid_request', `response must be one of ${ATTENDEE_RESPONSES.join(', ')}.`);
+    setAttendeeResponse(ctx, e, body.attendee, body.response as (typeof ATTENDEE_RESPONSES)[number]);
+    return { status: 200, body: serializeEvent(masterView(e), u, utc) };
   });
 
   on('GET', '/faults', () => ({ status: 200, body: { value: world.faults.list } }));

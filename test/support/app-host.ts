@@ -18,7 +18,9 @@ export interface AppHost {
   close(): Promise<void>;
 }
 
-export async function startAppHost(options: { simulatorUrl?: string; definitions?: readonly FunctionDefinition[] } = {}): Promise<AppHost> {
+export async function startAppHost(
+  options: { simulatorUrl?: string; definitions?: readonly FunctionDefinition[]; log?: (line: string) => void } = {},
+): Promise<AppHost> {
   const port = await freePort();
   process.env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
   if (options.simulatorUrl) process.env.M365_SIMULATOR_URL = options.simulatorUrl;
@@ -27,7 +29,7 @@ export async function startAppHost(options: { simulatorUrl?: string; definitions
   const config = getConfig();
   // Every answer is held to the API description; a breach fails the test file at close().
   const contract = checkAgainstDescription(options.definitions ?? definitions);
-  const host: LocalHost = await startLocalHost({ definitions: contract.definitions, port, storage: config.storage, log: () => undefined });
+  const host: LocalHost = await startLocalHost({ definitions: contract.definitions, port, storage: config.storage, log: options.log ?? (() => undefined) });
   const services = getServices();
   const adminKey = (await services.secrets.get(config.adminKeySecretName)).value;
   const close = async () => {

@@ -153,6 +153,25 @@ function removeEvent(ctx: EventContext, event: StoredEvent): void {
   ctx.store.emit('deleted', event);
 }
 
+/** What an attendee may answer (https://learn.microsoft.com/en-us/graph/api/resources/responsestatus?view=graph-rest-1.0). */
+export const ATTENDEE_RESPONSES = ['accepted', 'tentativelyAccepted', 'declined'] as const;
+
+/**
+ * An attendee (a person, or a room's booking policy) answers the meeting: the organizer's event records the
+ * answer in attendees[].status (https://learn.microsoft.com/en-us/graph/api/resources/attendee?view=graph-rest-1.0),
+ * which changes the organizer's item, so it gets a new changeKey and a change notification.
+ */
+export function setAttendeeResponse(ctx: EventContext, event: StoredEvent, address: string, response: (typeof ATTENDEE_RESPONSES)[number]): void {
+  const attendees = (event.fields.attendees as { emailAddress: { address: string }; status: { response: string; time: string } }[] | undefined) ?? [];
+  const attendee = attendees.find((a) => a.emailAddress.address.toLowerCase() === address.toLowerCase());
+  if (!attendee) throw new GraphHttpError(404, 'attendee_not_found', `'${address}' is not an attendee of this event.`);
+  const now = ctx.state.clock.now();
+  attendee.status = { response, time: new Date(now).toISOString() };
+  event.changeKey = newChangeKey();
+  event.lastModifiedMs = now;
+  ctx.store.emit('updated', event);
+}
+
 /** POST /events/{id}/cancel: the organizer cancels a meeting; attendees (rooms here) lose it too. */
 export function cancelEvent(ctx: EventContext, mailbox: SimUser, view: EventView): void {
   const event = view.event;
