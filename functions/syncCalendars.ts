@@ -11,6 +11,9 @@ import '../shared/sync/connection-hooks.js';
 export async function syncCalendars(item: unknown, context: InvocationContext): Promise<void> {
   const outcome = await processSyncMessage(defaultSyncDeps(getServices()), item);
   if (outcome.kind === 'invalid') context.warn('calendar-sync: malformed message dropped');
+  // Expected, not a failure: the message completes, and the connection's state says what the user must do.
+  else if (outcome.kind === 'skipped' && outcome.reason.startsWith('connection_'))
+    context.info(`calendar-sync: message for connection ${String((item as { connectionId?: unknown }).connectionId)} completed: ${outcome.reason}`);
   else context.debug(`calendar-sync: ${JSON.stringify(outcome)}`);
 }
 

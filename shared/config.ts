@@ -31,6 +31,7 @@ const schema = z.object({
   ADMIN_KEY_SECRET_NAME: z.string().default('admin-api-key'),
   SECRET_CACHE_TTL_SECONDS: positiveInt(300),
   STORAGE_TIMEOUT_MS: positiveInt(5000),
+  BUSY_CACHE_DAYS_AHEAD: z.coerce.number().int().min(1).max(1825).default(90),
   // Local and test runs only: namespaces tables and queues so that runs sharing one Azurite stay apart.
   TABLE_NAME_PREFIX: emptyAsUnset(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'letters and digits, starting with a letter').optional()),
   QUEUE_NAME_PREFIX: emptyAsUnset(z.string().regex(/^[a-z0-9]{1,20}-$/, 'lowercase letters and digits, ending with "-"').optional()),
@@ -70,6 +71,8 @@ export interface Config {
   simulatorUrl?: string;
   /** How long one Graph call may take before the app gives up on it (bookings treat that as ambiguous). */
   graphTimeoutMs: number;
+  /** How far ahead push sync keeps the busy cache (further when a live booking lies beyond it). */
+  busyCacheDaysAhead: number;
   tokenKeyName: string;
   adminKeySecretName: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -144,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     graphBaseUrl: s.GRAPH_BASE_URL,
     simulatorUrl: s.M365_SIMULATOR_URL,
     graphTimeoutMs: s.GRAPH_TIMEOUT_MS,
+    busyCacheDaysAhead: s.BUSY_CACHE_DAYS_AHEAD,
     tokenKeyName: s.TOKEN_KEY_NAME,
     adminKeySecretName: s.ADMIN_KEY_SECRET_NAME,
     logLevel: s.LOG_LEVEL,

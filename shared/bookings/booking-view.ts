@@ -39,6 +39,7 @@ export const bookingView = z.object({
   createdAt: z.string(),
   updatedAt: z.string().optional(),
   cancelledAt: z.string().optional(),
+  declinedBy: z.array(z.string()).optional().describe('rooms and required attendees that declined in Outlook (booking.declined_in_calendar)'),
   event: calendarEventView.nullable().optional().describe('the event as it is in Outlook now; null when it was deleted there'),
 });
 
@@ -62,6 +63,7 @@ export function toBookingView(b: BookingEntity, event?: GraphEvent | null): Book
     createdAt: b.createdAt.toISOString(),
     updatedAt: b.updatedAt?.toISOString(),
     cancelledAt: b.cancelledAt?.toISOString(),
+    declinedBy: b.declinedBy?.length ? b.declinedBy : undefined,
   };
   if (event !== undefined) view.event = event === null ? null : toEventView(event, b.eventEtag);
   return view;

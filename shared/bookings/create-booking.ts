@@ -20,6 +20,7 @@ import type { Versioned } from '../store/repository.js';
 import type { CreateBookingRequest } from './booking-request.js';
 import { connectedGraph } from './connection-access.js';
 import { bookingTarget, withRoomInvite, type BookingTarget } from '../spaces/space-bookings.js';
+import { watchBookingAhead } from '../sync/booking-window.js';
 import { BOOKING_PROPERTY_ID, bookingFingerprint, bookingPropertyValue, bookingToEvent, transactionIdFor } from './event-mapping.js';
 
 export interface CreateBookingResult {
@@ -167,6 +168,7 @@ async function attemptCreate(
     leaseUntil: undefined,
     updatedAt: new Date(),
   }));
+  await watchBookingAhead(services, saved.entity);
   return { created: true, booking: saved.entity };
 }
 

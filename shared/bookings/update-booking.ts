@@ -14,6 +14,7 @@ import { connectedGraph, requireCalendarOwner } from './connection-access.js';
 import { eventFields } from './event-mapping.js';
 import { requireBooking } from './get-booking.js';
 import { keepRoomInvited } from '../spaces/space-bookings.js';
+import { watchBookingAhead } from '../sync/booking-window.js';
 
 type Changes = Partial<Omit<CreateBookingRequest, 'bookingId' | 'connectionId' | 'startMs' | 'endMs'>> & { force?: boolean };
 
@@ -65,6 +66,7 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
     hasAttendees: fields.attendees !== undefined ? fields.attendees.length > 0 : current.hasAttendees,
     updatedAt: new Date(),
   }));
+  if (times.endMs !== undefined) await watchBookingAhead(services, saved.entity);
   return toBookingView(saved.entity);
 }
 

@@ -73,6 +73,8 @@ export function summarise(event: ReceivedEvent, zone: string): string {
     case 'booking.changed_in_calendar':
     case 'booking.deleted_in_calendar':
       return `Booking ${String(data.bookingId ?? '?')} ${event.type === 'booking.deleted_in_calendar' ? 'was deleted' : 'was changed'} in Outlook.`;
+    case 'booking.declined_in_calendar':
+      return `Booking ${String(data.bookingId ?? '?')} was declined in Outlook.`;
     case 'connection.needs_reauth':
     case 'connection.disconnected':
       return `Connection ${String(data.connectionId ?? '?')}: ${event.type.slice('connection.'.length).replace('_', ' ')}.`;

@@ -5,7 +5,7 @@
 // completed from their series master, one read per master per round.
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { categorizeGraphError } from './client.js';
-import { calendarPath } from './events.js';
+import { calendarPath, type GraphAttendee } from './events.js';
 import type { GraphDateTime } from '../time/windows-zones.js';
 import { toUtcIso } from '../time/zoned-time.js';
 
@@ -29,7 +29,7 @@ export interface DeltaEvent {
   end?: GraphDateTime;
   originalStartTimeZone?: string;
   transactionId?: string;
-  responseStatus?: { response?: string };
+  attendees?: GraphAttendee[];
 }
 
 export interface DeltaRound {

@@ -4,6 +4,17 @@
 import type { Client, GraphRequest } from '@microsoft/microsoft-graph-client';
 import type { GraphDateTime } from '../time/windows-zones.js';
 
+/**
+ * An attendee as Graph shows it; `status.response` is their answer: none, organizer, tentativelyAccepted,
+ * accepted, declined or notResponded (https://learn.microsoft.com/en-us/graph/api/resources/attendee?view=graph-rest-1.0,
+ * https://learn.microsoft.com/en-us/graph/api/resources/responsestatus?view=graph-rest-1.0).
+ */
+export interface GraphAttendee {
+  emailAddress?: { address?: string; name?: string };
+  type?: string;
+  status?: { response?: string; time?: string };
+}
+
 export interface GraphEvent {
   id: string;
   '@odata.etag'?: string;
@@ -17,7 +28,7 @@ export interface GraphEvent {
   isCancelled?: boolean;
   showAs?: string;
   type?: string;
-  attendees?: { emailAddress?: { address?: string; name?: string }; type?: string }[];
+  attendees?: GraphAttendee[];
   lastModifiedDateTime?: string;
   transactionId?: string;
 }

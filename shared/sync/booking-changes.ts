@@ -1,48 +1,57 @@
-// Changes made in Outlook to events our bookings created (issue 6 point 3): moved, deleted, declined.
-// The booking row's eventEtag is the idempotency key: an event etag equal to it was already handled (or
-// was our own write), so a replayed delta round, or the round that follows our own PATCH, says nothing.
+// Changes made in Outlook to events our bookings created: moved, deleted, declined by an attendee or a room.
+// Every delta item that belongs to a booking (our transactionId, the event id of a live booking, or a cache
+// row that says so) is compared with the booking row itself (event id, start, end, etag, status), never
+// with the busy cache, which may not have seen the event yet (a change in the same round as the create).
+// The booking row records what was reported: its eventEtag (a version equal to it was already handled, or
+// was our own write), its start/end (the event's times once a move is reported) and declinedBy. A replayed
+// round therefore says nothing twice, except after a crash between a report and its record (at least once).
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { odata } from '@azure/data-tables';
 import { categorizeGraphError } from '../graph/client.js';
-import { getEvent } from '../graph/events.js';
+import { getEvent, type GraphAttendee } from '../graph/events.js';
 import type { DeltaEvent } from '../graph/delta.js';
 import type { BookingEntity } from '../store/repositories/bookings.js';
-import type { BusyEventEntity } from '../store/repositories/busy.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { escapeKey } from '../store/keys.js';
-import type { CachedEvent } from './busy-cache.js';
 import { deltaEventToCached } from './delta-to-cache.js';
 import type { SyncDeps } from './sync-deps.js';
-import { describeError } from '../logging.js';
 
-/** Finds which booking, if any, an event belongs to: from the cache row, else by transactionId or id. */
+const READ_TIMEOUT_MS = 15_000;
+
+/** The connection's live bookings (not cancelled), read once per round and only when a round needs them. */
 export class BookingIndex {
-  private loaded: Promise<{ byTransaction: Map<string, string>; byEvent: Map<string, string> }> | undefined;
+  private loaded: Promise<{ byTransaction: Map<string, BookingEntity>; byEvent: Map<string, BookingEntity>; all: BookingEntity[] }> | undefined;
 
   constructor(
     private readonly deps: SyncDeps,
     private readonly connection: ConnectionEntity,
   ) {}
 
-  async refFor(event: DeltaEvent, cached?: BusyEventEntity): Promise<string | undefined> {
-    if (cached?.bookingRef) return cached.bookingRef;
-    if (!event.transactionId) return undefined; // our events always carry one (shared/bookings/event-mapping.ts)
+  /** `clientId/bookingId` of the booking an event belongs to: from the cache row, else by transactionId or event id. */
+  async refFor(eventId: string, transactionId: string | undefined, cachedRef: string | undefined): Promise<string | undefined> {
+    if (cachedRef) return cachedRef;
     const index = await this.load();
-    const bookingId = index.byTransaction.get(event.transactionId) ?? index.byEvent.get(event.id);
-    return bookingId ? `${this.connection.partitionKey}/${bookingId}` : undefined;
+    const booking = (transactionId ? index.byTransaction.get(transactionId) : undefined) ?? index.byEvent.get(eventId);
+    return booking ? `${booking.partitionKey}/${booking.rowKey}` : undefined;
   }
 
-  /** The connection's bookings, read once per round and only when an unknown event needs it. */
+  /** Live bookings whose event is in `calendarId`. */
+  async inCalendar(calendarId: string): Promise<BookingEntity[]> {
+    return (await this.load()).all.filter((b) => b.calendarId === calendarId);
+  }
+
   private load() {
     this.loaded ??= (async () => {
-      const byTransaction = new Map<string, string>();
-      const byEvent = new Map<string, string>();
-      const filter = odata`PartitionKey eq ${escapeKey(this.connection.partitionKey)} and connectionId eq ${this.connection.rowKey}`;
+      const byTransaction = new Map<string, BookingEntity>();
+      const byEvent = new Map<string, BookingEntity>();
+      const all: BookingEntity[] = [];
+      const filter = odata`PartitionKey eq ${escapeKey(this.connection.partitionKey)} and connectionId eq ${this.connection.rowKey} and status ne ${'cancelled'}`;
       for await (const { entity } of this.deps.services.store.bookings.queryAll(filter)) {
-        byTransaction.set(entity.transactionId, entity.rowKey);
-        if (entity.eventId) byEvent.set(entity.eventId, entity.rowKey);
+        all.push(entity);
+        byTransaction.set(entity.transactionId, entity);
+        if (entity.eventId) byEvent.set(entity.eventId, entity);
       }
-      return { byTransaction, byEvent };
+      return { byTransaction, byEvent, all };
     })();
     return this.loaded;
   }
@@ -55,87 +64,97 @@ function splitRef(ref: string): { clientId: string; bookingId: string } | undefi
 
 const etagOf = (e: DeltaEvent) => e['@odata.etag'] ?? e.changeKey;
 
-export interface BookingEventChange {
-  ref: string;
-  event: DeltaEvent;
-  previous?: BusyEventEntity;
-  next?: CachedEvent;
-}
-
-/** A booking's event changed in this round: tell the booking system when it moved or was declined. */
-export async function reportChangedBookingEvent(deps: SyncDeps, connection: ConnectionEntity, calendarId: string, change: BookingEventChange): Promise<void> {
-  const ids = splitRef(change.ref);
-  if (!ids || ids.clientId !== connection.partitionKey) return; // another client's property value: never ours to report
-  const booking = await deps.services.store.bookings.getBooking(ids.clientId, ids.bookingId);
-  if (!booking || booking.entity.connectionId !== connection.rowKey) return;
-  const etag = etagOf(change.event);
-  if (etag && booking.entity.eventEtag === etag) return; // already handled, or our own write
-  if (change.event.isCancelled) return reportDeletedBookingEvent(deps, connection, calendarId, change.ref, change.event.id, true);
-  const moved =
-    change.previous !== undefined &&
-    change.next !== undefined &&
-    (change.previous.start.getTime() !== change.next.start.getTime() || change.previous.end.getTime() !== change.next.end.getTime());
-  const declined = change.event.responseStatus?.response === 'declined';
-  if (moved || declined) {
-    await deps.emit(ids.clientId, 'booking.changed_in_calendar', {
-      connectionId: connection.rowKey,
-      bookingId: ids.bookingId,
-      calendarId,
-      eventId: change.event.id,
-      change: declined ? 'declined' : 'moved',
-      start: change.next?.start.toISOString(),
-      end: change.next?.end.toISOString(),
-      showAs: change.next?.showAs,
-    });
-  }
-  await deps.services.store.bookings.mutate(ids.clientId, ids.bookingId, (current) => ({
-    ...current,
-    eventEtag: etag ?? current.eventEtag,
-    updatedAt: new Date(),
-  }));
+/** The booking a reference names, if it is this connection's, still live, and (once known) on this event. */
+async function liveBooking(deps: SyncDeps, connection: ConnectionEntity, ref: string, eventId: string): Promise<BookingEntity | undefined> {
+  const ids = splitRef(ref);
+  if (!ids || ids.clientId !== connection.partitionKey) return undefined; // another client's property value: never ours to report
+  const booking = (await deps.services.store.bookings.getBooking(ids.clientId, ids.bookingId))?.entity;
+  if (!booking || booking.connectionId !== connection.rowKey || booking.status === 'cancelled') return undefined;
+  if (booking.eventId && booking.eventId !== eventId) return undefined; // the booking moved on to another event
+  return booking;
 }
 
 /**
- * A booking's event left the calendar view. Removals in calendarView/delta also cover events moved out of
- * the window (graph.md §5), so unless `confirmed` the event is read first: gone (404) means deleted.
+ * Attendees who declined: rooms and required attendees. The organizer's own responseStatus is `organizer`
+ * on every event we create; the answers are in attendees[].status
+ * (https://learn.microsoft.com/en-us/graph/api/resources/attendee?view=graph-rest-1.0).
  */
-export async function reportDeletedBookingEvent(
+function declinedAttendees(attendees: readonly GraphAttendee[] | undefined): { email: string; name?: string; type: string }[] {
+  return (attendees ?? [])
+    .filter((a) => (a.type === 'resource' || a.type === 'required') && a.status?.response === 'declined' && a.emailAddress?.address)
+    .map((a) => ({ email: a.emailAddress!.address!, name: a.emailAddress?.name, type: a.type! }));
+}
+
+/**
+ * A booking's event as it is now in Outlook (from a delta item or a read): reports what the booking row does
+ * not know yet. Returns the event's end when the booking stays live.
+ */
+export async function reportBookingEvent(deps: SyncDeps, connection: ConnectionEntity, calendarId: string, ref: string, event: DeltaEvent): Promise<Date | undefined> {
+  const booking = await liveBooking(deps, connection, ref, event.id);
+  if (!booking) return undefined;
+  if (event.isCancelled) return reportDeleted(deps, connection, calendarId, booking, event.id);
+  const etag = etagOf(event);
+  const sameVersion = etag !== undefined && booking.eventEtag === etag;
+  const now = deltaEventToCached(event, ref);
+  const moved = !sameVersion && now !== undefined && (booking.start?.getTime() !== now.start.getTime() || booking.end?.getTime() !== now.end.getTime());
+  const declined = declinedAttendees(event.attendees);
+  const reported = new Set((booking.declinedBy ?? []).map((e) => e.toLowerCase()));
+  const newlyDeclined = declined.filter((a) => !reported.has(a.email.toLowerCase()));
+  const base = { connectionId: connection.rowKey, bookingId: booking.rowKey, calendarId, eventId: event.id };
+  // Tell the booking system before recording it: a crash in between repeats a report, never loses one.
+  if (moved) {
+    await deps.emit(booking.partitionKey, 'booking.changed_in_calendar', {
+      ...base,
+      change: 'moved',
+      start: now.start.toISOString(),
+      end: now.end.toISOString(),
+      showAs: now.showAs,
+    });
+  }
+  if (newlyDeclined.length > 0) await deps.emit(booking.partitionKey, 'booking.declined_in_calendar', { ...base, declinedBy: newlyDeclined });
+  const declinedBy = declined.map((a) => a.email.toLowerCase());
+  if (sameVersion && sameList(declinedBy, booking.declinedBy)) return now?.end;
+  await deps.services.store.bookings.mutate(booking.partitionKey, booking.rowKey, (current) => ({
+    ...current,
+    eventEtag: etag ?? current.eventEtag,
+    start: moved ? now.start : current.start,
+    end: moved ? now.end : current.end,
+    declinedBy,
+    updatedAt: new Date(),
+  }));
+  return now?.end;
+}
+
+const sameList = (a: readonly string[], b: readonly string[] | undefined) => a.length === (b?.length ?? 0) && a.every((x) => b!.includes(x));
+
+/**
+ * A booking's event left the calendar view (`@removed`, or missing from a full round). Graph says removed
+ * both for a deleted event and for one moved out of the view's window
+ * (https://learn.microsoft.com/en-us/graph/delta-query-events), so the event is read: gone (404) is a deletion.
+ */
+export async function reportRemovedBookingEvent(
   deps: SyncDeps,
   connection: ConnectionEntity,
   calendarId: string,
   ref: string,
   eventId: string,
-  confirmed = false,
-  graph?: Client,
-  previous?: BusyEventEntity,
-): Promise<void> {
-  const ids = splitRef(ref);
-  if (!ids || ids.clientId !== connection.partitionKey) return;
-  const booking = await deps.services.store.bookings.getBooking(ids.clientId, ids.bookingId);
-  if (!booking || booking.entity.connectionId !== connection.rowKey || booking.entity.status === 'cancelled') return;
-  if (booking.entity.eventId && booking.entity.eventId !== eventId) return; // the booking moved on to another event
-  if (!confirmed && graph) {
-    try {
-      const event = await getEvent(graph, calendarId, eventId, { timeoutMs: 15_000 });
-      if (!event.isCancelled) {
-        const moved = { ...event, id: eventId } as DeltaEvent;
-        return reportChangedBookingEvent(deps, connection, calendarId, { ref, event: moved, previous, next: deltaEventToCached(moved, ref) });
-      }
-    } catch (error) {
-      if (categorizeGraphError(error) !== 'not_found') throw error;
-    }
+  graph: Client,
+): Promise<Date | undefined> {
+  const booking = await liveBooking(deps, connection, ref, eventId);
+  if (!booking) return undefined;
+  try {
+    const event = await getEvent(graph, calendarId, eventId, { timeoutMs: READ_TIMEOUT_MS });
+    if (!event.isCancelled) return reportBookingEvent(deps, connection, calendarId, ref, { ...event, id: eventId } as DeltaEvent);
+  } catch (error) {
+    if (categorizeGraphError(error) !== 'not_found') throw error;
   }
-  await deps.emit(ids.clientId, 'booking.deleted_in_calendar', {
-    connectionId: connection.rowKey,
-    bookingId: ids.bookingId,
-    calendarId,
-    eventId,
-  });
-  await deps.services.store.bookings.mutate(ids.clientId, ids.bookingId, (current: BookingEntity) =>
-    current.status === 'cancelled' ? current : { ...current, status: 'cancelled', updatedAt: new Date() },
-  );
+  return reportDeleted(deps, connection, calendarId, booking, eventId);
 }
 
-export function logBookingFailure(what: string, error: unknown): void {
-  console.warn(`sync: ${what}: ${describeError(error)}`);
+async function reportDeleted(deps: SyncDeps, connection: ConnectionEntity, calendarId: string, booking: BookingEntity, eventId: string): Promise<undefined> {
+  await deps.emit(booking.partitionKey, 'booking.deleted_in_calendar', { connectionId: connection.rowKey, bookingId: booking.rowKey, calendarId, eventId });
+  await deps.services.store.bookings.mutate(booking.partitionKey, booking.rowKey, (current: BookingEntity) =>
+    current.status === 'cancelled' ? current : { ...current, status: 'cancelled', cancelledAt: current.cancelledAt ?? new Date(), leaseUntil: undefined, updatedAt: new Date() },
+  );
+  return undefined;
 }

@@ -29,24 +29,32 @@ export async function processSyncMessage(deps: SyncDeps, item: unknown): Promise
   try {
     outcome = await dispatch(deps, message);
   } catch (error) {
-    // The user must connect again (the connection is already marked needs_reauth): retrying cannot help.
-    if (error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError) return { kind: 'skipped', reason: 'connection_needs_reauth' };
+    // The user must connect again, or disconnected meanwhile: retrying cannot help, and it is no failure.
+    // The Graph client wraps a token failure in its own error, so the connection itself is asked.
+    const status = error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError ? error.connection.status : await connectionStatus(deps, message);
+    if (status !== 'active') return { kind: 'skipped', reason: status === 'needs_reauth' ? 'connection_needs_reauth' : 'connection_not_active' };
     throw error;
   }
   if (outcome.kind === 'busy') await enqueue(deps.services.config.storage, CALENDAR_SYNC_QUEUE, message, Math.max(1, outcome.retryInMs / 1000));
   return outcome;
 }
 
+async function connectionStatus(deps: SyncDeps, message: CalendarSyncMessage): Promise<string> {
+  const connection = await loadCalendarOwner(deps.services, message.clientId, message.connectionId);
+  return connection?.status ?? 'gone';
+}
+
 async function dispatch(deps: SyncDeps, message: CalendarSyncMessage): Promise<ProcessOutcome> {
   switch (message.kind) {
     case 'changes':
     case 'resync':
+    case 'recheck':
       return syncCalendar(deps, {
         clientId: message.clientId,
         connectionId: message.connectionId,
         calendarId: message.calendarId,
         receivedAt: new Date(message.receivedAt),
-        full: message.kind === 'resync',
+        full: message.kind === 'recheck' ? message.full : message.kind === 'resync',
       });
     case 'lifecycle':
       return handleLifecycle(deps, message);

@@ -2,6 +2,9 @@
 // busy table (RowKey `l|<calendarId>`, next to the calendar's sync state) holding a short lease and the
 // start times of the last rounds. A message whose notification arrived before the last round started is
 // already covered by it; while another worker holds the lease, the message waits and is looked at again.
+// The lease is short and renewed by a heartbeat while the round runs, so a worker that dies mid-round
+// (a crash, kill -9, a scale-in) holds the calendar for at most LEASE_MS; the round checks it still holds
+// the lease before it writes the cache (a round that lost it writes nothing).
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/index.js';
 import { TableRepository } from '../store/repository.js';
@@ -20,8 +23,10 @@ export interface SyncLeaseEntity {
   lastFullRoundStartedAt?: Date;
 }
 
-/** Longer than a round can take (the host's function timeout is 5 minutes). */
-export const LEASE_MS = 5 * 60_000;
+/** How long a lease lasts without a heartbeat: what a dead worker can cost a calendar. */
+export const LEASE_MS = 30_000;
+/** A live round renews its lease this often (three heartbeats per lease). */
+export const HEARTBEAT_MS = 10_000;
 
 const repos = new WeakMap<Store, TableRepository<SyncLeaseEntity>>();
 
@@ -65,6 +70,49 @@ export async function acquireSyncLease(store: Store, connectionId: string, calen
     }
   }
   return { kind: 'busy', retryInMs: 1000 };
+}
+
+/** The lease ran out and another worker may have taken it: this round must not write. */
+export class SyncLeaseLostError extends Error {
+  override name = 'SyncLeaseLostError';
+}
+
+/** Keeps a lease alive while a round runs; `stop()` before releasing it. */
+export interface LeaseHeartbeat {
+  /** Throws SyncLeaseLostError unless the lease is still this round's. */
+  assertHeld(): void;
+  stop(): Promise<void>;
+}
+
+export function startLeaseHeartbeat(store: Store, lease: SyncLease, intervalMs = HEARTBEAT_MS): LeaseHeartbeat {
+  let lost = false;
+  let expiresAt = lease.entity.leaseUntil?.getTime() ?? 0;
+  let beat: Promise<void> = Promise.resolve();
+  const renew = async () => {
+    const next: SyncLeaseEntity = { ...lease.entity, leaseUntil: new Date(Date.now() + LEASE_MS) };
+    try {
+      const saved = await leases(store).update(next, lease.etag);
+      lease.etag = saved.etag;
+      lease.entity = next;
+      expiresAt = next.leaseUntil!.getTime();
+    } catch (error) {
+      if (error instanceof ConcurrencyError) lost = true;
+      else console.warn(`sync lease ${lease.entity.rowKey}: heartbeat failed: ${String(error)}`); // a later beat may succeed
+    }
+  };
+  const timer = setInterval(() => {
+    beat = beat.then(renew);
+  }, intervalMs);
+  timer.unref();
+  return {
+    assertHeld() {
+      if (lost || Date.now() >= expiresAt) throw new SyncLeaseLostError(`the sync lease of ${lease.entity.rowKey} was lost`);
+    },
+    async stop() {
+      clearInterval(timer);
+      await beat;
+    },
+  };
 }
 
 /** Ends the lease; with `roundStartedAt`, records the round so the requests it covers are skipped. */

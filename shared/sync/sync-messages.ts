@@ -36,6 +36,15 @@ export interface ResyncMessage extends Omit<MessageBase, 'subscriptionId'> {
   subscriptionId?: string;
 }
 
+/**
+ * Sent, delayed past the lease, by every round that starts: if the round's worker died, this runs it again
+ * (a round that completed covers it, so it costs one read).
+ */
+export interface RecheckMessage extends Omit<MessageBase, 'subscriptionId'> {
+  kind: 'recheck';
+  full: boolean;
+}
+
 /** Make the connection's subscriptions match its busy calendars (after connect or a calendar choice). */
 export interface SubscriptionsMessage {
   kind: 'subscriptions';
@@ -44,7 +53,7 @@ export interface SubscriptionsMessage {
   receivedAt: string;
 }
 
-export type CalendarSyncMessage = ChangesMessage | LifecycleMessage | ResyncMessage | SubscriptionsMessage;
+export type CalendarSyncMessage = ChangesMessage | LifecycleMessage | ResyncMessage | RecheckMessage | SubscriptionsMessage;
 
 const LIFECYCLE_EVENTS = new Set<string>(['reauthorizationRequired', 'subscriptionRemoved', 'missed']);
 
@@ -66,6 +75,7 @@ export function parseSyncMessage(item: unknown): CalendarSyncMessage | undefined
   if (m.kind === 'changes' && str(m.subscriptionId)) return { kind: 'changes', ...base, subscriptionId: m.subscriptionId };
   if (m.kind === 'lifecycle' && str(m.subscriptionId) && isLifecycleEvent(m.lifecycleEvent))
     return { kind: 'lifecycle', ...base, subscriptionId: m.subscriptionId, lifecycleEvent: m.lifecycleEvent };
+  if (m.kind === 'recheck' && typeof m.full === 'boolean') return { kind: 'recheck', ...base, full: m.full };
   if (m.kind === 'resync') return { kind: 'resync', ...base, ...(str(m.subscriptionId) ? { subscriptionId: m.subscriptionId } : {}) };
   return undefined;
 }

@@ -68,7 +68,7 @@ export const WEBHOOK_EVENTS = {
   'booking.changed_in_calendar': defineEvent({
     summary: "A booking's event was moved or declined in Outlook",
     fires:
-      'The user moved a booking\'s event to another time in Outlook (`change: "moved"`, with the new `start`/`end`), or declined it (`change: "declined"`). The booking stays `confirmed` and GET shows the event as Outlook has it now; a later PATCH applies to the moved event. Our own writes never fire it.',
+      'The user moved a booking\'s event to another time in Outlook (`change: "moved"`, with the new `start`/`end`), however soon after the create and however far ahead. The booking stays `confirmed`, its `start`/`end` become the event\'s, and GET shows the event as Outlook has it now; a later PATCH applies to the moved event. Declines are `booking.declined_in_calendar`. Our own writes do not fire it (a PATCH racing a sync round can come back as a move to the times it asked for).',
     data: z.object({
       ...bookingInCalendar,
       change: z.enum(['moved', 'declined']),
@@ -85,6 +85,22 @@ export const WEBHOOK_EVENTS = {
       start: '2030-05-07T09:00:00.000Z',
       end: '2030-05-07T09:45:00.000Z',
       showAs: 'busy',
+    },
+  }),
+  'booking.declined_in_calendar': defineEvent({
+    summary: "A room or a required attendee declined a booking's event",
+    fires:
+      "A room or a required attendee of a booking's event declined it in Outlook, as the event's `attendees[].status` says. `declinedBy` lists only the new declines; GET shows every current one in `declinedBy`. The booking stays `confirmed`: whether to cancel or rebook is the booking system's choice.",
+    data: z.object({
+      ...bookingInCalendar,
+      declinedBy: z.array(z.object({ email: z.string(), name: z.string().optional(), type: z.string().describe('resource (a room) or required') })),
+    }),
+    example: {
+      connectionId: EXAMPLE_CONNECTION,
+      bookingId: 'appt-1042',
+      calendarId: EXAMPLE_CALENDAR,
+      eventId: 'AAMkAGI2THVSAAA=',
+      declinedBy: [{ email: 'room101@contoso.com', name: 'Room 101', type: 'resource' }],
     },
   }),
   'booking.deleted_in_calendar': defineEvent({

@@ -32,6 +32,8 @@ export interface BookingEntity {
   hasAttendees?: boolean;
   /** While pending: the create attempt holding the row until then; after it, a retry may take over. */
   leaseUntil?: Date;
+  /** Rooms and required attendees that declined in Outlook (lower-case addresses), as last reported. */
+  declinedBy?: string[];
   cancelledAt?: Date;
   createdAt: Date;
   updatedAt?: Date;
