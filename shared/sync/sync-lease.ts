@@ -133,3 +133,8 @@ export async function releaseSyncLease(store: Store, lease: SyncLease, roundStar
 export async function forgetSyncLease(store: Store, connectionId: string, calendarId: string): Promise<void> {
   await leases(store).delete(connectionId, syncLeaseRowKey(calendarId));
 }
+
+/** The calendar's lease row as it is (operators' tools and tests: is a round running, and since when?). */
+export async function readSyncLease(store: Store, connectionId: string, calendarId: string): Promise<SyncLeaseEntity | undefined> {
+  return (await leases(store).get(connectionId, syncLeaseRowKey(calendarId)))?.entity;
+}
