@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthenticationResult } from '@azure/msal-node';
 import { createGraphClient } from '../graph/client.js';
+import { retryTransientReads } from '../graph/transient-retry.js';
 import { createMsalClient } from '../auth/msal-client.js';
 import { CONNECT_SCOPES, entraClientSecret, GRAPH_SCOPES } from '../auth/entra-credentials.js';
 import { encryptTokenCache } from '../auth/token-cache-plugin.js';
@@ -39,6 +40,8 @@ export type ConnectErrorCode =
   | 'graph_unavailable';
 
 const MAX_PARAM_CHARS = 4096;
+/** How long the callback keeps retrying transient Graph failures of its reads while the browser waits. */
+const GRAPH_READ_BUDGET_MS = 30_000;
 
 export async function completeConnect(query: URLSearchParams, services: Services): Promise<ConnectOutcome> {
   const state = query.get('state');
@@ -81,8 +84,10 @@ export async function completeConnect(query: URLSearchParams, services: Services
   let calendars: CalendarInfo[];
   try {
     const graph = createGraphClient({ config: services.config, getAccessToken: async () => result.accessToken });
-    me = await graph.api('/me').select('id,userPrincipalName,mail').get();
-    calendars = await listCalendars(graph);
+    // A passing Graph fault must not cost the person their (now used) link: retry within the state's lifetime.
+    const deadline = Math.min(Date.now() + GRAPH_READ_BUDGET_MS, attempt.expiresAt.getTime());
+    me = await retryTransientReads(() => graph.api('/me').select('id,userPrincipalName,mail').get(), deadline);
+    calendars = await retryTransientReads(() => listCalendars(graph), deadline);
   } catch (err) {
     console.warn(`connect: reading the account failed: ${describeError(err)}`);
     return toApp('graph_unavailable');
