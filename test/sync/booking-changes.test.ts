@@ -132,7 +132,7 @@ describe('Outlook-side changes to bookings', () => {
 describe('expected outcomes are not failures', () => {
   const failed = () => hostLog.filter((l) => l.includes("Executed 'syncCalendars' (Failed"));
   const completed = (u: ConnectedUser, reason: string) =>
-    waitFor(`a completed message of ${reason}`, async () => hostLog.some((l) => / info  /.test(l) && l.includes(`connection ${u.connection.id} completed: ${reason}`)), 60_000);
+    waitFor(`a completed message of ${reason}`, async () => hostLog.some((l) => / info {2}/.test(l) && l.includes(`connection ${u.connection.id} completed: ${reason}`)), 60_000);
 
   it('completes the sync messages of a connection that needs re-auth, and of one that is disconnected', { timeout: 150_000 }, async () => {
     const lapsed = await connectUser(app, { client });
