@@ -1,25 +1,31 @@
 // `npm run chaos` (not part of npm test): minutes of mixed load against the app, with the world misbehaving.
-// The app runs as `npm start` runs it (dev/start.ts in a child process, so it can be restarted) against an
-// in-process Azurite and Microsoft 365 simulator. Workers create, reschedule and cancel bookings, read busy
-// time and change calendars "in Outlook", while the script injects Graph 429/503 faults, drops and
-// duplicates notifications, revokes a user's sign-in (that user then reconnects) and restarts the app
-// halfway. Then faults stop, unsettled requests are retried as a booking system would, one final delta
-// sync runs per calendar, and it checks: bookings lost, bookings duplicated, busy-cache mismatches against
-// the simulator's truth. All must be 0; the exit code says so.
+// The app runs as `npm start` runs it (dev/start.ts in a child process, so it can be killed and restarted)
+// against Azurite (persisted, so it can be restarted too) and the Microsoft 365 simulator. Workers create,
+// reschedule and cancel bookings, read busy time and change calendars "in Outlook" — their own events, and
+// the bookings' events (moved, deleted, declined by an attendee) — while the script injects Graph 429/503
+// faults, drops and duplicates notifications, revokes a user's sign-in (that user then reconnects), stops
+// the app with SIGTERM, kills it with SIGKILL during a create, during a webhook delivery and during a delta
+// round, and restarts Azurite. The booking system's webhook receiver records every booking webhook.
+// Then faults stop; Graph reports the notifications it dropped as `missed` lifecycle events (as it does:
+// https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events); unsettled requests are
+// retried as a booking system would; and within at most 60 s every count below must reach 0: bookings lost,
+// duplicated, unsettled, cancelled but still in Outlook, booking webhooks missing, bookings whose status
+// disagrees with Outlook, busy-cache rows that differ from the simulator, connections not active.
+// The last line printed is one JSON object with every count by name; the exit code says whether all are 0.
 //
 //   npm run chaos [-- --duration=120] [--users=6] [--workers=4]      (CHAOS_DURATION_S also sets the duration)
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAzurite } from '../dev/azurite.js';
+import { startAzurite, type RunningAzurite } from '../dev/azurite.js';
 import { freePort } from '../dev/host/ports.js';
 import { startSimulator } from '../dev/simulator/server.js';
 import { resetConfig } from '../shared/config.js';
-import { getServices, resetServices } from '../shared/services.js';
-import { syncCalendar, syncWindow } from '../shared/sync/calendar-sync.js';
-import { defaultSyncDeps } from '../shared/sync/sync-deps.js';
+import { getServices, resetServices, type Services } from '../shared/services.js';
+import { readSyncLease } from '../shared/sync/sync-lease.js';
 import type { AppHost } from '../test/support/app-host.js';
 import { connectUser, createSimUser, createTestClient, type ConnectedUser, type TestClient } from '../test/support/connect-user.js';
 
@@ -27,6 +33,8 @@ const arg = (name: string, fallback: number) => Number(process.argv.find((a) => 
 const durationS = arg('duration', Number(process.env.CHAOS_DURATION_S ?? 120));
 const userCount = arg('users', 6);
 const workerCount = arg('workers', 4);
+/** After the faults stop, how long the app gets to converge before the counts are final. */
+const CONVERGE_S = 60;
 
 const log = (line: string) => console.info(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
@@ -34,7 +42,9 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length
 // ---- the world ---------------------------------------------------------------------------------------
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cb-chaos-'));
-const azurite = await startAzurite();
+const azuriteDir = join(dataDir, 'azurite');
+let azurite: RunningAzurite = await startAzurite({ location: azuriteDir, tablePort: 0, queuePort: 0 });
+const azuritePorts = { tablePort: Number(new URL(azurite.tableEndpoint).port), queuePort: Number(new URL(azurite.queueEndpoint).port) };
 const sim = await startSimulator({ port: 0 });
 const port = await freePort();
 const appUrl = `http://127.0.0.1:${port}`;
@@ -50,6 +60,13 @@ const env: NodeJS.ProcessEnv = {
 };
 Object.assign(process.env, { AzureWebJobsStorage: env.AzureWebJobsStorage, M365_SIMULATOR_URL: sim.url, LOCAL_SECRETS_PATH: env.LOCAL_SECRETS_PATH, PUBLIC_BASE_URL: appUrl });
 
+/** Azurite stops and starts again on the same ports with the same data, as a storage outage would end. */
+async function restartAzurite(): Promise<void> {
+  await azurite.close();
+  await sleep(2000);
+  azurite = await startAzurite({ location: azuriteDir, ...azuritePorts });
+}
+
 let appProcess: ChildProcess | undefined;
 let appLog = '';
 async function startApp(): Promise<void> {
@@ -62,10 +79,10 @@ async function startApp(): Promise<void> {
   }
   throw new Error('the app did not start within 60 s');
 }
-async function stopApp(): Promise<void> {
-  if (!appProcess || appProcess.exitCode !== null) return;
+async function stopApp(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+  if (!appProcess || appProcess.exitCode !== null || appProcess.signalCode !== null) return;
   const exited = new Promise((resolve) => appProcess!.once('exit', resolve));
-  appProcess.kill('SIGTERM');
+  appProcess.kill(signal);
   await exited;
 }
 
@@ -80,7 +97,10 @@ interface Answer {
   status: number;
   body: Record<string, unknown>;
 }
+let creating = 0;
 async function call(key: string, method: string, path: string, body?: unknown): Promise<Answer> {
+  const isCreate = method === 'POST' && path === 'bookings';
+  if (isCreate) creating += 1;
   try {
     const res = await fetch(`${appUrl}/api/${path}`, {
       method,
@@ -92,10 +112,57 @@ async function call(key: string, method: string, path: string, body?: unknown): 
     return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   } catch {
     return { status: 0, body: {} }; // the app is restarting, or the request timed out: outcome unknown
+  } finally {
+    if (isCreate) creating -= 1;
   }
 }
 
+// ---- the booking system's webhook receiver ----------------------------------------------------------
+
+interface BookingHook {
+  type: string;
+  bookingId: string;
+  data: Record<string, unknown>;
+}
+const bookingHooks: BookingHook[] = [];
+const seenEventIds = new Set<string>();
+let delivering = 0;
+let repeatedDeliveries = 0;
+const receiver = createServer((req, res) => {
+  delivering += 1;
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    // A receiver that takes a moment: deliveries are in flight long enough to be killed in the middle.
+    setTimeout(() => {
+      delivering -= 1;
+      try {
+        const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; type: string; data: Record<string, unknown> };
+        // Delivery is at least once: a receiver ignores an event id it has already handled.
+        if (seenEventIds.has(event.id)) repeatedDeliveries += 1;
+        else {
+          seenEventIds.add(event.id);
+          if (event.type.startsWith('booking.')) bookingHooks.push({ type: event.type, bookingId: String(event.data.bookingId), data: event.data });
+        }
+      } catch {
+        // not ours
+      }
+      res.writeHead(204).end();
+    }, 150);
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const webhookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
+
 // ---- what the booking system believes -------------------------------------------------------------
+
+/** A change made in Outlook to a booking's event, and the webhook it must lead to. */
+interface OutlookAction {
+  kind: 'move' | 'delete' | 'decline';
+  start?: string;
+  end?: string;
+  attendee?: string;
+}
 
 interface Booking {
   id: string;
@@ -106,11 +173,15 @@ interface Booking {
   /** The request to repeat when pending. */
   retry?: { method: string; body?: unknown };
   busy?: boolean;
+  eventId?: string;
+  /** Changes made to its event in Outlook. From the first one on, the booking system leaves it to Outlook. */
+  outlook: OutlookAction[];
 }
 
-const stats = { requests: 0, serverErrors: 0, unknown: 0, byStatus: new Map<number, number>(), outlookChanges: 0 };
+const stats = { requests: 0, serverErrors: 0, unknown: 0, byStatus: new Map<number, number>(), outlookChanges: 0, bookingChanges: 0, kills: 0 };
 const bookings: Booking[] = [];
 let users: ConnectedUser[] = [];
+let guest = '';
 let client: TestClient;
 let seq = 0;
 
@@ -141,6 +212,7 @@ async function send(b: Booking, method: string, body?: unknown): Promise<void> {
       b.retry = undefined;
     } else if (method !== 'DELETE' && (a.status === 200 || a.status === 201)) {
       b.state = 'confirmed';
+      b.eventId = typeof a.body.eventId === 'string' ? a.body.eventId : b.eventId;
       b.retry = undefined;
     } else {
       b.state = 'pending';
@@ -151,26 +223,56 @@ async function send(b: Booking, method: string, body?: unknown): Promise<void> {
   }
 }
 
+/** The person changes a booking's event in Outlook: moves it, deletes it, or an attendee declines. */
+async function changeBookingInOutlook(b: Booking): Promise<void> {
+  b.busy = true;
+  try {
+    const upn = encodeURIComponent(b.user.userPrincipalName);
+    const event = `/graph/users/${upn}/events/${encodeURIComponent(b.eventId!)}`;
+    const roll = Math.random();
+    const invited = Array.isArray(b.body.attendees) && b.body.attendees.length > 0;
+    if (invited && roll < 0.3 && !b.outlook.some((a) => a.kind === 'decline')) {
+      await control('POST', `${event}/responses`, { attendee: guest, response: 'declined' });
+      b.outlook.push({ kind: 'decline', attendee: guest });
+    } else if (roll < 0.75) {
+      const s = slot();
+      await control('PATCH', event, { start: { dateTime: s.start, timeZone: 'UTC' }, end: { dateTime: s.end, timeZone: 'UTC' } });
+      b.outlook.push({ kind: 'move', start: `${s.start}.000Z`, end: `${s.end}.000Z` });
+    } else {
+      await control('DELETE', event);
+      b.outlook.push({ kind: 'delete' });
+    }
+    stats.bookingChanges += 1;
+  } finally {
+    b.busy = false;
+  }
+}
+
 async function operation(): Promise<void> {
   const roll = Math.random();
-  const live = bookings.filter((b) => !b.busy);
+  // A booking the person has changed in Outlook is the person's from then on: the booking system waits for webhooks.
+  const live = bookings.filter((b) => !b.busy && b.outlook.length === 0);
   if (roll < 0.35 || live.length < 5) {
     const user = pick(users);
     seq += 1;
-    const b: Booking = { id: `chaos-${seq}`, user, body: {}, state: 'pending' };
+    const b: Booking = { id: `chaos-${seq}`, user, body: {}, state: 'pending', outlook: [] };
     b.body = { bookingId: b.id, connectionId: user.connection.id, subject: `Chaos ${seq}`, ...slot(), timeZone: 'Europe/London' };
+    if (seq % 3 === 0) b.body.attendees = [{ email: guest, type: 'required' }];
     bookings.push(b);
     await send(b, 'POST', b.body);
-  } else if (roll < 0.5) {
+  } else if (roll < 0.47) {
     const b = pick(live);
     if (b.state === 'confirmed') await send(b, 'PATCH', { ...slot(), force: true });
-  } else if (roll < 0.6) {
+  } else if (roll < 0.55) {
     const b = pick(live);
     if (b.state !== 'cancelled') await send(b, 'DELETE');
-  } else if (roll < 0.8) {
+  } else if (roll < 0.7) {
     const user = pick(users);
     const d = day(1 + Math.floor(Math.random() * 20));
     count(await call(client.apiKey, 'GET', `connections/${user.connection.id}/busy?start=${d}T00:00:00Z&end=${d}T23:59:00Z`));
+  } else if (roll < 0.85) {
+    const changeable = bookings.filter((b) => !b.busy && b.state === 'confirmed' && b.eventId && !b.outlook.some((a) => a.kind === 'delete'));
+    if (changeable.length > 0) await changeBookingInOutlook(pick(changeable));
   } else {
     // The user changes their calendar in Outlook: add, move or delete an event of their own.
     const user = pick(users);
@@ -187,18 +289,109 @@ async function operation(): Promise<void> {
   }
 }
 
+// ---- the checks ----------------------------------------------------------------------------------------
+
+type SimEvent = { id: string; isCancelled?: boolean; start: { dateTime: string }; end: { dateTime: string }; singleValueExtendedProperties?: { value: string }[] };
+const utc = (s: string) => new Date(`${s.replace(/\.\d+$/, '').replace(/Z$/, '')}Z`).toISOString();
+
+/** Does a webhook the receiver got report this Outlook action? */
+function reported(b: Booking, action: OutlookAction): boolean {
+  return bookingHooks.some((h) => {
+    if (h.bookingId !== b.id) return false;
+    if (action.kind === 'delete') return h.type === 'booking.deleted_in_calendar';
+    if (action.kind === 'decline')
+      return h.type === 'booking.declined_in_calendar' && (h.data.declinedBy as { email: string }[] | undefined)?.some((d) => d.email.toLowerCase() === action.attendee!.toLowerCase());
+    return h.type === 'booking.changed_in_calendar' && h.data.start === action.start && h.data.end === action.end;
+  });
+}
+
+async function counts(services: Services, unsettled: number): Promise<Record<string, number>> {
+  let lost = 0;
+  let duplicated = 0;
+  let ghosts = 0;
+  let statusDisagrees = 0;
+  let webhooksExpected = 0;
+  let webhooksMissing = 0;
+  const eventsOf = new Map<string, SimEvent[]>();
+  for (const user of users) {
+    eventsOf.set(user.connection.id, ((await control('GET', `/graph/users/${encodeURIComponent(user.userPrincipalName)}/calendars/default/events`)) as { value: SimEvent[] }).value);
+  }
+  for (const b of bookings) {
+    const n = eventsOf.get(b.user.connection.id)!.filter((e) => e.singleValueExtendedProperties?.some((p) => p.value === `${client.client.clientId}/${b.id}`)).length;
+    const deletedInOutlook = b.outlook.some((a) => a.kind === 'delete');
+    if (n > 1) duplicated += 1;
+    if (b.state === 'confirmed' && n === 0 && !deletedInOutlook) lost += 1;
+    if (b.state === 'cancelled' && n > 0) ghosts += 1;
+    // Every Outlook-side change is reported, unless a later change to the same booking superseded it before
+    // a round saw it (a later move supersedes a move; a delete supersedes everything before it).
+    b.outlook.forEach((action, i) => {
+      webhooksExpected += 1;
+      const superseded = b.outlook.slice(i + 1).some((later) => later.kind === 'delete' || (action.kind === 'move' && later.kind === 'move'));
+      if (!superseded && !reported(b, action)) webhooksMissing += 1;
+    });
+    if (b.state === 'pending') continue;
+    const row = (await services.store.bookings.getBooking(client.client.clientId, b.id))?.entity;
+    if (row && row.status !== 'pending' && (row.status === 'cancelled') !== (n === 0)) statusDisagrees += 1;
+  }
+
+  let cacheRowsDiffering = 0;
+  for (const user of users) {
+    for (const calendarId of user.connection.busyCalendarIds) {
+      const state = (await services.store.busy.getSyncState(user.connection.id, calendarId))?.entity;
+      if (!state) {
+        cacheRowsDiffering += 1;
+        continue;
+      }
+      const q = `startDateTime=${state.windowStart.toISOString()}&endDateTime=${state.windowEnd.toISOString()}`;
+      const truth = ((await control('GET', `/graph/users/${encodeURIComponent(user.userPrincipalName)}/calendars/${encodeURIComponent(calendarId)}/events?${q}`)) as { value: SimEvent[] }).value;
+      const want = new Set(truth.filter((e) => !e.isCancelled).map((e) => `${e.id}|${utc(e.start.dateTime)}|${utc(e.end.dateTime)}`));
+      const rows = await services.store.busy.listCalendarEvents(user.connection.id, calendarId);
+      const have = new Set(rows.map((r) => `${r.eventId}|${new Date(r.start).toISOString()}|${new Date(r.end).toISOString()}`));
+      cacheRowsDiffering += [...want].filter((x) => !have.has(x)).length + [...have].filter((x) => !want.has(x)).length;
+    }
+  }
+  const statuses = await Promise.all(users.map(async (u) => (await services.store.connections.getConnection(client.client.clientId, u.connection.id))?.entity.status));
+  return {
+    bookingsLost: lost,
+    bookingsDuplicated: duplicated,
+    bookingsUnsettled: unsettled,
+    bookingsCancelledButInOutlook: ghosts,
+    bookingWebhooksMissing: webhooksMissing,
+    bookingStatusDisagreesWithOutlook: statusDisagrees,
+    busyCacheRowsDiffering: cacheRowsDiffering,
+    connectionsNotActive: statuses.filter((s) => s !== 'active').length,
+    // Informational (not required to be 0):
+    bookingWebhooksExpected: webhooksExpected,
+  };
+}
+const REQUIRED_ZERO = [
+  'bookingsLost',
+  'bookingsDuplicated',
+  'bookingsUnsettled',
+  'bookingsCancelledButInOutlook',
+  'bookingWebhooksMissing',
+  'bookingStatusDisagreesWithOutlook',
+  'busyCacheRowsDiffering',
+  'connectionsNotActive',
+] as const;
+
 // ---- the run -------------------------------------------------------------------------------------
 
 let failed = false;
+let summary: Record<string, number> = {};
 try {
   await startApp();
   await fetch(`${appUrl}/api/manage/system`); // the admin key is generated on first use
   const adminKey = (JSON.parse(readFileSync(env.LOCAL_SECRETS_PATH!, 'utf8')) as { secrets: Record<string, { value: string }[]> }).secrets['admin-api-key']!.at(-1)!.value;
   const app = { url: appUrl, simulatorUrl: sim.url, adminKey } as AppHost;
-  client = await createTestClient(app, { name: 'Chaos booking system' });
+  client = await createTestClient(app, { name: 'Chaos booking system', webhookUrl });
+  guest = (await createSimUser(sim.url, 'chaos-guest')).userPrincipalName;
   const upns = await Promise.all(Array.from({ length: userCount }, async (_, i) => (await createSimUser(sim.url, `chaos${i}`)).userPrincipalName));
   users = [];
   for (const [i, upn] of upns.entries()) users.push(await connectUser(app, { client, userPrincipalName: upn, externalUserId: `staff-${i}` }));
+  resetConfig();
+  resetServices();
+  const services = getServices();
   log(`app on ${appUrl}, ${users.length} connected users, ${workerCount} workers, ${durationS} s`);
 
   const endAt = Date.now() + durationS * 1000;
@@ -209,6 +402,25 @@ try {
       await sleep(20 + Math.random() * 80);
     }
   });
+
+  /** SIGKILL of the app once `during` holds (or after 15 s of waiting for it), then a restart. */
+  const killDuring = async (what: string, during: () => Promise<boolean> | boolean) => {
+    for (const t0 = Date.now(); Date.now() - t0 < 15_000 && !(await during()); ) await sleep(20);
+    const caught = await during();
+    await stopApp('SIGKILL');
+    stats.kills += 1;
+    log(`kill -9 of the app ${caught ? 'during' : 'without catching'} ${what}; restarting`);
+    await startApp();
+  };
+  const roundRunning = async () => {
+    for (const u of users) {
+      for (const calendarId of u.connection.busyCalendarIds) {
+        const lease = await readSyncLease(services.store, u.connection.id, calendarId).catch(() => undefined);
+        if (lease?.leaseOwner && lease.leaseUntil && lease.leaseUntil.getTime() > Date.now()) return true;
+      }
+    }
+    return false;
+  };
 
   // The chaos itself, on a schedule relative to the duration.
   const at = (fraction: number) => sleep(Math.max(0, endAt - durationS * 1000 * (1 - fraction) - Date.now()));
@@ -222,25 +434,44 @@ try {
     await fault({ status: 503, errorRate: 0.15, retryAfterSeconds: 1 });
     await fault({ dropNotifications: 0.3 });
     await fault({ duplicateNotifications: 0.3 });
+    await at(0.2);
+    await killDuring('a booking create', () => creating > 0);
     await at(0.3);
     log(`token revocation: ${revoked.userPrincipalName} signs out everywhere; access tokens expire (sim clock +65 min)`);
     await control('POST', `/users/${encodeURIComponent(revoked.userPrincipalName)}/revoke-sign-in-sessions`);
     await control('POST', '/clock/advance', { minutes: 65 });
+    await at(0.4);
+    await killDuring('a webhook delivery', () => delivering > 0);
     await at(0.5);
     log('restart: the app is stopped (SIGTERM) and started again');
-    await stopApp();
+    await stopApp('SIGTERM');
     await sleep(1000);
     await startApp();
+    await at(0.6);
+    await killDuring('a delta round', roundRunning);
     await at(0.65);
     log(`reconnect: ${revoked.userPrincipalName} connects again (same connection)`);
     const again = await connectUser(app, { client, userPrincipalName: revoked.userPrincipalName, externalUserId: 'staff-0' });
     if (again.connection.id !== revoked.connection.id) log(`reconnect gave a new connection id ${again.connection.id}`);
+    await at(0.75);
+    log('storage outage: Azurite stops and starts again');
+    await restartAzurite();
+    await at(0.85);
+    await killDuring('a delta round', roundRunning);
   })();
   await Promise.all(workers);
   stop = true;
   await script;
   for (const id of faults) await control('DELETE', `/graph/faults/${id}`);
-  log(`load done: ${stats.requests} API requests (${[...stats.byStatus].sort().map(([s, n]) => `${s}:${n}`).join(' ')}), ${stats.outlookChanges} Outlook changes`);
+  log(`load done: ${stats.requests} API requests (${[...stats.byStatus].sort().map(([s, n]) => `${s}:${n}`).join(' ')}), ${stats.outlookChanges} Outlook changes of own events, ${stats.bookingChanges} of bookings, ${stats.kills} kill -9`);
+  const faultsStoppedAt = Date.now();
+
+  // Graph reports what it could not deliver as `missed` on the subscription.
+  const dropped = ((await control('GET', '/graph/notifications?status=dropped')) as { value: { payload: { value: { subscriptionId: string }[] } }[] }).value;
+  const live = new Set(((await control('GET', '/graph/subscriptions')) as { value: { id: string }[] }).value.map((x) => x.id));
+  const missed = new Set(dropped.flatMap((d) => d.payload.value.map((n) => n.subscriptionId)).filter((id) => live.has(id)));
+  for (const id of missed) await control('POST', `/graph/subscriptions/${id}/lifecycle`, { lifecycleEvent: 'missed' });
+  log(`${dropped.length} dropped notification deliveries: 'missed' sent for ${missed.size} subscription(s)`);
 
   // Settle as a booking system would: repeat every request whose outcome it does not know.
   for (let round = 0; round < 5 && bookings.some((b) => b.state === 'pending'); round += 1) {
@@ -250,69 +481,35 @@ try {
     }
     if (bookings.some((b) => b.state === 'pending')) await sleep(2000);
   }
-  const unsettled = bookings.filter((b) => b.state === 'pending');
+  const unsettled = bookings.filter((b) => b.state === 'pending').length;
 
-  // The final sync: quiet first, then one delta round per calendar through the app's own sync code.
-  await sleep(5000);
-  resetConfig();
-  resetServices();
-  const services = getServices();
-  const deps = { ...defaultSyncDeps(services), emit: async () => undefined };
-  for (const user of users) {
-    for (const calendarId of user.connection.busyCalendarIds) {
-      await syncCalendar(deps, { clientId: client.client.clientId, connectionId: user.connection.id, calendarId, receivedAt: new Date(), full: false }).catch((e: unknown) => log(`final sync ${user.userPrincipalName}: ${String(e)}`));
-    }
+  // The app converges by itself: no sync is run for it. Counts are taken until all are 0, for at most 60 s.
+  for (;;) {
+    summary = await counts(services, unsettled);
+    if (REQUIRED_ZERO.every((k) => summary[k] === 0) || Date.now() - faultsStoppedAt > CONVERGE_S * 1000) break;
+    await sleep(3000);
   }
+  summary.secondsToConverge = Math.round((Date.now() - faultsStoppedAt) / 1000);
+  summary.kills = stats.kills;
+  summary.repeatedWebhookDeliveries = repeatedDeliveries;
 
-  // ---- checks -----------------------------------------------------------------------------------------
-  let lost = 0;
-  let duplicated = 0;
-  let ghosts = 0;
-  const eventsOf = new Map<string, { id: string; singleValueExtendedProperties?: { value: string }[] }[]>();
-  for (const user of users) {
-    const all = ((await control('GET', `/graph/users/${encodeURIComponent(user.userPrincipalName)}/calendars/default/events`)) as { value: { id: string; singleValueExtendedProperties?: { value: string }[] }[] }).value;
-    eventsOf.set(user.connection.id, all);
-  }
-  for (const b of bookings) {
-    const n = eventsOf.get(b.user.connection.id)!.filter((e) => e.singleValueExtendedProperties?.some((p) => p.value === `${client.client.clientId}/${b.id}`)).length;
-    if (n > 1) duplicated += 1;
-    if (b.state === 'confirmed' && n === 0) lost += 1;
-    if (b.state === 'cancelled' && n > 0) ghosts += 1;
-  }
-
-  let mismatches = 0;
-  const window = syncWindow();
-  for (const user of users) {
-    for (const calendarId of user.connection.busyCalendarIds) {
-      const q = `startDateTime=${window.start.toISOString()}&endDateTime=${window.end.toISOString()}`;
-      const truth = ((await control('GET', `/graph/users/${encodeURIComponent(user.userPrincipalName)}/calendars/${encodeURIComponent(calendarId)}/events?${q}`)) as { value: { id: string; start: { dateTime: string }; end: { dateTime: string } }[] }).value;
-      const utc = (s: string) => new Date(`${s.replace(/\.\d+$/, '').replace(/Z$/, '')}Z`).toISOString();
-      const want = new Set(truth.map((e) => `${e.id}|${utc(e.start.dateTime)}|${utc(e.end.dateTime)}`));
-      const rows = await services.store.busy.listCalendarEvents(user.connection.id, calendarId);
-      const have = new Set(rows.map((r) => `${r.eventId}|${new Date(r.start).toISOString()}|${new Date(r.end).toISOString()}`));
-      const missing = [...want].filter((x) => !have.has(x));
-      const extra = [...have].filter((x) => !want.has(x));
-      if (missing.length + extra.length > 0) {
-        mismatches += missing.length + extra.length;
-        log(`busy cache of ${user.userPrincipalName}/${calendarId.slice(0, 12)}: ${missing.length} missing, ${extra.length} extra`);
-      }
-    }
-  }
-
-  const connectionStates = await Promise.all(users.map(async (u) => (await call(client.apiKey, 'GET', `connections/${u.connection.id}`)).body.status));
   console.info('');
   console.info('chaos run: what was checked');
-  const row = (what: string, value: number | string, ok: boolean) => console.info(`  ${ok ? 'ok  ' : 'FAIL'}  ${what.padEnd(52)} ${value}`);
+  const row = (what: string, value: number | string, ok: boolean) => console.info(`  ${ok ? 'ok  ' : 'FAIL'}  ${what.padEnd(60)} ${value}`);
   row('bookings attempted', bookings.length, bookings.length > 0);
   row('bookings confirmed / cancelled at the end', `${bookings.filter((b) => b.state === 'confirmed').length} / ${bookings.filter((b) => b.state === 'cancelled').length}`, true);
-  row('bookings still unsettled after retries', unsettled.length, unsettled.length === 0);
-  row('bookings lost (confirmed, no event in Outlook)', lost, lost === 0);
-  row('bookings duplicated (more than one event)', duplicated, duplicated === 0);
-  row('bookings cancelled but still in Outlook', ghosts, ghosts === 0);
-  row('busy-cache mismatches vs the simulator (after a final sync)', mismatches, mismatches === 0);
+  row('bookings still unsettled after retries', summary.bookingsUnsettled!, summary.bookingsUnsettled === 0);
+  row('bookings lost (confirmed, no event in Outlook)', summary.bookingsLost!, summary.bookingsLost === 0);
+  row('bookings duplicated (more than one event)', summary.bookingsDuplicated!, summary.bookingsDuplicated === 0);
+  row('bookings cancelled but still in Outlook', summary.bookingsCancelledButInOutlook!, summary.bookingsCancelledButInOutlook === 0);
+  row(`booking webhooks missing (of ${summary.bookingWebhooksExpected} Outlook-side changes)`, summary.bookingWebhooksMissing!, summary.bookingWebhooksMissing === 0);
+  row('bookings whose status disagrees with Outlook', summary.bookingStatusDisagreesWithOutlook!, summary.bookingStatusDisagreesWithOutlook === 0);
+  row('busy-cache rows that differ from the simulator', summary.busyCacheRowsDiffering!, summary.busyCacheRowsDiffering === 0);
+  row('connections not active', summary.connectionsNotActive!, summary.connectionsNotActive === 0);
+  row(`seconds from the end of the faults to these counts (at most ${CONVERGE_S} waited)`, summary.secondsToConverge, true);
   row('API answers 5xx during the run (faults injected; informational)', stats.serverErrors, true);
-  row('connections active at the end', `${connectionStates.filter((s) => s === 'active').length} of ${users.length}`, connectionStates.every((s) => s === 'active'));
-  failed = unsettled.length + lost + duplicated + ghosts + mismatches > 0 || !connectionStates.every((s) => s === 'active');
+  row('webhook deliveries repeated (at least once; informational)', repeatedDeliveries, true);
+  failed = REQUIRED_ZERO.some((k) => summary[k] !== 0);
   console.info(failed ? '\nchaos: FAILED' : '\nchaos: all checks passed');
 } catch (error) {
   failed = true;
@@ -321,6 +518,8 @@ try {
   await stopApp();
   await sim.close();
   await azurite.close();
+  await new Promise((resolve) => receiver.close(resolve));
   rmSync(dataDir, { recursive: true, force: true });
 }
+console.info(JSON.stringify({ ...summary, failed: failed ? 1 : 0 }));
 process.exit(failed ? 1 : 0);
