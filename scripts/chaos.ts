@@ -70,6 +70,11 @@ async function restartAzurite(): Promise<void> {
 let appProcess: ChildProcess | undefined;
 let appLog = '';
 async function startApp(): Promise<void> {
+  const t0 = Date.now();
+  await launchApp();
+  log(`the app answers (${((Date.now() - t0) / 1000).toFixed(1)} s to start)`);
+}
+async function launchApp(): Promise<void> {
   appProcess = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   appProcess.stdout!.on('data', (c: Buffer) => (appLog += c.toString()));
   appProcess.stderr!.on('data', (c: Buffer) => (appLog += c.toString()));
@@ -109,9 +114,15 @@ async function call(key: string, method: string, path: string, body?: unknown): 
       signal: AbortSignal.timeout(30_000),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      // not JSON: the status says enough
+    }
+    return { status: res.status, body: parsed };
   } catch {
-    return { status: 0, body: {} }; // the app is restarting, or the request timed out: outcome unknown
+    return { status: 0, body: {} }; // the app is down or restarting, or the request timed out: outcome unknown
   } finally {
     if (isCreate) creating -= 1;
   }
@@ -475,12 +486,18 @@ try {
 
   // Settle as a booking system would: repeat every request whose outcome it does not know.
   for (let round = 0; round < 5 && bookings.some((b) => b.state === 'pending'); round += 1) {
-    for (const b of bookings.filter((x) => x.state === 'pending')) {
-      const retry = b.retry ?? { method: 'POST', body: b.body };
-      await send(b, retry.method, retry.method === 'PATCH' ? { ...(retry.body as object), force: true } : retry.body);
-    }
+    const pending = bookings.filter((x) => x.state === 'pending');
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let b = pending.shift(); b; b = pending.shift()) {
+          const retry = b.retry ?? { method: 'POST', body: b.body };
+          await send(b, retry.method, retry.method === 'PATCH' ? { ...(retry.body as object), force: true } : retry.body);
+        }
+      }),
+    );
     if (bookings.some((b) => b.state === 'pending')) await sleep(2000);
   }
+  log(`settled: ${bookings.filter((b) => b.state === 'pending').length} booking(s) still unsettled`);
   const unsettled = bookings.filter((b) => b.state === 'pending').length;
 
   // The app converges by itself: no sync is run for it. Counts are taken until all are 0, for at most 60 s.

@@ -15,6 +15,7 @@ import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { escapeKey } from '../store/keys.js';
 import { deltaEventToCached } from './delta-to-cache.js';
 import type { SyncDeps } from './sync-deps.js';
+import { stableEventId } from '../webhooks/emit.js';
 
 const READ_TIMEOUT_MS = 15_000;
 
@@ -102,16 +103,17 @@ export async function reportBookingEvent(deps: SyncDeps, connection: ConnectionE
   const newlyDeclined = declined.filter((a) => !reported.has(a.email.toLowerCase()));
   const base = { connectionId: connection.rowKey, bookingId: booking.rowKey, calendarId, eventId: event.id };
   // Tell the booking system before recording it: a crash in between repeats a report, never loses one.
+  // Ids follow the facts reported, so a report made again (a round repeated after a crash) keeps its id.
+  const version = etag ?? `${now?.start.toISOString()}|${now?.end.toISOString()}`;
   if (moved) {
-    await deps.emit(booking.partitionKey, 'booking.changed_in_calendar', {
-      ...base,
-      change: 'moved',
-      start: now.start.toISOString(),
-      end: now.end.toISOString(),
-      showAs: now.showAs,
-    });
+    const data = { ...base, change: 'moved', start: now.start.toISOString(), end: now.end.toISOString(), showAs: now.showAs };
+    await deps.emit(booking.partitionKey, 'booking.changed_in_calendar', data, stableEventId('booking.changed_in_calendar', booking.partitionKey, booking.rowKey, event.id, version));
   }
-  if (newlyDeclined.length > 0) await deps.emit(booking.partitionKey, 'booking.declined_in_calendar', { ...base, declinedBy: newlyDeclined });
+  if (newlyDeclined.length > 0) {
+    const who = newlyDeclined.map((a) => a.email.toLowerCase()).join(',');
+    const id = stableEventId('booking.declined_in_calendar', booking.partitionKey, booking.rowKey, event.id, version, who);
+    await deps.emit(booking.partitionKey, 'booking.declined_in_calendar', { ...base, declinedBy: newlyDeclined }, id);
+  }
   const declinedBy = declined.map((a) => a.email.toLowerCase());
   if (sameVersion && sameList(declinedBy, booking.declinedBy)) return now?.end;
   await deps.services.store.bookings.mutate(booking.partitionKey, booking.rowKey, (current) => ({
@@ -152,7 +154,8 @@ export async function reportRemovedBookingEvent(
 }
 
 async function reportDeleted(deps: SyncDeps, connection: ConnectionEntity, calendarId: string, booking: BookingEntity, eventId: string): Promise<undefined> {
-  await deps.emit(booking.partitionKey, 'booking.deleted_in_calendar', { connectionId: connection.rowKey, bookingId: booking.rowKey, calendarId, eventId });
+  const id = stableEventId('booking.deleted_in_calendar', booking.partitionKey, booking.rowKey, eventId);
+  await deps.emit(booking.partitionKey, 'booking.deleted_in_calendar', { connectionId: connection.rowKey, bookingId: booking.rowKey, calendarId, eventId }, id);
   await deps.services.store.bookings.mutate(booking.partitionKey, booking.rowKey, (current: BookingEntity) =>
     current.status === 'cancelled' ? current : { ...current, status: 'cancelled', cancelledAt: current.cancelledAt ?? new Date(), leaseUntil: undefined, updatedAt: new Date() },
   );

@@ -10,7 +10,8 @@ export interface SyncDeps {
   services: Services;
   /** A Graph client acting as the connection's user, or app-only for a space's room mailbox. */
   graphFor(owner: CalendarOwner): Client;
-  emit<T extends WebhookEventType>(clientId: string, type: T, data: WebhookEventData<T>): Promise<void>;
+  /** `id`: a stable event id, so that a report made again carries the same id (emit.ts stableEventId). */
+  emit<T extends WebhookEventType>(clientId: string, type: T, data: WebhookEventData<T>, id?: string): Promise<void>;
   /** How long a change round waits after taking the lease, so a burst of notifications lands in one round. */
   settleMs: number;
 }
@@ -21,8 +22,8 @@ export function defaultSyncDeps(services: Services): SyncDeps {
   return {
     services,
     graphFor: (owner) => (owner.space ? getAppGraphClient(services, owner.space.tenantId, owner.space.roomObjectId) : getGraphClientForConnection(owner, services)),
-    emit: async (clientId, type, data) => {
-      await emitWebhookEvent(services.config.storage, clientId, type, data);
+    emit: async (clientId, type, data, id) => {
+      await emitWebhookEvent(services.config.storage, clientId, type, data, id);
     },
     settleMs: DEFAULT_SETTLE_MS,
   };

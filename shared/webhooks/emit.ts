@@ -1,6 +1,6 @@
 // The one way to tell a booking system that something happened: emitWebhookEvent() enqueues a delivery;
 // the delivery processor (a queue-triggered function) signs and POSTs it with retries.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { StorageSettings } from '../config.js';
 import { enqueue } from '../queues/queue-client.js';
 import type { WebhookEventData, WebhookEventType } from './event-catalogue.js';
@@ -27,8 +27,16 @@ export interface WebhookDelivery {
   firstAttemptAt?: string;
 }
 
-export function newWebhookEvent<T extends WebhookEventType>(type: T, data: WebhookEventData<T>, now = new Date()): WebhookEvent {
-  return { id: `evt_${randomBytes(12).toString('base64url')}`, type, occurredAt: now.toISOString(), data };
+export function newWebhookEvent<T extends WebhookEventType>(type: T, data: WebhookEventData<T>, now = new Date(), id?: string): WebhookEvent {
+  return { id: id ?? `evt_${randomBytes(12).toString('base64url')}`, type, occurredAt: now.toISOString(), data };
+}
+
+/**
+ * An event id derived from what the event reports (its type and the facts that make it this report), so a
+ * report made again — a sync round repeated after a crash — reaches the receiver with the same id.
+ */
+export function stableEventId(type: WebhookEventType, ...facts: string[]): string {
+  return `evt_${createHash('sha256').update([type, ...facts].join('\n')).digest('base64url').slice(0, 22)}`;
 }
 
 export async function emitWebhookEvent<T extends WebhookEventType>(
@@ -36,8 +44,9 @@ export async function emitWebhookEvent<T extends WebhookEventType>(
   clientId: string,
   type: T,
   data: WebhookEventData<T>,
+  id?: string,
 ): Promise<WebhookEvent> {
-  const event = newWebhookEvent(type, data);
+  const event = newWebhookEvent(type, data, new Date(), id);
   const delivery: WebhookDelivery = { clientId, event, attempt: 0 };
   await enqueue(storage, WEBHOOK_DELIVERY_QUEUE, delivery);
   return event;
