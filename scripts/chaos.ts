@@ -412,8 +412,10 @@ try {
   let stop = false;
   const workers = Array.from({ length: workerCount }, async () => {
     while (!stop && Date.now() < endAt) {
+      const unknownBefore = stats.unknown;
       await operation().catch((e: unknown) => log(`operation failed: ${String(e)}`));
-      await sleep(20 + Math.random() * 80);
+      // No answer (the app is down or restarting): a booking system backs off before its next request.
+      await sleep(stats.unknown > unknownBefore ? 1000 : 20 + Math.random() * 80);
     }
   });
 
