@@ -428,11 +428,33 @@ export interface webhooks {
         put?: never;
         /**
          * A booking's event was moved or declined in Outlook
-         * @description The user moved a booking's event to another time in Outlook (`change: "moved"`, with the new `start`/`end`), or declined it (`change: "declined"`). The booking stays `confirmed` and GET shows the event as Outlook has it now; a later PATCH applies to the moved event. Our own writes never fire it.
+         * @description The user moved a booking's event to another time in Outlook (`change: "moved"`, with the new `start`/`end`), however soon after the create and however far ahead. The booking stays `confirmed`, its `start`/`end` become the event's, and GET shows the event as Outlook has it now; a later PATCH applies to the moved event. Declines are `booking.declined_in_calendar`. Our own writes do not fire it (a PATCH racing a sync round can come back as a move to the times it asked for).
          *
          *     Signed as Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
          */
         post: operations["webhook_booking_changed_in_calendar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "booking.declined_in_calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A room or a required attendee declined a booking's event
+         * @description A room or a required attendee of a booking's event declined it in Outlook, as the event's `attendees[].status` says. `declinedBy` lists only the new declines; GET shows every current one in `declinedBy`. The booking stays `confirmed`: whether to cancel or rebook is the booking system's choice.
+         *
+         *     Signed as Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
+         */
+        post: operations["webhook_booking_declined_in_calendar"];
         delete?: never;
         options?: never;
         head?: never;
@@ -886,6 +908,8 @@ export interface operations {
                         /** @description the user's connection; absent for a space booked in its room's own calendar */
                         connectionId?: string;
                         createdAt: string;
+                        /** @description rooms and required attendees that declined in Outlook (booking.declined_in_calendar) */
+                        declinedBy?: string[];
                         end?: string;
                         /** @description the Outlook event's @odata.etag as last written */
                         etag?: string;
@@ -938,6 +962,8 @@ export interface operations {
                         /** @description the user's connection; absent for a space booked in its room's own calendar */
                         connectionId?: string;
                         createdAt: string;
+                        /** @description rooms and required attendees that declined in Outlook (booking.declined_in_calendar) */
+                        declinedBy?: string[];
                         end?: string;
                         /** @description the Outlook event's @odata.etag as last written */
                         etag?: string;
@@ -1183,6 +1209,8 @@ export interface operations {
                         /** @description the user's connection; absent for a space booked in its room's own calendar */
                         connectionId?: string;
                         createdAt: string;
+                        /** @description rooms and required attendees that declined in Outlook (booking.declined_in_calendar) */
+                        declinedBy?: string[];
                         end?: string;
                         /** @description the Outlook event's @odata.etag as last written */
                         etag?: string;
@@ -1401,6 +1429,8 @@ export interface operations {
                         /** @description the user's connection; absent for a space booked in its room's own calendar */
                         connectionId?: string;
                         createdAt: string;
+                        /** @description rooms and required attendees that declined in Outlook (booking.declined_in_calendar) */
+                        declinedBy?: string[];
                         end?: string;
                         /** @description the Outlook event's @odata.etag as last written */
                         etag?: string;
@@ -1682,6 +1712,8 @@ export interface operations {
                         /** @description the user's connection; absent for a space booked in its room's own calendar */
                         connectionId?: string;
                         createdAt: string;
+                        /** @description rooms and required attendees that declined in Outlook (booking.declined_in_calendar) */
+                        declinedBy?: string[];
                         end?: string;
                         /** @description the Outlook event's @odata.etag as last written */
                         etag?: string;
@@ -5319,6 +5351,75 @@ export interface operations {
                     occurredAt: string;
                     /** @constant */
                     type: "booking.changed_in_calendar";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Answer within 10 seconds. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused (for example a signature that does not verify): retried with backoff for 24 hours, then dead-lettered. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_booking_declined_in_calendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_9Vw1cXk3gQ8y2rT4",
+                 *       "type": "booking.declined_in_calendar",
+                 *       "occurredAt": "2030-05-06T08:00:03.000Z",
+                 *       "data": {
+                 *         "connectionId": "c0a1b2c3d4e5f60718293a4b5c6d7e8f",
+                 *         "bookingId": "appt-1042",
+                 *         "calendarId": "AAMkAGI2TGuLAAA=",
+                 *         "eventId": "AAMkAGI2THVSAAA=",
+                 *         "declinedBy": [
+                 *           {
+                 *             "email": "room101@contoso.com",
+                 *             "name": "Room 101",
+                 *             "type": "resource"
+                 *           }
+                 *         ]
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    data: {
+                        bookingId: string;
+                        calendarId: string;
+                        connectionId: string;
+                        declinedBy: {
+                            email: string;
+                            name?: string;
+                            /** @description resource (a room) or required */
+                            type: string;
+                        }[];
+                        /** @description the Outlook event id */
+                        eventId: string;
+                    };
+                    /** @description evt_...; also the webhook-id header */
+                    id: string;
+                    /** @description ISO 8601 */
+                    occurredAt: string;
+                    /** @constant */
+                    type: "booking.declined_in_calendar";
                 };
             };
         };

@@ -106,7 +106,7 @@ export async function reportBookingEvent(deps: SyncDeps, connection: ConnectionE
   // Ids follow the facts reported, so a report made again (a round repeated after a crash) keeps its id.
   const version = etag ?? `${now?.start.toISOString()}|${now?.end.toISOString()}`;
   if (moved) {
-    const data = { ...base, change: 'moved', start: now.start.toISOString(), end: now.end.toISOString(), showAs: now.showAs };
+    const data = { ...base, change: 'moved' as const, start: now.start.toISOString(), end: now.end.toISOString(), showAs: now.showAs };
     await deps.emit(booking.partitionKey, 'booking.changed_in_calendar', data, stableEventId('booking.changed_in_calendar', booking.partitionKey, booking.rowKey, event.id, version));
   }
   if (newlyDeclined.length > 0) {
