@@ -1,10 +1,13 @@
-// GET /api/auth/callback: Microsoft sends the browser back here with a code (or an error) and our state.
+// GET /api/auth/callback: Microsoft sends the browser back here with a code (or an error) and our state,
+// which must come with the binding cookie set when this browser opened the connect link.
+import { browserMatches, clearedBinding } from '../shared/connect/browser-binding.js';
 import { completeConnect } from '../shared/connect/complete-connect.js';
 import { openPicker } from '../shared/connect/picker.js';
 import { browserHandler } from '../shared/http/browser-handler.js';
 import { errorPage, redirect } from '../shared/http/html.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
+import { stateHash } from '../shared/store/repositories/oauth-states.js';
 
 export const authCallbackFunction: HttpFunctionDefinition = {
   kind: 'http',
@@ -14,14 +17,18 @@ export const authCallbackFunction: HttpFunctionDefinition = {
   authLevel: 'anonymous',
   handler: browserHandler(async (request) => {
     const services = getServices();
-    const outcome = await completeConnect(new URL(request.url).searchParams, services);
+    const base = services.config.publicBaseUrl;
+    const query = new URL(request.url).searchParams;
+    const outcome = await completeConnect(query, services, (key, stored) => browserMatches(request, base, key, stored));
+    const state = query.get('state');
+    const cookies = state && state.length <= 512 ? [clearedBinding(base, stateHash(state))] : [];
     switch (outcome.kind) {
       case 'redirect':
-        return redirect(outcome.location);
+        return { ...redirect(outcome.location), cookies };
       case 'picker':
-        return openPicker(services, outcome.connection, outcome.calendars, outcome.returnUrl);
+        return { ...(await openPicker(services, outcome.connection, outcome.calendars, outcome.returnUrl)), cookies };
       case 'page':
-        return errorPage(outcome.status, outcome.code, outcome.message);
+        return { ...errorPage(outcome.status, outcome.code, outcome.message, outcome.returnUrl), cookies };
     }
   }),
 };

@@ -21,7 +21,9 @@ export const connectFunction: HttpFunctionDefinition = {
   handler: browserHandler(async (request) => {
     const services = getServices();
     const link = await useConnectLink(request.params.linkId ?? '', services);
-    return redirect(link.kind === 'tenant' ? await startTenantConsent(link, services) : await startConnect(link, services));
+    const started = link.kind === 'tenant' ? await startTenantConsent(link, services) : await startConnect(link, services);
+    // The cookie binds the attempt to this browser: the callback accepts the state only with it.
+    return { ...redirect(started.url), cookies: [started.binding.cookie] };
   }),
 };
 

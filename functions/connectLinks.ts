@@ -15,6 +15,10 @@ export const connectLinkRequest = z
     externalUserId: z.string().trim().min(1).max(256),
     returnUrl: z.string().min(1).max(2048),
     loginHint: z.string().trim().min(3).max(256).regex(/^[^\s@]+@[^\s@]+$/, 'an email address or UPN').optional(),
+    allowOtherAccount: z
+      .boolean()
+      .optional()
+      .describe('with loginHint: accept a sign-in with another account (refused with error=account_mismatch by default)'),
     pickCalendars: z.boolean().optional(),
   })
   .strict();

@@ -7,9 +7,14 @@ const PATTERNS: [RegExp, string][] = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
   // key=value or "key":"value" pairs whose key names a credential.
   [
-    /((?:access_token|refresh_token|id_token|client_secret|code_verifier|api[_-]?key|password|secret|code|clientState|sasl)["']?\s*[:=]\s*["']?)[^"'&\s,}]+/gi,
+    /((?:access_token|refresh_token|id_token|client_secret|code_verifier|api[_-]?key|password|secret|clientState|sasl)["']?\s*[:=]\s*["']?)[^"'&\s,}]+/gi,
     '$1[redacted]',
   ],
+  // An OAuth authorization code: in a query or form (`?code=`, `&code=`), or any `code` value long or
+  // punctuated like one. Error codes (code=ECONNREFUSED, "code":"InvalidAuthenticationToken") are
+  // diagnostics: short words of letters, digits and underscores, and they stay readable.
+  [/((?:[?&]code=))[^&\s"']+/gi, '$1[redacted]'],
+  [/(\bcode["']?\s*[:=]\s*["']?)(?![A-Za-z0-9_]{1,40}(?:["'&\s,}]|$))[^"'&\s,}]+/gi, '$1[redacted]'],
   // Our API keys (cb_live_… / cb_admin_…).
   [/\bcb_(?:live|admin|test)_[A-Za-z0-9_-]{8,}/g, '[redacted-key]'],
 ];

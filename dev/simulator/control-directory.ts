@@ -42,6 +42,8 @@ const userInput = z.object({
   mail: z.string().optional(),
   timeZone: z.string().min(1).optional(),
   kind: z.enum(['user', 'room']).optional(),
+  /** Directory role template ids, e.g. Global Administrator 62e90394-69f5-4237-9190-012177145e10. */
+  directoryRoles: z.array(z.uuid()).optional(),
 });
 const appInput = z.object({
   clientId: z.string().min(1).optional(),
@@ -49,6 +51,7 @@ const appInput = z.object({
   displayName: z.string().min(1).optional(),
   redirectUris: z.array(z.url()).optional(),
   roles: z.array(z.string().min(1)).optional(),
+  groupMembershipClaims: z.enum(['None', 'SecurityGroup', 'DirectoryRole', 'ApplicationGroup', 'All']).optional(),
 });
 const advanceInput = z
   .object({ ms: z.number().nonnegative().optional(), minutes: z.number().nonnegative().optional(), hours: z.number().nonnegative().optional(), days: z.number().nonnegative().optional() })
@@ -152,7 +155,9 @@ export function createControlDirectoryModule(options: ControlDirectoryOptions = 
       const input = json(req, appInput);
       const clientId = input.clientId ?? randomUUID();
       if (state.directory.apps.has(clientId)) throw new ControlError(409, 'Conflict', `An app ${clientId} already exists.`);
-      const app = { clientId, clientSecret: input.clientSecret ?? randomBytes(30).toString('base64url'), displayName: input.displayName ?? `App ${clientId.slice(0, 8)}` };
+      const app = { clientId, clientSecret: input.clientSecret ?? randomBytes(30).toString('base64url'), displayName: input.displayName ?? `App ${clientId.slice(0, 8)}`,
+        groupMembershipClaims: input.groupMembershipClaims,
+      };
       state.directory.apps.set(clientId, app);
       const settings = { redirectUris: input.redirectUris, roles: input.roles ?? store.settingsFor(clientId).roles };
       store.appSettings.set(clientId, settings);

@@ -8,6 +8,10 @@ export { SIMULATED_CLIENT_SECRET };
 
 export const SEED_TENANT = { id: '7d1c4e2a-5b6f-4c3d-9e8a-0c0a7e55c0de', domain: 'contoso.test', displayName: 'Contoso (simulated)' };
 
+/** Global Administrator's role template id (https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/permissions-reference#global-administrator). */
+export const GLOBAL_ADMINISTRATOR_ROLE = '62e90394-69f5-4237-9190-012177145e10';
+
+/** Adele is the tenant's Global Administrator; the others hold no directory role. */
 export const SEED_USERS = {
   adele: { id: 'a0de1e00-0000-4000-8000-000000000001', userPrincipalName: 'adele@contoso.test', displayName: 'Adele Vance', timeZone: 'Pacific Standard Time' },
   alex: { id: 'a1e40000-0000-4000-8000-000000000002', userPrincipalName: 'alex@contoso.test', displayName: 'Alex Wilber', timeZone: 'Europe/London' },
@@ -24,12 +28,16 @@ export function applySeed(state: SimState): void {
   const { directory } = state;
   if (!directory.tenants.has(SEED_TENANT.id)) directory.addTenant({ ...SEED_TENANT });
   for (const user of Object.values(SEED_USERS)) {
-    if (!directory.users.has(user.id)) directory.addUser({ ...user, tenantId: SEED_TENANT.id, kind: 'user' });
+    if (!directory.users.has(user.id))
+      directory.addUser({ ...user, tenantId: SEED_TENANT.id, kind: 'user', directoryRoles: user === SEED_USERS.adele ? [GLOBAL_ADMINISTRATOR_ROLE] : [] });
   }
   for (const room of Object.values(SEED_ROOMS)) {
     if (!directory.users.has(room.id)) directory.addUser({ ...room, tenantId: SEED_TENANT.id, kind: 'room' });
   }
   if (!directory.apps.has(SIMULATED_CLIENT_ID)) {
-    directory.apps.set(SIMULATED_CLIENT_ID, { clientId: SIMULATED_CLIENT_ID, clientSecret: SIMULATED_CLIENT_SECRET, displayName: 'Calendar Bridge (simulated)' });
+    directory.apps.set(SIMULATED_CLIENT_ID, { clientId: SIMULATED_CLIENT_ID, clientSecret: SIMULATED_CLIENT_SECRET, displayName: 'Calendar Bridge (simulated)',
+      // As docs/deploy.md configures the real registration: directory roles as `wids` (tenant consent proof).
+      groupMembershipClaims: 'DirectoryRole',
+    });
   }
 }

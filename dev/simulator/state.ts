@@ -23,12 +23,20 @@ export interface SimUser {
   kind: 'user' | 'room' | 'shared';
   /** Windows or IANA time zone name from mailboxSettings. */
   timeZone: string;
+  /** Template ids of the user's Entra directory roles (e.g. Global Administrator); emitted as `wids`. */
+  directoryRoles: string[];
 }
 
 export interface SimApp {
   clientId: string;
   clientSecret: string;
   displayName: string;
+  /**
+   * The app registration's groupMembershipClaims: with "DirectoryRole" or "All", tokens carry the user's
+   * directory roles as `wids` (https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference,
+   * https://learn.microsoft.com/en-us/entra/identity-platform/reference-app-manifest#groupmembershipclaims-attribute).
+   */
+  groupMembershipClaims?: 'None' | 'SecurityGroup' | 'DirectoryRole' | 'ApplicationGroup' | 'All';
 }
 
 /** Who called Graph, from a verified access token. */
@@ -111,6 +119,7 @@ export class SimDirectory {
       displayName: input.displayName ?? upn.split('@')[0]!,
       kind: input.kind ?? 'user',
       timeZone: input.timeZone ?? 'UTC',
+      directoryRoles: input.directoryRoles ?? [],
     };
     this.users.set(user.id, user);
     return user;

@@ -19,14 +19,15 @@ import { DEFAULT_REMINDER_MINUTES, listCalendars, ownedCalendars, type CalendarI
 import { callbackUrl, verifierBinding } from './start-connect.js';
 import { returnUrlWith } from './return-url.js';
 import { requestSubscriptionSync } from '../sync/calendar-subscriptions.js';
+import type { BrowserCheck } from './browser-binding.js';
 
 export type ConnectOutcome =
   /** Back to the booking system (connected, or an error it can act on). */
   | { kind: 'redirect'; location: string }
   /** The hosted picker, before going back. */
   | { kind: 'picker'; connection: ConnectionEntity; calendars: CalendarInfo[]; returnUrl: string }
-  /** No safe place to go back to: a page for the user. */
-  | { kind: 'page'; status: number; code: string; message: string };
+  /** No safe place to go back to (or going back would mislead): a page for the user, with a link when `returnUrl`. */
+  | { kind: 'page'; status: number; code: string; message: string; returnUrl?: string };
 
 /** Stable error codes a booking system receives as `error=` on its return URL. */
 export type ConnectErrorCode =
@@ -37,17 +38,29 @@ export type ConnectErrorCode =
   | 'missing_code'
   | 'invalid_grant'
   | 'token_redemption_failed'
-  | 'graph_unavailable';
+  | 'graph_unavailable'
+  /** The callback came to a browser other than the one that opened the link (shown on a page, with a link back). */
+  | 'browser_mismatch'
+  /** The link named loginHint and another account signed in. */
+  | 'account_mismatch';
 
 const MAX_PARAM_CHARS = 4096;
 /** How long the callback keeps retrying transient Graph failures of its reads while the browser waits. */
 const GRAPH_READ_BUDGET_MS = 30_000;
 
-export async function completeConnect(query: URLSearchParams, services: Services): Promise<ConnectOutcome> {
+export async function completeConnect(query: URLSearchParams, services: Services, sameBrowser: BrowserCheck): Promise<ConnectOutcome> {
   const state = query.get('state');
   if (!state || state.length > 512) return page(400, 'state_missing', 'This sign-in response is not valid: it has no state.');
   const attempt = await consumeState(state, services);
   if ('kind' in attempt) return attempt;
+  // A sign-in URL copied out of someone else's flow: never connect this person's mailbox to that flow.
+  if (!sameBrowser(attempt.partitionKey, attempt.bindingHash))
+    return page(
+      400,
+      'browser_mismatch',
+      'This sign-in was started in another browser. For your safety your calendar was not connected. Open the link from your application again, in this browser.',
+      returnUrlWith(attempt.returnUrl!, { status: 'error', error: 'browser_mismatch' }),
+    );
 
   const toApp = (code: ConnectErrorCode): ConnectOutcome => ({
     kind: 'redirect',
@@ -93,6 +106,10 @@ export async function completeConnect(query: URLSearchParams, services: Services
     return toApp('graph_unavailable');
   }
 
+  if (attempt.loginHint && !attempt.allowOtherAccount && !isHintedAccount(attempt.loginHint, [me.userPrincipalName, me.mail, result.account.username])) {
+    return toApp('account_mismatch');
+  }
+
   const connection = await saveConnection(services, attempt, {
     tenantId: result.account.tenantId,
     objectId: me.id,
@@ -107,12 +124,18 @@ export async function completeConnect(query: URLSearchParams, services: Services
   return { kind: 'redirect', location: connectedUrl(attempt.returnUrl!, connection.rowKey) };
 }
 
+/** The signed-in account is the one the link named (UPN, mail or the sign-in name, case-insensitive). */
+function isHintedAccount(loginHint: string, names: (string | undefined)[]): boolean {
+  const hint = loginHint.trim().toLowerCase();
+  return names.some((name) => name?.trim().toLowerCase() === hint);
+}
+
 export function connectedUrl(returnUrl: string, connectionId: string): string {
   return returnUrlWith(returnUrl, { connectionId, status: 'connected' });
 }
 
-function page(status: number, code: string, message: string): ConnectOutcome {
-  return { kind: 'page', status, code, message };
+function page(status: number, code: string, message: string, returnUrl?: string): ConnectOutcome {
+  return { kind: 'page', status, code, message, returnUrl };
 }
 
 /** Marks the state used, conditional on the ETag read: of two concurrent callbacks, one wins. */

@@ -13,7 +13,7 @@ export const CONNECT_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 /** What a link is made from: the stored link's own fields (documented there), and how long it lives. */
 export type ConnectLinkInput = Pick<
   ConnectLinkEntity,
-  'externalUserId' | 'returnUrl' | 'loginHint' | 'pickCalendars' | 'connectionId' | 'kind' | 'tenant'
+  'externalUserId' | 'returnUrl' | 'loginHint' | 'allowOtherAccount' | 'pickCalendars' | 'connectionId' | 'kind' | 'tenant'
 > & { ttlMs?: number };
 
 export interface ConnectLink {
@@ -38,6 +38,7 @@ export async function createConnectLink(client: ClientEntity, input: ConnectLink
     externalUserId: input.externalUserId,
     returnUrl,
     loginHint: input.loginHint,
+    allowOtherAccount: input.allowOtherAccount || undefined,
     pickCalendars: input.pickCalendars || undefined,
     connectionId: input.connectionId,
     kind: input.kind,

@@ -8,6 +8,13 @@ import type { ConnectLinkEntity } from '../store/repositories/connect-links.js';
 import { OAUTH_STATE_ROW, OAUTH_STATE_TTL_MS, stateHash, type OAuthStateEntity } from '../store/repositories/oauth-states.js';
 import type { Services } from '../services.js';
 import { mailConsentScopes } from '../mail/mail-scopes.js';
+import { newBrowserBinding, type BrowserBinding } from './browser-binding.js';
+
+/** Where to send the browser, and the cookie that binds the attempt to it. */
+export interface StartedFlow {
+  url: string;
+  binding: BrowserBinding;
+}
 
 export function callbackUrl(publicBaseUrl: string): string {
   return `${publicBaseUrl}/api/auth/callback`;
@@ -19,11 +26,12 @@ export function verifierBinding(hashOfState: string): string {
 }
 
 /** Stores the attempt and returns the Microsoft authorize URL to send the browser to. */
-export async function startConnect(link: ConnectLinkEntity, services: Services): Promise<string> {
+export async function startConnect(link: ConnectLinkEntity, services: Services): Promise<StartedFlow> {
   const state = randomBytes(32).toString('base64url');
   const nonce = randomBytes(16).toString('base64url');
   const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
   const key = stateHash(state);
+  const binding = newBrowserBinding(services.config.publicBaseUrl, key, OAUTH_STATE_TTL_MS);
   // Clients with mail enabled also ask for mail permissions (incremental consent on a re-connect).
   const client = await services.store.clients.getClient(link.clientId);
   const extra = mailConsentScopes(client?.entity ?? {});
@@ -39,11 +47,14 @@ export async function startConnect(link: ConnectLinkEntity, services: Services):
     scopes: [...CONNECT_SCOPES.filter((s) => s !== 'offline_access'), ...extra.graph, ...extra.outlook],
     codeVerifier: await services.envelope.encrypt(verifier, verifierBinding(key)),
     nonce,
+    bindingHash: binding.hash,
+    loginHint: link.loginHint,
+    allowOtherAccount: link.allowOtherAccount,
     expiresAt: new Date(Date.now() + OAUTH_STATE_TTL_MS),
   };
   await services.store.oauthStates.create(entity);
   const msal = createMsalClient(services.config, { clientSecret: await entraClientSecret(services) });
-  return msal.getAuthCodeUrl({
+  const url = await msal.getAuthCodeUrl({
     scopes: [...CONNECT_SCOPES, ...extra.graph],
     extraScopesToConsent: extra.outlook.length ? extra.outlook : undefined,
     redirectUri: callbackUrl(services.config.publicBaseUrl),
@@ -57,4 +68,5 @@ export async function startConnect(link: ConnectLinkEntity, services: Services):
     prompt: link.loginHint ? undefined : PromptValue.SELECT_ACCOUNT,
     loginHint: link.loginHint,
   });
+  return { url, binding };
 }

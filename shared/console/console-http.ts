@@ -2,6 +2,7 @@
 // cookie, same-origin checks on form posts, and one canonical origin (the connect flow returns to
 // PUBLIC_BASE_URL, so the session cookie must live there).
 import type { Cookie, HttpRequest, HttpResponseInit } from '@azure/functions';
+import { cookieValue } from '../http/cookies.js';
 import { describeError } from '../logging.js';
 import { isAppError } from '../http/problem.js';
 import { getServices, type Services } from '../services.js';
@@ -27,14 +28,6 @@ export function whenConsoleEnabled(
     const services = consoleServices();
     return services ? fn(request, services) : notFound();
   };
-}
-
-function cookieValue(request: HttpRequest, name: string): string | undefined {
-  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return rest.join('=');
-  }
-  return undefined;
 }
 
 export function sessionCookie(session: ConsoleSession): Cookie {

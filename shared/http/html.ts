@@ -36,14 +36,15 @@ export function htmlPage(title: string, body: string, status = 200, formTargets:
   return { status, headers: { 'Content-Type': 'text/html; charset=utf-8', ...securityHeaders(nonce, formTargets) }, body: html };
 }
 
-/** The dead end of a browser flow: says what happened and what to do, never internals. */
-export function errorPage(status: number, code: string, message: string): HttpResponseInit {
-  return htmlPage(
-    'Could not connect your calendar',
-    `<h1>Could not connect your calendar</h1><p class="error" role="alert">${escapeHtml(message)}</p>
-<p class="hint">Go back to the application you came from and start again. Reference: <code>${escapeHtml(code)}</code></p>`,
-    status,
-  );
+/**
+ * The dead end of a browser flow: says what happened and what to do, never internals. With `backUrl` (the
+ * booking system's return URL carrying the error code) the person gets a link back instead of a redirect.
+ */
+export function errorPage(status: number, code: string, message: string, backUrl?: string): HttpResponseInit {
+  const back = backUrl
+    ? `<p><a href="${escapeHtml(backUrl)}">Go back to the application</a> and start again. Reference: <code>${escapeHtml(code)}</code></p>`
+    : `<p class="hint">Go back to the application you came from and start again. Reference: <code>${escapeHtml(code)}</code></p>`;
+  return htmlPage('Could not connect your calendar', `<h1>Could not connect your calendar</h1><p class="error" role="alert">${escapeHtml(message)}</p>\n${back}`, status);
 }
 
 /** A redirect from a browser route, with the same headers as the pages. */

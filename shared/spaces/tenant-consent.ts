@@ -1,13 +1,22 @@
-// Tenant-wide consent (issue 7 point 1): a connect link of kind `tenant` takes an administrator to
-// Microsoft's admin-consent endpoint (v2: /{tenant}/v2.0/adminconsent, scope https://graph.microsoft.com/.default,
-// i.e. the application permissions configured on the app registration, Calendars.ReadWrite among them).
-// The callback checks the state as the delegated flow does (single use, unexpired, claimed by ETag), then
-// proves the consent with a client-credentials token for that tenant whose roles must include
-// Calendars.ReadWrite, and records the tenant as consented for the booking system that made the link.
+// Tenant-wide consent: a connect link of kind `tenant` takes an administrator to Microsoft's admin-consent
+// endpoint (v2: /{tenant}/v2.0/adminconsent, scope https://graph.microsoft.com/.default, i.e. the application
+// permissions configured on the app registration, Calendars.ReadWrite among them).
+// The redirect back (admin_consent=True&tenant=...) proves nothing by itself: anyone can send a browser to the
+// callback with any tenant id. So the consent is recorded for the booking system whose link started the flow
+// only after, in the same browser (browser-binding cookie on every step):
+// 1. an OpenID Connect sign-in (auth code + PKCE + nonce, through MSAL) against that tenant's authority,
+//    whose id token's `tid` is the tenant and whose `wids` hold a directory role that can grant consent to
+//    Microsoft Graph application permissions (tenant-admin-roles.ts), and
+// 2. a client-credentials token for the tenant whose roles include Calendars.ReadWrite.
 import { randomBytes } from 'node:crypto';
-import { getAppAccessToken, isTenantId, ROOM_APP_ROLES } from '../auth/app-tokens.js';
+import { CryptoProvider } from '@azure/msal-node';
+import { getAppAccessToken, GRAPH_APP_SCOPE, isTenantId, ROOM_APP_ROLES } from '../auth/app-tokens.js';
+import { entraClientSecret } from '../auth/entra-credentials.js';
+import { createMsalClient } from '../auth/msal-client.js';
+import { newBrowserBinding, type BrowserBinding, type BrowserCheck } from '../connect/browser-binding.js';
 import { createConnectLink, type ConnectLink } from '../connect/connect-links.js';
 import { returnUrlWith } from '../connect/return-url.js';
+import type { StartedFlow } from '../connect/start-connect.js';
 import { describeError } from '../logging.js';
 import type { Services } from '../services.js';
 import { ConcurrencyError, NotFoundError } from '../store/errors.js';
@@ -15,7 +24,7 @@ import type { ClientEntity } from '../store/repositories/clients.js';
 import type { ConnectLinkEntity } from '../store/repositories/connect-links.js';
 import { stateHash } from '../store/repositories/oauth-states.js';
 import { TENANT_CONSENT_STATE_ROW, TENANT_CONSENT_STATE_TTL_MS, type TenantConsentStateEntity } from '../store/repositories/tenants.js';
-import { GRAPH_APP_SCOPE } from '../auth/app-tokens.js';
+import { canGrantGraphAppConsent } from './tenant-admin-roles.js';
 
 export const TENANT_CONSENT_CALLBACK_ROUTE = 'auth/tenant-callback';
 
@@ -35,15 +44,25 @@ export function createTenantConsentLink(client: ClientEntity, input: TenantLinkI
   return createConnectLink(client, { externalUserId: 'tenant-admin', kind: 'tenant', tenant: input.tenant, returnUrl: input.returnUrl, loginHint: input.loginHint }, services);
 }
 
-/** Opening a tenant link: a fresh single-use state, and the admin-consent URL to send the browser to. */
-export async function startTenantConsent(link: ConnectLinkEntity, services: Services): Promise<string> {
+/** Associated data of the sign-in step's encrypted PKCE verifier: it only decrypts in its own state row. */
+function verifierBinding(hashOfState: string): string {
+  return `tenantStates/${hashOfState}/codeVerifier`;
+}
+
+/** Opening a tenant link: a fresh single-use state bound to this browser, and the admin-consent URL. */
+export async function startTenantConsent(link: ConnectLinkEntity, services: Services): Promise<StartedFlow> {
   const state = randomBytes(32).toString('base64url');
+  const key = stateHash(state);
+  const binding = newBrowserBinding(services.config.publicBaseUrl, key, TENANT_CONSENT_STATE_TTL_MS);
   const entity: TenantConsentStateEntity = {
-    partitionKey: stateHash(state),
+    partitionKey: key,
     rowKey: TENANT_CONSENT_STATE_ROW,
+    step: 'consent',
     clientId: link.clientId,
     connectLinkId: link.partitionKey,
     returnUrl: link.returnUrl,
+    loginHint: link.loginHint,
+    bindingHash: binding.hash,
     expiresAt: new Date(Date.now() + TENANT_CONSENT_STATE_TTL_MS),
   };
   await services.store.tenants.states.create(entity);
@@ -55,28 +74,106 @@ export async function startTenantConsent(link: ConnectLinkEntity, services: Serv
   url.searchParams.set('redirect_uri', tenantConsentCallbackUrl(services.config.publicBaseUrl));
   url.searchParams.set('state', state);
   if (link.loginHint) url.searchParams.set('login_hint', link.loginHint);
-  return url.toString();
+  return { url: url.toString(), binding };
 }
 
 /** Stable codes a booking system receives as `error=` on its return URL after a tenant link. */
-export type TenantConsentErrorCode = 'access_denied' | 'consent_failed' | 'consent_incomplete' | 'token_unavailable';
+export type TenantConsentErrorCode =
+  | 'access_denied'
+  | 'consent_failed'
+  | 'consent_incomplete'
+  | 'token_unavailable'
+  /** The sign-in after consent was with an account of another tenant. */
+  | 'tenant_mismatch'
+  /** The account that signed in holds no directory role that can grant the consent. */
+  | 'not_tenant_admin'
+  | 'browser_mismatch';
 
-export type TenantConsentOutcome = { kind: 'redirect'; location: string } | { kind: 'page'; status: number; code: string; message: string };
+export type TenantConsentOutcome =
+  | { kind: 'redirect'; location: string; binding?: BrowserBinding }
+  | { kind: 'page'; status: number; code: string; message: string; returnUrl?: string };
 
-export async function completeTenantConsent(query: URLSearchParams, services: Services): Promise<TenantConsentOutcome> {
+export async function completeTenantConsent(query: URLSearchParams, services: Services, sameBrowser: BrowserCheck): Promise<TenantConsentOutcome> {
   const state = query.get('state');
   if (!state || state.length > 512) return page(400, 'state_missing', 'This consent response is not valid: it has no state.');
   const attempt = await consumeState(state, services);
   if ('kind' in attempt) return attempt;
   const toApp = (error: TenantConsentErrorCode): TenantConsentOutcome => ({ kind: 'redirect', location: returnUrlWith(attempt.returnUrl, { status: 'error', error }) });
+  if (!sameBrowser(attempt.partitionKey, attempt.bindingHash)) return browserMismatch(attempt.returnUrl);
+  if (query.get('error')) return toApp(query.get('error') === 'access_denied' ? 'access_denied' : 'consent_failed');
+  return attempt.step === 'signin' ? finishSignIn(query, attempt, services, toApp) : startSignIn(query, attempt, services, toApp);
+}
 
-  const error = query.get('error');
-  if (error) return toApp(error === 'access_denied' ? 'access_denied' : 'consent_failed');
+/** After the admin-consent redirect: the administrator signs in to the tenant it names (OIDC, PKCE, nonce). */
+async function startSignIn(
+  query: URLSearchParams,
+  attempt: TenantConsentStateEntity,
+  services: Services,
+  toApp: (error: TenantConsentErrorCode) => TenantConsentOutcome,
+): Promise<TenantConsentOutcome> {
   const tenantId = query.get('tenant') ?? '';
   if (query.get('admin_consent')?.toLowerCase() !== 'true' || !isTenantId(tenantId)) return toApp('consent_failed');
+  const state = randomBytes(32).toString('base64url');
+  const key = stateHash(state);
+  const nonce = randomBytes(16).toString('base64url');
+  const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
+  const binding = newBrowserBinding(services.config.publicBaseUrl, key, TENANT_CONSENT_STATE_TTL_MS);
+  await services.store.tenants.states.create({
+    partitionKey: key,
+    rowKey: TENANT_CONSENT_STATE_ROW,
+    step: 'signin',
+    clientId: attempt.clientId,
+    connectLinkId: attempt.connectLinkId,
+    returnUrl: attempt.returnUrl,
+    tenantId,
+    codeVerifier: await services.envelope.encrypt(verifier, verifierBinding(key)),
+    nonce,
+    bindingHash: binding.hash,
+    expiresAt: new Date(Date.now() + TENANT_CONSENT_STATE_TTL_MS),
+  });
+  // The tenant's own authority: only its accounts can sign in there.
+  const msal = createMsalClient(services.config, { clientSecret: await entraClientSecret(services), tenant: tenantId });
+  const url = await msal.getAuthCodeUrl({
+    scopes: ['openid', 'profile'],
+    redirectUri: tenantConsentCallbackUrl(services.config.publicBaseUrl),
+    responseMode: 'query',
+    codeChallenge: challenge,
+    codeChallengeMethod: 'S256',
+    state,
+    nonce,
+    loginHint: attempt.loginHint,
+  });
+  return { kind: 'redirect', location: url, binding };
+}
 
-  // The redirect alone proves nothing (a browser can be sent here with any parameters): only a token for
-  // the tenant that carries the application permission does.
+/** The sign-in's code: redeemed with its verifier and nonce; the id token must name the tenant and an admin role. */
+async function finishSignIn(
+  query: URLSearchParams,
+  attempt: TenantConsentStateEntity,
+  services: Services,
+  toApp: (error: TenantConsentErrorCode) => TenantConsentOutcome,
+): Promise<TenantConsentOutcome> {
+  const code = query.get('code');
+  const tenantId = attempt.tenantId;
+  if (!code || code.length > 4096 || !tenantId || !attempt.codeVerifier || !attempt.nonce) return toApp('consent_failed');
+  let claims: { tid?: unknown; wids?: unknown };
+  try {
+    const msal = createMsalClient(services.config, { clientSecret: await entraClientSecret(services), tenant: tenantId });
+    const result = await msal.acquireTokenByCode({
+      code,
+      codeVerifier: await services.envelope.decryptString(attempt.codeVerifier, verifierBinding(attempt.partitionKey)),
+      nonce: attempt.nonce,
+      scopes: ['openid', 'profile'],
+      redirectUri: tenantConsentCallbackUrl(services.config.publicBaseUrl),
+    });
+    claims = result.idTokenClaims as typeof claims;
+  } catch (err) {
+    console.warn(`tenant consent: sign-in code redemption failed: ${describeError(err)}`);
+    return toApp('consent_failed');
+  }
+  if (claims.tid !== tenantId) return toApp('tenant_mismatch');
+  if (!canGrantGraphAppConsent(claims.wids)) return toApp('not_tenant_admin');
+
   let roles: string[];
   try {
     roles = (await getAppAccessToken(services, tenantId, { forceRefresh: true })).roles;
@@ -93,6 +190,15 @@ function page(status: number, code: string, message: string): TenantConsentOutco
   return { kind: 'page', status, code, message };
 }
 
+function browserMismatch(returnUrl: string): TenantConsentOutcome {
+  return {
+    kind: 'page',
+    status: 400,
+    code: 'browser_mismatch',
+    message: 'This consent was started in another browser. For your safety it was not completed. Open the link from your application again, in this browser.',
+    returnUrl: returnUrlWith(returnUrl, { status: 'error', error: 'browser_mismatch' }),
+  };
+}
 /** Marks the state used, conditional on the ETag read: of two concurrent callbacks, one wins. */
 async function consumeState(state: string, services: Services): Promise<TenantConsentStateEntity | TenantConsentOutcome> {
   const found = await services.store.tenants.getState(state);

@@ -2,7 +2,10 @@
 // here changes nothing for other test files), its rooms and users, and the tenant consent flow over real HTTP.
 import { randomBytes } from 'node:crypto';
 import type { AppHost } from '../support/app-host.js';
-import { nextHop, simControl, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+import { defaultBrowser, nextHop, simControl, TEST_RETURN_ORIGIN, type CookieJar, type TestClient } from '../support/connect-user.js';
+
+/** Global Administrator's directory role template id (the simulator emits it as `wids`). */
+export const GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';
 
 export interface SimTenant {
   id: string;
@@ -14,7 +17,7 @@ export async function createSimTenant(app: AppHost): Promise<SimTenant> {
   const domain = `rooms-${randomBytes(4).toString('hex')}.test`;
   const tenant = (await (await simControl(app.simulatorUrl, 'POST', '/tenants', { domain, displayName: 'Library' })).json()) as { id: string };
   const admin = `admin@${domain}`;
-  await simControl(app.simulatorUrl, 'POST', '/users', { tenant: domain, userPrincipalName: admin, displayName: 'Ada Admin' });
+  await simControl(app.simulatorUrl, 'POST', '/users', { tenant: domain, userPrincipalName: admin, displayName: 'Ada Admin', directoryRoles: [GLOBAL_ADMINISTRATOR] });
   return { id: tenant.id, domain, admin };
 }
 
@@ -36,13 +39,13 @@ export async function tenantLink(app: AppHost, client: TestClient, body: Record<
   });
 }
 
-/** Follows redirects (without fetching the booking system's return URL) until it is reached; the hops seen. */
-export async function followToReturn(start: string): Promise<{ finalUrl: URL; hops: string[] }> {
+/** Follows redirects in one browser (without fetching the booking system's return URL) until it is reached; the hops seen. */
+export async function followToReturn(start: string, browser: CookieJar = defaultBrowser): Promise<{ finalUrl: URL; hops: string[] }> {
   const hops: string[] = [];
   let url = start;
   for (let hop = 0; hop < 6 && !url.startsWith(TEST_RETURN_ORIGIN); hop += 1) {
     hops.push(url);
-    const step = await nextHop(url);
+    const step = await nextHop(url, {}, browser);
     if (!step.location) throw new Error(`consent flow stopped at ${new URL(url).pathname}: ${step.status} ${await step.response.text()}`);
     url = step.location;
   }

@@ -3,9 +3,10 @@
 // for it carries Calendars.ReadWrite. Local host over real HTTP, Azurite, the simulator, real MSAL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { createTestClient, nextHop, simControl, type TestClient } from '../support/connect-user.js';
+import { CookieJar, createTestClient, nextHop, simControl, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+import { api } from '../bookings/support.js';
 import { getAppAccessToken } from '../../shared/auth/app-tokens.js';
-import { consentTenant, createSimTenant, followToReturn, tenantLink, type SimTenant } from './support.js';
+import { consentTenant, createSimRoom, createSimTenant, createSimTenantUser, followToReturn, tenantLink, type SimTenant } from './support.js';
 
 let app: AppHost;
 let client: TestClient;
@@ -62,17 +63,67 @@ describe('tenant connect link', () => {
     expect(await replay.text()).toContain('state_unknown');
   });
 
-  it('refuses a forged callback: an unknown state, or a consent claim the token does not back', async () => {
+  it('refuses a forged callback: an unknown state, or a consent claim no administrator of the tenant backs', async () => {
     const unknown = await fetch(`${app.url}/api/auth/tenant-callback?admin_consent=True&tenant=7d1c4e2a-5b6f-4c3d-9e8a-0c0a7e55c0de&state=made-up`, { redirect: 'manual' });
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain('state_unknown');
 
-    // A real state, but the browser claims consent for a tenant whose admin never gave it.
+    // A real state, but the browser claims consent for a tenant whose admin never gave it: the sign-in that
+    // must follow is with a member of the tenant who is no administrator.
     const tenant: SimTenant = await createSimTenant(app);
-    const { url } = (await (await tenantLink(app, client, { tenant: tenant.domain })).json()) as { url: string };
+    const member = await createSimTenantUser(app, tenant, 'member');
+    await simControl(app.simulatorUrl, 'PUT', '/identity/auto-consent', { enabled: true });
+    const { url } = (await (await tenantLink(app, client, { tenant: tenant.domain, loginHint: member.userPrincipalName })).json()) as { url: string };
     const state = new URL((await nextHop(url)).location!).searchParams.get('state')!;
-    const forged = await nextHop(`${app.url}/api/auth/tenant-callback?admin_consent=True&tenant=${tenant.id}&state=${encodeURIComponent(state)}`);
-    expect(Object.fromEntries(new URL(forged.location!).searchParams)).toEqual({ status: 'error', error: 'consent_incomplete' });
+    const forged = await followToReturn(`${app.url}/api/auth/tenant-callback?admin_consent=True&tenant=${tenant.id}&state=${encodeURIComponent(state)}`);
+    expect(Object.fromEntries(forged.finalUrl.searchParams)).toEqual({ status: 'error', error: 'not_tenant_admin' });
+    expect(await app.services.store.tenants.getConsent(client.client.clientId, tenant.id)).toBeNull();
+  });
+
+  it('does not let another booking system claim a tenant an administrator consented to for someone else', async () => {
+    // Client B's link is used by the tenant's administrator: B is consented.
+    const tenant = await createSimTenant(app);
+    const room = await createSimRoom(app, tenant, 'hall');
+    const clientB = await createTestClient(app);
+    expect((await consentTenant(app, clientB, tenant)).searchParams.get('status')).toBe('consented');
+
+    // Client A reads the state of its own tenant link without following it, and claims the tenant's consent.
+    const clientA = await createTestClient(app);
+    const attacker = new CookieJar();
+    const outsider = await createSimTenant(app); // A's own tenant, where A's operator is an administrator
+    await simControl(app.simulatorUrl, 'PUT', '/identity/auto-consent', { enabled: true });
+    for (const loginHint of [undefined, outsider.admin]) {
+      const { url } = (await (await tenantLink(app, clientA, { tenant: tenant.domain, ...(loginHint ? { loginHint } : {}) })).json()) as { url: string };
+      const state = new URL((await nextHop(url, {}, attacker)).location!).searchParams.get('state')!;
+      const claim = await nextHop(`${app.url}/api/auth/tenant-callback?admin_consent=True&tenant=${tenant.id}&state=${encodeURIComponent(state)}`, {}, attacker);
+      // What the claim leads to: a sign-in at the tenant's own authority, which only its accounts pass.
+      expect(new URL(claim.location!).pathname).toBe(`/${tenant.id}/oauth2/v2.0/authorize`);
+      const signIn = await nextHop(claim.location!, {}, attacker);
+      expect(signIn.location ?? '').not.toContain('code=');
+    }
+    expect(await app.services.store.tenants.getConsent(clientA.client.clientId, tenant.id)).toBeNull();
+    const mapped = await api(app, clientA.apiKey, 'POST', 'spaces', { spaceId: 'hall', roomEmail: room.userPrincipalName, tenantId: tenant.id });
+    expect(mapped.status).toBe(409);
+    expect(mapped.body.code).toBe('tenant_consent_required');
+  });
+
+  it('binds the consent to the browser that opened the link', async () => {
+    const tenant = await createSimTenant(app);
+    const { url } = (await (await tenantLink(app, client, { tenant: tenant.domain, loginHint: tenant.admin })).json()) as { url: string };
+    const opener = new CookieJar();
+    const toMicrosoft = await nextHop(url, {}, opener);
+    const setCookie = toMicrosoft.response.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+    // The admin-consent URL sent to the tenant's administrator, who completes it in their own browser.
+    await simControl(app.simulatorUrl, 'PUT', '/identity/auto-consent', { enabled: true });
+    const admin = new CookieJar();
+    const back = await nextHop(toMicrosoft.location!, {}, admin);
+    const refused = await nextHop(back.location!, {}, admin);
+    expect(refused.status).toBe(400);
+    const html = await refused.response.text();
+    expect(html).toContain('browser_mismatch');
+    expect(html).toContain(`${TEST_RETURN_ORIGIN}/rooms/done?status=error&amp;error=browser_mismatch`);
     expect(await app.services.store.tenants.getConsent(client.client.clientId, tenant.id)).toBeNull();
   });
 

@@ -63,9 +63,42 @@ export interface ConnectedUser extends TestClient {
   finalUrl: URL;
 }
 
-/** One redirect step without following it: the Location, resolved against the request URL. */
-export async function nextHop(url: string, init: RequestInit = {}): Promise<{ status: number; location?: string; response: Response }> {
-  const response = await fetch(url, { ...init, redirect: 'manual' });
+/**
+ * The cookies one browser holds, per host (name and value only: the flows under test set Path=/ cookies and
+ * their expiry by Max-Age=0). Connect attempts are bound to the browser that opened the link, so every hop
+ * of a flow must carry them, as a browser does.
+ */
+export class CookieJar {
+  private readonly byHost = new Map<string, Map<string, string>>();
+
+  header(url: string): string | undefined {
+    const cookies = this.byHost.get(new URL(url).host);
+    return cookies?.size ? [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') : undefined;
+  }
+
+  take(url: string, response: Response): void {
+    const host = new URL(url).host;
+    for (const line of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(';').map((p) => p.trim());
+      const [name, ...rest] = pair!.split('=');
+      const cookies = this.byHost.get(host) ?? new Map<string, string>();
+      this.byHost.set(host, cookies);
+      if (attributes.some((a) => /^max-age=0$/i.test(a))) cookies.delete(name!);
+      else cookies.set(name!, rest.join('='));
+    }
+  }
+}
+
+/** The browser of the tests that do not say otherwise (an attacker's or a victim's browser is a new CookieJar). */
+export const defaultBrowser = new CookieJar();
+
+/** One redirect step without following it, in `browser`: the Location, resolved against the request URL. */
+export async function nextHop(url: string, init: RequestInit = {}, browser: CookieJar = defaultBrowser): Promise<{ status: number; location?: string; response: Response }> {
+  const headers = new Headers(init.headers);
+  const cookie = browser.header(url);
+  if (cookie && !headers.has('cookie')) headers.set('cookie', cookie);
+  const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+  browser.take(url, response);
   const location = response.headers.get('location') ?? undefined;
   return { status: response.status, location: location ? new URL(location, url).toString() : undefined, response };
 }

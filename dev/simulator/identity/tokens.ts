@@ -43,10 +43,22 @@ export async function mintIdToken(state: SimState, input: IdTokenInput): Promise
     ...(input.withEmail ? { email: user.mail } : {}),
     sub: pairwiseSubject(user.id, input.clientId),
     tid: user.tenantId,
+    ...(emitsWids(state, input.clientId) && user.directoryRoles.length ? { wids: user.directoryRoles } : {}),
     ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
     uti: randomUUID().replace(/-/g, ''),
     ver: '2.0',
   });
+}
+
+/**
+ * `wids` (the user's directory role template ids) is emitted only when the app registration asks for it with
+ * groupMembershipClaims "DirectoryRole" or "All"
+ * (https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference); `tid` always
+ * (https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference).
+ */
+function emitsWids(state: SimState, clientId: string): boolean {
+  const claims = state.directory.apps.get(clientId)?.groupMembershipClaims;
+  return claims === 'DirectoryRole' || claims === 'All';
 }
 
 export interface AccessTokenInput {

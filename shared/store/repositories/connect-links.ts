@@ -18,6 +18,8 @@ export interface ConnectLinkEntity {
   externalUserId: string;
   returnUrl: string;
   loginHint?: string;
+  /** The booking system lets its user sign in with an account other than loginHint (refused by default). */
+  allowOtherAccount?: boolean;
   pickCalendars?: boolean;
   /** Set for a re-connect link made for an existing connection. */
   connectionId?: string;

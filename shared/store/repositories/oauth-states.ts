@@ -24,6 +24,11 @@ export interface OAuthStateEntity {
   /** Envelope-encrypted PKCE code verifier. */
   codeVerifier: string;
   nonce: string;
+  /** Hash of the browser-binding cookie set when the link was opened (shared/connect/browser-binding.ts). */
+  bindingHash?: string;
+  /** The account the link named; another account's sign-in is refused unless allowOtherAccount. */
+  loginHint?: string;
+  allowOtherAccount?: boolean;
   expiresAt: Date;
   /** Set when the state is redeemed; a second use is refused. */
   usedAt?: Date;

@@ -25,9 +25,19 @@ export interface TenantConsentStateEntity {
   /** stateHash(state) */
   partitionKey: string;
   rowKey: typeof TENANT_CONSENT_STATE_ROW;
+  /** 'consent': waiting for the admin-consent redirect; 'signin': for the administrator's OIDC sign-in. */
+  step?: 'consent' | 'signin';
   clientId: string;
   connectLinkId: string;
   returnUrl: string;
+  /** The administrator's account, proposed on the sign-in after consent. */
+  loginHint?: string;
+  /** Sign-in step: the tenant the admin-consent redirect named, its encrypted PKCE verifier and nonce. */
+  tenantId?: string;
+  codeVerifier?: string;
+  nonce?: string;
+  /** Hash of the browser-binding cookie set when the link was opened (shared/connect/browser-binding.ts). */
+  bindingHash?: string;
   expiresAt: Date;
   usedAt?: Date;
 }
