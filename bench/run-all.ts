@@ -31,6 +31,8 @@ const childEnv: NodeJS.ProcessEnv = {
   ...process.env,
   BENCH_DURATION_S: process.env.BENCH_DURATION_S ?? '5',
   BENCH_RENEW_USERS: process.env.BENCH_RENEW_USERS ?? '100',
+  // The notification flood runs as long as the threat it reproduces (10 loops for 15 s).
+  BENCH_FLOOD_S: process.env.BENCH_FLOOD_S ?? '15',
 };
 const scriptTimeoutMs = Number(process.env.BENCH_SCRIPT_TIMEOUT_S ?? 150) * 1000;
 

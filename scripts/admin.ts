@@ -18,7 +18,7 @@ import { LocalSecretStore } from '../shared/secrets/local-secret-store.js';
 import { wellKnownGenerators } from '../shared/secrets/well-known-secrets.js';
 
 const USAGE = `usage: npm run admin -- clients <create|list|rotate-key|disable> [options]
-  clients create --name NAME --origin ORIGIN [--origin ORIGIN...] [--webhook-url URL]
+  clients create --name NAME --origin ORIGIN [--origin ORIGIN...] [--webhook-url URL] [--webhook-port PORT]
   clients list
   clients rotate-key CLIENT_ID [--revoke-previous]
   clients disable CLIENT_ID
@@ -68,6 +68,7 @@ async function main(argv: string[]): Promise<unknown> {
       name: { type: 'string' },
       origin: { type: 'string', multiple: true },
       'webhook-url': { type: 'string' },
+      'webhook-port': { type: 'string' },
       'revoke-previous': { type: 'boolean' },
       client: { type: 'string' },
       'page-size': { type: 'string' },
@@ -88,7 +89,7 @@ async function main(argv: string[]): Promise<unknown> {
   switch (command) {
     case 'create':
       if (!values.name || !values.origin?.length) throw new UsageError('clients create needs --name and at least one --origin');
-      return call('POST', 'clients', { name: values.name, allowedReturnOrigins: values.origin, webhookUrl: values['webhook-url'] });
+      return call('POST', 'clients', { name: values.name, allowedReturnOrigins: values.origin, webhookUrl: values['webhook-url'], webhookPort: values['webhook-port'] ? Number(values['webhook-port']) : undefined });
     case 'list':
       return call('GET', 'clients');
     case 'rotate-key':

@@ -14,7 +14,7 @@ const PATTERNS: [RegExp, string][] = [
   // punctuated like one. Error codes (code=ECONNREFUSED, "code":"InvalidAuthenticationToken") are
   // diagnostics: short words of letters, digits and underscores, and they stay readable.
   [/((?:[?&]code=))[^&\s"']+/gi, '$1[redacted]'],
-  [/(\bcode["']?\s*[:=]\s*["']?)(?![A-Za-z0-9_]{1,40}(?:["'&\s,}]|$))[^"'&\s,}]+/gi, '$1[redacted]'],
+  [/(\bcode["']?\s*[:=]\s*["']?)(?![A-Za-z0-9_]{1,40}(?:["'&\s,;:)}\]]|$))[^"'&\s,}]+/gi, '$1[redacted]'],
   // Our API keys (cb_live_… / cb_admin_…).
   [/\bcb_(?:live|admin|test)_[A-Za-z0-9_-]{8,}/g, '[redacted-key]'],
 ];

@@ -9,6 +9,7 @@ import { NotFoundError } from '../store/errors.js';
 import type { Services } from '../services.js';
 import { canonicalOrigin } from '../connect/return-url.js';
 import { newSigningSecret } from '../webhooks/signature.js';
+import { webhookUrlProblem } from '../webhooks/post-webhook.js';
 
 const origin = z.string().max(300).refine((v) => canonicalOrigin(v) !== undefined, 'must be an http(s) origin like https://booking.example.com');
 const webhookUrl = z
@@ -21,6 +22,7 @@ export const createClientSchema = z
     name: z.string().trim().min(1).max(200),
     allowedReturnOrigins: z.array(origin).min(1).max(20),
     webhookUrl: webhookUrl.optional(),
+    webhookPort: z.number().int().min(1).max(65535).optional().describe('in Azure: a port besides 443 the webhook URL may use'),
   })
   .strict();
 
@@ -32,6 +34,7 @@ export interface ClientView {
   status: 'active' | 'disabled';
   allowedReturnOrigins: string[];
   webhookUrl?: string;
+  webhookPort?: number;
   activeApiKeys: number;
   createdAt: string;
   updatedAt?: string;
@@ -44,6 +47,7 @@ export function clientView(c: ClientEntity): ClientView {
     status: c.disabled ? 'disabled' : 'active',
     allowedReturnOrigins: c.allowedReturnOrigins,
     webhookUrl: c.webhookUrl,
+    webhookPort: c.webhookPort,
     activeApiKeys: c.apiKeyHashes.length,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt?.toISOString(),
@@ -56,8 +60,11 @@ export function signingSecretName(clientId: string): string {
 
 export async function createClient(
   input: z.infer<typeof createClientSchema>,
-  services: Pick<Services, 'store' | 'secrets'>,
+  services: Pick<Services, 'store' | 'secrets' | 'config'>,
 ): Promise<ClientView & { apiKey: string; signingSecret: string }> {
+  // In Azure a webhook URL must not point inside; locally the console's loopback receiver is the webhook.
+  const refused = input.webhookUrl && services.config.inAzure ? webhookUrlProblem(input.webhookUrl, true, input.webhookPort) : undefined;
+  if (refused) throw new AppError(400, 'webhook_url_not_allowed', refused, { field: 'webhookUrl' });
   const clientId = newClientId();
   const { key, hash } = generateApiKey(clientId);
   const signingSecret = newSigningSecret();
@@ -70,6 +77,7 @@ export async function createClient(
     apiKeyHashes: [hash],
     allowedReturnOrigins: [...new Set(input.allowedReturnOrigins.map((o) => canonicalOrigin(o)!))],
     webhookUrl: input.webhookUrl,
+    webhookPort: input.webhookPort,
     signingSecretName: secretName,
     createdAt: new Date(),
   };

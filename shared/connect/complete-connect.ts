@@ -20,6 +20,7 @@ import { callbackUrl, verifierBinding } from './start-connect.js';
 import { returnUrlWith } from './return-url.js';
 import { requestSubscriptionSync } from '../sync/calendar-subscriptions.js';
 import type { BrowserCheck } from './browser-binding.js';
+import { isClientActive, linkRevoked } from './connect-links.js';
 
 export type ConnectOutcome =
   /** Back to the booking system (connected, or an error it can act on). */
@@ -61,6 +62,9 @@ export async function completeConnect(query: URLSearchParams, services: Services
       'This sign-in was started in another browser. For your safety your calendar was not connected. Open the link from your application again, in this browser.',
       returnUrlWith(attempt.returnUrl!, { status: 'error', error: 'browser_mismatch' }),
     );
+
+  // The booking system was disabled while its user was signing in: nothing is connected for it.
+  if (!(await isClientActive(services, attempt.clientId))) return page(410, 'link_revoked', linkRevoked().message);
 
   const toApp = (code: ConnectErrorCode): ConnectOutcome => ({
     kind: 'redirect',

@@ -52,12 +52,22 @@ export async function createConnectLink(client: ClientEntity, input: ConnectLink
 
 /** A link id that cannot start a connect flow; `code` is stable and shown on the error page. */
 export class ConnectLinkError extends AppError {
-  constructor(code: 'link_not_found' | 'link_expired' | 'link_used', message: string) {
+  constructor(code: 'link_not_found' | 'link_expired' | 'link_used' | 'link_revoked', message: string) {
     super(code === 'link_not_found' ? 404 : 410, code, message);
   }
 }
 
 const LINK_ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** The booking system that made a link still exists and is not disabled: its outstanding links complete. */
+export async function isClientActive(services: Pick<Services, 'store'>, clientId: string): Promise<boolean> {
+  const client = await services.store.clients.getClient(clientId);
+  return client !== null && !client.entity.disabled;
+}
+
+export function linkRevoked(): ConnectLinkError {
+  return new ConnectLinkError('link_revoked', 'This connect link is no longer valid. Ask the application for a new one.');
+}
 
 /** Consumes a link: marks it used (conditional on its ETag, so two opens cannot both succeed) and returns it. */
 export async function useConnectLink(linkId: string, services: Pick<Services, 'store'>): Promise<ConnectLinkEntity> {
@@ -66,6 +76,7 @@ export async function useConnectLink(linkId: string, services: Pick<Services, 's
   const link = found.entity;
   if (link.usedAt) throw new ConnectLinkError('link_used', 'This connect link has already been used. Ask for a new one.');
   if (link.expiresAt.getTime() <= Date.now()) throw new ConnectLinkError('link_expired', 'This connect link has expired. Ask for a new one.');
+  if (!(await isClientActive(services, link.clientId))) throw linkRevoked();
   try {
     await services.store.connectLinks.links.update({ ...link, usedAt: new Date() }, found.etag);
   } catch (error) {

@@ -14,7 +14,7 @@ import { getAppAccessToken, GRAPH_APP_SCOPE, isTenantId, ROOM_APP_ROLES } from '
 import { entraClientSecret } from '../auth/entra-credentials.js';
 import { createMsalClient } from '../auth/msal-client.js';
 import { newBrowserBinding, type BrowserBinding, type BrowserCheck } from '../connect/browser-binding.js';
-import { createConnectLink, type ConnectLink } from '../connect/connect-links.js';
+import { createConnectLink, isClientActive, linkRevoked, type ConnectLink } from '../connect/connect-links.js';
 import { returnUrlWith } from '../connect/return-url.js';
 import type { StartedFlow } from '../connect/start-connect.js';
 import { describeError } from '../logging.js';
@@ -100,6 +100,8 @@ export async function completeTenantConsent(query: URLSearchParams, services: Se
   if ('kind' in attempt) return attempt;
   const toApp = (error: TenantConsentErrorCode): TenantConsentOutcome => ({ kind: 'redirect', location: returnUrlWith(attempt.returnUrl, { status: 'error', error }) });
   if (!sameBrowser(attempt.partitionKey, attempt.bindingHash)) return browserMismatch(attempt.returnUrl);
+  // The booking system was disabled while its link was in use: nothing is recorded for it.
+  if (!(await isClientActive(services, attempt.clientId))) return page(410, 'link_revoked', linkRevoked().message);
   if (query.get('error')) return toApp(query.get('error') === 'access_denied' ? 'access_denied' : 'consent_failed');
   return attempt.step === 'signin' ? finishSignIn(query, attempt, services, toApp) : startSignIn(query, attempt, services, toApp);
 }

@@ -87,6 +87,8 @@ export async function subscribeCalendar(services: Services, graph: Client, conne
     expiresAt: new Date(Date.parse(created.expirationDateTime) || request.expirationDateTime.getTime()),
     createdAt: now,
   });
+  // A notification that raced the record (and was remembered as unknown) must not hide it for a minute.
+  forgetSubscription(services.store, created.id);
   return saved.entity;
 }
 

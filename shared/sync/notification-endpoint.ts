@@ -6,7 +6,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { readJson } from '../http/handle.js';
 import { problem } from '../http/problem.js';
 import type { Store } from '../store/index.js';
-import { checkValidationToken, MAX_NOTIFICATION_BODY_BYTES, notificationBodySchema, takeNotifications } from './notification-intake.js';
+import { checkValidationToken, MAX_NOTIFICATION_BODY_BYTES, MAX_NOTIFICATION_ITEMS, notificationBodySchema, takeNotifications, type IntakeResult } from './notification-intake.js';
+import { recordOrphans } from './orphan-reports.js';
 import { calendarSyncOutput } from './sync-messages.js';
 
 const PLAIN_TEXT = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
@@ -25,16 +26,27 @@ export async function receiveGraphPost(request: HttpRequest, context: Invocation
   }
 
   const body = await readJson(request, notificationBodySchema, MAX_NOTIFICATION_BODY_BYTES);
+  if (body.value.length > MAX_NOTIFICATION_ITEMS)
+    return problem(413, 'too_many_notifications', `A POST may carry at most ${MAX_NOTIFICATION_ITEMS} notifications.`, { field: 'value' });
   const result = await takeNotifications(store, body.value);
-  for (const d of result.dropped) {
-    // Never the clientState (graph.md §2.5 says why it is a secret); the id helps find a stale subscription.
-    context.warn(`notification dropped: ${d.reason} subscription=${(d.subscriptionId ?? '-').slice(0, 64)}`);
-  }
+  logDropped(context, result.dropped);
   if (result.messages.length > 0) context.extraOutputs.set(calendarSyncOutput, result.messages);
-  const unauthenticated = new Set(['malformed', 'unknown_subscription', 'client_state_mismatch']);
-  if (body.value.length > 0 && result.accepted === 0 && result.dropped.every((d) => unauthenticated.has(d.reason))) {
-    // Nothing in the POST was ours: 202 would invite more; Graph itself never gets here with our clientState.
-    return problem(403, 'notification_rejected', 'No notification in the request matched a known subscription and clientState.');
-  }
+  // Graph's way: 202 even when nothing matched. Graph retries any other answer for up to 4 hours
+  // (https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks#receive-notifications),
+  // so a subscription whose record is gone would keep posting and count against the endpoint's health.
+  // Its id is recorded for reconciliation to delete.
+  await recordOrphans(store, result.dropped, context);
   return { status: 202 };
+}
+
+/** One line per reason, not per item: a flood must not become a flood of log lines. */
+function logDropped(context: InvocationContext, dropped: IntakeResult['dropped']): void {
+  const byReason = new Map<string, { n: number; example?: string }>();
+  for (const d of dropped) {
+    const entry = byReason.get(d.reason) ?? { n: 0, example: d.subscriptionId };
+    entry.n += 1;
+    byReason.set(d.reason, entry);
+  }
+  // Never the clientState (a secret shared with Graph); an id helps find a stale subscription.
+  for (const [reason, { n, example }] of byReason) context.warn(`notifications dropped: ${n} ${reason} (e.g. subscription=${(example ?? '-').slice(0, 64)})`);
 }

@@ -12,6 +12,7 @@ import { describeError } from '../logging.js';
 import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { ensureCalendarSubscriptions, NOTIFICATIONS_ROUTE, unsubscribe } from './calendar-subscriptions.js';
 import { replaceLost } from './renew-subscriptions.js';
+import { resolveOrphanReports } from './orphan-reports.js';
 import { activeCalendarOwners, ownsGraphSubscription } from './calendar-owner.js';
 import type { SyncDeps } from './sync-deps.js';
 
@@ -36,6 +37,7 @@ export async function reconcileSubscriptions(deps: SyncDeps): Promise<ReconcileR
   }
   const report: ReconcileReport = { connections: 0, orphansDeleted: 0, lostRecreated: 0, created: 0, removed: 0, failed: 0 };
   const ourUrl = `${deps.services.config.publicBaseUrl}${NOTIFICATIONS_ROUTE}`;
+  const deletedOrphans = new Set<string>();
   for await (const connection of activeCalendarOwners(deps.services)) {
     report.connections += 1;
     try {
@@ -47,6 +49,7 @@ export async function reconcileSubscriptions(deps: SyncDeps): Promise<ReconcileR
       for (const sub of inGraph) {
         if (recordIds.has(sub.id) || sub.notificationUrl !== ourUrl) continue;
         await deleteSubscription(graph, sub.id);
+        deletedOrphans.add(sub.id.toLowerCase());
         report.orphansDeleted += 1;
       }
       const kept: SubscriptionEntity[] = [];
@@ -68,6 +71,12 @@ export async function reconcileSubscriptions(deps: SyncDeps): Promise<ReconcileR
       if (!(error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError))
         console.warn(`reconcile: connection ${connection.rowKey}: ${describeError(error)}`);
     }
+  }
+  // Ids the notification endpoints reported as unknown: the ones just deleted, or reachable app-only.
+  try {
+    report.orphansDeleted += await resolveOrphanReports(deps.services, deletedOrphans);
+  } catch (error) {
+    console.warn(`reconcile: orphan reports: ${describeError(error)}`);
   }
   return report;
 }

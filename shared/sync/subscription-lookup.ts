@@ -1,6 +1,10 @@
-// Point reads of subscription records for the notification endpoints, kept briefly in memory: a burst of
-// notifications for one subscription costs one Table read, not one per POST (the 3 s budget, graph.md §2.2).
-// Only found records are kept, so a subscription stored a moment after Graph created it is seen at once.
+// Point reads of subscription records for the notification endpoints, which anyone can POST to. Kept
+// briefly in memory both ways, and bounded, so anonymous POSTs cannot be turned into storage load:
+// - found records for a minute: a burst of notifications for one subscription costs one Table read;
+// - unknown ids for a minute (negative cache): a flood repeating made-up ids costs nothing after the first;
+// - at most LOOKUP_CONCURRENCY reads in flight for the whole process: what is left of the storage
+//   connection pool and the event loop serves the booking systems.
+// A subscription this process creates or deletes is forgotten both ways at once (forgetSubscription).
 import type { Store } from '../store/index.js';
 import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
 
@@ -8,31 +12,70 @@ export type SubscriptionRef = Pick<SubscriptionEntity, 'subscriptionId' | 'clien
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 20_000;
-const caches = new WeakMap<Store, Map<string, { ref: SubscriptionRef; at: number }>>();
+export const LOOKUP_CONCURRENCY = 8;
 
-function cacheOf(store: Store): Map<string, { ref: SubscriptionRef; at: number }> {
-  let cache = caches.get(store);
-  if (!cache) caches.set(store, (cache = new Map()));
-  return cache;
+interface Caches {
+  found: Map<string, { ref: SubscriptionRef; at: number }>;
+  unknown: Map<string, number>;
+  inFlight: number;
+  waiting: (() => void)[];
+}
+
+const caches = new WeakMap<Store, Caches>();
+
+function cachesOf(store: Store): Caches {
+  let c = caches.get(store);
+  if (!c) caches.set(store, (c = { found: new Map(), unknown: new Map(), inFlight: 0, waiting: [] }));
+  return c;
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value!);
+  map.set(key, value);
+}
+
+/** What memory already says about an id, without I/O: a record, `null` (known unknown), or undefined. */
+export function cachedSubscription(store: Store, subscriptionId: string, now = Date.now()): SubscriptionRef | null | undefined {
+  const c = cachesOf(store);
+  const hit = c.found.get(subscriptionId);
+  if (hit && now - hit.at < TTL_MS) return hit.ref;
+  const missAt = c.unknown.get(subscriptionId);
+  if (missAt !== undefined && now - missAt < TTL_MS) return null;
+  return undefined;
+}
+
+async function withSlot<T>(c: Caches, fn: () => Promise<T>): Promise<T> {
+  while (c.inFlight >= LOOKUP_CONCURRENCY) await new Promise<void>((resolve) => c.waiting.push(resolve));
+  c.inFlight += 1;
+  try {
+    return await fn();
+  } finally {
+    c.inFlight -= 1;
+    c.waiting.shift()?.();
+  }
 }
 
 export async function lookupSubscription(store: Store, subscriptionId: string, now = Date.now()): Promise<SubscriptionRef | undefined> {
-  const cache = cacheOf(store);
-  const hit = cache.get(subscriptionId);
-  if (hit && now - hit.at < TTL_MS) return hit.ref;
-  const found = await store.subscriptions.getSubscription(subscriptionId);
+  const cached = cachedSubscription(store, subscriptionId, now);
+  if (cached !== undefined) return cached ?? undefined;
+  const c = cachesOf(store);
+  const found = await withSlot(c, () => store.subscriptions.getSubscription(subscriptionId));
   if (!found) {
-    cache.delete(subscriptionId);
+    c.found.delete(subscriptionId);
+    remember(c.unknown, subscriptionId, now);
     return undefined;
   }
   const { clientId, connectionId, calendarId, clientStateHash } = found.entity;
   const ref = { subscriptionId, clientId, connectionId, calendarId, clientStateHash };
-  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-  cache.set(subscriptionId, { ref, at: now });
+  c.unknown.delete(subscriptionId);
+  remember(c.found, subscriptionId, { ref, at: now });
   return ref;
 }
 
-/** Called when this process deletes or replaces a subscription. */
+/** Called when this process creates, deletes or replaces a subscription. */
 export function forgetSubscription(store: Store, subscriptionId: string): void {
-  cacheOf(store).delete(subscriptionId);
+  const c = cachesOf(store);
+  c.found.delete(subscriptionId);
+  c.unknown.delete(subscriptionId);
 }

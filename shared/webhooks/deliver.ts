@@ -83,7 +83,7 @@ export async function processWebhookDelivery(message: unknown, options: Delivery
   }
 
   const firstAttemptAtMs = delivery.firstAttemptAt ? Date.parse(delivery.firstAttemptAt) : now();
-  const urlProblem = webhookUrlProblem(client.webhookUrl, services.config.inAzure);
+  const urlProblem = webhookUrlProblem(client.webhookUrl, services.config.inAzure, client.webhookPort);
   if (urlProblem) {
     // Retrying cannot help: keep it for a replay once the operator has fixed the URL.
     await storeDeadLetter(services, delivery, { attempts: delivery.attempt, firstAttemptAt: new Date(firstAttemptAtMs), lastError: urlProblem });
@@ -98,6 +98,7 @@ export async function processWebhookDelivery(message: unknown, options: Delivery
     const headers = signatureHeaders(secrets, delivery.event.id, body, now());
     result = await postWebhook(client.webhookUrl, body, headers, {
       httpsOnly: services.config.inAzure,
+      allowedPort: client.webhookPort,
       timeoutMs: options.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
     });
   } catch (error) {

@@ -140,7 +140,7 @@ describe('open redirect through returnUrl (issue 10 point 2)', () => {
 });
 
 describe('a forged Graph notification (issue 10 point 2)', () => {
-  it('a valid subscriptionId with a wrong clientState is refused, and nothing is enqueued or synced', async () => {
+  it('a valid subscriptionId with a wrong clientState is answered 202 and nothing is enqueued or synced', async () => {
     const subs = await waitFor('the subscription', async () => (await listConnectionSubscriptions(app.services, alice.client.clientId, alice.connection.id))[0]);
     const simSub = ((await sim(app, 'GET', '/subscriptions')).value as { id: string; clientState: string }[]).find((s) => s.id === subs.subscriptionId)!;
     expect(simSub).toBeDefined();
@@ -165,8 +165,8 @@ describe('a forged Graph notification (issue 10 point 2)', () => {
 
     for (const wrong of [`${simSub.clientState.slice(0, -1)}x`, '', 'null', simSub.clientState.toUpperCase()]) {
       const res = await fetch(`${app.url}/api/graph/notifications`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(notification(wrong)) });
-      expect(res.status, wrong).toBeGreaterThanOrEqual(400);
-      expect(res.status).toBeLessThan(500);
+      // Answered as Graph expects (any other answer is retried for hours), with nothing processed.
+      expect(res.status, wrong).toBe(202);
     }
     await sleep(3000); // longer than the settle time plus a queue poll: a sync would have run by now
     expect(await deltas()).toBe(before);
@@ -262,7 +262,8 @@ describe('security headers on every HTML page (issue 10 point 2)', () => {
     // The hosted picker itself (pickCalendars), served by the callback.
     const upn = (await createSimUser(app.simulatorUrl)).userPrincipalName;
     const callback = await callbackOf(alice, upn, 'picker-user', true);
-    await get('picker page', `${callback.pathname}${callback.search}`);
+    // In the browser that opened the link (the callback needs its binding cookie).
+    pages.push({ what: 'picker page', res: (await nextHop(callback.href)).response });
     expect(pages.at(-1)!.res.status).toBe(200);
     // Every other HTML route of the app, by its definition (the console, when served).
     for (const def of httpRoutes.filter((d) => routeKind(d) === 'console' && d.methods.includes('GET') && !d.route.includes('{'))) await get(def.route, `/api/${def.route}`);

@@ -1,11 +1,14 @@
 // The notification and lifecycle endpoints over real HTTP (local host + Azurite), with no queue processor
 // running, so what they enqueue stays visible: the validation echo, the clientState and subscription
 // checks, at most one message per calendar per POST, and every kind of bad input.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalHost } from '../../dev/host/index.js';
 import { graphLifecycleFunction } from '../../functions/graphLifecycle.js';
 import { graphNotificationsFunction } from '../../functions/graphNotifications.js';
 import type { Services } from '../../shared/services.js';
+import { ORPHAN_PARTITION } from '../../shared/store/repositories/subscriptions.js';
+import { MAX_NOTIFICATION_ITEMS, MAX_UNKNOWN_LOOKUPS_PER_POST } from '../../shared/sync/notification-intake.js';
 import { clearSyncQueue, notification, peekSyncQueue, seedSubscription, startHostWith, type SeededSubscription } from './support.js';
 
 let host: LocalHost;
@@ -67,10 +70,10 @@ describe('change notifications', () => {
     expect(messages.map((m) => m.connectionId).sort()).toEqual([sub.connectionId, other.connectionId].sort());
   });
 
-  it('drops a wrong clientState (forged) and never logs the clientState', async () => {
+  it('drops a wrong clientState (forged), answers 202 as Graph expects, and never logs the clientState', async () => {
     const forged = 'forged-client-state-value-that-is-long-enough';
     const res = await postJson('notifications', { value: [notification(sub, { clientState: forged })] });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(202);
     expect(await peekSyncQueue(services)).toEqual([]);
     const joined = logs.join('\n');
     expect(joined).toContain('client_state_mismatch');
@@ -80,15 +83,18 @@ describe('change notifications', () => {
 
   it('drops a missing clientState', async () => {
     const res = await postJson('notifications', { value: [notification(sub, { clientState: null })] });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(202);
     expect(await peekSyncQueue(services)).toEqual([]);
   });
 
-  it('drops an unknown subscription', async () => {
-    const res = await postJson('notifications', { value: [notification({ ...sub, subscriptionId: '00000000-0000-4000-8000-000000000000' })] });
-    expect(res.status).toBe(403);
+  it('drops an unknown subscription with 202 (Graph retries anything else for hours) and reports the orphan', async () => {
+    const orphanId = randomUUID();
+    const res = await postJson('notifications', { value: [notification({ ...sub, subscriptionId: orphanId })] });
+    expect(res.status).toBe(202);
     expect(await peekSyncQueue(services)).toEqual([]);
     expect(logs.join('\n')).toContain('unknown_subscription');
+    const report = await services.store.subscriptions.orphans.get(ORPHAN_PARTITION, orphanId);
+    expect(report?.entity.tenantId).toBe('84bd8158-6d4d-4958-8b9f-9d6445542f95');
   });
 
   it('takes only the good items of a mixed POST', async () => {
@@ -122,11 +128,70 @@ describe('change notifications', () => {
   });
 
   it('answers 413 to an oversized body', async () => {
-    const res = await post('notifications', JSON.stringify({ value: [notification(sub, { padding: 'x'.repeat(1_100_000) })] }));
+    const res = await post('notifications', JSON.stringify({ value: [notification(sub, { padding: 'x'.repeat(300_000) })] }));
     expect(res.status).toBe(413);
     expect(await peekSyncQueue(services)).toEqual([]);
   });
+
+  it(`answers 413 too_many_notifications above ${MAX_NOTIFICATION_ITEMS} items, before any storage read`, async () => {
+    const reads = countReads();
+    const res = await postJson('notifications', { value: Array.from({ length: MAX_NOTIFICATION_ITEMS + 1 }, () => notification(sub)) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { code: string; field: string })).toMatchObject({ code: 'too_many_notifications', field: 'value' });
+    expect(reads.stop()).toBe(0);
+    expect(await peekSyncQueue(services)).toEqual([]);
+  });
 });
+
+describe('anonymous floods cost little storage', () => {
+  it('reads each subscription id of a POST once', async () => {
+    const fresh = await seedSubscription(services);
+    const reads = countReads();
+    const res = await postJson('notifications', { value: Array.from({ length: 50 }, () => notification(fresh)) });
+    expect(res.status).toBe(202);
+    expect(reads.stop()).toBe(1);
+    expect(await peekSyncQueue(services)).toHaveLength(1);
+  });
+
+  it(`stops reading after ${MAX_UNKNOWN_LOOKUPS_PER_POST} unknown ids in one POST, and remembers unknown ids`, async () => {
+    const made = Array.from({ length: MAX_NOTIFICATION_ITEMS }, () => notification({ ...sub, subscriptionId: randomUUID() }));
+    const first = countReads();
+    expect((await postJson('notifications', { value: made })).status).toBe(202);
+    expect(first.stop()).toBe(MAX_UNKNOWN_LOOKUPS_PER_POST);
+    // The same ids again: the ones read are known to be unknown; the next ones are read, up to the budget.
+    const again = countReads();
+    expect((await postJson('notifications', { value: made.slice(0, MAX_UNKNOWN_LOOKUPS_PER_POST) })).status).toBe(202);
+    expect(again.stop()).toBe(0);
+    expect(await peekSyncQueue(services)).toEqual([]);
+  });
+
+  it('still takes a genuine item of a POST that is mostly made-up ids (a known id is read first when cached)', async () => {
+    const genuine = await seedSubscription(services);
+    // Known in memory after one notification.
+    expect((await postJson('notifications', { value: [notification(genuine)] })).status).toBe(202);
+    await clearSyncQueue(services);
+    const made = Array.from({ length: 100 }, () => notification({ ...sub, subscriptionId: randomUUID() }));
+    expect((await postJson('notifications', { value: [...made, notification(genuine)] })).status).toBe(202);
+    expect(await peekSyncQueue(services)).toEqual([expect.objectContaining({ subscriptionId: genuine.subscriptionId })]);
+  });
+});
+
+/** Counts the subscription point reads the endpoints make from now until stop(). */
+function countReads(): { stop: () => number } {
+  const repo = services.store.subscriptions;
+  const original = repo.getSubscription.bind(repo);
+  let n = 0;
+  repo.getSubscription = (id, options) => {
+    n += 1;
+    return original(id, options);
+  };
+  return {
+    stop: () => {
+      repo.getSubscription = original;
+      return n;
+    },
+  };
+}
 
 describe("lifecycle notifications: Microsoft's documented payloads (graph.md §3)", () => {
   // The verbatim examples of webhooks-lifecycle.md (2022), with our subscription id and clientState.
@@ -154,7 +219,7 @@ describe("lifecycle notifications: Microsoft's documented payloads (graph.md §3
   it('checks the clientState of lifecycle notifications too', async () => {
     const body = documented('missed');
     body.value[0]!.clientState = '{secret client state}';
-    expect((await postJson('lifecycle', body)).status).toBe(403);
+    expect((await postJson('lifecycle', body)).status).toBe(202);
     expect(await peekSyncQueue(services)).toEqual([]);
   });
 

@@ -14,6 +14,8 @@ export interface ClientEntity {
   /** Origins a connect flow may redirect back to. */
   allowedReturnOrigins: string[];
   webhookUrl?: string;
+  /** In Azure webhooks go to port 443 only, or also to this port when the operator allowed one. */
+  webhookPort?: number;
   /** Name of the secret-store secret holding the outbound webhook signing secret. */
   signingSecretName?: string;
   /**

@@ -31,6 +31,20 @@ export interface SubscriptionEntity {
   updatedAt?: Date;
 }
 
+/**
+ * A subscription id Graph notified us about that we hold no record of (PartitionKey 'orphan', RowKey the id):
+ * written by the notification endpoints (rate-limited), resolved and removed by reconciliation.
+ */
+export interface OrphanReportEntity {
+  partitionKey: typeof ORPHAN_PARTITION;
+  rowKey: string;
+  /** The tenantId the notification carried (unverified: anyone can POST). */
+  tenantId?: string;
+  firstSeenAt: Date;
+}
+
+export const ORPHAN_PARTITION = 'orphan';
+
 interface ExpiryIndexEntity {
   /** expiryBucket(expiresAt) */
   partitionKey: string;
@@ -56,10 +70,12 @@ export const EXPIRED_LOOKBACK_MS = 7 * 24 * 3600 * 1000;
 
 export class SubscriptionRepository {
   readonly records: TableRepository<SubscriptionEntity>;
+  readonly orphans: TableRepository<OrphanReportEntity>;
   private readonly index: TableRepository<ExpiryIndexEntity>;
 
   constructor(client: TableClient, timeoutMs: number) {
     this.records = new TableRepository<SubscriptionEntity>(client, timeoutMs);
+    this.orphans = new TableRepository<OrphanReportEntity>(client, timeoutMs);
     this.index = new TableRepository<ExpiryIndexEntity>(client, timeoutMs);
   }
 
