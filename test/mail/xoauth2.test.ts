@@ -6,7 +6,7 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { odata } from '@azure/data-tables';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createSimUser, createTestClient, SIM_TENANT, simControl, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, createSimUser, createTestClient, nextHop, SIM_TENANT, simControl, type ConnectedUser } from '../support/connect-user.js';
 import { api } from '../bookings/support.js';
 import { followConnectLink, mailClient, setMail } from './support.js';
 import { startXoauth2SmtpServer, type Xoauth2SmtpServer } from './smtp-xoauth2-server.js';
@@ -152,8 +152,9 @@ describe('POST /api/connections/{id}/xoauth2', () => {
     expect(refused.body.accessToken).toBeUndefined();
 
     // The consent link's authorize request names the Outlook scopes for consent only (extraScopesToConsent).
-    const hop = await fetch(refused.body.connectUrl, { redirect: 'manual' });
-    const authorize = new URL(hop.headers.get('location')!);
+    // Opened in the browser that then signs in (the attempt is bound to it by a cookie).
+    const hop = await nextHop(refused.body.connectUrl);
+    const authorize = new URL(hop.location!);
     const scopes = authorize.searchParams.get('scope')!.split(' ');
     expect(scopes).toEqual(expect.arrayContaining(['Mail.Send', 'https://outlook.office.com/SMTP.Send', 'https://outlook.office.com/IMAP.AccessAsUser.All']));
     const back = await followConnectLink(authorize.toString());
