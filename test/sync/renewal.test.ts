@@ -11,6 +11,7 @@ import { renewExpiringSubscriptions } from '../../shared/sync/renew-subscription
 import { defaultSyncDeps, type SyncDeps } from '../../shared/sync/sync-deps.js';
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 import { waitFor } from './support.js';
+import { ORPHAN_PARTITION } from '../../shared/store/repositories/subscriptions.js';
 
 let app: AppHost;
 let user: ConnectedUser;
@@ -79,5 +80,35 @@ describe('reconciliation', () => {
     expect(ids).not.toContain(lost!.subscriptionId);
     const [fresh] = await records();
     expect(ids).toEqual([fresh!.subscriptionId]);
+  });
+
+  it('records an orphan that keeps notifying (answered 202) and deletes it at the next reconciliation', async () => {
+    const graph = deps.graphFor(connection);
+    const side = await sim(app, 'POST', `/users/${user.userPrincipalName}/calendars`, { name: 'Another side calendar' });
+    const orphan = await createSubscription(graph, {
+      resource: `/users/${connection.objectId}/calendars/${side.id}/events`,
+      notificationUrl: `${app.url}/api/graph/notifications`,
+      lifecycleNotificationUrl: `${app.url}/api/graph/lifecycle`,
+      clientState: 'another-client-state-we-forgot-about',
+      expirationDateTime: subscriptionExpiry(),
+    });
+    // A change in Outlook: Graph notifies the orphan; the endpoint answers 202 and writes its id down.
+    await sim(app, 'POST', `/users/${user.userPrincipalName}/events`, {
+      calendarId: side.id,
+      subject: 'Orphan trigger',
+      start: { dateTime: '2031-05-05T09:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2031-05-05T09:30:00', timeZone: 'UTC' },
+    });
+    const report = () => app.services.store.subscriptions.orphans.get(ORPHAN_PARTITION, orphan.id.toLowerCase());
+    const answers = async () =>
+      ((await sim(app, 'GET', `/notifications?subscriptionId=${orphan.id}`)).value as { attempts: { status?: number }[] }[]).flatMap((d) => d.attempts.map((a) => a.status));
+    await waitFor('the notification to the orphan', async () => (await answers()).length > 0);
+    // Every attempt answered 202, so Graph has nothing to retry.
+    expect(new Set(await answers())).toEqual(new Set([202]));
+    expect((await report())?.entity.firstSeenAt).toBeInstanceOf(Date);
+
+    await reconcileSubscriptions(deps);
+    expect((await simSubs()).map((s) => s.id)).not.toContain(orphan.id);
+    expect(await report()).toBeNull();
   });
 });
