@@ -28,9 +28,9 @@ export const MAX_NOTIFICATION_BODY_BYTES = 256 * 1024;
  * are found (and then cached); a POST that names more unknown ids than this is not Graph's, and the rest of
  * its ids are dropped unread.
  */
-export const MAX_UNKNOWN_LOOKUPS_PER_POST = 4;
+export const MAX_UNKNOWN_LOOKUPS_PER_POST = 2;
 /** Reads of one POST that run together (the process-wide bound of the lookup module still applies). */
-const LOOKUP_BATCH = 4;
+const LOOKUP_BATCH = 2;
 
 export type ValidationResult = { ok: true; token: string } | { ok: false; reason: 'too_long' | 'markup' };
 

@@ -12,7 +12,7 @@ export type SubscriptionRef = Pick<SubscriptionEntity, 'subscriptionId' | 'clien
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 20_000;
-export const LOOKUP_CONCURRENCY = 4;
+export const LOOKUP_CONCURRENCY = 2;
 
 interface Caches {
   found: Map<string, { ref: SubscriptionRef; at: number }>;
