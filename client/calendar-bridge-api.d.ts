@@ -1955,6 +1955,8 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
+                    /** @description with loginHint: accept a sign-in with another account (refused with error=account_mismatch by default) */
+                    allowOtherAccount?: boolean;
                     externalUserId: string;
                     loginHint?: string;
                     pickCalendars?: boolean;
@@ -3496,6 +3498,8 @@ export interface operations {
                 "application/json": {
                     allowedReturnOrigins: string[];
                     name: string;
+                    /** @description in Azure: a port besides 443 the webhook URL may use */
+                    webhookPort?: number;
                     /** Format: uri */
                     webhookUrl?: string;
                 };
@@ -3529,6 +3533,8 @@ export interface operations {
              * @description `invalid_field`: A field (named in `field`) is missing or invalid; fix it and send again.
              *
              *     `invalid_json`: The body is not valid UTF-8 JSON.
+             *
+             *     `webhook_url_not_allowed`: In Azure: the webhook URL is not https on port 443 (or the allowed `webhookPort`), or its address is not public.
              */
             400: {
                 headers: {
@@ -3537,7 +3543,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "invalid_field" | "invalid_json";
+                        code?: "invalid_field" | "invalid_json" | "webhook_url_not_allowed";
                     };
                 };
             };

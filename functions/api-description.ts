@@ -183,7 +183,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     body: createClientSchema,
     example: { name: 'Acme Booking', allowedReturnOrigins: ['https://book.acme.example'], webhookUrl: 'https://book.acme.example/hooks' },
     responses: { 201: client.extend({ apiKey: z.string(), signingSecret: z.string() }) },
-    problems: [],
+    problems: ['webhook_url_not_allowed'],
   },
   { name: 'manageClientsList', tag: 'Admin', security: 'adminKey', summary: 'Every booking system', responses: { 200: z.object({ value: z.array(client) }) }, problems: [] },
   {
