@@ -6,6 +6,13 @@ export function isRunningInAzure(env: NodeJS.ProcessEnv = process.env): boolean 
   return Boolean(env.WEBSITE_SITE_NAME) && env.CALENDAR_BRIDGE_LOCAL !== 'true';
 }
 
+/**
+ * How the app proves its identity to Entra, strongest first: a federated credential trusted from the app's
+ * managed identity (no secret exists at all), a certificate in Key Vault, a client secret in Key Vault.
+ */
+export const ENTRA_CREDENTIAL_MODES = ['managed_identity', 'certificate', 'secret'] as const;
+export type EntraCredentialMode = (typeof ENTRA_CREDENTIAL_MODES)[number];
+
 const optionalString = z.string().trim().min(1).optional();
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -17,12 +24,15 @@ const schema = z.object({
   AzureWebJobsStorage__tableServiceUri: httpUrl.optional(),
   AzureWebJobsStorage__queueServiceUri: httpUrl.optional(),
   AzureWebJobsStorage__clientId: optionalString,
+  AZURE_CLIENT_ID: optionalString,
   PUBLIC_BASE_URL: httpUrl.default('http://localhost:7071'),
   KEY_VAULT_URL: httpUrl.optional(),
   LOCAL_SECRETS_PATH: z.string().default('.data/secrets.json'),
   ENTRA_CLIENT_ID: optionalString,
   ENTRA_TENANT: z.string().trim().min(1).default('common'),
   ENTRA_AUTHORITY_HOST: httpUrl.default('https://login.microsoftonline.com'),
+  ENTRA_CREDENTIAL: emptyAsUnset(z.enum(ENTRA_CREDENTIAL_MODES).optional()),
+  ENTRA_CERTIFICATE_NAME: z.string().default('entra-client-certificate'),
   ENTRA_CLIENT_SECRET_NAME: z.string().default('entra-client-secret'),
   GRAPH_BASE_URL: httpUrl.default('https://graph.microsoft.com'),
   M365_SIMULATOR_URL: httpUrl.optional(),
@@ -46,6 +56,8 @@ export interface StorageSettings {
   tableEndpoint?: string;
   queueEndpoint?: string;
   managedIdentityClientId?: string;
+  /** In Azure: authenticate with ManagedIdentityCredential only (DefaultAzureCredential is for local runs). */
+  inAzure: boolean;
   timeoutMs: number;
   /** Local and test runs only (the Azure host's bindings use the bare names). */
   tableNamePrefix?: string;
@@ -58,10 +70,14 @@ export interface Config {
   publicBaseUrl: string;
   storage: StorageSettings;
   secrets: { keyVaultUrl?: string; localPath: string; cacheTtlSeconds: number };
+  /** Client id of the app's user-assigned managed identity (system-assigned when absent). */
+  managedIdentityClientId?: string;
   entra: {
     clientId: string;
     tenant: string;
     authorityHost: string;
+    credential: EntraCredentialMode;
+    certificateName: string;
     clientSecretName: string;
     /** True when no real Entra app is configured and the Microsoft 365 simulator stands in. */
     simulated: boolean;
@@ -95,8 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     throw new ConfigError(`Invalid setting ${String(issue.path[0])}: ${issue.message}`);
   }
   const s = parsed.data;
-  const inAzure = isRunningInAzure(env);
 
+  const inAzure = isRunningInAzure(env);
   const accountName = s.AzureWebJobsStorage__accountName;
   const storage: StorageSettings = {
     connectionString: s.AzureWebJobsStorage,
@@ -104,7 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
       s.AzureWebJobsStorage__tableServiceUri ?? (accountName ? `https://${accountName}.table.core.windows.net` : undefined),
     queueEndpoint:
       s.AzureWebJobsStorage__queueServiceUri ?? (accountName ? `https://${accountName}.queue.core.windows.net` : undefined),
-    managedIdentityClientId: s.AzureWebJobsStorage__clientId,
+    managedIdentityClientId: s.AzureWebJobsStorage__clientId ?? s.AZURE_CLIENT_ID,
+    inAzure,
     timeoutMs: s.STORAGE_TIMEOUT_MS,
     tableNamePrefix: s.TABLE_NAME_PREFIX,
     queueNamePrefix: s.QUEUE_NAME_PREFIX,
@@ -136,11 +153,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     version,
     publicBaseUrl: s.PUBLIC_BASE_URL,
     storage,
+    managedIdentityClientId: s.AZURE_CLIENT_ID ?? s.AzureWebJobsStorage__clientId,
     secrets: { keyVaultUrl: s.KEY_VAULT_URL, localPath: s.LOCAL_SECRETS_PATH, cacheTtlSeconds: s.SECRET_CACHE_TTL_SECONDS },
     entra: {
       clientId: s.ENTRA_CLIENT_ID ?? SIMULATED_CLIENT_ID,
       tenant: s.ENTRA_TENANT,
       authorityHost: s.ENTRA_AUTHORITY_HOST,
+      // In Azure the federated credential unless told otherwise; locally the simulator's secret.
+      credential: s.ENTRA_CREDENTIAL ?? (inAzure ? 'managed_identity' : 'secret'),
+      certificateName: s.ENTRA_CERTIFICATE_NAME,
       clientSecretName: s.ENTRA_CLIENT_SECRET_NAME,
       simulated,
     },

@@ -1,16 +1,36 @@
-// The Function App on the Flex Consumption plan (FC1): Linux, Node 22, system-assigned identity.
+// The Function App on the Flex Consumption plan (FC1): Linux, Node 22, the user-assigned identity only.
 // App settings are every setting shared/config.ts requires in Azure, plus the app's secret NAMES
 // (the values live in Key Vault and are read by the app at run time). No connection string, no key.
 // On Flex Consumption the runtime comes from functionAppConfig.runtime: FUNCTIONS_WORKER_RUNTIME
 // and FUNCTIONS_EXTENSION_VERSION must not be set, nor WEBSITE_RUN_FROM_PACKAGE.
+import { resourceTags } from 'types.bicep'
 
+@description('Azure region.')
 param location string
-param tags object
+
+@description('Tags put on every resource.')
+param tags resourceTags
+
+@description('Name of the function app.')
 param functionAppName string
+
+@description('Name of the Flex Consumption plan.')
 param planName string
+
+@description('Name of the app\'s user-assigned identity.')
+param identityName string
+
+@description('Name of the storage account (host state, tables, queues, deployment container).')
 param storageAccountName string
+
+@description('Blob container the app package is deployed to.')
 param deploymentContainerName string
+
+@description('Name of the Application Insights component.')
 param applicationInsightsName string
+
+@description('Log Analytics workspace that receives the function app\'s logs.')
+param logAnalyticsName string
 
 @description('Key Vault URI (https://<vault>.vault.azure.net/).')
 param vaultUri string
@@ -18,9 +38,21 @@ param vaultUri string
 @description('Public https base URL of the app.')
 param publicBaseUrl string
 
+@description('Application (client) id of the Entra app registration.')
 param entraClientId string
+
+@description('Authority tenant of the Entra app registration.')
 param entraTenant string
 
+@description('How the app authenticates to Entra (ENTRA_CREDENTIAL).')
+@allowed([
+  'managed_identity'
+  'certificate'
+  'secret'
+])
+param entraCredential string
+
+@description('Memory per instance, in MB.')
 @allowed([
   512
   2048
@@ -28,10 +60,16 @@ param entraTenant string
 ])
 param instanceMemoryMB int
 
+@description('Upper bound on the number of instances.')
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('Always-ready instances of the HTTP function group.')
+@minValue(0)
+param alwaysReadyHttpInstances int
+
+@description('LOG_LEVEL of the app.')
 @allowed([
   'debug'
   'info'
@@ -40,7 +78,11 @@ param maximumInstanceCount int
 ])
 param logLevel string
 
-resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
+  name: identityName
+}
+
+resource storageAccount 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
 }
 
@@ -48,7 +90,11 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2025-07-01' existing = {
+  name: logAnalyticsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -62,25 +108,31 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   name: functionAppName
   location: location
   tags: tags
   kind: 'functionapp,linux'
   identity: {
-    type: 'SystemAssigned'
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${appIdentity.id}': {}
+    }
   }
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
     clientAffinityEnabled: false
+    // The identity Key Vault references and other platform features use.
+    keyVaultReferenceIdentity: appIdentity.id
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
       appSettings: [
-        // Host and app storage, identity-based (system-assigned identity: no __clientId, no __credential).
+        // Host and app storage, identity-based with the user-assigned identity:
+        // https://learn.microsoft.com/azure/azure-functions/functions-reference#common-properties-for-identity-based-connections
         {
           name: 'AzureWebJobsStorage__accountName'
           value: storageAccount.name
@@ -97,14 +149,28 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'AzureWebJobsStorage__queueServiceUri'
           value: storageAccount.properties.primaryEndpoints.queue
         }
-        // Telemetry with Entra auth (the component has local auth disabled).
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'AzureWebJobsStorage__clientId'
+          value: appIdentity.properties.clientId
+        }
+        // The app's own Azure SDK calls (ManagedIdentityCredential) and its Entra federated credential.
+        {
+          name: 'AZURE_CLIENT_ID'
+          value: appIdentity.properties.clientId
+        }
+        // Telemetry with Entra auth as the user-assigned identity (the component has local auth disabled):
+        // https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication
         {
           name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
           value: applicationInsights.properties.ConnectionString
         }
         {
           name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
-          value: 'Authorization=AAD'
+          value: 'ClientId=${appIdentity.properties.clientId};Authorization=AAD'
         }
         // The app's own settings (shared/config.ts).
         {
@@ -123,7 +189,15 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           name: 'ENTRA_TENANT'
           value: entraTenant
         }
-        // Key Vault secret NAMES, never values.
+        {
+          name: 'ENTRA_CREDENTIAL'
+          value: entraCredential
+        }
+        // Key Vault secret and certificate NAMES, never values.
+        {
+          name: 'ENTRA_CERTIFICATE_NAME'
+          value: 'entra-client-certificate'
+        }
         {
           name: 'ENTRA_CLIENT_SECRET_NAME'
           value: 'entra-client-secret'
@@ -148,13 +222,27 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           type: 'blobContainer'
           value: '${storageAccount.properties.primaryEndpoints.blob}${deploymentContainerName}'
           authentication: {
-            type: 'SystemAssignedIdentity'
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: appIdentity.id
           }
         }
       }
       scaleAndConcurrency: {
         instanceMemoryMB: instanceMemoryMB
         maximumInstanceCount: maximumInstanceCount
+        // All HTTP-triggered functions scale together as the group "http"; always-ready instances of that
+        // group are running before a request comes, so Graph's 3-second answer to a change notification
+        // never waits for a cold start:
+        // https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#always-ready-instances
+        // https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan#per-function-scaling
+        alwaysReady: alwaysReadyHttpInstances > 0
+          ? [
+              {
+                name: 'http'
+                instanceCount: alwaysReadyHttpInstances
+              }
+            ]
+          : []
       }
       runtime: {
         name: 'node'
@@ -166,7 +254,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
 // Basic (user name + password) publishing credentials off for FTP and for the SCM site:
 // deployments authenticate with Entra (az / func / GitHub Actions with OIDC).
-resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: functionApp
   name: 'ftp'
   properties: {
@@ -174,7 +262,7 @@ resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
-resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: functionApp
   name: 'scm'
   properties: {
@@ -182,7 +270,31 @@ resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@
   }
 }
 
+// The host's and the app's logs (FunctionAppLogs) and platform metrics to Log Analytics:
+// https://learn.microsoft.com/azure/azure-functions/monitor-functions#collection-and-routing
+// The newest version (categoryGroup needs it); the linter would have the older GA 2016-09-01.
+#disable-next-line use-recent-api-versions
+resource appDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: functionApp
+  properties: {
+    workspaceId: logAnalytics.id
+    logs: [
+      {
+        category: 'FunctionAppLogs'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
+  }
+}
+
+@description('Name of the function app.')
 output name string = functionApp.name
-output id string = functionApp.id
+@description('Default host name of the function app.')
 output defaultHostName string = functionApp.properties.defaultHostName
-output principalId string = functionApp.identity.principalId

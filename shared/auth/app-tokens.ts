@@ -7,7 +7,8 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { createGraphClient } from '../graph/client.js';
 import { AppError } from '../http/problem.js';
 import type { Services } from '../services.js';
-import { entraClientSecret } from './entra-credentials.js';
+import { entraClientCredential } from './entra-credentials.js';
+import { recordEntraCredentialFailure, withEntraCredential } from './entra-credential-health.js';
 import { createMsalClient } from './msal-client.js';
 
 /** Client credentials always ask for the resource's configured application permissions as a whole. */
@@ -39,7 +40,10 @@ function msalFor(services: Services, tenantId: string): Promise<ConfidentialClie
   if (!perTenant) clients.set(services, (perTenant = new Map()));
   let msal = perTenant.get(tenantId);
   if (!msal) {
-    msal = entraClientSecret(services).then((clientSecret) => createMsalClient(services.config, { clientSecret, tenant: tenantId }));
+    msal = entraClientCredential(services).then(
+      (credential) => createMsalClient(services.config, { credential, tenant: tenantId }),
+      (error: unknown) => Promise.reject(recordEntraCredentialFailure(error)),
+    );
     // A failed secret read must not stick.
     msal.catch(() => perTenant.delete(tenantId));
     perTenant.set(tenantId, msal);
@@ -58,7 +62,7 @@ export interface AppAccessToken {
 export async function getAppAccessToken(services: Services, tenantId: string, options: { forceRefresh?: boolean } = {}): Promise<AppAccessToken> {
   if (!isTenantId(tenantId)) throw new TypeError('tenantId must be a tenant GUID');
   const msal = await msalFor(services, tenantId);
-  const result = await msal.acquireTokenByClientCredential({ scopes: [GRAPH_APP_SCOPE], skipCache: options.forceRefresh });
+  const result = await withEntraCredential(() => msal.acquireTokenByClientCredential({ scopes: [GRAPH_APP_SCOPE], skipCache: options.forceRefresh }));
   if (!result?.accessToken) throw new Error('client credentials returned no access token');
   return { token: result.accessToken, roles: tokenRoles(result.accessToken), expiresOn: result.expiresOn ?? undefined };
 }

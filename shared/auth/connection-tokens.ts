@@ -11,7 +11,8 @@ import { createGraphClient } from '../graph/client.js';
 import { getServices, type Services } from '../services.js';
 import { describeError } from '../logging.js';
 import { createMsalClient, isReauthRequired } from './msal-client.js';
-import { entraClientSecret, GRAPH_SCOPES } from './entra-credentials.js';
+import { entraClientCredential, GRAPH_SCOPES } from './entra-credentials.js';
+import { isEntraCredentialFailure, recordEntraCredentialFailure, withEntraCredential } from './entra-credential-health.js';
 import { ConnectionTokenCachePlugin, TokenCacheConflictError } from './token-cache-plugin.js';
 import { createConnectLink, type ConnectLink } from '../connect/connect-links.js';
 
@@ -63,11 +64,11 @@ export async function getAccessToken(
 ): Promise<AccessToken> {
   const clientId = connection.partitionKey;
   const connectionId = connection.rowKey;
-  const secret = await entraClientSecret(services);
+  const credential = await entraClientCredential(services).catch((error: unknown) => Promise.reject(recordEntraCredentialFailure(error)));
   let forceRefresh = options.forceRefresh ?? false;
   for (let attempt = 1; ; attempt += 1) {
     const plugin = new ConnectionTokenCachePlugin(services, clientId, connectionId);
-    const msal = createMsalClient(services.config, { clientSecret: secret, cachePlugin: plugin });
+    const msal = createMsalClient(services.config, { credential, cachePlugin: plugin });
     const cache = msal.getTokenCache();
     try {
       // The first cache access reads the row (status and tokens) once for this attempt.
@@ -79,7 +80,7 @@ export async function getAccessToken(
       }
       const account = accounts.find((a) => a.homeAccountId === current.homeAccountId);
       if (!account) throw await markNeedsReauth(services, current, new Error('no account in the token cache'));
-      const result = await msal.acquireTokenSilent({ account, scopes: [...(options.scopes ?? GRAPH_SCOPES)], forceRefresh });
+      const result = await withEntraCredential(() => msal.acquireTokenSilent({ account, scopes: [...(options.scopes ?? GRAPH_SCOPES)], forceRefresh }));
       return { token: result.accessToken, refreshed: plugin.wroteAt !== undefined, expiresOn: result.expiresOn ?? undefined };
     } catch (error) {
       if (error instanceof TokenCacheConflictError && attempt < MAX_ATTEMPTS) {
@@ -87,6 +88,9 @@ export async function getAccessToken(
         forceRefresh = false;
         continue;
       }
+      // The app's own credential failed (withEntraCredential recorded it): an operator's problem, so the
+      // connection stays active and the caller gets a 503, never needs_reauth.
+      if (isEntraCredentialFailure(error)) throw error;
       if (options.scopes && isConsentRequired(error)) throw new ConsentMissingError(options.scopes, { cause: error });
       if (isReauthRequired(error)) throw await markNeedsReauth(services, plugin.connection, error);
       throw error;

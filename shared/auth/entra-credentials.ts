@@ -1,13 +1,70 @@
-// The Entra client secret MSAL authenticates with: from the secret store (Key Vault in Azure). With no real
-// Entra app configured, the Microsoft 365 simulator's fixed, well-known secret (not a secret: it only
-// works against the loopback simulator, which config refuses in Azure).
+// The credential MSAL authenticates the app itself with, in the order of preference of ENTRA_CREDENTIAL:
+//   managed_identity: a federated identity credential on the app registration that trusts the app's managed
+//     identity. MSAL's client assertion is a managed-identity token for api://AzureADTokenExchange; no secret
+//     exists anywhere:
+//     https://learn.microsoft.com/entra/workload-id/workload-identity-federation-config-app-trust-managed-identity
+//   certificate: a certificate in Key Vault (PEM content type); Key Vault serves its private key as the secret
+//     of the same name: https://learn.microsoft.com/azure/key-vault/certificates/about-certificates#composition-of-a-certificate
+//     MSAL signs the client assertion with it:
+//     https://learn.microsoft.com/entra/identity-platform/certificate-credentials
+//   secret: a client secret in Key Vault, the last resort.
+// With no real Entra app configured, the Microsoft 365 simulator's fixed, well-known secret (not a secret: it
+// only works against the loopback simulator, which config refuses in Azure).
+import { X509Certificate } from 'node:crypto';
+import type { TokenCredential } from '@azure/identity';
 import { SIMULATED_CLIENT_SECRET } from '../config.js';
 import type { Services } from '../services.js';
+import { managedIdentityCredential } from './azure-credential.js';
+import { EntraCredentialError } from './entra-credential-health.js';
 
-export async function entraClientSecret(services: Pick<Services, 'config' | 'secrets'>): Promise<string> {
+/** Audience of the managed-identity token Entra accepts as a federated credential (public cloud). */
+export const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
+
+/** What goes into MSAL's `auth` configuration besides the client id and authority. */
+export type MsalClientCredential =
+  | { clientSecret: string }
+  | { clientCertificate: { thumbprintSha256: string; privateKey: string; x5c: string } }
+  | { clientAssertion: () => Promise<string> };
+
+type CredentialServices = Pick<Services, 'config' | 'secrets'>;
+
+/** The app's Entra credential as configured. Reading it may fail: that is an EntraCredentialError. */
+export async function entraClientCredential(services: CredentialServices): Promise<MsalClientCredential> {
   const { entra } = services.config;
-  if (entra.simulated) return SIMULATED_CLIENT_SECRET;
-  return (await services.secrets.get(entra.clientSecretName)).value;
+  try {
+    switch (entra.credential) {
+      case 'managed_identity':
+        return { clientAssertion: managedIdentityAssertion(managedIdentityCredential(services.config.managedIdentityClientId)) };
+      case 'certificate':
+        return { clientCertificate: parseCertificate((await services.secrets.get(entra.certificateName)).value) };
+      case 'secret':
+        return { clientSecret: entra.simulated ? SIMULATED_CLIENT_SECRET : (await services.secrets.get(entra.clientSecretName)).value };
+    }
+  } catch (error) {
+    throw error instanceof EntraCredentialError ? error : new EntraCredentialError('credential_unreadable', { cause: error });
+  }
+}
+
+/** The client assertion callback: a fresh managed-identity token each time (the identity SDK caches it). */
+function managedIdentityAssertion(credential: TokenCredential): () => Promise<string> {
+  return async () => {
+    try {
+      const token = await credential.getToken(TOKEN_EXCHANGE_SCOPE);
+      if (!token?.token) throw new Error('the managed identity returned no token');
+      return token.token;
+    } catch (error) {
+      throw new EntraCredentialError('managed_identity_unavailable', { cause: error });
+    }
+  };
+}
+
+/** A Key Vault certificate's secret in PEM form: the private key and the certificate (chain). */
+export function parseCertificate(pem: string): { thumbprintSha256: string; privateKey: string; x5c: string } {
+  const privateKey = /-----BEGIN (?:RSA )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA )?PRIVATE KEY-----/.exec(pem)?.[0];
+  const certificate = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  if (!privateKey || !certificate) throw new EntraCredentialError('certificate_not_pem');
+  const thumbprintSha256 = new X509Certificate(certificate).fingerprint256.replace(/:/g, '').toLowerCase();
+  return { thumbprintSha256, privateKey, x5c: certificate };
 }
 
 /** Delegated permissions every connection holds; MSAL adds openid, profile and offline_access itself. */

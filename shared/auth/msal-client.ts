@@ -15,14 +15,15 @@ import {
   type NetworkResponse,
 } from '@azure/msal-node';
 import type { Config } from '../config.js';
+import type { MsalClientCredential } from './entra-credentials.js';
 import { redact } from '../logging.js';
 
 /** The authority host MSAL sees when the simulator stands in for Entra. Never resolved by DNS. */
 export const SIMULATED_AUTHORITY_HOST = 'https://login.simulator.test';
 
 export interface MsalClientOptions {
-  /** The Entra client secret (read from the secret store by the caller). */
-  clientSecret: string;
+  /** The app's Entra credential (entraClientCredential). */
+  credential: MsalClientCredential;
   /** Persists the token cache, e.g. per connection. */
   cachePlugin?: ICachePlugin;
   /** Authority tenant instead of ENTRA_TENANT: app-only tokens are always for one named tenant. */
@@ -33,7 +34,7 @@ export function createMsalClient(config: Config, options: MsalClientOptions): Co
   const { clientId } = config.entra;
   const tenant = options.tenant ?? config.entra.tenant;
   const msalConfig: Configuration = {
-    auth: { clientId, clientSecret: options.clientSecret, authority: `${config.entra.authorityHost}/${tenant}` },
+    auth: { clientId, ...options.credential, authority: `${config.entra.authorityHost}/${tenant}` },
     cache: options.cachePlugin ? { cachePlugin: options.cachePlugin } : undefined,
     system: { loggerOptions: { loggerCallback: logMsal, piiLoggingEnabled: false, logLevel: LogLevel.Warning } },
   };

@@ -6,7 +6,8 @@ import type { AuthenticationResult } from '@azure/msal-node';
 import { createGraphClient } from '../graph/client.js';
 import { retryTransientReads } from '../graph/transient-retry.js';
 import { createMsalClient } from '../auth/msal-client.js';
-import { CONNECT_SCOPES, entraClientSecret, GRAPH_SCOPES } from '../auth/entra-credentials.js';
+import { CONNECT_SCOPES, entraClientCredential, GRAPH_SCOPES } from '../auth/entra-credentials.js';
+import { recordEntraCredentialFailure, withEntraCredential } from '../auth/entra-credential-health.js';
 import { encryptTokenCache } from '../auth/token-cache-plugin.js';
 import { describeError } from '../logging.js';
 import { escapeKey } from '../store/keys.js';
@@ -78,15 +79,18 @@ export async function completeConnect(query: URLSearchParams, services: Services
   let result: AuthenticationResult;
   let serializedCache: string;
   try {
-    const msal = createMsalClient(services.config, { clientSecret: await entraClientSecret(services) });
+    const credential = await entraClientCredential(services).catch((e: unknown) => Promise.reject(recordEntraCredentialFailure(e)));
+    const msal = createMsalClient(services.config, { credential });
     const codeVerifier = await services.envelope.decryptString(attempt.codeVerifier, verifierBinding(attempt.partitionKey));
-    result = await msal.acquireTokenByCode({
-      code,
-      codeVerifier,
-      nonce: attempt.nonce,
-      scopes: [...CONNECT_SCOPES, ...(attempt.scopes ?? []).filter((s) => !s.includes('/'))],
-      redirectUri: callbackUrl(services.config.publicBaseUrl),
-    });
+    result = await withEntraCredential(() =>
+      msal.acquireTokenByCode({
+        code,
+        codeVerifier,
+        nonce: attempt.nonce,
+        scopes: [...CONNECT_SCOPES, ...(attempt.scopes ?? []).filter((s) => !s.includes('/'))],
+        redirectUri: callbackUrl(services.config.publicBaseUrl),
+      }),
+    );
     serializedCache = msal.getTokenCache().serialize();
   } catch (err) {
     const codeOf = (err as { errorCode?: string }).errorCode;

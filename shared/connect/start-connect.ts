@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { CryptoProvider, PromptValue } from '@azure/msal-node';
 import { createMsalClient } from '../auth/msal-client.js';
-import { CONNECT_SCOPES, entraClientSecret } from '../auth/entra-credentials.js';
+import { CONNECT_SCOPES, entraClientCredential } from '../auth/entra-credentials.js';
 import type { ConnectLinkEntity } from '../store/repositories/connect-links.js';
 import { OAUTH_STATE_ROW, OAUTH_STATE_TTL_MS, stateHash, type OAuthStateEntity } from '../store/repositories/oauth-states.js';
 import type { Services } from '../services.js';
@@ -53,7 +53,7 @@ export async function startConnect(link: ConnectLinkEntity, services: Services):
     expiresAt: new Date(Date.now() + OAUTH_STATE_TTL_MS),
   };
   await services.store.oauthStates.create(entity);
-  const msal = createMsalClient(services.config, { clientSecret: await entraClientSecret(services) });
+  const msal = createMsalClient(services.config, { credential: await entraClientCredential(services) });
   const url = await msal.getAuthCodeUrl({
     scopes: [...CONNECT_SCOPES, ...extra.graph],
     extraScopesToConsent: extra.outlook.length ? extra.outlook : undefined,

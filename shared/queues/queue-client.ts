@@ -1,8 +1,8 @@
 // Queue Storage access shared by the app and the local host. Messages are JSON, base64-encoded, which is
 // what the Azure Functions queue trigger expects by default (host.json messageEncoding "base64").
-import { DefaultAzureCredential } from '@azure/identity';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { StorageSettings } from '../config.js';
+import { azureCredential } from '../auth/azure-credential.js';
 
 const services = new Map<string, QueueServiceClient>();
 
@@ -14,8 +14,7 @@ export function getQueueServiceClient(storage: StorageSettings): QueueServiceCli
     if (storage.connectionString) {
       client = QueueServiceClient.fromConnectionString(storage.connectionString, options);
     } else if (storage.queueEndpoint) {
-      const credential = new DefaultAzureCredential({ managedIdentityClientId: storage.managedIdentityClientId });
-      client = new QueueServiceClient(storage.queueEndpoint, credential, options);
+      client = new QueueServiceClient(storage.queueEndpoint, azureCredential(storage), options);
     } else {
       throw new Error('No queue endpoint configured');
     }

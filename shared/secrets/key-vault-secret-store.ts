@@ -1,13 +1,12 @@
 // Azure Key Vault through the official SDK. Never creates secrets on its own. Calls are bounded like storage
 // calls: few retries, and an abort after `timeoutMs`.
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
 import { assertSecretName, SecretNotFoundError, type SecretCallOptions, type SecretStore, type SecretValue } from './secret-store.js';
 
 export interface KeyVaultSecretStoreOptions {
-  /** Defaults to DefaultAzureCredential (managed identity in Azure). */
-  credential?: TokenCredential;
-  managedIdentityClientId?: string;
+  /** The app's Azure credential (shared/auth/azure-credential.ts), or a test's. */
+  credential: TokenCredential;
   timeoutMs?: number;
   /** Extra SDK options (tests pass the emulator's CA and disableChallengeResourceVerification). */
   clientOptions?: SecretClientOptions;
@@ -20,9 +19,8 @@ export class KeyVaultSecretStore implements SecretStore {
   private readonly timeoutMs: number;
   private readonly probeSecretName?: string;
 
-  constructor(vaultUrl: string, options: KeyVaultSecretStoreOptions = {}) {
-    const credential = options.credential ?? new DefaultAzureCredential({ managedIdentityClientId: options.managedIdentityClientId });
-    this.client = new SecretClient(vaultUrl, credential, {
+  constructor(vaultUrl: string, options: KeyVaultSecretStoreOptions) {
+    this.client = new SecretClient(vaultUrl, options.credential, {
       retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
       ...options.clientOptions,
     });

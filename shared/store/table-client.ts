@@ -1,9 +1,10 @@
 // Table clients built once per process: a connection string (Azurite, account key) or an endpoint with
-// DefaultAzureCredential (managed identity). Every call is bounded: few retries with short delays, and an
+// the app's Azure credential (managed identity in Azure). Every call is bounded: few retries with short delays, and an
 // abort after `timeoutMs`, so an outage fails fast (the HTTP layer answers 503) instead of hanging.
 import { TableClient, TableServiceClient, type TableServiceClientOptions } from '@azure/data-tables';
-import { DefaultAzureCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import type { StorageSettings } from '../config.js';
+import { azureCredential } from '../auth/azure-credential.js';
 
 function clientOptions(connectionString: string | undefined, endpoint: string | undefined): TableServiceClientOptions {
   const insecure = /DefaultEndpointsProtocol=http;|TableEndpoint=http:\/\//i.test(connectionString ?? '') || endpoint?.startsWith('http://');
@@ -14,8 +15,8 @@ function clientOptions(connectionString: string | undefined, endpoint: string | 
   };
 }
 
-function credentialFor(storage: StorageSettings): DefaultAzureCredential {
-  return new DefaultAzureCredential({ managedIdentityClientId: storage.managedIdentityClientId });
+function credentialFor(storage: StorageSettings): TokenCredential {
+  return azureCredential(storage);
 }
 
 export function createTableClient(storage: StorageSettings, tableName: string): TableClient {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { createMsalClient } from '../../shared/auth/msal-client.js';
-import { entraClientSecret, GRAPH_SCOPES } from '../../shared/auth/entra-credentials.js';
+import { entraClientCredential, GRAPH_SCOPES } from '../../shared/auth/entra-credentials.js';
 import { ConnectionTokenCachePlugin, TokenCacheConflictError, tokenCacheBinding } from '../../shared/auth/token-cache-plugin.js';
 import {
   createConnectLinkForReauth,
@@ -81,10 +81,10 @@ describe('connection tokens', () => {
   it('serializes two refreshes of one connection: the loser’s write is refused and it re-reads', async () => {
     const user = await connectUser(app);
     const entity = await row(user);
-    const secret = await entraClientSecret(app.services);
+    const credential = await entraClientCredential(app.services);
     const clients = [0, 1].map(() => {
       const plugin = new ConnectionTokenCachePlugin(app.services, entity.partitionKey, entity.rowKey);
-      return { plugin, msal: createMsalClient(app.services.config, { clientSecret: secret, cachePlugin: plugin }) };
+      return { plugin, msal: createMsalClient(app.services.config, { credential, cachePlugin: plugin }) };
     });
     // Both read the same version of the row before either refreshes.
     const accounts = await Promise.all(clients.map((c) => c.msal.getTokenCache().getAccountByHomeId(entity.homeAccountId!)));

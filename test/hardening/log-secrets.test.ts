@@ -15,7 +15,7 @@ import { api, bookingBody, sim } from '../bookings/support.js';
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from '../sync/support.js';
 import { resetConfig } from '../../shared/config.js';
 import { getServices, resetServices } from '../../shared/services.js';
-import { entraClientSecret } from '../../shared/auth/entra-credentials.js';
+import { entraClientCredential } from '../../shared/auth/entra-credentials.js';
 import { tokenCacheBinding } from '../../shared/auth/token-cache-plugin.js';
 
 const tablePrefix = `log${randomBytes(4).toString('hex')}`;
@@ -134,7 +134,8 @@ describe('no secret or token in any log line (issue 10 point 2)', () => {
     resetServices();
     try {
       const services = getServices();
-      remember('Entra client secret', await entraClientSecret(services));
+      const credential = await entraClientCredential(services);
+      if ('clientSecret' in credential) remember('Entra client secret', credential.clientSecret);
       const connection = await services.store.connections.getConnection(client.client.clientId, connectionId);
       const cache = JSON.parse(await services.envelope.decryptString(connection!.entity.tokenCache!, tokenCacheBinding(client.client.clientId, connectionId))) as Record<string, Record<string, { secret?: string }>>;
       for (const kind of ['AccessToken', 'RefreshToken', 'IdToken']) {

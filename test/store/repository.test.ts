@@ -190,7 +190,7 @@ describe('TableRepository during a storage outage', () => {
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const endpoint = `http://127.0.0.1:${port}/devstoreaccount1`;
-    const down = createStore({ connectionString: azuriteConnectionString(endpoint, endpoint), timeoutMs: 1500 });
+    const down = createStore({ connectionString: azuriteConnectionString(endpoint, endpoint), timeoutMs: 1500, inAzure: false });
 
     const error = await down.clients.getClient('any').catch((e: unknown) => e);
     expect(isDependencyOutage(error)).toBe(true);

@@ -20,7 +20,7 @@ export function simConfig(simulatorUrl: string, tenant = 'contoso.test'): Config
 }
 
 export function msalClient(sim: RunningSimulator, options: { tenant?: string; secret?: string } = {}): ConfidentialClientApplication {
-  return createMsalClient(simConfig(sim.url, options.tenant), { clientSecret: options.secret ?? SIMULATED_CLIENT_SECRET });
+  return createMsalClient(simConfig(sim.url, options.tenant), { credential: { clientSecret: options.secret ?? SIMULATED_CLIENT_SECRET } });
 }
 
 export async function control(sim: RunningSimulator, method: string, path: string, body?: unknown): Promise<Response> {
