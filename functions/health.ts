@@ -1,5 +1,6 @@
 // GET /api/health (anonymous): the app version and whether Table Storage, Queue Storage and the secret store
-// answer. 200 when all do, 503 naming the ones that failed. Only short error codes go out: never a message,
+// answer, and whether Entra accepts the app's own credential (as this instance last saw it: failing from a
+// refused token request until the next accepted one). 200 when all do, 503 naming the ones that failed. Only short error codes go out: never a message,
 // an endpoint or a connection string.
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { httpHandler } from '../shared/http/handle.js';
@@ -8,6 +9,7 @@ import type { HttpFunctionDefinition } from '../shared/runtime/function-definiti
 import { getServices, type Services } from '../shared/services.js';
 import { probeTableStorage } from '../shared/store/table-client.js';
 import { isSecretNotFound } from '../shared/secrets/secret-store.js';
+import { entraCredentialStatus } from '../shared/auth/entra-credential-health.js';
 
 /** Each check gets this long; a slower dependency counts as down. */
 export const HEALTH_CHECK_TIMEOUT_MS = 2000;
@@ -23,8 +25,22 @@ export interface CheckResult {
 export interface HealthReport {
   status: 'ok' | 'degraded';
   version: string;
-  checks: { tableStorage: CheckResult; queueStorage: CheckResult; secretStore: CheckResult };
+  checks: { tableStorage: CheckResult; queueStorage: CheckResult; secretStore: CheckResult; entraCredential: EntraCredentialCheck };
   failing?: string[];
+}
+
+/** No round trip: what the last token requests said. `error` is an AADSTS number or a short reason. */
+export interface EntraCredentialCheck {
+  ok: boolean;
+  mode: string;
+  error?: string;
+  failingSince?: string;
+}
+
+function entraCredentialCheck(services: Services): EntraCredentialCheck {
+  const status = entraCredentialStatus();
+  const mode = services.config.entra.credential;
+  return status.ok ? { ok: true, mode } : { ok: false, mode, error: status.error, failingSince: status.failingSince?.toISOString() };
 }
 
 class CheckTimeout extends Error {
@@ -71,7 +87,7 @@ export async function runHealthChecks(services: Services): Promise<HealthReport>
     timed((abortSignal) => getQueueServiceClient(storage).listQueues({ abortSignal }).byPage({ maxPageSize: 1 }).next()),
     timed((abortSignal) => services.secrets.probe({ abortSignal })),
   ]);
-  const checks = { tableStorage, queueStorage, secretStore };
+  const checks = { tableStorage, queueStorage, secretStore, entraCredential: entraCredentialCheck(services) };
   const failing = Object.entries(checks)
     .filter(([, result]) => !result.ok)
     .map(([name]) => name);

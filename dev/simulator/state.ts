@@ -30,6 +30,8 @@ export interface SimUser {
 export interface SimApp {
   clientId: string;
   clientSecret: string;
+  /** When the client secret stops working (simulated clock, ms); never when absent. */
+  clientSecretExpiresAt?: number;
   displayName: string;
   /**
    * The app registration's groupMembershipClaims: with "DirectoryRole" or "All", tokens carry the user's
@@ -37,6 +39,29 @@ export interface SimApp {
    * https://learn.microsoft.com/en-us/entra/identity-platform/reference-app-manifest#groupmembershipclaims-attribute).
    */
   groupMembershipClaims?: 'None' | 'SecurityGroup' | 'DirectoryRole' | 'ApplicationGroup' | 'All';
+  /** Certificate credentials (public keys) the app may sign client assertions with. */
+  certificates?: SimCertificate[];
+  /** Federated identity credentials: external tokens the app accepts as client assertions. */
+  federatedCredentials?: SimFederatedCredential[];
+}
+
+export interface SimCertificate {
+  /** PEM of the X.509 certificate whose public key verifies the app's client assertions. */
+  certificatePem: string;
+}
+
+export interface SimFederatedCredential {
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
+/** A user-assigned managed identity the simulated App Service identity endpoint serves tokens for. */
+export interface SimManagedIdentity {
+  clientId: string;
+  /** Object (principal) id: the `sub` of its tokens. */
+  principalId: string;
+  tenantId: string;
 }
 
 /** Who called Graph, from a verified access token. */
@@ -96,6 +121,7 @@ export class SimDirectory {
   readonly tenants = new Map<string, SimTenant>();
   readonly users = new Map<string, SimUser>();
   readonly apps = new Map<string, SimApp>();
+  readonly managedIdentities = new Map<string, SimManagedIdentity>();
 
   addTenant(input: Partial<SimTenant> & { domain: string }): SimTenant {
     const tenant: SimTenant = {
@@ -158,6 +184,7 @@ export class SimState {
     this.directory.tenants.clear();
     this.directory.users.clear();
     this.directory.apps.clear();
+    this.directory.managedIdentities.clear();
     for (const hook of this.resetHooks) hook();
   }
 }

@@ -52,16 +52,18 @@ export interface EntraCredentialStatus {
 }
 
 const state: { failingSince?: Date; error?: string; lastSuccessAt?: Date } = {};
-const failures = metrics.getMeter('calendar_bridge').createCounter('calendar_bridge.entra.credential_failures', {
-  description: "Token requests that failed because of the app's own Entra credential",
-});
+/** Looked up at each failure (they are rare): OpenTelemetry's metrics API has no proxy for a provider set later. */
+const failures = () =>
+  metrics.getMeter('calendar_bridge').createCounter('calendar_bridge.entra.credential_failures', {
+    description: "Token requests that failed because of the app's own Entra credential",
+  });
 
 /** Records a failure of the app's credential and returns the typed error to throw. */
 export function recordEntraCredentialFailure(error: unknown): EntraCredentialError {
   const code = credentialFailureCode(error);
   state.failingSince ??= new Date();
   state.error = code;
-  failures.add(1, { code });
+  failures().add(1, { code });
   console.error(`entra credential failing (${code}): an operator must fix the app's credential: ${describeError(error)}`);
   return error instanceof EntraCredentialError ? error : new EntraCredentialError(code, { cause: error });
 }

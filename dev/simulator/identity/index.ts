@@ -5,6 +5,7 @@ import { registerAuthorize } from './authorize.js';
 import { registerDiscovery } from './discovery.js';
 import { identityStore } from './store.js';
 import { registerTokenEndpoint } from './token-endpoint.js';
+import { registerManagedIdentityEndpoint } from './managed-identity.js';
 import { createSimIdentity } from './tokens.js';
 
 export const identityModule: SimModule = (router, state, sim) => {
@@ -14,4 +15,5 @@ export const identityModule: SimModule = (router, state, sim) => {
   registerAuthorize(router, state);
   registerTokenEndpoint(router, state, sim);
   registerAdminConsent(router, state);
+  registerManagedIdentityEndpoint(router, state);
 };

@@ -1,7 +1,8 @@
 // /{tenant}/oauth2/v2.0/token: authorization_code (single use, 10 minutes, redirect_uri and PKCE checked),
 // refresh_token (rotating; each refresh token lives 90 days from its own issue, old ones stay valid),
 // and client_credentials (roles only after admin consent). Failures use the platform's JSON error shape.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { authenticateClient } from './client-auth.js';
 import type { Router, SimRequest, SimResponse } from '../router.js';
 import type { SimApp, SimState, SimUser } from '../state.js';
 import { resolveTenantScope, type TenantScope } from './authorize.js';
@@ -40,8 +41,8 @@ export function registerTokenEndpoint(router: Router, state: SimState, sim: { ba
     if (!grantType) throw missingParameter('grant_type');
     if (!['authorization_code', 'refresh_token', 'client_credentials'].includes(grantType))
       throw new IdentityError('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
-    const app = authenticateClient(state, req, form);
     const issuerOrigin = publicOrigin(req, sim.baseUrl());
+    const app = await authenticateClient(state, req, form, `${issuerOrigin}/${req.params.tenant!}/oauth2/v2.0/token`);
     if (grantType === 'authorization_code') return redeemCode(form, app, scope, issuerOrigin);
     if (grantType === 'refresh_token') return redeemRefreshToken(form, app, issuerOrigin);
     return clientCredentials(form, app, scope);
@@ -233,46 +234,6 @@ function grantedPermissions(store: IdentityStore, state: SimState, user: SimUser
   const consented = [...store.consented(user.id, clientId)];
   const tenant = state.directory.tenants.get(user.tenantId);
   return consented.length || !tenant?.adminConsentedApps.has(clientId) ? consented : ['User.Read', 'Calendars.ReadWrite'];
-}
-
-/** Client authentication with a secret, in the body or as HTTP Basic (client_secret_basic). */
-function authenticateClient(state: SimState, req: SimRequest, form: URLSearchParams): SimApp {
-  const basic = basicCredentials(header(req, 'authorization'));
-  const clientId = form.get('client_id') ?? basic?.id;
-  if (!clientId) throw missingParameter('client_id');
-  const app = state.directory.apps.get(clientId);
-  if (!app)
-    throw new IdentityError(
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${clientId}' was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
-    );
-  if (form.get('client_assertion'))
-    throw new IdentityError('invalid_client', 700027, 'Client assertion failed signature validation. The simulator accepts client secrets only.');
-  const secret = form.get('client_secret') ?? basic?.secret;
-  if (!secret) throw new IdentityError('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-  if (!sameSecret(secret, app.clientSecret))
-    throw new IdentityError(
-      'invalid_client',
-      7000215,
-      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
-    );
-  return app;
-}
-
-function basicCredentials(authorization: string | undefined): { id: string; secret: string } | undefined {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization ?? '');
-  if (!match) return undefined;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
 }
 
 /** PKCE (RFC 7636): S256 or plain, as the platform supports both; the verifier must match the challenge. */
