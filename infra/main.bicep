@@ -40,7 +40,7 @@ param entraTenant string = 'common'
   'certificate'
   'secret'
 ])
-param entraCredential string = 'managed_identity'
+param entraAuthMode string = 'managed_identity'
 
 @description('Public https base URL of the app (OAuth redirect and Graph notification URLs are built from it). Empty: https://<function app default host name>.')
 param publicBaseUrl string = ''
@@ -212,7 +212,7 @@ module functionApp 'modules/function-app.bicep' = {
     publicBaseUrl: effectivePublicBaseUrl
     entraClientId: entraClientId
     entraTenant: entraTenant
-    entraCredential: entraCredential
+    entraAuthMode: entraAuthMode
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
@@ -252,12 +252,12 @@ output storageAccountName string = storageAccountName
 @description('Name of the Application Insights component (metrics, logs and the alert rules).')
 output applicationInsightsName string = applicationInsightsName
 @description('How the app authenticates to Entra (ENTRA_CREDENTIAL).')
-output entraCredential string = entraCredential
+output entraAuthMode string = entraAuthMode
 @description('Client id of the app\'s user-assigned identity.')
 output managedIdentityClientId string = appIdentity.properties.clientId
 @description('Object (principal) id of the app\'s user-assigned identity: the subject of the federated credential.')
 output managedIdentityPrincipalId string = appIdentity.properties.principalId
 @description('Issuer of the federated credential to add to the app registration.')
-output federatedCredentialIssuer string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+output federationIssuer string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
 @description('Audience of the federated credential (public cloud).')
-output federatedCredentialAudience string = tokenExchangeAudience
+output federationAudience string = tokenExchangeAudience

@@ -50,7 +50,7 @@ param entraTenant string
   'certificate'
   'secret'
 ])
-param entraCredential string
+param entraAuthMode string
 
 @description('Memory per instance, in MB.')
 @allowed([
@@ -191,7 +191,7 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         }
         {
           name: 'ENTRA_CREDENTIAL'
-          value: entraCredential
+          value: entraAuthMode
         }
         // Key Vault secret and certificate NAMES, never values.
         {

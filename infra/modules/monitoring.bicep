@@ -32,26 +32,11 @@ param alertEmail string
 @minValue(0)
 param needsReauthAlertThreshold int
 
-@description('One log search alert rule over the app\'s metrics.')
-type alertRule = {
-  @description('Resource name suffix.')
-  name: string
-  @description('What the alert means and what to do.')
-  description: string
-  @description('0 (critical) to 4 (verbose).')
-  severity: int
-  @description('Query returning rows with a numeric column "hurt".')
-  query: string
-  @description('How the rows\' "hurt" values are combined over the window.')
-  aggregation: 'Total' | 'Maximum'
-  @description('The alert fires when the aggregate is greater than this.')
-  threshold: int
-  @description('ISO 8601 duration the query looks back over.')
-  window: string
-}
-
 @description('The alert rules: one per way users get hurt.')
-var alertRules alertRule[] = [
+// Each rule: name, description (what it means, what to do), severity (0 critical .. 4 verbose), query
+// returning rows with a numeric column "hurt", aggregation of "hurt" over the window, threshold (fires when
+// the aggregate is greater), window (ISO 8601).
+var alertRules = [
   {
     name: 'entra-credential-failing'
     description: 'Entra refuses the app\'s own credential (expired or wrong secret/certificate, federated credential missing, wrong client id). Every token request fails until an operator fixes the credential; user connections are not marked needs_reauth for it. See /api/health (entraCredential) and docs/deploy.md.'

