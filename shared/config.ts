@@ -24,7 +24,7 @@ const schema = z.object({
   AzureWebJobsStorage__tableServiceUri: httpUrl.optional(),
   AzureWebJobsStorage__queueServiceUri: httpUrl.optional(),
   AzureWebJobsStorage__clientId: optionalString,
-  AZURE_CLIENT_ID: optionalString,
+  AZURE_CLIENT_ID: emptyAsUnset(optionalString),
   PUBLIC_BASE_URL: httpUrl.default('http://localhost:7071'),
   KEY_VAULT_URL: httpUrl.optional(),
   LOCAL_SECRETS_PATH: z.string().default('.data/secrets.json'),

@@ -436,3 +436,21 @@ describe('monitoring: diagnostic settings and alert rules', () => {
     expect(path(alerts.body, 'properties.actions.actionGroups')?.text).toMatch(/actionGroup\.id/);
   });
 });
+
+describe('docs/deploy.md follows the templates', () => {
+  const docs = () => readFileSync(join(repoRoot, 'docs/deploy.md'), 'utf8');
+
+  it('documents every parameter of main.bicep (except tags) in its parameter table', () => {
+    for (const name of infra.main.params.keys()) if (name !== 'tags') expect(docs(), name).toMatch(new RegExp(`^\\| (\`\\w+\` / )?\`${name}\``, 'm'));
+  });
+
+  it('tells what to do with every output the app registration needs, by its output name', () => {
+    const outputs = new Set(infra.main.outputs.map((o) => o.name));
+    for (const name of ['authRedirectUri', 'tenantConsentRedirectUri', 'federationIssuer', 'managedIdentityPrincipalId', 'federationAudience', 'graphNotificationUrl', 'graphLifecycleNotificationUrl', 'healthUrl']) {
+      expect(outputs.has(name), `main.bicep output ${name}`).toBe(true);
+      expect(docs(), name).toContain(name);
+    }
+    expect(docs()).toMatch(/az deployment group what-if[\s\S]*az deployment group create/);
+    expect(docs()).toContain('az ad app federated-credential create');
+  });
+});

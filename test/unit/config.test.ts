@@ -37,6 +37,24 @@ describe('config', () => {
     expect(() => loadConfig({ ...azure, ...change })).toThrow(new RegExp(`setting ${name}\\b`));
   });
 
+  it('authenticates to Entra with the federated managed identity in Azure and the simulator secret locally by default', () => {
+    expect(loadConfig(azure).entra.credential).toBe('managed_identity');
+    expect(loadConfig(local).entra.credential).toBe('secret');
+    expect(loadConfig({ ...azure, ENTRA_CREDENTIAL: 'certificate' }).entra).toMatchObject({ credential: 'certificate', certificateName: 'entra-client-certificate' });
+    expect(loadConfig({ ...local, ENTRA_CREDENTIAL: '' }).entra.credential).toBe('secret');
+    expect(() => loadConfig({ ...azure, ENTRA_CREDENTIAL: 'password' })).toThrow(/^Invalid setting ENTRA_CREDENTIAL: /);
+  });
+
+  it('gives the user-assigned identity client id to every Azure client (AZURE_CLIENT_ID, or the storage one)', () => {
+    const id = '99999999-8888-4777-8666-555555555555';
+    const c = loadConfig({ ...azure, AZURE_CLIENT_ID: id });
+    expect(c.managedIdentityClientId).toBe(id);
+    expect(c.storage.managedIdentityClientId).toBe(id);
+    expect(c.storage.inAzure).toBe(true);
+    expect(loadConfig({ ...azure, AzureWebJobsStorage__clientId: id }).managedIdentityClientId).toBe(id);
+    expect(loadConfig({ ...azure, AZURE_CLIENT_ID: '' }).managedIdentityClientId).toBeUndefined();
+  });
+
   it('names a malformed setting in one line', () => {
     let error: unknown;
     try {
