@@ -2,7 +2,7 @@
 // URI ends on an error page; every other problem goes back to the redirect URI, as Entra does.
 import type { Router, SimRequest, SimResponse } from '../router.js';
 import type { SimApp, SimState, SimTenant, SimUser } from '../state.js';
-import { IdentityError, describe, missingParameter } from './errors.js';
+import { applicationNotFound, IdentityError, describe, missingParameter } from './errors.js';
 import { cookie, formBody, header, withParams } from './http.js';
 import { consentPage, errorPage, formPostPage, signInPage } from './pages.js';
 import { parseScopes } from './scopes.js';
@@ -43,12 +43,7 @@ export function findByHint(users: SimUser[], hint: string | undefined): SimUser 
 export function checkClientAndRedirect(state: SimState, clientId: string | null, redirectUri: string | null): { app: SimApp; redirectUri: string } | IdentityError {
   if (!clientId) return missingParameter('client_id');
   const app = state.directory.apps.get(clientId);
-  if (!app)
-    return new IdentityError(
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${clientId}' was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
-    );
+  if (!app) return applicationNotFound(clientId);
   if (!redirectUri) return new IdentityError('invalid_request', 900971, 'No reply address provided.');
   if (!isAcceptableRedirect(state, clientId, redirectUri))
     return new IdentityError(

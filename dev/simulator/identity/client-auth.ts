@@ -13,7 +13,7 @@ import { createHash, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importX509, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import type { SimRequest } from '../router.js';
 import type { SimApp, SimState } from '../state.js';
-import { IdentityError, missingParameter } from './errors.js';
+import { applicationNotFound, IdentityError, missingParameter } from './errors.js';
 import { header } from './http.js';
 import { identityStore } from './store.js';
 
@@ -25,12 +25,7 @@ export async function authenticateClient(state: SimState, req: SimRequest, form:
   const clientId = form.get('client_id') ?? basic?.id;
   if (!clientId) throw missingParameter('client_id');
   const app = state.directory.apps.get(clientId);
-  if (!app)
-    throw new IdentityError(
-      'unauthorized_client',
-      700016,
-      `Application with identifier '${clientId}' was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
-    );
+  if (!app) throw applicationNotFound(clientId);
   const assertion = form.get('client_assertion');
   if (assertion) {
     if (form.get('client_assertion_type') !== JWT_BEARER_ASSERTION_TYPE)

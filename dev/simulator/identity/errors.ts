@@ -34,6 +34,14 @@ export class IdentityError extends Error {
   }
 }
 
+/** No app with this client id in the directory (authorize and token endpoint alike). */
+export const applicationNotFound = (clientId: string): IdentityError =>
+  new IdentityError(
+    'unauthorized_client',
+    700016,
+    `Application with identifier '${clientId}' was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+  );
+
 export const missingParameter = (name: string): IdentityError =>
   new IdentityError('invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
 
