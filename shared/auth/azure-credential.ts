@@ -20,14 +20,14 @@ export function azureCredential(options: AzureCredentialOptions): TokenCredentia
   let credential = credentials.get(key);
   if (!credential) {
     credential = options.inAzure
-      ? managedIdentityCredential(options.managedIdentityClientId)
+      ? new ManagedIdentityCredential(options.managedIdentityClientId ? { clientId: options.managedIdentityClientId } : {})
       : new DefaultAzureCredential({ managedIdentityClientId: options.managedIdentityClientId });
     credentials.set(key, credential);
   }
   return credential;
 }
 
-/** The app's managed identity itself (also what the Entra federated credential is fed from). */
-export function managedIdentityCredential(clientId: string | undefined): ManagedIdentityCredential {
-  return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
+/** The app's managed identity itself (also what the Entra federated credential is fed from), one per identity. */
+export function managedIdentityCredential(clientId: string | undefined): TokenCredential {
+  return azureCredential({ inAzure: true, managedIdentityClientId: clientId });
 }

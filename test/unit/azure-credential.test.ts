@@ -1,6 +1,8 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
 import { azureCredential } from '../../shared/auth/azure-credential.js';
+import { EntraCredentialError } from '../../shared/auth/entra-credential-health.js';
+import { parseCertificate } from '../../shared/auth/entra-credentials.js';
 
 describe('the Azure credential of the app', () => {
   it('is ManagedIdentityCredential in Azure (deterministic: no credential chain)', () => {
@@ -18,5 +20,19 @@ describe('the Azure credential of the app', () => {
     const id = '11111111-2222-4333-8444-555555555555';
     expect(azureCredential({ inAzure: true, managedIdentityClientId: id })).toBe(azureCredential({ inAzure: true, managedIdentityClientId: id }));
     expect(azureCredential({ inAzure: true, managedIdentityClientId: id })).not.toBe(azureCredential({ inAzure: true }));
+  });
+});
+
+describe('the Entra certificate from Key Vault', () => {
+  it('refuses a certificate secret that is not PEM (Key Vault\'s default PKCS#12) with a reason the health check shows', () => {
+    let error: unknown;
+    try {
+      parseCertificate(Buffer.from('not a pfx, but base64 like one').toString('base64'));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EntraCredentialError);
+    expect((error as EntraCredentialError).reason).toBe('certificate_not_pem');
+    expect((error as EntraCredentialError).status).toBe(503);
   });
 });
