@@ -62,7 +62,9 @@ export interface AppAccessToken {
 export async function getAppAccessToken(services: Services, tenantId: string, options: { forceRefresh?: boolean } = {}): Promise<AppAccessToken> {
   if (!isTenantId(tenantId)) throw new TypeError('tenantId must be a tenant GUID');
   const msal = await msalFor(services, tenantId);
-  const result = await withEntraCredential(() => msal.acquireTokenByClientCredential({ scopes: [GRAPH_APP_SCOPE], skipCache: options.forceRefresh }));
+  const result = await withEntraCredential(() => msal.acquireTokenByClientCredential({ scopes: [GRAPH_APP_SCOPE], skipCache: options.forceRefresh }), {
+    customerTenant: true,
+  });
   if (!result?.accessToken) throw new Error('client credentials returned no access token');
   return { token: result.accessToken, roles: tokenRoles(result.accessToken), expiresOn: result.expiresOn ?? undefined };
 }

@@ -27,12 +27,22 @@ export class EntraCredentialError extends AppError {
  */
 const CLIENT_CREDENTIAL_CODES = /\bAADSTS(7000215|7000222|7000218|700016|700027|700024|70021|700211|700212|700213|7000112)\b/;
 
-/** True when the error is about the app's credential rather than the user's grant. */
-export function isEntraCredentialFailure(error: unknown): boolean {
+export interface CredentialFailureContext {
+  /**
+   * App-only tokens for a customer's tenant: there, "application not found in the directory"
+   * (unauthorized_client, AADSTS700016) means that tenant never consented, not a wrong client id.
+   */
+  customerTenant?: boolean;
+}
+
+/** True when the error is about the app's credential rather than the user's grant or a tenant's consent. */
+export function isEntraCredentialFailure(error: unknown, context: CredentialFailureContext = {}): boolean {
   if (error instanceof EntraCredentialError) return true;
   if (!(error instanceof AuthError)) return false;
+  const text = `${error.errorMessage} ${error.message}`;
+  if (context.customerTenant && (error.errorCode === 'unauthorized_client' || /\bAADSTS700016\b/.test(text))) return false;
   if (error.errorCode === 'invalid_client' || error.errorCode === 'unauthorized_client') return true;
-  return CLIENT_CREDENTIAL_CODES.test(`${error.errorMessage} ${error.message}`);
+  return CLIENT_CREDENTIAL_CODES.test(text);
 }
 
 /** A short code for the failure: the AADSTS number, the OAuth error, or the EntraCredentialError reason. */
@@ -86,13 +96,13 @@ export function entraCredentialStatus(): EntraCredentialStatus {
  * Runs one MSAL token request, recording what it says about the app's credential: a failure of the
  * credential becomes an EntraCredentialError; an answer Entra gave (not one from MSAL's cache) is a success.
  */
-export async function withEntraCredential<T extends { fromCache?: boolean } | null>(request: () => Promise<T>): Promise<T> {
+export async function withEntraCredential<T extends { fromCache?: boolean } | null>(request: () => Promise<T>, context: CredentialFailureContext = {}): Promise<T> {
   try {
     const result = await request();
     if (result && !result.fromCache) recordEntraCredentialSuccess();
     return result;
   } catch (error) {
-    if (isEntraCredentialFailure(error)) throw recordEntraCredentialFailure(error);
+    if (isEntraCredentialFailure(error, context)) throw recordEntraCredentialFailure(error);
     throw error;
   }
 }

@@ -1,7 +1,8 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import { ServerError } from '@azure/msal-node';
 import { describe, expect, it } from 'vitest';
 import { azureCredential } from '../../shared/auth/azure-credential.js';
-import { EntraCredentialError } from '../../shared/auth/entra-credential-health.js';
+import { EntraCredentialError, isEntraCredentialFailure } from '../../shared/auth/entra-credential-health.js';
 import { parseCertificate } from '../../shared/auth/entra-credentials.js';
 
 describe('the Azure credential of the app', () => {
@@ -34,5 +35,22 @@ describe('the Entra certificate from Key Vault', () => {
     expect(error).toBeInstanceOf(EntraCredentialError);
     expect((error as EntraCredentialError).reason).toBe('certificate_not_pem');
     expect((error as EntraCredentialError).status).toBe(503);
+  });
+});
+
+describe("what counts as a failure of the app's own Entra credential", () => {
+  const entra = (code: string, message: string) => new ServerError(code, message);
+
+  it('invalid_client (expired or wrong secret, certificate, federated credential) and an unknown app id', () => {
+    expect(isEntraCredentialFailure(entra('invalid_client', 'AADSTS7000222: The provided client secret keys for app are expired.'))).toBe(true);
+    expect(isEntraCredentialFailure(entra('invalid_client', 'AADSTS70021: No matching federated identity record found for presented assertion.'))).toBe(true);
+    expect(isEntraCredentialFailure(entra('unauthorized_client', "AADSTS700016: Application with identifier 'x' was not found in the directory."))).toBe(true);
+  });
+
+  it("not a user's dead grant, and not a customer tenant that never consented to app-only access", () => {
+    expect(isEntraCredentialFailure(entra('invalid_grant', 'AADSTS50173: The provided grant has expired due to it being revoked.'))).toBe(false);
+    const notInTenant = entra('unauthorized_client', "AADSTS700016: Application with identifier 'x' was not found in the directory 'fabrikam'.");
+    expect(isEntraCredentialFailure(notInTenant, { customerTenant: true })).toBe(false);
+    expect(isEntraCredentialFailure(entra('invalid_client', 'AADSTS7000215: Invalid client secret provided.'), { customerTenant: true })).toBe(true);
   });
 });
