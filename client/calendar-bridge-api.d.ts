@@ -808,6 +808,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              */
             503: {
@@ -819,7 +821,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled";
                     };
                 };
             };
@@ -1152,6 +1154,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
              *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
@@ -1165,7 +1169,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled" | "integration_paused";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled" | "integration_paused";
                     };
                 };
             };
@@ -1363,6 +1367,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              */
             503: {
@@ -1374,7 +1380,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled";
                     };
                 };
             };
@@ -1615,6 +1621,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
              *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
@@ -1628,7 +1636,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled" | "integration_paused";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled" | "integration_paused";
                     };
                 };
             };
@@ -1904,6 +1912,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
              *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
@@ -1917,7 +1927,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled" | "integration_paused";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled" | "integration_paused";
                     };
                 };
             };
@@ -2560,6 +2570,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              */
             503: {
@@ -2571,7 +2583,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled";
                     };
                 };
             };
@@ -2734,6 +2746,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              */
             503: {
@@ -2745,7 +2759,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled";
                     };
                 };
             };
@@ -2895,6 +2909,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              */
             503: {
@@ -2906,7 +2922,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled";
                     };
                 };
             };
@@ -3153,6 +3169,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
              *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
@@ -3166,7 +3184,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled" | "integration_paused";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled" | "integration_paused";
                     };
                 };
             };
@@ -3372,6 +3390,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              */
             503: {
@@ -3383,7 +3403,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled";
                     };
                 };
             };
@@ -4907,6 +4927,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              */
             503: {
@@ -4918,7 +4940,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled";
                     };
                 };
             };
@@ -5279,6 +5301,8 @@ export interface operations {
             /**
              * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
              *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              */
             503: {
@@ -5290,7 +5314,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "graph_throttled";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled";
                     };
                 };
             };

@@ -44,8 +44,8 @@ const deadLetter = z
 
 /** A connection the call uses: it must be the caller's, active and still hold a token. */
 const CONNECTION: ProblemCode[] = ['connection_not_found', 'connection_not_active', 'connection_needs_reauth'];
-/** Microsoft Graph failures after the client's own retries. */
-const GRAPH: ProblemCode[] = ['graph_throttled', 'graph_error', 'graph_refused', 'graph_rejected', 'graph_timeout'];
+/** Microsoft Graph failures after the client's own retries, and the app's own Entra credential refused. */
+const GRAPH: ProblemCode[] = ['graph_throttled', 'graph_error', 'graph_refused', 'graph_rejected', 'graph_timeout', 'entra_credential_failing'];
 /** A write the operator's pause holds back. */
 const WRITE: ProblemCode[] = ['integration_paused'];
 

@@ -56,6 +56,10 @@ export const PROBLEM_CODES = {
   graph_error: { status: 502, meaning: 'Microsoft Graph failed (5xx); retry. A create that met it may have reached Outlook: retry with the same body.' },
   graph_refused: { status: 502, meaning: 'Microsoft Graph refused access to the calendar or mailbox.' },
   graph_throttled: { status: 503, meaning: 'Microsoft Graph throttles this mailbox; retry after `Retry-After`.' },
+  entra_credential_failing: {
+    status: 503,
+    meaning: "Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.",
+  },
   integration_paused: { status: 503, meaning: 'The operator paused the integration; retry after `Retry-After`.' },
   dependency_unavailable: { status: 503, meaning: 'Storage or Key Vault did not answer in time; retry after `Retry-After`.' },
   graph_timeout: { status: 504, meaning: 'Microsoft Graph did not answer in time; retry with the same body (a create is reconciled).' },
