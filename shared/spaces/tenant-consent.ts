@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { CryptoProvider } from '@azure/msal-node';
 import { getAppAccessToken, GRAPH_APP_SCOPE, isTenantId, ROOM_APP_ROLES } from '../auth/app-tokens.js';
-import { entraClientSecret } from '../auth/entra-credentials.js';
+import { entraClientCredential } from '../auth/entra-credentials.js';
 import { createMsalClient } from '../auth/msal-client.js';
 import { newBrowserBinding, type BrowserBinding, type BrowserCheck } from '../connect/browser-binding.js';
 import { createConnectLink, isClientActive, linkRevoked, type ConnectLink } from '../connect/connect-links.js';
@@ -134,7 +134,7 @@ async function startSignIn(
     expiresAt: new Date(Date.now() + TENANT_CONSENT_STATE_TTL_MS),
   });
   // The tenant's own authority: only its accounts can sign in there.
-  const msal = createMsalClient(services.config, { clientSecret: await entraClientSecret(services), tenant: tenantId });
+  const msal = createMsalClient(services.config, { credential: await entraClientCredential(services), tenant: tenantId });
   const url = await msal.getAuthCodeUrl({
     scopes: ['openid', 'profile'],
     redirectUri: tenantConsentCallbackUrl(services.config.publicBaseUrl),
@@ -160,7 +160,7 @@ async function finishSignIn(
   if (!code || code.length > 4096 || !tenantId || !attempt.codeVerifier || !attempt.nonce) return toApp('consent_failed');
   let claims: { tid?: unknown; wids?: unknown };
   try {
-    const msal = createMsalClient(services.config, { clientSecret: await entraClientSecret(services), tenant: tenantId });
+    const msal = createMsalClient(services.config, { credential: await entraClientCredential(services), tenant: tenantId });
     const result = await msal.acquireTokenByCode({
       code,
       codeVerifier: await services.envelope.decryptString(attempt.codeVerifier, verifierBinding(attempt.partitionKey)),
