@@ -56,6 +56,16 @@ const appInput = z.object({
 const advanceInput = z
   .object({ ms: z.number().nonnegative().optional(), minutes: z.number().nonnegative().optional(), hours: z.number().nonnegative().optional(), days: z.number().nonnegative().optional() })
   .refine((v) => v.ms !== undefined || v.minutes !== undefined || v.hours !== undefined || v.days !== undefined, 'give ms, minutes, hours or days');
+const settingsPatch = z
+  .object({
+    allowUndocumented: z.boolean(),
+    reauthorizationRatePerHour: z.number().min(0).max(1),
+    notificationLatencyMs: z.number().int().min(0).max(600_000),
+    extraUpdatedPerEdit: z.number().int().min(0).max(10),
+    appRoleConsentDelayMs: z.number().int().min(0),
+  })
+  .partial()
+  .strict();
 const tokenInput = z.object({
   tenant: z.string().min(1),
   clientId: z.string().min(1).default(SIMULATED_CLIENT_ID),
@@ -164,6 +174,12 @@ export function createControlDirectoryModule(options: ControlDirectoryOptions = 
       return { status: 201, body: { ...app, ...settings } };
     });
 
+    on('GET', '/_sim/settings', () => ({ status: 200, body: state.settings }));
+    on('PATCH', '/_sim/settings', (req) => {
+      Object.assign(state.settings, json(req, settingsPatch));
+      return { status: 200, body: state.settings };
+    });
+
     on('GET', '/_sim/clock', () => ({ status: 200, body: clockJson(state) }));
     on('POST', '/_sim/clock/advance', (req) => {
       const v = json(req, advanceInput);
@@ -216,7 +232,7 @@ function tenant(state: SimState, idOrDomain: string): SimTenant {
 }
 
 function user(state: SimState, idOrUpn: string): SimUser {
-  const u = state.directory.findUser(idOrUpn);
+  const u = state.directory.findUser(idOrUpn) ?? state.directory.findByMail(idOrUpn);
   if (!u) throw new ControlError(404, 'NotFound', `No user ${idOrUpn}.`);
   return u;
 }

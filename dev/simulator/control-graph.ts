@@ -8,6 +8,7 @@ import { masterView, parseEventInput, serializeEvent } from './graph/event-model
 import { ATTENDEE_RESPONSES, createEvent, deleteEvent, setAttendeeResponse, updateEvent } from './graph/events.js';
 import { viewsOfCalendar } from './graph/calendar-view.js';
 import { parseLocal } from './graph/timezones.js';
+import { parsePrefer } from './graph/odata.js';
 import { subscriptionJson } from './graph/subscriptions.js';
 import { OUTLOOK_LIMITS, type Fault } from './graph/throttling.js';
 import { calendarJson } from './graph/users-calendars.js';
@@ -39,7 +40,7 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
       }
     });
   const user = (req: SimRequest): SimUser => {
-    const u = world.state.directory.findUser(req.params.user!);
+    const u = world.state.directory.findUser(req.params.user!) ?? world.state.directory.findByMail(req.params.user!);
     if (!u) throw fail(404, 'user_not_found', `No user or room '${req.params.user}'.`);
     return u;
   };
@@ -55,7 +56,8 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
     if (!e || e.mailboxId !== u.id) throw fail(404, 'event_not_found', `No event '${id}' in ${u.userPrincipalName}.`);
     return e;
   };
-  const utc = { zoneName: 'UTC' };
+  // Answers in UTC, with immutable ids when the caller sends Prefer: IdType="ImmutableId", as Graph would.
+  const utcFor = (req: SimRequest) => ({ zoneName: 'UTC', immutableIds: parsePrefer(req.headers).immutableIds });
 
   on('GET', '/users/:user/calendars', (req) => {
     const u = user(req);
@@ -76,19 +78,30 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
       start && end
         ? viewsOfCalendar(c, parseLocal(start, 'UTC') ?? 0, parseLocal(end, 'UTC') ?? 0)
         : [...c.events.values()].map(masterView);
-    return { status: 200, body: { value: views.map((v) => serializeEvent(v, u, { ...utc, expandProperties: () => true })) } };
+    return { status: 200, body: { value: views.map((v) => serializeEvent(v, u, { ...utcFor(req), expandProperties: () => true })) } };
   });
   on('POST', '/users/:user/events', (req) => {
     const u = user(req);
     const body = json<Record<string, unknown>>(req);
     const { calendarId, ...rest } = body;
     const { event: e } = createEvent(ctx, u, calendar(u, calendarId as string | undefined), parseEventInput(rest));
-    return { status: 201, body: serializeEvent(masterView(e), u, utc) };
+    return { status: 201, body: serializeEvent(masterView(e), u, utcFor(req)) };
   });
   on('PATCH', '/users/:user/events/:eventId', (req) => {
     const u = user(req);
     const view = updateEvent(ctx, masterView(event(u, req.params.eventId!)), parseEventInput(json(req)));
-    return { status: 200, body: serializeEvent(view, u, utc) };
+    return { status: 200, body: serializeEvent(view, u, utcFor(req)) };
+  });
+  // The person drags the event to another of their calendars in Outlook (Graph v1.0 has no move for events).
+  on('POST', '/users/:user/events/:eventId/move', (req) => {
+    const u = user(req);
+    const e = event(u, req.params.eventId!);
+    const target = calendar(u, json<{ calendarId?: string }>(req).calendarId);
+    if (target.id === e.calendarId) throw fail(400, 'invalid_request', 'The event is already in that calendar.');
+    const was = store.move(e, target);
+    store.emit('deleted', e, was);
+    store.emit('created', e);
+    return { status: 200, body: serializeEvent(masterView(e), u, utcFor(req)) };
   });
   on('DELETE', '/users/:user/events/:eventId', (req) => {
     const u = user(req);

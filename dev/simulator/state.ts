@@ -1,6 +1,7 @@
 // The simulator's directory (tenants, users, rooms, registered apps) and its clock. Identity and Graph
 // keep their own state in their modules and read the directory from here.
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_SIM_SETTINGS, type SimSettings } from './settings.js';
 
 export interface SimTenant {
   id: string;
@@ -141,7 +142,7 @@ export class SimDirectory {
       id: input.id ?? randomUUID(),
       tenantId: input.tenantId,
       userPrincipalName: upn,
-      mail: input.mail ?? upn,
+      mail: (input.mail ?? upn).toLowerCase(),
       displayName: input.displayName ?? upn.split('@')[0]!,
       kind: input.kind ?? 'user',
       timeZone: input.timeZone ?? 'UTC',
@@ -151,10 +152,20 @@ export class SimDirectory {
     return user;
   }
 
-  /** Finds a user by object id or UPN (case-insensitive), as Graph's /users/{id|upn} does. */
+  /**
+   * Finds a user by object id or UPN (case-insensitive), as Graph's /users/{id | userPrincipalName} does:
+   * a mail address that is not the UPN does not resolve.
+   * https://learn.microsoft.com/en-us/graph/api/user-get ("{id | userPrincipalName}")
+   */
   findUser(idOrUpn: string): SimUser | undefined {
     const key = idOrUpn.toLowerCase().replace(/^aad-upn:/, '');
-    return this.users.get(key) ?? [...this.users.values()].find((u) => u.id === key || u.userPrincipalName === key || u.mail === key);
+    return this.users.get(key) ?? [...this.users.values()].find((u) => u.id === key || u.userPrincipalName === key);
+  }
+
+  /** Finds a mailbox by its SMTP address, as Exchange routes mail, attendees and getSchedule's schedules. */
+  findByMail(address: string): SimUser | undefined {
+    const key = address.toLowerCase();
+    return [...this.users.values()].find((u) => u.mail === key) ?? [...this.users.values()].find((u) => u.userPrincipalName === key);
   }
 
   /** Resolves a tenant path segment: a tenant id, a domain, or common / organizations / consumers. */
@@ -167,6 +178,8 @@ export class SimDirectory {
 export class SimState {
   readonly clock = new SimClock();
   readonly directory = new SimDirectory();
+  /** Documented behaviour by default; PATCH /_sim/settings loosens or tunes it. */
+  settings: SimSettings = { ...DEFAULT_SIM_SETTINGS };
   /** Set by the identity module when it registers. */
   identity: SimIdentity = {
     verifyGraphToken: async () => {
@@ -181,6 +194,7 @@ export class SimState {
 
   reset(): void {
     this.clock.reset();
+    this.settings = { ...DEFAULT_SIM_SETTINGS };
     this.directory.tenants.clear();
     this.directory.users.clear();
     this.directory.apps.clear();

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SimClock } from '../state.js';
 import { GraphHttpError, badRequest } from './errors.js';
-import { type EventView, serializeEvent, viewsInWindow } from './event-model.js';
+import { type EventView, serializeEvent, viewId, viewsInWindow } from './event-model.js';
 import { responseZone } from './event-routes.js';
 import { GRAPH_ROOT, applySelect, pageOf } from './odata.js';
 import type { GraphRequest } from './pipeline.js';
@@ -40,8 +40,8 @@ interface SyncState {
   calendarId: string;
   from: number;
   to: number;
-  /** Item id -> changeKey of every item the client has seen in the window. */
-  snapshot: Map<string, string>;
+  /** Stable key (immutable view id) -> changeKey and regular id of every item the client has seen in the window. */
+  snapshot: Map<string, { changeKey: string; id: string }>;
   createdMs: number;
   path: string;
 }
@@ -123,13 +123,17 @@ export function registerCalendarViewRoutes(world: GraphWorld): void {
         headers: { ...headers, ...(page.sizeApplied ? { 'Preference-Applied': `odata.maxpagesize=${page.sizeApplied}` } : {}) },
         body: {
           '@odata.context': `${GRAPH_ROOT}/$metadata#users('${req.mailbox.id}')/calendarView`,
-          value: page.value.map((v) => applySelect(serializeEvent(v, req.mailbox, { zoneName }), req.query.get('$select'))),
+          value: page.value.map((v) => applySelect(serializeEvent(v, req.mailbox, { zoneName, immutableIds: req.prefer.immutableIds }), req.query.get('$select'))),
           ...(page.nextLink ? { '@odata.nextLink': page.nextLink } : {}),
         },
       };
     });
 
     pipeline.route('GET', `${base}/delta`, 'read', (req) => {
+      // v1.0 documents delta on /me/calendarView and /me/calendars/{id}/calendarView (and the /users/{id}
+      // forms) only: https://learn.microsoft.com/en-us/graph/api/event-delta
+      if (base === '/me/calendar/calendarView' && !world.state.settings.allowUndocumented)
+        throw badRequest(`Resource not found for the segment 'delta'.`);
       const skip = req.query.get('$skiptoken');
       const deltaToken = req.query.get('$deltatoken');
       let round: Round | undefined;
@@ -172,20 +176,28 @@ function computeRound(
   previous: SyncState | undefined,
 ): Round {
   const { zoneName } = responseZone(req);
+  const immutableIds = req.prefer.immutableIds;
   const views = viewsOfCalendar(calendar, window.from, window.to);
-  const snapshot = new Map(views.map((v) => [v.id, v.changeKey]));
+  const snapshot = new Map(views.map((v) => [viewId(v, true), { changeKey: v.changeKey, id: v.id }]));
+  // Every item carries its @odata.type, as in the reference's sample responses:
+  // https://learn.microsoft.com/en-us/graph/api/event-delta#response-1
   const items: Record<string, unknown>[] = [];
-  for (const v of views) if (previous?.snapshot.get(v.id) !== v.changeKey) items.push(serializeEvent(v, req.mailbox, { zoneName }));
-  const removed = new Set<string>();
+  for (const v of views)
+    if (previous?.snapshot.get(viewId(v, true))?.changeKey !== v.changeKey)
+      items.push({ '@odata.type': '#microsoft.graph.event', ...serializeEvent(v, req.mailbox, { zoneName, immutableIds }) });
+  // Removed items are named by the id the request asked for (regular ids change on a move; immutable do not).
+  const removed = new Map<string, string>();
   if (previous) {
-    for (const id of previous.snapshot.keys()) if (!snapshot.has(id)) removed.add(id);
+    for (const [key, seen] of previous.snapshot) if (!snapshot.has(key)) removed.set(key, immutableIds ? key : seen.id);
     // Graph also reports, as removed, events outside the window that changed since the last round.
     const inWindow = new Set(views.map((v) => v.event.id));
     for (const event of calendar.events.values())
-      if (event.lastModifiedMs > previous.createdMs && !inWindow.has(event.id) && !previous.snapshot.has(event.id)) removed.add(event.id);
-    for (const t of calendar.tombstones) if (t.deletedMs > previous.createdMs && !previous.snapshot.has(t.id)) removed.add(t.id);
+      if (event.lastModifiedMs > previous.createdMs && !inWindow.has(event.id) && !previous.snapshot.has(event.immutableId))
+        removed.set(event.immutableId, immutableIds ? event.immutableId : event.id);
+    for (const t of calendar.tombstones)
+      if (t.deletedMs > previous.createdMs && !previous.snapshot.has(t.immutableId)) removed.set(t.immutableId, immutableIds ? t.immutableId : t.id);
   }
-  for (const id of removed) items.push({ '@odata.type': '#microsoft.graph.event', id, '@removed': { reason: 'deleted' } });
+  for (const id of removed.values()) items.push({ '@odata.type': '#microsoft.graph.event', id, '@removed': { reason: 'deleted' } });
   const path = req.path.replace(/\/$/, '');
   return {
     next: { mailboxId: req.mailbox.id, calendarId: calendar.id, from: window.from, to: window.to, snapshot, createdMs: 0, path },

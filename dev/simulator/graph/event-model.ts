@@ -240,6 +240,14 @@ export interface SerializeOptions {
   zoneName: string;
   /** Which extended properties to include ($expand); none when undefined. */
   expandProperties?: (p: { id: string; value: string }) => boolean;
+  /** Prefer: IdType="ImmutableId": ids (and seriesMasterId) are the immutable ones. */
+  immutableIds?: boolean;
+}
+
+/** The id a request sees for a view: regular, or immutable when it asked for immutable ids. */
+export function viewId(view: EventView, immutableIds: boolean | undefined): string {
+  const masterId = immutableIds ? view.event.immutableId : view.event.id;
+  return view.originalStartMs === undefined ? masterId : occurrenceId(masterId, view.originalStartMs);
 }
 
 /** The event JSON Graph returns, in Graph's property order. */
@@ -250,9 +258,10 @@ export function serializeEvent(view: EventView, mailbox: SimUser, opts: Serializ
   const zone = resolveZone(opts.zoneName) ? opts.zoneName : 'UTC';
   const body = (f.body as { contentType: string; content: string } | undefined) ?? { contentType: 'html', content: '' };
   const isOrganizer = e.organizer.address.toLowerCase() === mailbox.mail.toLowerCase();
+  const id = viewId(view, opts.immutableIds);
   const out: Record<string, unknown> = {
     '@odata.etag': etagOf(view.changeKey),
-    id: view.id,
+    id,
     createdDateTime: graphTimestamp(e.createdMs),
     lastModifiedDateTime: graphTimestamp(Math.max(e.lastModifiedMs, view.override?.lastModifiedMs ?? 0)),
     changeKey: view.changeKey,
@@ -273,10 +282,10 @@ export function serializeEvent(view: EventView, mailbox: SimUser, opts: Serializ
     isCancelled: e.isCancelled,
     isOrganizer,
     responseRequested: f.responseRequested ?? true,
-    seriesMasterId: isInstance ? e.id : null,
+    seriesMasterId: isInstance ? (opts.immutableIds ? e.immutableId : e.id) : null,
     showAs: f.showAs ?? 'busy',
     type: view.type,
-    webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(view.id)}&exvsurl=1&path=/calendar/item`,
+    webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(id)}&exvsurl=1&path=/calendar/item`,
     onlineMeetingUrl: null,
     isOnlineMeeting: f.isOnlineMeeting ?? false,
     onlineMeetingProvider: f.isOnlineMeeting ? (f.onlineMeetingProvider ?? 'teamsForBusiness') : 'unknown',

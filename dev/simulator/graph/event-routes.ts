@@ -76,7 +76,7 @@ export function registerEventRoutes(world: GraphWorld): void {
   const ctx = { state: world.state, store };
   const one = (req: GraphRequest, view: EventView, status = 200): SimResponse => {
     const { zoneName, headers } = responseZone(req);
-    const body = serializeEvent(view, req.mailbox, { zoneName, expandProperties: expandFilter(req) });
+    const body = serializeEvent(view, req.mailbox, { zoneName, immutableIds: req.prefer.immutableIds, expandProperties: expandFilter(req) });
     return {
       status,
       headers,
@@ -97,7 +97,7 @@ export function registerEventRoutes(world: GraphWorld): void {
         headers: { ...headers, ...(page.sizeApplied ? { 'Preference-Applied': `odata.maxpagesize=${page.sizeApplied}` } : {}) },
         body: {
           '@odata.context': `${GRAPH_ROOT}/$metadata#users('${req.mailbox.id}')/events`,
-          value: page.value.map((v) => applySelect(serializeEvent(v, req.mailbox, { zoneName, expandProperties: expand }), req.query.get('$select'))),
+          value: page.value.map((v) => applySelect(serializeEvent(v, req.mailbox, { zoneName, immutableIds: req.prefer.immutableIds, expandProperties: expand }), req.query.get('$select'))),
           ...(page.nextLink ? { '@odata.nextLink': page.nextLink } : {}),
         },
       };
@@ -137,7 +137,7 @@ export function registerEventRoutes(world: GraphWorld): void {
         status: 200,
         headers,
         body: {
-          value: page.value.map((v) => applySelect(serializeEvent(v, req.mailbox, { zoneName }), req.query.get('$select'))),
+          value: page.value.map((v) => applySelect(serializeEvent(v, req.mailbox, { zoneName, immutableIds: req.prefer.immutableIds }), req.query.get('$select'))),
           ...(page.nextLink ? { '@odata.nextLink': page.nextLink } : {}),
         },
       };

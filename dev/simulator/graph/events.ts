@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { SimState, SimUser } from '../state.js';
 import { GraphHttpError, badRequest } from './errors.js';
 import { type EventInput, type EventView, masterView, viewsInWindow } from './event-model.js';
-import { type MailboxStore, type StoredCalendar, type StoredEvent, etagOf, newChangeKey, newICalUId, newItemId } from './store.js';
+import { type MailboxStore, type StoredCalendar, type StoredEvent, etagOf, newChangeKey, newICalUId, newImmutableId, newItemId } from './store.js';
 import { resolveZone, wallClock } from './timezones.js';
 
 export interface EventContext {
@@ -41,6 +41,7 @@ export function createEvent(
   const now = ctx.state.clock.now();
   const event: StoredEvent = {
     id: newItemId(),
+    immutableId: newImmutableId(),
     mailboxId: mailbox.id,
     calendarId: calendar.id,
     fields: { ...input.fields },
@@ -186,7 +187,7 @@ function syncRooms(ctx: EventContext, event: StoredEvent): void {
   const attendees = (event.fields.attendees as { type: string; emailAddress: { address: string }; status: { response: string; time: string } }[]) ?? [];
   const wanted = new Map<string, (typeof attendees)[number]>();
   for (const a of attendees) {
-    const user = ctx.state.directory.findUser(a.emailAddress.address);
+    const user = ctx.state.directory.findByMail(a.emailAddress.address);
     if (user?.kind === 'room' && user.id !== event.mailboxId) wanted.set(user.id, a);
   }
   for (const [roomId, copyId] of event.roomCopies) {
@@ -224,6 +225,7 @@ function syncRooms(ctx: EventContext, event: StoredEvent): void {
       const created: StoredEvent = {
         ...mirrored,
         id: newItemId(),
+        immutableId: newImmutableId(),
         mailboxId: room.id,
         calendarId: calendar.id,
         exceptions: new Map(),

@@ -144,7 +144,7 @@ function registerMailControl(router: Router, world: GraphWorld, mail: MailStore)
       }
     });
   const find = (name: string, kind?: SimUser['kind']): SimUser => {
-    const user = directory.findUser(name);
+    const user = directory.findUser(name) ?? directory.findByMail(name);
     if (!user || (kind && user.kind !== kind)) throw new GraphHttpError(404, kind === 'shared' ? 'mailbox_not_found' : 'user_not_found', `No ${kind === 'shared' ? 'shared mailbox' : 'user'} '${name}'.`);
     return user;
   };
@@ -163,7 +163,7 @@ function registerMailControl(router: Router, world: GraphWorld, mail: MailStore)
     const tenant = input.tenant ? directory.findTenant(input.tenant) : undefined;
     if (!tenant) throw new GraphHttpError(404, 'tenant_not_found', `No tenant '${input.tenant}'.`);
     if (!input.address || !ADDRESS.test(input.address)) throw new GraphHttpError(400, 'invalid_address', 'address must be an email address.');
-    if (directory.findUser(input.address)) throw new GraphHttpError(409, 'duplicate', `'${input.address}' already exists.`);
+    if (directory.findUser(input.address) ?? directory.findByMail(input.address)) throw new GraphHttpError(409, 'duplicate', `'${input.address}' already exists.`);
     const mailbox = directory.addUser({ tenantId: tenant.id, userPrincipalName: input.address, displayName: input.displayName, kind: 'shared' });
     return { status: 201, body: userJson(mailbox) };
   });

@@ -173,13 +173,14 @@ export class Notifier {
 }
 
 function changeNotification(sub: Subscription, changeType: string, change: EventChange): Record<string, unknown> {
-  const resource = `Users/${change.mailboxId}/Events/${change.eventId}`;
+  const eventId = sub.immutableIds ? change.immutableId : change.eventId;
+  const resource = `Users/${change.mailboxId}/Events/${eventId}`;
   return {
     subscriptionId: sub.id,
     subscriptionExpirationDateTime: graphDateTime(sub.expirationMs),
     changeType,
     resource,
-    resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': resource, '@odata.etag': change.etag, id: change.eventId },
+    resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': resource, '@odata.etag': change.etag, id: eventId },
     clientState: sub.clientState ?? null,
     tenantId: sub.tenantId,
   };

@@ -9,6 +9,8 @@ export interface Prefer {
   timeZone?: string;
   maxPageSize?: number;
   bodyContentType?: 'text' | 'html';
+  /** Prefer: IdType="ImmutableId" (https://learn.microsoft.com/en-us/graph/outlook-immutable-id). */
+  immutableIds?: boolean;
 }
 
 export function parsePrefer(headers: IncomingHttpHeaders | Record<string, string | undefined>): Prefer {
@@ -21,6 +23,7 @@ export function parsePrefer(headers: IncomingHttpHeaders | Record<string, string
   if (size) prefer.maxPageSize = Math.max(1, Number(size[1]));
   const body = /outlook\.body-content-type\s*=\s*"?(text|html)"?/i.exec(text);
   if (body) prefer.bodyContentType = body[1]!.toLowerCase() as 'text' | 'html';
+  if (/idtype\s*=\s*"?immutableid"?/i.test(text)) prefer.immutableIds = true;
   return prefer;
 }
 

@@ -29,7 +29,7 @@ export function registerScheduleRoutes(world: GraphWorld): void {
     const zoneName = req.prefer.timeZone && resolveZone(req.prefer.timeZone) ? req.prefer.timeZone : 'UTC';
 
     const value = (schedules as string[]).map((address) => {
-      const user = world.state.directory.findUser(address);
+      const user = world.state.directory.findByMail(address);
       if (!user || user.tenantId !== req.caller.tenantId)
         return {
           scheduleId: address,

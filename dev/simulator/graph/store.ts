@@ -13,7 +13,7 @@ export interface StoredCalendar {
   changeKey: string;
   events: Map<string, StoredEvent>;
   /** Deleted event ids with their deletion time, for delta rounds. */
-  tombstones: { id: string; deletedMs: number }[];
+  tombstones: { id: string; immutableId: string; deletedMs: number }[];
 }
 
 /** Properties kept as the client sent them (validated in event-model.ts). */
@@ -29,7 +29,13 @@ export interface OccurrenceOverride {
 }
 
 export interface StoredEvent {
+  /** The regular id: changes when the event moves to another calendar. */
   id: string;
+  /**
+   * Stays while the event stays in its mailbox; answered instead of `id` with Prefer: IdType="ImmutableId".
+   * https://learn.microsoft.com/en-us/graph/outlook-immutable-id
+   */
+  immutableId: string;
   mailboxId: string;
   calendarId: string;
   fields: EventFields;
@@ -63,6 +69,7 @@ export interface EventChange {
   mailboxId: string;
   calendarId: string;
   eventId: string;
+  immutableId: string;
   isDefaultCalendar: boolean;
   etag: string;
 }
@@ -71,6 +78,10 @@ export interface EventChange {
 export function newItemId(): string {
   return 'AAMk' + randomBytes(30).toString('base64url').replace(/[-_]/g, 'A');
 }
+/** Immutable ids look like Exchange's (base64url, "AAkAL" prefix). */
+export function newImmutableId(): string {
+  return 'AAkAL' + randomBytes(30).toString('base64url').replace(/[-_]/g, 'A');
+}
 export const newChangeKey = () => randomBytes(12).toString('base64');
 export const etagOf = (changeKey: string) => `W/"${changeKey}"`;
 
@@ -78,6 +89,7 @@ export class MailboxStore {
   private calendars = new Map<string, StoredCalendar[]>();
   private eventsById = new Map<string, StoredEvent>();
   private transactionIds = new Map<string, string>();
+  private immutableIds = new Map<string, string>();
   private listeners: ((change: EventChange) => void)[] = [];
 
   constructor(private clock: SimClock) {}
@@ -86,19 +98,23 @@ export class MailboxStore {
     this.calendars.clear();
     this.eventsById.clear();
     this.transactionIds.clear();
+    this.immutableIds.clear();
   }
 
   onChange(listener: (change: EventChange) => void): void {
     this.listeners.push(listener);
   }
 
-  emit(changeType: ChangeType, event: StoredEvent): void {
-    const calendar = this.calendar(event.mailboxId, event.calendarId);
+  /** `was` names where the event was (a move's deletion from its previous calendar). */
+  emit(changeType: ChangeType, event: StoredEvent, was?: { calendarId: string; id: string }): void {
+    const calendarId = was?.calendarId ?? event.calendarId;
+    const calendar = this.calendar(event.mailboxId, calendarId);
     const change: EventChange = {
       changeType,
       mailboxId: event.mailboxId,
-      calendarId: event.calendarId,
-      eventId: event.id,
+      calendarId,
+      eventId: was?.id ?? event.id,
+      immutableId: event.immutableId,
       isDefaultCalendar: calendar?.isDefault ?? false,
       etag: etagOf(event.changeKey),
     };
@@ -133,22 +149,42 @@ export class MailboxStore {
     return { id: newItemId(), mailboxId, name, isDefault, color, changeKey: newChangeKey(), events: new Map(), tombstones: [] };
   }
 
+  /** By regular or immutable id (both are accepted in request URLs). */
   event(id: string): StoredEvent | undefined {
-    return this.eventsById.get(id);
+    return this.eventsById.get(id) ?? this.eventsById.get(this.immutableIds.get(id) ?? '');
   }
 
   insert(event: StoredEvent): void {
     this.calendar(event.mailboxId, event.calendarId)!.events.set(event.id, event);
     this.eventsById.set(event.id, event);
+    this.immutableIds.set(event.immutableId, event.id);
     if (event.transactionId) this.transactionIds.set(`${event.mailboxId}|${event.transactionId}`, event.id);
   }
 
   remove(event: StoredEvent): void {
     const calendar = this.calendar(event.mailboxId, event.calendarId);
     calendar?.events.delete(event.id);
-    calendar?.tombstones.push({ id: event.id, deletedMs: this.clock.now() });
+    calendar?.tombstones.push({ id: event.id, immutableId: event.immutableId, deletedMs: this.clock.now() });
     this.eventsById.delete(event.id);
+    this.immutableIds.delete(event.immutableId);
     if (event.transactionId) this.transactionIds.delete(`${event.mailboxId}|${event.transactionId}`);
+  }
+
+  /**
+   * Moves an event to another calendar of its mailbox, as a person drags it in Outlook: it gets a new
+   * regular id ("this value changes when the item is moved from one container (such as a folder or
+   * calendar) to another"); its immutable id stays.
+   * https://learn.microsoft.com/en-us/graph/api/resources/event#properties
+   */
+  move(event: StoredEvent, target: StoredCalendar): { calendarId: string; id: string } {
+    const was = { calendarId: event.calendarId, id: event.id };
+    this.remove(event);
+    event.id = newItemId();
+    event.calendarId = target.id;
+    event.changeKey = newChangeKey();
+    event.lastModifiedMs = this.clock.now();
+    this.insert(event);
+    return was;
   }
 
   byTransactionId(mailboxId: string, transactionId: string): StoredEvent | undefined {

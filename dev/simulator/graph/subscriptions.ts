@@ -23,6 +23,12 @@ export interface Subscription {
   /** Per-calendar subscriptions; undefined for /users/{id}/events (default calendar). */
   calendarId?: string;
   delegatedUserId?: string;
+  /**
+   * Created with Prefer: IdType="ImmutableId": notifications name events by immutable id; "existing
+   * subscriptions created without the header continue to use the default ID format".
+   * https://learn.microsoft.com/en-us/graph/outlook-immutable-id#immutable-id-with-change-notifications
+   */
+  immutableIds: boolean;
 }
 
 const MAX_MINUTES = 10_080;
@@ -87,10 +93,19 @@ export function subscriptionJson(sub: Subscription): Record<string, unknown> {
   };
 }
 
-/** Resolves a subscription resource to a mailbox and optional calendar, enforcing who may subscribe. */
+/**
+ * Resolves a subscription resource to a mailbox and optional calendar, enforcing who may subscribe.
+ * Documented for Outlook events: "Changes to all events in a user's mailbox: /users/{id}/events" (and
+ * /me/events); any other form (a calendar's events, one event) is refused as Graph refuses a resource it
+ * does not support, unless the allowUndocumented switch is on.
+ * https://learn.microsoft.com/en-us/graph/api/resources/change-notifications-api-overview
+ * https://learn.microsoft.com/en-us/graph/outlook-change-notifications-overview
+ */
 function resolveResource(world: GraphWorld, caller: GraphCaller, resource: string): { mailbox: SimUser; calendarId?: string } {
   const path = resource.trim().replace(/^\/+/, '').replace(/\/+$/, '');
-  const m = /^(me|users\/([^/]+))(?:\/calendar)?(?:\/calendars\/([^/]+))?\/events$/i.exec(path);
+  const documented = /^(me|users\/([^/]+))\/events$/i.exec(path);
+  const undocumented = /^(me|users\/([^/]+))(?:\/calendar)?(?:\/calendars\/([^/]+))?\/events$/i.exec(path);
+  const m = documented ?? (world.state.settings.allowUndocumented ? undocumented : null);
   if (!m) throw extensionError(400, `The value '${resource}' of parameter 'Resource' is not supported.`);
   let mailbox: SimUser | undefined;
   if (m[1]!.toLowerCase() === 'me') {
@@ -98,7 +113,8 @@ function resolveResource(world: GraphWorld, caller: GraphCaller, resource: strin
     mailbox = world.state.directory.users.get(caller.userId);
   } else mailbox = world.state.directory.findUser(decodeURIComponent(m[2]!));
   if (!mailbox || mailbox.tenantId !== caller.tenantId) throw extensionError(404, `The requested user '${m[2] ?? 'me'}' is invalid.`);
-  // Delegated permissions reach only the signed-in user's own mailbox; rooms need app-only.
+  // "Delegated permission supports subscribing to items in folders in only the signed-in user's mailbox."
+  // https://learn.microsoft.com/en-us/graph/api/subscription-post-subscriptions#permissions
   if (caller.userId && caller.userId !== mailbox.id) throw extensionError(403, 'Forbidden');
   let calendarId: string | undefined;
   if (m[3]) {
@@ -212,6 +228,7 @@ export function registerSubscriptionRoutes(world: GraphWorld): void {
       mailboxId: mailbox.id,
       calendarId,
       delegatedUserId: req.caller.userId,
+      immutableIds: req.prefer.immutableIds ?? false,
     };
     subscriptions.add(sub);
     return { status: 201, body: subscriptionJson(sub) };

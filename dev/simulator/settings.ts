@@ -1,0 +1,42 @@
+// Switches of the simulator (Graph and identity). Every default is Microsoft's documented (or observed, when stricter) behaviour;
+// a test or an experiment may loosen one through PATCH /_sim/graph/settings, never the app.
+export interface SimSettings {
+  /**
+   * Accept requests Microsoft's reference does not document (per-calendar event subscriptions,
+   * /me/calendar/calendarView/delta). Off: refused the way Graph refuses an unsupported resource.
+   */
+  allowUndocumented: boolean;
+  /**
+   * reauthorizationRequired at random times, per subscription and hour of sim time (0..1), on top of the
+   * ones sent before a delegated subscription's access lapses.
+   * https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events ("Be ready to handle
+   * authorization challenges from once every few minutes for every subscription to rarely.")
+   */
+  reauthorizationRatePerHour: number;
+  /**
+   * Upper bound of the random delay before a change notification is sent, in ms. Delivery latency of
+   * Outlook events is documented as "Unknown" (calendar: under a minute, 3 minutes at most):
+   * https://learn.microsoft.com/en-us/graph/change-notifications-overview#latency
+   */
+  notificationLatencyMs: number;
+  /**
+   * Extra `updated` notifications per edit of an event: one update is seen to yield about three, and
+   * "Change notifications might be delivered more than once":
+   * https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks
+   */
+  extraUpdatedPerEdit: number;
+  /**
+   * Delay before application roles granted by admin consent appear in client-credential tokens, in ms
+   * ("it can take some time for the permissions to propagate"):
+   * https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent
+   */
+  appRoleConsentDelayMs: number;
+}
+
+export const DEFAULT_SIM_SETTINGS: SimSettings = {
+  allowUndocumented: false,
+  reauthorizationRatePerHour: 0.05,
+  notificationLatencyMs: 250,
+  extraUpdatedPerEdit: 2,
+  appRoleConsentDelayMs: 0,
+};
