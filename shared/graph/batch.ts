@@ -6,6 +6,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GRAPH_ORIGIN } from './client.js';
+import { withImmutableIds } from './immutable-ids.js';
 
 export const MAX_BATCH_SIZE = 20;
 /** Outlook's per-mailbox concurrency, which a single batch already saturates. */
@@ -110,12 +111,16 @@ interface RawAnswer {
 async function postBatch(client: Client, items: readonly BatchRequestItem[], signal: AbortSignal | undefined): Promise<Map<string, Omit<BatchItemResult, 'attempts'>>> {
   const requests = items.map((item) => {
     const hasBody = item.body !== undefined;
-    const headers = { ...(hasBody ? { 'Content-Type': 'application/json' } : {}), ...item.headers };
+    const given = { ...item.headers };
+    const preferKey = Object.keys(given).find((k) => k.toLowerCase() === 'prefer');
+    const prefer = preferKey ? given[preferKey] : undefined;
+    if (preferKey) delete given[preferKey];
+    const headers = { ...(hasBody ? { 'Content-Type': 'application/json' } : {}), ...given, Prefer: withImmutableIds(prefer) };
     return {
       id: item.id,
       method: item.method,
       url: item.url,
-      ...(Object.keys(headers).length ? { headers } : {}),
+      headers,
       ...(hasBody ? { body: item.body } : {}),
     };
   });

@@ -15,6 +15,7 @@ import {
   TelemetryHandler,
 } from '@microsoft/microsoft-graph-client';
 import type { Config } from '../config.js';
+import { ImmutableIdHandler } from './immutable-ids.js';
 import { MailboxScopeHandler } from './mailbox-scope.js';
 
 export const GRAPH_ORIGIN = 'https://graph.microsoft.com';
@@ -93,7 +94,8 @@ export function createGraphClient(options: GraphClientOptions): Client {
   const baseUrl = config.simulatorUrl ? GRAPH_ORIGIN : config.graphBaseUrl;
   const customHosts = baseUrl === GRAPH_ORIGIN ? undefined : new Set([new URL(baseUrl).hostname]);
   const authFirst = options.refreshAccessToken ? new UnauthorizedRetryHandler(options.refreshAccessToken, auth, retry) : auth;
-  const first = options.mailboxId ? new MailboxScopeHandler(options.mailboxId, authFirst) : authFirst;
+  const scoped = options.mailboxId ? new MailboxScopeHandler(options.mailboxId, authFirst) : authFirst;
+  const first = new ImmutableIdHandler(scoped);
   return Client.initWithMiddleware({ middleware: first, baseUrl, customHosts, defaultVersion: 'v1.0' });
 }
 

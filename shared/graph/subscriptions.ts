@@ -12,12 +12,32 @@ export const CHANGE_TYPES = 'created,updated,deleted';
 const CALL_TIMEOUT_MS = 15_000;
 
 /**
- * The resource for one calendar of a user. graph.md §4: `/users/{id}/events` covers only the default
- * calendar; the per-calendar path is undocumented but observed to work (and the simulator supports it).
- * The object id, not the UPN, so the mailbox resolves unambiguously (graph.md §4, "Mailbox info is stale").
+ * The documented resource for a user's events: "Changes to all events in a user's mailbox:
+ * /users/{id}/events" (https://learn.microsoft.com/en-us/graph/outlook-change-notifications-overview).
+ * Outlook is seen to notify only the default calendar's changes on it. The object id, not the UPN, so the
+ * mailbox resolves unambiguously ("Mailbox info is stale" otherwise, same page).
+ */
+export function mailboxEventsResource(objectId: string): string {
+  return `/users/${encodeURIComponent(objectId)}/events`;
+}
+
+/**
+ * One calendar's events: not in Microsoft's reference, only observed to work. Used for secondary calendars
+ * only, and given up for the mailbox resource as soon as Graph refuses it (isUnsupportedResource).
  */
 export function calendarEventsResource(objectId: string, calendarId: string): string {
   return `/users/${encodeURIComponent(objectId)}/calendars/${encodeURIComponent(calendarId)}/events`;
+}
+
+/** Graph's refusal of a resource it does not support: 400 "... of parameter 'Resource' is not supported". */
+export function isUnsupportedResource(error: unknown): boolean {
+  return categorizeGraphError(error) === 'bad_request' && /resource/i.test(String((error as Error)?.message)) && /not supported/i.test(String((error as Error)?.message));
+}
+
+/** The id of the mailbox's default calendar (GET /me/calendar). */
+export async function defaultCalendarId(client: Client): Promise<string> {
+  const calendar = (await client.api('/me/calendar').select('id').options({ signal: AbortSignal.timeout(CALL_TIMEOUT_MS) }).get()) as { id: string };
+  return calendar.id;
 }
 
 export function subscriptionExpiry(now = new Date()): Date {

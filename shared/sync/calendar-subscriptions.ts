@@ -1,5 +1,9 @@
-// One Graph subscription per busy calendar of a connection (graph.md §4), kept in step with the
-// connection's busyCalendarIds: missing ones created (then the calendar fully synced), extra ones deleted.
+// Every busy calendar of a connection is served by a Graph subscription, kept in step with the connection's
+// busyCalendarIds: missing ones created (then the calendar fully synced), extra ones deleted. The default
+// calendar uses the documented mailbox resource (/users/{id}/events); a secondary calendar tries its own
+// (undocumented) resource and, when Graph refuses it, shares the mailbox one. Graph allows one
+// subscription per app, resource and changeType, so a second owner of the same calendar (another booking
+// system, a reconnect) shares the existing subscription instead of displacing it (share rows).
 // Runs on the calendar-sync queue, never inside the connect redirect, so a slow handshake or a Graph
 // failure is retried by the queue rather than failing the user's sign-in.
 import type { Client } from '@microsoft/microsoft-graph-client';
@@ -8,13 +12,16 @@ import { categorizeGraphError } from '../graph/client.js';
 import {
   calendarEventsResource,
   createSubscription,
+  defaultCalendarId,
   deleteSubscription,
+  isUnsupportedResource,
+  mailboxEventsResource,
   subscriptionExpiry,
 } from '../graph/subscriptions.js';
 import { enqueue } from '../queues/queue-client.js';
 import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
-import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
+import { isShareRow, type SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { forgetCalendar, markCalendarStale } from './busy-cache.js';
 import { hashClientState, newClientState } from './client-state.js';
 import { forgetSubscription } from './subscription-lookup.js';
@@ -23,9 +30,12 @@ import { CALENDAR_SYNC_QUEUE, type ResyncMessage, type SubscriptionsMessage } fr
 export const NOTIFICATIONS_ROUTE = '/api/graph/notifications';
 export const LIFECYCLE_ROUTE = '/api/graph/lifecycle';
 
-/** Every subscription record of a connection (a filtered scan: connect, disconnect and reconcile only). */
+/**
+ * Every subscription record and share row of a connection (a filtered scan: connect, disconnect and
+ * reconcile only). Expiry index rows have no clientId, so the filter leaves them out.
+ */
 export async function listConnectionSubscriptions(services: Services, clientId: string, connectionId: string): Promise<SubscriptionEntity[]> {
-  const filter = odata`RowKey eq 'record' and clientId eq ${clientId} and connectionId eq ${connectionId}`;
+  const filter = odata`clientId eq ${clientId} and connectionId eq ${connectionId}`;
   const out: SubscriptionEntity[] = [];
   for await (const { entity } of services.store.subscriptions.records.queryAll(filter)) out.push(entity);
   return out;
@@ -54,29 +64,51 @@ export async function requestFullSync(services: Services, connection: Pick<Conne
   await enqueue(services.config.storage, CALENDAR_SYNC_QUEUE, message);
 }
 
-/** Creates the subscription for one calendar and records it (clientState hashed). */
+/**
+ * Serves one calendar with a subscription: a new one (recorded, clientState hashed), or a share of the one
+ * Graph already holds for the same resource (409 "Subscription Id <id> already exists for the requested
+ * combination", https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks).
+ */
 export async function subscribeCalendar(services: Services, graph: Client, connection: ConnectionEntity, calendarId: string): Promise<SubscriptionEntity> {
+  const objectId = connection.objectId!;
+  const isDefault = (await defaultCalendarId(graph)) === calendarId;
+  let resource = isDefault ? mailboxEventsResource(objectId) : calendarEventsResource(objectId, calendarId);
+  for (;;) {
+    try {
+      return await createAndRecord(services, graph, connection, calendarId, resource);
+    } catch (error) {
+      // The per-calendar resource is not documented: when Graph refuses it, fall back to the documented one.
+      if (resource !== mailboxEventsResource(objectId) && isUnsupportedResource(error)) {
+        resource = mailboxEventsResource(objectId);
+        continue;
+      }
+      const existing = /Subscription Id ([0-9a-f-]{36})/i.exec(String((error as Error).message))?.[1];
+      if (categorizeGraphError(error) !== 'conflict' || !existing) throw error;
+      const owners = await services.store.subscriptions.listOwners(existing);
+      const record = owners.find((o) => !isShareRow(o));
+      if (!record) {
+        // One we lost track of (its clientState is unknown to us): delete it and create ours.
+        await deleteSubscription(graph, existing);
+        return createAndRecord(services, graph, connection, calendarId, resource);
+      }
+      const mine = owners.find((o) => o.clientId === connection.partitionKey && o.connectionId === connection.rowKey && o.calendarId === calendarId);
+      if (mine) return mine;
+      return services.store.subscriptions.addShare(record, { clientId: connection.partitionKey, connectionId: connection.rowKey, calendarId });
+    }
+  }
+}
+
+async function createAndRecord(services: Services, graph: Client, connection: ConnectionEntity, calendarId: string, resource: string): Promise<SubscriptionEntity> {
   const clientState = newClientState();
   const base = services.config.publicBaseUrl;
   const request = {
-    resource: calendarEventsResource(connection.objectId!, calendarId),
+    resource,
     notificationUrl: `${base}${NOTIFICATIONS_ROUTE}`,
     lifecycleNotificationUrl: `${base}${LIFECYCLE_ROUTE}`,
     clientState,
     expirationDateTime: subscriptionExpiry(),
   };
-  let created;
-  try {
-    created = await createSubscription(graph, request);
-  } catch (error) {
-    // graph.md §4: 409 "Subscription Id <id> already exists for the requested combination" — one we lost
-    // track of (its clientState is unknown to us): delete it and create ours.
-    const existing = /Subscription Id ([0-9a-f-]{36})/i.exec(String((error as Error).message))?.[1];
-    if (categorizeGraphError(error) !== 'conflict' || !existing) throw error;
-    await deleteSubscription(graph, existing);
-    created = await createSubscription(graph, request);
-  }
-  const now = new Date();
+  const created = await createSubscription(graph, request);
   const saved = await services.store.subscriptions.createSubscription({
     subscriptionId: created.id,
     clientId: connection.partitionKey,
@@ -85,18 +117,36 @@ export async function subscribeCalendar(services: Services, graph: Client, conne
     calendarId,
     clientStateHash: hashClientState(clientState),
     expiresAt: new Date(Date.parse(created.expirationDateTime) || request.expirationDateTime.getTime()),
-    createdAt: now,
+    createdAt: new Date(),
   });
   // A notification that raced the record (and was remembered as unknown) must not hide it for a minute.
   forgetSubscription(services.store, created.id);
   return saved.entity;
 }
 
-/** Deletes one subscription in Graph (a missing one is fine) and its record. */
-export async function unsubscribe(services: Services, graph: Client | undefined, record: Pick<SubscriptionEntity, 'subscriptionId'>): Promise<void> {
-  if (graph) await deleteSubscription(graph, record.subscriptionId);
-  await services.store.subscriptions.deleteSubscription(record.subscriptionId);
+/**
+ * Stops serving one calendar: a share row just goes; a record whose subscription others share passes to
+ * the first of them (the Graph subscription stays); otherwise the subscription is deleted in Graph (a
+ * missing one is fine) and here.
+ */
+export async function unsubscribe(services: Services, graph: Client | undefined, record: SubscriptionEntity): Promise<void> {
+  const { subscriptions } = services.store;
   forgetSubscription(services.store, record.subscriptionId);
+  if (isShareRow(record)) return subscriptions.deleteShare(record);
+  const share = (await subscriptions.listOwners(record.subscriptionId)).find(isShareRow);
+  if (share) return subscriptions.promoteShare(record, share);
+  if (graph) await deleteSubscription(graph, record.subscriptionId);
+  await subscriptions.deleteSubscription(record.subscriptionId);
+}
+
+/** Graph no longer has the subscription: its record and share rows go, and are returned (every owner it served). */
+export async function forgetGoneSubscription(services: Services, subscriptionId: string): Promise<SubscriptionEntity[]> {
+  const { subscriptions } = services.store;
+  forgetSubscription(services.store, subscriptionId);
+  const owners = await subscriptions.listOwners(subscriptionId);
+  for (const share of owners.filter(isShareRow)) await subscriptions.deleteShare(share);
+  await subscriptions.deleteSubscription(subscriptionId);
+  return owners;
 }
 
 export interface SubscriptionChanges {

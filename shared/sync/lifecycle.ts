@@ -8,7 +8,7 @@ import { renewSubscription, subscriptionExpiry } from '../graph/subscriptions.js
 import { loadCalendarOwner, type CalendarOwner } from './calendar-owner.js';
 import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { markCalendarStale } from './busy-cache.js';
-import { subscribeCalendar, unsubscribe } from './calendar-subscriptions.js';
+import { forgetGoneSubscription, requestFullSync, subscribeCalendar } from './calendar-subscriptions.js';
 import { syncCalendar, type SyncOutcome } from './calendar-sync.js';
 import type { SyncDeps } from './sync-deps.js';
 import type { LifecycleMessage } from './sync-messages.js';
@@ -61,8 +61,20 @@ async function reauthorize(deps: SyncDeps, connection: CalendarOwner, record: Su
   }
 }
 
-/** Drops the old record (Graph no longer has it) and subscribes the calendar again. */
+/**
+ * Drops the old record and its share rows (Graph no longer has the subscription) and subscribes the
+ * calendar again; every other owner it served subscribes again too (sharing the new one) and resyncs.
+ */
 export async function recreate(deps: SyncDeps, connection: CalendarOwner, record: SubscriptionEntity): Promise<SubscriptionEntity> {
-  await unsubscribe(deps.services, undefined, record);
-  return subscribeCalendar(deps.services, deps.graphFor(connection), connection, record.calendarId ?? '');
+  const owners = await forgetGoneSubscription(deps.services, record.subscriptionId);
+  const fresh = await subscribeCalendar(deps.services, deps.graphFor(connection), connection, record.calendarId ?? '');
+  for (const other of owners) {
+    if (!other.calendarId || (other.connectionId === connection.rowKey && other.clientId === connection.partitionKey && other.calendarId === record.calendarId)) continue;
+    const owner = await loadCalendarOwner(deps.services, other.clientId, other.connectionId);
+    if (!owner || owner.status !== 'active') continue;
+    await markCalendarStale(deps.services.store, owner.rowKey, other.calendarId);
+    const again = await subscribeCalendar(deps.services, deps.graphFor(owner), owner, other.calendarId);
+    await requestFullSync(deps.services, owner, other.calendarId, again.subscriptionId);
+  }
+  return fresh;
 }

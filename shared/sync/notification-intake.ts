@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Store } from '../store/index.js';
 import { clientStateMatches } from './client-state.js';
 import { cachedSubscription, lookupSubscription, type SubscriptionRef } from './subscription-lookup.js';
-import { isLifecycleEvent, type ChangesMessage, type CalendarSyncMessage, type LifecycleMessage } from './sync-messages.js';
+import { isLifecycleEvent, type ChangesMessage, type CalendarSyncMessage, type LifecycleMessage, type ResyncMessage } from './sync-messages.js';
 import { recentlySeen } from './replay-filter.js';
 
 /** Graph's tokens are short plain text ("Validation: Testing client application reachability ..."). */
@@ -72,6 +72,7 @@ export async function takeNotifications(store: Store, items: readonly unknown[],
   const receivedAt = now.toISOString();
   const byCalendar = new Map<string, ChangesMessage>();
   const lifecycle = new Map<string, LifecycleMessage>();
+  const resyncs = new Map<string, ResyncMessage>();
   const dropped: IntakeResult['dropped'] = [];
   let accepted = 0;
   // Shape first, for every item, before any I/O.
@@ -99,13 +100,19 @@ export async function takeNotifications(store: Store, items: readonly unknown[],
     const { item, sub } = c;
     const calendarId = sub.calendarId ?? '';
     const base = { clientId: sub.clientId, connectionId: sub.connectionId, calendarId, subscriptionId: sub.subscriptionId, receivedAt };
+    // Owners sharing the subscription: the record's owner first, then the share rows.
+    const owners = [base, ...sub.shares.map((o) => ({ ...base, clientId: o.clientId, connectionId: o.connectionId, calendarId: o.calendarId ?? '' }))];
     if (item.lifecycleEvent !== undefined) {
       // graph.md §3 (2022 doc): ignore and log lifecycle events we do not know.
       if (!isLifecycleEvent(item.lifecycleEvent)) {
         dropped.push({ subscriptionId: sub.subscriptionId, reason: 'unknown_lifecycle_event' });
         continue;
       }
+      // The record's owner renews or recreates the subscription; a missed notification leaves every
+      // sharing calendar to resync in full.
       lifecycle.set(`${sub.subscriptionId}|${item.lifecycleEvent}`, { kind: 'lifecycle', ...base, lifecycleEvent: item.lifecycleEvent });
+      if (item.lifecycleEvent === 'missed')
+        for (const owner of owners.slice(1)) resyncs.set(`${owner.connectionId}|${owner.calendarId}`, { kind: 'resync', ...owner });
       accepted += 1;
       continue;
     }
@@ -116,9 +123,9 @@ export async function takeNotifications(store: Store, items: readonly unknown[],
       continue;
     }
     accepted += 1;
-    byCalendar.set(`${sub.connectionId}|${calendarId}`, { kind: 'changes', ...base });
+    for (const owner of owners) byCalendar.set(`${owner.connectionId}|${owner.calendarId}`, { kind: 'changes', ...owner });
   }
-  return { messages: [...byCalendar.values(), ...lifecycle.values()], accepted, dropped };
+  return { messages: [...byCalendar.values(), ...lifecycle.values(), ...resyncs.values()], accepted, dropped };
 }
 
 /**

@@ -1,6 +1,6 @@
 // Daily reconciliation of our subscription records with what Graph holds (issue 6 point 5), per active
 // connection with one GET /subscriptions (delegated: the app's subscriptions for that user):
-// - Graph has one of ours (our notification URL) that we have no record of: deleted (an orphan).
+// - Graph has one of ours (our notification URL) that no owner has a record of: deleted (an orphan).
 // - We have a record Graph does not: the calendar is marked stale (busy reads go live), the subscription
 //   recreated and the calendar fully resynced.
 // - Busy calendars without a subscription get one; subscriptions of calendars no longer busy go.
@@ -31,7 +31,8 @@ export async function reconcileSubscriptions(deps: SyncDeps): Promise<ReconcileR
   const { store } = deps.services;
   if (await isSyncPaused(deps.services)) return { connections: 0, orphansDeleted: 0, lostRecreated: 0, created: 0, removed: 0, failed: 0, paused: true };
   const records = new Map<string, SubscriptionEntity[]>();
-  for await (const { entity } of store.subscriptions.records.queryAll(odata`RowKey eq 'record'`)) {
+  // Records and share rows (both live in `sub-` partitions; expiry index rows do not).
+  for await (const { entity } of store.subscriptions.records.queryAll(odata`PartitionKey ge 'sub-' and PartitionKey lt 'sub.'`)) {
     const key = `${entity.clientId}\n${entity.connectionId}`;
     records.set(key, [...(records.get(key) ?? []), entity]);
   }
@@ -48,6 +49,9 @@ export async function reconcileSubscriptions(deps: SyncDeps): Promise<ReconcileR
       const recordIds = new Set(mine.map((s) => s.subscriptionId));
       for (const sub of inGraph) {
         if (recordIds.has(sub.id) || sub.notificationUrl !== ourUrl) continue;
+        // Another owner's subscription for the same mailbox (a second booking system, a reconnect) is not an
+        // orphan: deleting it would displace that owner.
+        if (await store.subscriptions.getSubscription(sub.id)) continue;
         await deleteSubscription(graph, sub.id);
         deletedOrphans.add(sub.id.toLowerCase());
         report.orphansDeleted += 1;

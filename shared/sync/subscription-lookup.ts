@@ -1,4 +1,4 @@
-// Point reads of subscription records for the notification endpoints, which anyone can POST to. Kept
+// Reads of subscription records (one partition: the record and its share rows) for the notification endpoints, which anyone can POST to. Kept
 // briefly in memory both ways, and bounded, so anonymous POSTs cannot be turned into storage load:
 // - found records for a minute: a burst of notifications for one subscription costs one Table read;
 // - unknown ids for a minute (negative cache): a flood repeating made-up ids costs nothing after the first;
@@ -6,9 +6,14 @@
 //   connection pool and the event loop serves the booking systems.
 // A subscription this process creates or deletes is forgotten both ways at once (forgetSubscription).
 import type { Store } from '../store/index.js';
-import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
+import { isShareRow, type SubscriptionEntity } from '../store/repositories/subscriptions.js';
 
-export type SubscriptionRef = Pick<SubscriptionEntity, 'subscriptionId' | 'clientId' | 'connectionId' | 'calendarId' | 'clientStateHash'>;
+type Owner = Pick<SubscriptionEntity, 'clientId' | 'connectionId' | 'calendarId'>;
+
+export type SubscriptionRef = Pick<SubscriptionEntity, 'subscriptionId' | 'clientId' | 'connectionId' | 'calendarId' | 'clientStateHash'> & {
+  /** Other owners' calendars served by the same Graph subscription (share rows). */
+  shares: Owner[];
+};
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 20_000;
@@ -60,14 +65,17 @@ export async function lookupSubscription(store: Store, subscriptionId: string, n
   const cached = cachedSubscription(store, subscriptionId, now);
   if (cached !== undefined) return cached ?? undefined;
   const c = cachesOf(store);
-  const found = await withSlot(c, () => store.subscriptions.getSubscription(subscriptionId));
-  if (!found) {
+  // One partition: the record and the share rows of other owners of the same Graph subscription.
+  const rows = await withSlot(c, () => store.subscriptions.listOwners(subscriptionId));
+  const record = rows.find((r) => !isShareRow(r));
+  if (!record) {
     c.found.delete(subscriptionId);
     remember(c.unknown, subscriptionId, now);
     return undefined;
   }
-  const { clientId, connectionId, calendarId, clientStateHash } = found.entity;
-  const ref = { subscriptionId, clientId, connectionId, calendarId, clientStateHash };
+  const { clientId, connectionId, calendarId, clientStateHash } = record;
+  const shares = rows.filter(isShareRow).map((r) => ({ clientId: r.clientId, connectionId: r.connectionId, calendarId: r.calendarId }));
+  const ref = { subscriptionId, clientId, connectionId, calendarId, clientStateHash, shares };
   c.unknown.delete(subscriptionId);
   remember(c.found, subscriptionId, { ref, at: now });
   return ref;

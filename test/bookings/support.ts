@@ -27,7 +27,8 @@ export async function api(app: AppHost, key: string | null, method: string, path
 export async function sim(app: AppHost, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${app.simulatorUrl}/_sim/graph${path}`, {
     method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    // Ids as the app sees them: it asks Graph for immutable ids on every request.
+    headers: { Prefer: 'IdType="ImmutableId"', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

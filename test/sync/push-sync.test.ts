@@ -52,11 +52,12 @@ afterAll(async () => {
 });
 
 describe('subscriptions on connect (issue 6 point 1)', () => {
-  it('creates one subscription per busy calendar on the per-calendar resource, with both URLs and a near-maximum expiry', async () => {
+  it('creates one subscription per busy calendar on the documented mailbox resource, with both URLs and a near-maximum expiry', async () => {
     const subs = await simSubs();
     expect(subs).toHaveLength(user.connection.busyCalendarIds.length);
     const sub = subs.find((s) => s.id === record.subscriptionId)!;
-    expect(sub.resource).toBe(`/users/${user.connection.account.objectId}/calendars/${encodeURIComponent(calendarId)}/events`);
+    // The default calendar: "Changes to all events in a user's mailbox: /users/{id}/events".
+    expect(sub.resource).toBe(`/users/${user.connection.account.objectId}/events`);
     expect(sub.notificationUrl).toBe(`${app.url}/api/graph/notifications`);
     expect(sub.lifecycleNotificationUrl).toBe(`${app.url}/api/graph/lifecycle`);
     const minutes = (Date.parse(sub.expirationDateTime) - Date.now()) / 60_000;

@@ -3,20 +3,27 @@
 //   point read, and renewals update it with its ETag (a stable key, so ETags survive a change of expiry).
 // - An expiry index row per subscription (PartitionKey `exp-<yyyyMMddHH>` of expiry, RowKey <id>): the
 //   renewal timer reads one small key range of what expires soon, never the whole table.
+// - Share rows (PartitionKey `sub-<id>`, RowKey `share-<hash of owner and calendar>`): another owner's calendar
+//   served by the same Graph subscription. Graph allows one subscription per app, resource and changeType
+//   (a second create answers 409), so two connections to one mailbox, or a calendar that falls back to
+//   the mailbox-wide resource, share it. A share row repeats the record's fields with its own owner.
 // Index rows are written before the record changes and removed after, so a crash leaves at worst a stale
 // index row, which listExpiring() recognises (its bucket no longer matches the record) and removes.
+import { createHash } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
 import type { CallOptions, MutateOptions, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
 
 export const SUBSCRIPTION_RECORD_ROW = 'record';
+const SHARE_ROW_PREFIX = 'share-';
 const RECORD_PREFIX = 'sub-';
 const BUCKET_PREFIX = 'exp-';
 
 export interface SubscriptionEntity {
   /** subscriptionRecordKey(subscriptionId) */
   partitionKey: string;
-  rowKey: typeof SUBSCRIPTION_RECORD_ROW;
+  /** SUBSCRIPTION_RECORD_ROW for the owner that renews it; a share row's key otherwise (isShareRow). */
+  rowKey: string;
   subscriptionId: string;
   clientId: string;
   connectionId: string;
@@ -51,6 +58,14 @@ interface ExpiryIndexEntity {
   /** subscriptionId */
   rowKey: string;
   expiresAt: Date;
+}
+
+export function isShareRow(entity: Pick<SubscriptionEntity, 'rowKey'>): boolean {
+  return entity.rowKey.startsWith(SHARE_ROW_PREFIX);
+}
+
+function shareRowKey(owner: Pick<SubscriptionEntity, 'clientId' | 'connectionId' | 'calendarId'>): string {
+  return SHARE_ROW_PREFIX + createHash('sha256').update(`${owner.clientId}\n${owner.connectionId}\n${owner.calendarId ?? ''}`).digest('hex').slice(0, 40);
 }
 
 export function subscriptionRecordKey(subscriptionId: string): string {
@@ -119,6 +134,38 @@ export class SubscriptionRepository {
       await this.index.delete(expiryBucket(previousExpiry), subscriptionId, options);
     }
     return saved;
+  }
+
+  /** The record and every share row of one Graph subscription (one partition), record first. */
+  async listOwners(subscriptionId: string, options: CallOptions = {}): Promise<SubscriptionEntity[]> {
+    const rows: SubscriptionEntity[] = [];
+    for await (const { entity } of this.records.queryAll(odata`PartitionKey eq ${subscriptionRecordKey(subscriptionId)}`, options)) rows.push(entity);
+    return rows.sort((a, b) => Number(isShareRow(a)) - Number(isShareRow(b)));
+  }
+
+  /** Records that another owner's calendar is served by this subscription (idempotent). */
+  async addShare(record: SubscriptionEntity, owner: Pick<SubscriptionEntity, 'clientId' | 'connectionId' | 'calendarId'>, options: CallOptions = {}): Promise<SubscriptionEntity> {
+    const { deltaLink: _deltaLink, updatedAt: _updatedAt, ...fields } = record;
+    const share: SubscriptionEntity = { ...fields, ...owner, rowKey: shareRowKey(owner), createdAt: new Date() };
+    return (await this.records.upsert(share, options)).entity;
+  }
+
+  async deleteShare(share: Pick<SubscriptionEntity, 'partitionKey' | 'rowKey'>, options: CallOptions = {}): Promise<void> {
+    await this.records.delete(share.partitionKey, share.rowKey, options);
+  }
+
+  /**
+   * The record's owner leaves while shares remain: the first share becomes the record's owner (the Graph
+   * subscription stays, its clientState and expiry unchanged) and its share row goes.
+   */
+  async promoteShare(record: SubscriptionEntity, share: SubscriptionEntity, options: CallOptions = {}): Promise<void> {
+    await this.records.mutate(
+      record.partitionKey,
+      SUBSCRIPTION_RECORD_ROW,
+      (current) => ({ ...current, clientId: share.clientId, connectionId: share.connectionId, calendarId: share.calendarId, updatedAt: new Date() }),
+      options,
+    );
+    await this.deleteShare(share, options);
   }
 
   /** Idempotent. */
