@@ -1,7 +1,12 @@
-// Event calls on one of the connected user's calendars. Paths always name the calendar
-// (/me/calendars/{id}/events/{eventId}): /me/events/{id} does not reach every calendar (peers.md §2 item 3).
+// Event calls on one of the connected user's calendars. Paths name the calendar first
+// (/me/calendars/{id}/events/{eventId}): /me/events/{id} does not reach calendars shared by others. An event
+// the person moved to another of their calendars keeps its immutable id (every request asks for immutable
+// ids, immutable-ids.ts) but is no longer in the booking's calendar: a 404 there is tried once more on
+// /me/events/{id}, which reaches every calendar of the mailbox
+// (https://learn.microsoft.com/en-us/graph/api/event-get, https://learn.microsoft.com/en-us/graph/outlook-immutable-id).
 // Every call carries a deadline, so a hung Graph request ends as a timeout the caller can reason about.
 import type { Client, GraphRequest } from '@microsoft/microsoft-graph-client';
+import { categorizeGraphError } from './client.js';
 import type { GraphDateTime } from '../time/windows-zones.js';
 
 /**
@@ -48,6 +53,16 @@ function eventPath(calendarId: string | undefined, eventId: string): string {
   return `${calendarPath(calendarId)}/events/${encodeURIComponent(eventId)}`;
 }
 
+/** Runs `call` on the calendar's path, then, when the event is not there, on the mailbox-wide path. */
+async function inCalendarOrMoved<T>(calendarId: string | undefined, eventId: string, call: (path: string) => Promise<T>): Promise<T> {
+  try {
+    return await call(eventPath(calendarId, eventId));
+  } catch (error) {
+    if (!calendarId || categorizeGraphError(error) !== 'not_found') throw error;
+    return call(`/me/events/${encodeURIComponent(eventId)}`);
+  }
+}
+
 function bounded(request: GraphRequest, options: EventCallOptions): GraphRequest {
   return request.options({ signal: AbortSignal.timeout(options.timeoutMs) });
 }
@@ -74,7 +89,7 @@ export async function findEventByProperty(
 }
 
 export async function getEvent(client: Client, calendarId: string | undefined, eventId: string, options: EventCallOptions): Promise<GraphEvent> {
-  return (await bounded(client.api(eventPath(calendarId, eventId)), options).select(EVENT_SELECT).get()) as GraphEvent;
+  return inCalendarOrMoved(calendarId, eventId, async (path) => (await bounded(client.api(path), options).select(EVENT_SELECT).get()) as GraphEvent);
 }
 
 /** PATCH with If-Match when an etag is given: Graph answers 412 when the event changed since. */
@@ -86,16 +101,18 @@ export async function updateEvent(
   ifMatch: string | undefined,
   options: EventCallOptions,
 ): Promise<GraphEvent> {
-  let request = bounded(client.api(eventPath(calendarId, eventId)), options);
-  if (ifMatch) request = request.header('If-Match', ifMatch);
-  return (await request.patch(patch)) as GraphEvent;
+  return inCalendarOrMoved(calendarId, eventId, async (path) => {
+    let request = bounded(client.api(path), options);
+    if (ifMatch) request = request.header('If-Match', ifMatch);
+    return (await request.patch(patch)) as GraphEvent;
+  });
 }
 
 export async function deleteEvent(client: Client, calendarId: string | undefined, eventId: string, options: EventCallOptions): Promise<void> {
-  await bounded(client.api(eventPath(calendarId, eventId)), options).delete();
+  await inCalendarOrMoved(calendarId, eventId, (path) => bounded(client.api(path), options).delete());
 }
 
 /** Cancels a meeting the user organises: attendees get a cancellation with the comment (202). */
 export async function cancelEvent(client: Client, calendarId: string | undefined, eventId: string, comment: string, options: EventCallOptions): Promise<void> {
-  await bounded(client.api(`${eventPath(calendarId, eventId)}/cancel`), options).post({ comment });
+  await inCalendarOrMoved(calendarId, eventId, (path) => bounded(client.api(`${path}/cancel`), options).post({ comment }));
 }

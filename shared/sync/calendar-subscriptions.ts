@@ -190,7 +190,8 @@ export async function ensureCalendarSubscriptions(
 
 /** Disconnect: every subscription of the connection deleted (while a token still exists), cache forgotten. */
 export async function removeConnectionSubscriptions(services: Services, graph: Client | undefined, connection: ConnectionEntity): Promise<void> {
-  const records = await listConnectionSubscriptions(services, connection.partitionKey, connection.rowKey);
+  // Share rows first: a record then passes only to another owner's share, never to one of ours that is going too.
+  const records = (await listConnectionSubscriptions(services, connection.partitionKey, connection.rowKey)).sort((a, b) => Number(isShareRow(b)) - Number(isShareRow(a)));
   for (const record of records) {
     try {
       await unsubscribe(services, graph, record);
