@@ -59,6 +59,7 @@ const advanceInput = z
 const settingsPatch = z
   .object({
     allowUndocumented: z.boolean(),
+    conflictAs409Rate: z.number().min(0).max(1),
     reauthorizationRatePerHour: z.number().min(0).max(1),
     notificationLatencyMs: z.number().int().min(0).max(600_000),
     extraUpdatedPerEdit: z.number().int().min(0).max(10),

@@ -6,6 +6,8 @@ export interface SimSettings {
    * /me/calendar/calendarView/delta). Off: refused the way Graph refuses an unsupported resource.
    */
   allowUndocumented: boolean;
+  /** Share of stale If-Match answers sent as 409 instead of 412 (both ErrorIrresolvableConflict). */
+  conflictAs409Rate: number;
   /**
    * reauthorizationRequired at random times, per subscription and hour of sim time (0..1), on top of the
    * ones sent before a delegated subscription's access lapses.
@@ -35,6 +37,7 @@ export interface SimSettings {
 
 export const DEFAULT_SIM_SETTINGS: SimSettings = {
   allowUndocumented: false,
+  conflictAs409Rate: 0,
   reauthorizationRatePerHour: 0.05,
   notificationLatencyMs: 250,
   extraUpdatedPerEdit: 2,

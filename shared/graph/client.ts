@@ -116,6 +116,8 @@ export function categorizeGraphError(error: unknown): GraphErrorCategory {
   const code = String((error as { code?: unknown })?.code ?? '');
   if (status === 429 || code === 'ApplicationThrottled' || code === 'TooManyRequests') return 'throttled';
   if (status === 404 || code === 'ErrorItemNotFound' || code === 'ResourceNotFound') return 'not_found';
+  // A stale If-Match: 412, or 409 as Outlook also answers it, both ErrorIrresolvableConflict.
+  if (code === 'ErrorIrresolvableConflict') return 'precondition_failed';
   if (status === 409) return 'conflict';
   if (status === 412) return 'precondition_failed';
   if (status === 410 || /^(syncStateNotFound|resyncRequired|syncStateInvalid)$/i.test(code)) return 'gone';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, type ConnectedUser } from '../support/connect-user.js';
 import { sim } from '../bookings/support.js';
-import { createSubscription, deleteSubscription, subscriptionExpiry } from '../../shared/graph/subscriptions.js';
+import { deleteSubscription, subscriptionExpiry } from '../../shared/graph/subscriptions.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import { reconcileSubscriptions } from '../../shared/sync/reconcile-subscriptions.js';
 import { renewExpiringSubscriptions } from '../../shared/sync/renew-subscriptions.js';
@@ -61,14 +61,15 @@ describe('renewal timer', () => {
 describe('reconciliation', () => {
   it('deletes an orphan Graph still has, and recreates one it lost', async () => {
     const graph = deps.graphFor(connection);
-    const extra = await sim(app, 'POST', `/users/${user.userPrincipalName}/calendars`, { name: 'Side calendar' });
-    const orphan = await createSubscription(graph, {
-      resource: `/users/${connection.objectId}/calendars/${extra.id}/events`,
+    // A documented resource with another changeType than ours (the same one would be a 409).
+    const orphan = (await graph.api('/subscriptions').post({
+      changeType: 'deleted',
+      resource: `/users/${connection.objectId}/events`,
       notificationUrl: `${app.url}/api/graph/notifications`,
       lifecycleNotificationUrl: `${app.url}/api/graph/lifecycle`,
       clientState: 'a-client-state-we-forgot-about-long-enough',
-      expirationDateTime: subscriptionExpiry(),
-    });
+      expirationDateTime: subscriptionExpiry().toISOString(),
+    })) as { id: string };
     const [lost] = await records();
     await deleteSubscription(graph, lost!.subscriptionId);
 

@@ -102,7 +102,8 @@ export class DeltaTokens {
 const syncStateNotFound = (location?: string) =>
   new GraphHttpError(
     410,
-    'syncStateNotFound',
+    // https://learn.microsoft.com/en-us/graph/delta-query-overview#synchronization-reset (410 Gone)
+    'SyncStateNotFound',
     'The sync state is not found or has expired. Start a new synchronization without a delta or skip token.',
     location ? { Location: location } : {},
   );

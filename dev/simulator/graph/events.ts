@@ -78,20 +78,26 @@ function newOnlineMeeting(): { joinUrl: string; conferenceId: string } {
   };
 }
 
-export function checkIfMatch(view: EventView, ifMatch: string | undefined): void {
+/**
+ * A stale If-Match: 412 ErrorIrresolvableConflict ("The send or update operation could not be performed
+ * because the change key passed in the request does not match the current change key for the item.");
+ * Outlook is also seen to answer the same conflict with 409 (settings.conflictAs409Rate).
+ * https://learn.microsoft.com/en-us/graph/errors#http-status-codes
+ */
+export function checkIfMatch(view: EventView, ifMatch: string | undefined, conflictAs409Rate = 0): void {
   if (!ifMatch || ifMatch.trim() === '*') return;
   const wanted = ifMatch.split(',').map((t) => t.trim());
   if (!wanted.includes(etagOf(view.changeKey)) && !wanted.includes(`"${view.changeKey}"`))
     throw new GraphHttpError(
-      412,
-      'ErrorIrreversibleOperation',
-      'The operation failed because the item has changed since it was read: the If-Match ETag does not match the current ETag.',
+      Math.random() < conflictAs409Rate ? 409 : 412,
+      'ErrorIrresolvableConflict',
+      'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
     );
 }
 
 /** PATCH semantics: only the given properties change. An occurrence becomes an exception. */
 export function updateEvent(ctx: EventContext, view: EventView, input: EventInput, ifMatch?: string): EventView {
-  checkIfMatch(view, ifMatch);
+  checkIfMatch(view, ifMatch, ctx.state.settings.conflictAs409Rate);
   const event = view.event;
   const now = ctx.state.clock.now();
   if (input.transactionId !== undefined && input.transactionId !== event.transactionId)
@@ -133,7 +139,7 @@ export function updateEvent(ctx: EventContext, view: EventView, input: EventInpu
 
 /** Deletes an event (and its room copies), or one occurrence of a series. */
 export function deleteEvent(ctx: EventContext, view: EventView, ifMatch?: string): void {
-  checkIfMatch(view, ifMatch);
+  checkIfMatch(view, ifMatch, ctx.state.settings.conflictAs409Rate);
   const event = view.event;
   if (view.type === 'occurrence' || view.type === 'exception') {
     event.exceptions.set(view.originalStartMs!, { deleted: true, fields: {}, changeKey: newChangeKey(), lastModifiedMs: ctx.state.clock.now() });

@@ -27,6 +27,28 @@ export function parsePrefer(headers: IncomingHttpHeaders | Record<string, string
   return prefer;
 }
 
+const QUERY_OPTIONS = ['$select', '$top', '$skip', '$filter', '$expand', '$orderby', '$count', '$search', '$skiptoken', '$deltatoken', 'startDateTime', 'endDateTime'];
+
+/**
+ * Query option names as Graph reads them: case-insensitively (OData: "system query options ... case-
+ * insensitive"), so `$TOP` and `startdatetime` are `$top` and `startDateTime` to every handler.
+ * https://learn.microsoft.com/en-us/graph/query-parameters
+ * https://docs.oasis-open.org/odata/odata/v4.01/odata-v4.01-part2-url-conventions.html#sec_SystemQueryOptions
+ */
+export function canonicalQuery(query: URLSearchParams): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const [key, value] of query) out.append(QUERY_OPTIONS.find((o) => o.toLowerCase() === key.toLowerCase()) ?? key, value);
+  return out;
+}
+
+/** A JSON body's properties by name, case-insensitively (Graph's documented samples use both cases). */
+export function propertyOf(body: Record<string, unknown> | undefined, name: string): unknown {
+  if (!body) return undefined;
+  if (name in body) return body[name];
+  const key = Object.keys(body).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : body[key];
+}
+
 /** Keeps the selected properties plus id and @odata.etag, as Graph does. */
 export function applySelect(item: Record<string, unknown>, select: string | null): Record<string, unknown> {
   if (!select) return item;

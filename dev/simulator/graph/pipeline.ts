@@ -6,7 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { Router, type SimRequest, type SimResponse } from '../router.js';
 import { type GraphCaller, SimAuthError, type SimState, type SimUser } from '../state.js';
 import { GraphHttpError, type RequestIds, accessDenied, badRequest, errorResponse, idHeaders, invalidJson } from './errors.js';
-import { type Prefer, parsePrefer } from './odata.js';
+import { type Prefer, canonicalQuery, parsePrefer } from './odata.js';
 import type { Counters, Faults, MailboxThrottle } from './throttling.js';
 
 /** What a route needs from the caller: calendar read or write, profile, mailbox settings, free/busy. */
@@ -103,6 +103,8 @@ export class GraphPipeline {
   /** Runs one request (top-level or a $batch item) for an authenticated caller. */
   async execute(input: ExecuteInput): Promise<SimResponse> {
     const url = new URL(input.url, 'https://graph.microsoft.com');
+    const query = canonicalQuery(url.searchParams);
+    url.search = query.toString();
     const found = this.router.match(input.method, url.pathname);
     if (!found || 'allowed' in found) {
       this.deps.counters.count(`${input.method} (unmatched)`);

@@ -2,7 +2,7 @@
 // mailbox's default calendar, with availabilityView in availabilityViewInterval-minute slots.
 import { badRequest } from './errors.js';
 import { viewsOfCalendar } from './calendar-view.js';
-import { GRAPH_ROOT } from './odata.js';
+import { GRAPH_ROOT, propertyOf } from './odata.js';
 import { parseDateTimeTimeZone, resolveZone, toDateTimeTimeZone } from './timezones.js';
 import type { GraphWorld } from './world.js';
 
@@ -13,8 +13,16 @@ const RANK: Record<string, number> = { '0': 0, '1': 1, '4': 2, '2': 3, '3': 4 };
 
 export function registerScheduleRoutes(world: GraphWorld): void {
   world.pipeline.route('POST', '/me/calendar/getSchedule', 'schedule', (req) => {
-    const body = req.json<Record<string, unknown>>();
-    const schedules = body?.schedules;
+    // Property names case-insensitively: the reference's own request sends "Schedules", "StartTime" and
+    // "EndTime" (https://learn.microsoft.com/en-us/graph/api/calendar-getschedule#request-1).
+    const raw = req.json<Record<string, unknown>>();
+    const body = {
+      schedules: propertyOf(raw, 'schedules'),
+      startTime: propertyOf(raw, 'startTime') as Record<string, unknown> | undefined,
+      endTime: propertyOf(raw, 'endTime') as Record<string, unknown> | undefined,
+      availabilityViewInterval: propertyOf(raw, 'availabilityViewInterval'),
+    };
+    const schedules = body.schedules;
     if (!Array.isArray(schedules) || schedules.length === 0 || schedules.some((s) => typeof s !== 'string'))
       throw badRequest('The schedules parameter is required and must be a list of SMTP addresses.', 'ErrorInvalidParameter');
     if (schedules.length > 20) throw badRequest('The number of schedules requested exceeds the maximum of 20.', 'ErrorInvalidParameter');

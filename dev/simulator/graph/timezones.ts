@@ -3,6 +3,7 @@
 // Deliberately independent of the app's shared/time/zoned-time.ts: the simulator is the test oracle for the
 // app's time-zone handling, and an oracle that shared the code under test would agree with its bugs.
 import { findIana } from 'windows-iana';
+import { propertyOf } from './odata.js';
 import { badRequest } from './errors.js';
 
 const zoneCache = new Map<string, string | undefined>();
@@ -102,7 +103,8 @@ const LOCAL_RE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d
 /** Parses Graph's dateTimeTimeZone into an instant; an explicit offset in dateTime wins over the zone. */
 export function parseDateTimeTimeZone(value: unknown, property: string): { ms: number; zoneName: string } {
   if (!value || typeof value !== 'object') throw badRequest(`The property '${property}' must be a dateTimeTimeZone object.`, 'ErrorInvalidRequest');
-  const { dateTime, timeZone } = value as { dateTime?: unknown; timeZone?: unknown };
+  const dateTime = propertyOf(value as Record<string, unknown>, 'dateTime');
+  const timeZone = propertyOf(value as Record<string, unknown>, 'timeZone');
   if (typeof dateTime !== 'string') throw badRequest(`${property}.dateTime is required.`, 'ErrorInvalidRequest');
   const zoneName = typeof timeZone === 'string' && timeZone.trim() ? timeZone : 'UTC';
   const zone = requireZone(zoneName);

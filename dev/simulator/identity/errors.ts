@@ -62,7 +62,9 @@ export function describe(error: IdentityError, ctx: ErrorContext): { description
   const traceId = randomUUID();
   const correlationId = ctx.correlationId ?? randomUUID();
   const timestamp = entraTimestamp(ctx.now);
-  const description = `${error.message} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`;
+  // Lines separated by CRLF, as in the platform's own samples:
+  // https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#error-response-1
+  const description = `${error.message}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`;
   return { description, traceId, correlationId, timestamp };
 }
 

@@ -116,12 +116,12 @@ describe('calendarView/delta', () => {
     expect(changes.items.find((i) => i.id === ids[0])).toMatchObject({ subject: 'Moved' });
     expect(changes.items.find((i) => i.id === ids[1])).toEqual({ '@odata.type': '#microsoft.graph.event', id: ids[1], '@removed': { reason: 'deleted' } });
 
-    // An expired token gets 410 syncStateNotFound.
+    // An expired token gets 410 SyncStateNotFound.
     expect((await g.control('POST', '/_sim/graph/delta/expire')).status).toBe(200);
     const error = await g.client(ALEX).api(changes.deltaLink).get().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphError);
     expect((error as GraphError).statusCode).toBe(410);
-    expect((error as GraphError).code).toBe('syncStateNotFound');
+    expect((error as GraphError).code).toBe('SyncStateNotFound');
     expect(categorizeGraphError(error)).toBe('gone');
   });
 
