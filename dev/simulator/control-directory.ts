@@ -155,7 +155,18 @@ export function createControlDirectoryModule(options: ControlDirectoryOptions = 
       const u = user(state, req.params.user!);
       store.revoke(u.id, state.clock.now());
       for (const [session, userId] of store.sessions) if (userId === u.id) store.sessions.delete(session);
+      for (const hook of state.userRevokedHooks) hook(u.id);
       return { status: 200, body: { value: true } };
+    });
+    // An administrator resets the user's password: refresh tokens stop working, as with a revocation, and
+    // Graph removes the user's delegated subscriptions ("User's password has been reset").
+    // https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events#actions-to-take-1
+    on('POST', '/_sim/users/:user/reset-password', (req) => {
+      const u = user(state, req.params.user!);
+      store.revoke(u.id, state.clock.now());
+      for (const [session, userId] of store.sessions) if (userId === u.id) store.sessions.delete(session);
+      for (const hook of state.userRevokedHooks) hook(u.id);
+      return { status: 204 };
     });
 
     on('GET', '/_sim/apps', () => ({

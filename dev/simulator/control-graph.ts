@@ -164,7 +164,11 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
     world.notifier.reset();
     return { status: 204 };
   });
-  on('GET', '/subscriptions', () => ({ status: 200, body: { value: world.subscriptions.all().map(subscriptionJson) } }));
+  // Graph's shape, plus whether delivery is paused (by a reauthorizationRequired) and how much it holds.
+  on('GET', '/subscriptions', () => ({
+    status: 200,
+    body: { value: world.subscriptions.all().map((s) => ({ ...subscriptionJson(s), paused: Boolean(s.paused), held: s.paused?.held.length ?? 0 })) },
+  }));
   on('POST', '/subscriptions/:id/lifecycle', (req) => {
     const sub = world.subscriptions.get(req.params.id!);
     if (!sub) throw fail(404, 'subscription_not_found', 'No such live subscription.');
@@ -172,7 +176,7 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
     if (!['reauthorizationRequired', 'subscriptionRemoved', 'missed'].includes(lifecycleEvent ?? ''))
       throw fail(400, 'invalid_request', 'lifecycleEvent must be reauthorizationRequired, subscriptionRemoved or missed.');
     if (!sub.lifecycleNotificationUrl) throw fail(409, 'no_lifecycle_url', 'The subscription has no lifecycleNotificationUrl.');
-    const delivery = world.notifier.lifecycle(sub, lifecycleEvent!);
+    const delivery = lifecycleEvent === 'reauthorizationRequired' ? world.notifier.challenge(sub) : world.notifier.lifecycle(sub, lifecycleEvent!);
     if (lifecycleEvent === 'subscriptionRemoved') world.subscriptions.delete(sub.id);
     return { status: 202, body: { id: delivery.id } };
   });

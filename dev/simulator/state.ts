@@ -75,6 +75,8 @@ export interface GraphCaller {
   scopes: Set<string>;
   /** Application permissions (roles), e.g. Calendars.ReadWrite. */
   roles: Set<string>;
+  /** When the access token expires (sim clock). */
+  expiresAtMs?: number;
 }
 
 /** What the identity module offers the Graph module. */
@@ -189,6 +191,11 @@ export class SimState {
       throw new Error('The identity module is not registered.');
     },
   };
+  /**
+   * Called when a user's sessions are revoked or their password is reset (control API), so that Graph
+   * removes the user's delegated subscriptions.
+   */
+  readonly userRevokedHooks: ((userId: string) => void)[] = [];
   /** Hooks other modules register to clear their own state on /_sim/reset. */
   readonly resetHooks: (() => void)[] = [];
 

@@ -1,6 +1,7 @@
 // Lifecycle notifications (graph.md §3), acted on from the queue after the endpoint answered 202:
 // - reauthorizationRequired: one PATCH with a new expiry, which reauthorizes and renews together (the 2026
-//   doc: never a reauthorize and a PATCH within 10 minutes of each other); 404 means it is gone: recreate.
+//   doc: never a reauthorize and a PATCH within 10 minutes of each other, so a challenge within 10 minutes
+//   of a renewal waits); 404 means it is gone: recreate. Delivery stays paused until it is done.
 // - subscriptionRemoved: recreate the subscription, then a full resync (changes in between were lost).
 // - missed: mark the cache stale (reads go live) and run a full resync.
 import { categorizeGraphError } from '../graph/client.js';
@@ -44,8 +45,10 @@ const ids = (connection: CalendarOwner, calendarId: string) => ({ clientId: conn
 
 async function reauthorize(deps: SyncDeps, connection: CalendarOwner, record: SubscriptionEntity): Promise<LifecycleOutcome> {
   const now = Date.now();
-  if (record.updatedAt && now - record.updatedAt.getTime() < RECENT_RENEWAL_MS && record.expiresAt.getTime() - now > 24 * 3600_000)
-    return { kind: 'ignored', reason: 'renewed_recently' };
+  // Graph holds the subscription's notifications until it is reauthorized, so a challenge is never dropped:
+  // one that follows a renewal within 10 minutes waits for the 10 minutes to pass, then renews again.
+  if (record.updatedAt && now - record.updatedAt.getTime() < RECENT_RENEWAL_MS)
+    return { kind: 'busy', retryInMs: RECENT_RENEWAL_MS - (now - record.updatedAt.getTime()) };
   const expiry = subscriptionExpiry();
   try {
     const renewed = await renewSubscription(deps.graphFor(connection), record.subscriptionId, expiry);

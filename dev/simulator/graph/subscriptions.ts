@@ -29,6 +29,12 @@ export interface Subscription {
    * https://learn.microsoft.com/en-us/graph/outlook-immutable-id#immutable-id-with-change-notifications
    */
   immutableIds: boolean;
+  /** Delegated: when the access the subscription was created or last renewed with lapses (sim clock). */
+  accessExpiresMs?: number;
+  /** The access expiry a reauthorizationRequired was sent for, before it lapses and when it lapsed. */
+  challenged?: { beforeMs?: number; lapsedMs?: number };
+  /** Set by a reauthorizationRequired: change notifications are held until a renewal or reauthorization. */
+  paused?: { sinceMs: number; held: Record<string, unknown>[] };
 }
 
 const MAX_MINUTES = 10_080;
@@ -229,6 +235,7 @@ export function registerSubscriptionRoutes(world: GraphWorld): void {
       calendarId,
       delegatedUserId: req.caller.userId,
       immutableIds: req.prefer.immutableIds ?? false,
+      accessExpiresMs: req.caller.userId ? req.caller.expiresAtMs : undefined,
     };
     subscriptions.add(sub);
     return { status: 201, body: subscriptionJson(sub) };
@@ -259,6 +266,9 @@ export function registerSubscriptionRoutes(world: GraphWorld): void {
       sub.notificationUrl = url;
     }
     sub.expirationMs = expirationMs;
+    // "Renewing your subscription also reauthorizes" it:
+    // https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events#responding-to-reauthorizationrequired-notifications
+    world.notifier.resume(sub, req.caller);
     return { status: 200, body: subscriptionJson(sub) };
   });
   pipeline.route('DELETE', '/subscriptions/:id', 'any', (req) => {
@@ -266,8 +276,10 @@ export function registerSubscriptionRoutes(world: GraphWorld): void {
     return { status: 204 };
   });
   pipeline.route('POST', '/subscriptions/:id/reauthorize', 'any', (req) => {
-    visible(req, req.params.id!);
+    const sub = visible(req, req.params.id!);
     checkReadPermission(req.caller);
+    // https://learn.microsoft.com/en-us/graph/api/subscription-reauthorize
+    world.notifier.resume(sub, req.caller);
     return { status: 204 };
   });
 }

@@ -139,7 +139,8 @@ export function createSimIdentity(state: SimState): SimIdentity {
       const appId = typeof payload.appid === 'string' ? payload.appid : '';
       const scp = typeof payload.scp === 'string' ? payload.scp.split(' ').filter(Boolean) : [];
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-      const caller: GraphCaller = { tenantId, appId, scopes: new Set(scp), roles: new Set(roles) };
+      const expiresAtMs = typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+      const caller: GraphCaller = { tenantId, appId, scopes: new Set(scp), roles: new Set(roles), expiresAtMs };
       if (payload.idtyp === 'user' && typeof payload.oid === 'string') caller.userId = payload.oid;
       return caller;
     },
