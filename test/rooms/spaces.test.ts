@@ -53,7 +53,9 @@ describe('POST /api/spaces', () => {
     expect(res.body.calendarId).toEqual(expect.any(String));
     await waitFor('the room subscription', async () => (await records('reading-room')).length === 1);
     const [record] = await records('reading-room');
-    expect(record!.resource).toBe(`/users/${room.id}/calendars/${encodeURIComponent(res.body.calendarId)}/events`);
+    // The room's default calendar, on the documented mailbox resource ("/users/{id}/events").
+    expect(record!.resource).toBe(`/users/${room.id}/events`);
+    expect(record!.calendarId).toBe(res.body.calendarId);
     expect((await simSubsOf(room.id)).map((s) => s.id)).toEqual([record!.subscriptionId]);
     await synced('reading-room', res.body.calendarId);
 
