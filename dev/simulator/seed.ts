@@ -20,8 +20,9 @@ export const SEED_USERS = {
 } as const;
 
 export const SEED_ROOMS = {
-  rainier: { id: '400a0000-0000-4000-8000-0000000000a1', userPrincipalName: 'rainier@contoso.test', displayName: 'Conf Room Rainier', timeZone: 'Pacific Standard Time' },
-  adams: { id: '400a0000-0000-4000-8000-0000000000a2', userPrincipalName: 'adams@contoso.test', displayName: 'Conf Room Adams', timeZone: 'Pacific Standard Time' },
+  // As Entra often has rooms: the address people book (mail) is not the UPN, and /users/{mail} does not resolve.
+  rainier: { id: '400a0000-0000-4000-8000-0000000000a1', userPrincipalName: 'confroom.rainier@contoso.test', mail: 'rainier@contoso.test', displayName: 'Conf Room Rainier', timeZone: 'Pacific Standard Time' },
+  adams: { id: '400a0000-0000-4000-8000-0000000000a2', userPrincipalName: 'confroom.adams@contoso.test', mail: 'adams@contoso.test', displayName: 'Conf Room Adams', timeZone: 'Pacific Standard Time' },
 } as const;
 
 export function applySeed(state: SimState): void {

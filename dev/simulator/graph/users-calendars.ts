@@ -2,7 +2,7 @@
 // "Calendar" for every mailbox, rooms included, plus secondary calendars).
 import type { SimUser } from '../state.js';
 import { GraphHttpError, badRequest, itemNotFound, unknownProperty } from './errors.js';
-import { GRAPH_ROOT } from './odata.js';
+import { GRAPH_ROOT, applySelect } from './odata.js';
 import type { GraphRequest } from './pipeline.js';
 import type { StoredCalendar } from './store.js';
 import type { GraphWorld } from './world.js';
@@ -57,6 +57,24 @@ export function calendarOf(world: GraphWorld, req: GraphRequest): StoredCalendar
 export function registerUserAndCalendarRoutes(world: GraphWorld): void {
   const { pipeline, store } = world;
   pipeline.route('GET', '/me', 'user', (req) => ({ status: 200, body: userJson(req.mailbox) }));
+  // GET /users?$filter=mail eq '...' (or userPrincipalName eq '...'): how a mailbox is found by its address;
+  // /users/{x} itself takes only an object id or a UPN. https://learn.microsoft.com/en-us/graph/api/user-list
+  pipeline.route('GET', '/users', 'any', (req) => {
+    const granted = req.caller.userId ? req.caller.scopes : req.caller.roles;
+    if (!['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'].some((p) => granted.has(p)))
+      throw new GraphHttpError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    const filter = req.query.get('$filter');
+    const m = filter ? /^\s*(mail|userPrincipalName)\s+eq\s+'((?:[^']|'')*)'\s*$/i.exec(filter) : null;
+    if (filter && !m) throw badRequest(`Unsupported or invalid query filter clause specified for property of resource 'User'.`, 'Request_UnsupportedQuery');
+    const wanted = m?.[2]!.replace(/''/g, "'").toLowerCase();
+    const users = [...world.state.directory.users.values()].filter(
+      (u) => u.tenantId === req.caller.tenantId && (!m || (m[1]!.toLowerCase() === 'mail' ? u.mail : u.userPrincipalName) === wanted),
+    );
+    return {
+      status: 200,
+      body: { '@odata.context': `${GRAPH_ROOT}/$metadata#users`, value: users.slice(0, 100).map(({ id }) => applySelect(userJson(world.state.directory.users.get(id)!), req.query.get('$select'))) },
+    };
+  });
   pipeline.route('GET', '/me/mailboxSettings', 'mailboxSettings', (req) => ({
     status: 200,
     body: {
