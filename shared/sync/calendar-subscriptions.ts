@@ -25,7 +25,7 @@ import { isShareRow, type SubscriptionEntity } from '../store/repositories/subsc
 import { forgetCalendar, markCalendarStale } from './busy-cache.js';
 import { hashClientState, newClientState } from './client-state.js';
 import { forgetSubscription } from './subscription-lookup.js';
-import { CALENDAR_SYNC_QUEUE, type ResyncMessage, type SubscriptionsMessage } from './sync-messages.js';
+import { CALENDAR_SYNC_QUEUE, type ChangesMessage, type ResyncMessage, type SubscriptionsMessage } from './sync-messages.js';
 
 export const NOTIFICATIONS_ROUTE = '/api/graph/notifications';
 export const LIFECYCLE_ROUTE = '/api/graph/lifecycle';
@@ -52,6 +52,12 @@ export async function requestSubscriptionSync(services: Services, connection: Pi
   await enqueue(services.config.storage, CALENDAR_SYNC_QUEUE, message);
 }
 
+/** A delta round for a calendar no notification covers (as if one had arrived). */
+export async function requestDeltaRound(services: Services, connection: Pick<ConnectionEntity, 'partitionKey' | 'rowKey'>, calendarId: string, subscriptionId: string): Promise<void> {
+  const message: ChangesMessage = { kind: 'changes', clientId: connection.partitionKey, connectionId: connection.rowKey, calendarId, subscriptionId, receivedAt: new Date().toISOString() };
+  await enqueue(services.config.storage, CALENDAR_SYNC_QUEUE, message);
+}
+
 export async function requestFullSync(services: Services, connection: Pick<ConnectionEntity, 'partitionKey' | 'rowKey'>, calendarId: string, subscriptionId?: string): Promise<void> {
   const message: ResyncMessage = {
     kind: 'resync',
@@ -73,13 +79,16 @@ export async function subscribeCalendar(services: Services, graph: Client, conne
   const objectId = connection.objectId!;
   const isDefault = (await defaultCalendarId(graph)) === calendarId;
   let resource = isDefault ? mailboxEventsResource(objectId) : calendarEventsResource(objectId, calendarId);
+  // A secondary calendar on the mailbox resource is not notified (as Outlook behaves): it is polled.
+  let unwatched = false;
   for (;;) {
     try {
-      return await createAndRecord(services, graph, connection, calendarId, resource);
+      return await createAndRecord(services, graph, connection, calendarId, resource, unwatched);
     } catch (error) {
       // The per-calendar resource is not documented: when Graph refuses it, fall back to the documented one.
       if (resource !== mailboxEventsResource(objectId) && isUnsupportedResource(error)) {
         resource = mailboxEventsResource(objectId);
+        unwatched = true;
         continue;
       }
       const existing = /Subscription Id ([0-9a-f-]{36})/i.exec(String((error as Error).message))?.[1];
@@ -89,16 +98,23 @@ export async function subscribeCalendar(services: Services, graph: Client, conne
       if (!record) {
         // One we lost track of (its clientState is unknown to us): delete it and create ours.
         await deleteSubscription(graph, existing);
-        return createAndRecord(services, graph, connection, calendarId, resource);
+        return createAndRecord(services, graph, connection, calendarId, resource, unwatched);
       }
       const mine = owners.find((o) => o.clientId === connection.partitionKey && o.connectionId === connection.rowKey && o.calendarId === calendarId);
       if (mine) return mine;
-      return services.store.subscriptions.addShare(record, { clientId: connection.partitionKey, connectionId: connection.rowKey, calendarId });
+      return services.store.subscriptions.addShare(record, { clientId: connection.partitionKey, connectionId: connection.rowKey, calendarId }, unwatched);
     }
   }
 }
 
-async function createAndRecord(services: Services, graph: Client, connection: ConnectionEntity, calendarId: string, resource: string): Promise<SubscriptionEntity> {
+async function createAndRecord(
+  services: Services,
+  graph: Client,
+  connection: ConnectionEntity,
+  calendarId: string,
+  resource: string,
+  unwatched: boolean,
+): Promise<SubscriptionEntity> {
   const clientState = newClientState();
   const base = services.config.publicBaseUrl;
   const request = {
@@ -116,6 +132,7 @@ async function createAndRecord(services: Services, graph: Client, connection: Co
     resource: request.resource,
     calendarId,
     clientStateHash: hashClientState(clientState),
+    ...(unwatched ? { unwatched } : {}),
     expiresAt: new Date(Date.parse(created.expirationDateTime) || request.expirationDateTime.getTime()),
     createdAt: new Date(),
   });

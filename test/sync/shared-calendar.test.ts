@@ -12,6 +12,7 @@ import { connectUser, createTestClient, type ConnectedUser } from '../support/co
 import { api, bookingBody, sim } from '../bookings/support.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import { reconcileSubscriptions } from '../../shared/sync/reconcile-subscriptions.js';
+import { resyncCalendars } from '../../shared/sync/resync-calendars.js';
 import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from './support.js';
 
@@ -55,7 +56,7 @@ describe('two connections to one calendar', () => {
     const objectId = first.connection.account.objectId!;
     expect(second.connection.account.objectId).toBe(objectId);
     const subs = await simSubs(objectId);
-    expect(subs).toHaveLength(1);
+    expect(subs, JSON.stringify(subs)).toHaveLength(1);
     expect((await records(first)).map((r) => r.subscriptionId)).toEqual([subs[0]!.id]);
     expect((await records(second)).map((r) => r.subscriptionId)).toEqual([subs[0]!.id]);
 
@@ -84,6 +85,13 @@ describe('two connections to one calendar', () => {
     expect(subs).toHaveLength(1);
     expect(sideRecord.subscriptionId).toBe(subs[0]!.id);
     expect(subs[0]!.resource).toBe(`/users/${first.connection.account.objectId}/events`);
+    // Outlook does not notify the side calendar on that resource: the hourly sweep polls it.
+    expect(sideRecord.unwatched).toBe(true);
+    await waitFor('the side calendar synced', async () => (await app.services.store.busy.getSyncState(first.connection.id, side.id))?.entity.status === 'synced');
+    const event = await addOutlookEvent(first, 'On the side', day(2), side.id);
+    const report = await resyncCalendars(defaultSyncDeps(app.services));
+    expect(report.queued).toBeGreaterThanOrEqual(1);
+    await waitFor('the side event in the cache', async () => (await cached(first, side.id)).some((r) => r.eventId === event.id));
   });
 
   it("a booking's event moved to another calendar in Outlook keeps its id and its booking", async () => {

@@ -214,12 +214,17 @@ export function registerSubscriptionRoutes(world: GraphWorld): void {
     const lifecycleNotificationUrl =
       body.lifecycleNotificationUrl === undefined || body.lifecycleNotificationUrl === null ? undefined : checkUrl(body.lifecycleNotificationUrl, 'lifecycleNotificationUrl');
     const normalised = changeType.slice().sort().join(',');
-    const duplicate = subscriptions
-      .active()
-      .find((s) => s.applicationId === req.caller.appId && s.mailboxId === mailbox.id && s.calendarId === calendarId && s.changeType.split(',').sort().join(',') === normalised);
-    if (duplicate) throw new GraphHttpError(409, 'ExtensionError', `Subscription Id ${duplicate.id} already exists for the requested combination`);
+    const refuseDuplicate = () => {
+      const duplicate = subscriptions
+        .active()
+        .find((s) => s.applicationId === req.caller.appId && s.mailboxId === mailbox.id && s.calendarId === calendarId && s.changeType.split(',').sort().join(',') === normalised);
+      if (duplicate) throw new GraphHttpError(409, 'ExtensionError', `Subscription Id ${duplicate.id} already exists for the requested combination`);
+    };
+    refuseDuplicate();
     await validateEndpoint(notificationUrl);
     if (lifecycleNotificationUrl) await validateEndpoint(lifecycleNotificationUrl);
+    // Again after the handshakes: of two creates racing for one combination, one gets the 409.
+    refuseDuplicate();
     const sub: Subscription = {
       id: randomUUID(),
       resource: body.resource,

@@ -32,6 +32,11 @@ export interface SubscriptionEntity {
   calendarId?: string;
   /** SHA-256 of the clientState sent to Graph; the value itself is never stored. */
   clientStateHash: string;
+  /**
+   * The calendar rides on a resource Outlook does not notify its changes on (a secondary calendar on the
+   * mailbox resource, after Graph refused its own): the resync sweep runs its delta round every hour.
+   */
+  unwatched?: boolean;
   expiresAt: Date;
   deltaLink?: string;
   createdAt: Date;
@@ -144,9 +149,14 @@ export class SubscriptionRepository {
   }
 
   /** Records that another owner's calendar is served by this subscription (idempotent). */
-  async addShare(record: SubscriptionEntity, owner: Pick<SubscriptionEntity, 'clientId' | 'connectionId' | 'calendarId'>, options: CallOptions = {}): Promise<SubscriptionEntity> {
-    const { deltaLink: _deltaLink, updatedAt: _updatedAt, ...fields } = record;
-    const share: SubscriptionEntity = { ...fields, ...owner, rowKey: shareRowKey(owner), createdAt: new Date() };
+  async addShare(
+    record: SubscriptionEntity,
+    owner: Pick<SubscriptionEntity, 'clientId' | 'connectionId' | 'calendarId'>,
+    unwatched: boolean,
+    options: CallOptions = {},
+  ): Promise<SubscriptionEntity> {
+    const { deltaLink: _deltaLink, updatedAt: _updatedAt, unwatched: _unwatched, ...fields } = record;
+    const share: SubscriptionEntity = { ...fields, ...owner, ...(unwatched ? { unwatched } : {}), rowKey: shareRowKey(owner), createdAt: new Date() };
     return (await this.records.upsert(share, options)).entity;
   }
 
