@@ -41,5 +41,5 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = {
   reauthorizationRatePerHour: 0.05,
   notificationLatencyMs: 250,
   extraUpdatedPerEdit: 2,
-  appRoleConsentDelayMs: 0,
+  appRoleConsentDelayMs: 3_000,
 };

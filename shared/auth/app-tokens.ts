@@ -15,7 +15,11 @@ import { createMsalClient } from './msal-client.js';
 export const GRAPH_APP_SCOPE = 'https://graph.microsoft.com/.default';
 
 /** Application permissions the room features use (docs/rooms.md lists them for the app registration). */
-export const ROOM_APP_ROLES = ['Calendars.ReadWrite'] as const;
+/**
+ * Every application permission the room features use: events and busy time in room calendars, the room's
+ * mailboxSettings (is it a room?), and the directory lookup of a room by its address.
+ */
+export const ROOM_APP_ROLES = ['Calendars.ReadWrite', 'MailboxSettings.Read', 'User.Read.All'] as const;
 
 const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -9,6 +9,7 @@
 //    Microsoft Graph application permissions (tenant-admin-roles.ts), and
 // 2. a client-credentials token for the tenant whose roles include Calendars.ReadWrite.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CryptoProvider } from '@azure/msal-node';
 import { getAppAccessToken, GRAPH_APP_SCOPE, isTenantId, ROOM_APP_ROLES } from '../auth/app-tokens.js';
 import { entraClientCredential } from '../auth/entra-credentials.js';
@@ -88,6 +89,13 @@ export type TenantConsentErrorCode =
   /** The account that signed in holds no directory role that can grant the consent. */
   | 'not_tenant_admin'
   | 'browser_mismatch';
+
+/**
+ * Roles granted by admin consent take a while to reach tokens ("it can take some time for the permissions
+ * to propagate", https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent): while a token
+ * has none of them, ask again with backoff, about 15 s in all (the administrator's browser waits on it).
+ */
+const CONSENT_CHECK_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
 
 export type TenantConsentOutcome =
   | { kind: 'redirect'; location: string; binding?: BrowserBinding }
@@ -176,14 +184,26 @@ async function finishSignIn(
   if (claims.tid !== tenantId) return toApp('tenant_mismatch');
   if (!canGrantGraphAppConsent(claims.wids)) return toApp('not_tenant_admin');
 
-  let roles: string[];
-  try {
-    roles = (await getAppAccessToken(services, tenantId, { forceRefresh: true })).roles;
-  } catch (err) {
-    console.warn(`tenant consent: no app-only token for tenant ${tenantId}: ${describeError(err)}`);
-    return toApp('token_unavailable');
+  // The redirect alone proves nothing (a browser can be sent here with any parameters): only a token for
+  // the tenant that carries the application permission does.
+  let roles: string[] = [];
+  for (let round = 0; ; round += 1) {
+    try {
+      roles = (await getAppAccessToken(services, tenantId, { forceRefresh: true })).roles;
+    } catch (err) {
+      console.warn(`tenant consent: no app-only token for tenant ${tenantId}: ${describeError(err)}`);
+      return toApp('token_unavailable');
+    }
+    // Some roles but not all: the app registration lacks the others, and waiting will not bring them.
+    if (roles.length > 0 || round >= CONSENT_CHECK_DELAYS_MS.length) break;
+    await sleep(CONSENT_CHECK_DELAYS_MS[round]!);
   }
-  if (!ROOM_APP_ROLES.every((r) => roles.includes(r))) return toApp('consent_incomplete');
+  const missing = ROOM_APP_ROLES.filter((r) => !roles.includes(r));
+  if (missing.length === ROOM_APP_ROLES.length) return toApp('consent_incomplete');
+  if (missing.length) {
+    console.warn(`tenant consent: tenant ${tenantId} granted ${roles.join(' ')} but not ${missing.join(' ')}`);
+    return { kind: 'redirect', location: returnUrlWith(attempt.returnUrl, { status: 'error', error: 'consent_incomplete', missingRoles: missing.join(' ') }) };
+  }
   await services.store.tenants.consents.upsert({ partitionKey: attempt.clientId, rowKey: tenantId, status: 'consented', consentedAt: new Date(), roles });
   return { kind: 'redirect', location: returnUrlWith(attempt.returnUrl, { status: 'consented', tenantId }) };
 }

@@ -55,7 +55,9 @@ describe('refresh schedule', () => {
 });
 
 describe('token keep-alive', () => {
-  it('keeps a connection used once and then idle for a year connected; without it the same idleness kills one', async () => {
+  // A year of sim time in 73 steps: the simulator challenges and expires subscriptions on its own along the way,
+  // and the app answers each, so this takes longer than the default budget on a busy machine.
+  it('keeps a connection used once and then idle for a year connected; without it the same idleness kills one', { timeout: 120_000 }, async () => {
     const kept = await connectUser(app);
     const neglected = await connectUser(app); // another client: outside the keep-alive runs below
     const first = await withConnectionGraph(await row(kept), (graph) => graph.api('/me').get(), app.services);
