@@ -60,6 +60,11 @@ describe('client credentials', () => {
     const back = await browser.post(form.action, { ...form.fields, user: SEED_USERS.megan.id, decision: 'accept' });
     expect(redirectParams(back).get('admin_consent')).toBe('True');
 
+    // The roles take a while to reach tokens (settings.appRoleConsentDelayMs): not yet, then after the delay.
+    const early = await msalClient(sim, { tenant: SEED_TENANT.id }).acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
+    expect((await sim.state.identity.verifyGraphToken(`Bearer ${early!.accessToken}`)).roles.size).toBe(0);
+    sim.state.clock.advance(sim.state.settings.appRoleConsentDelayMs);
+
     const after = await msalClient(sim, { tenant: SEED_TENANT.id }).acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
     const callerAfter = await sim.state.identity.verifyGraphToken(`Bearer ${after!.accessToken}`);
     expect(callerAfter.roles.has('Calendars.ReadWrite')).toBe(true);
@@ -92,7 +97,8 @@ describe('malformed token requests', () => {
     expect(Object.keys(body)).toEqual(expect.arrayContaining(ERROR_KEYS));
     expect(['invalid_request', 'unsupported_grant_type']).toContain(body.error);
     expect(body.error_codes).toEqual([code]);
-    expect(body.error_description).toMatch(new RegExp(`^AADSTS${code}: .* Trace ID: .* Correlation ID: .* Timestamp: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`));
+    // Lines separated by CRLF, as Entra writes it.
+    expect(body.error_description).toMatch(new RegExp(`^AADSTS${code}: .*\r\nTrace ID: .*\r\nCorrelation ID: .*\r\nTimestamp: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$`));
   });
 
   it('answers an unknown code with invalid_grant and an unknown tenant with AADSTS90002', async () => {
