@@ -1,7 +1,7 @@
 // Microsoft's own documented requests, replayed against the simulator as the reference pages write them
 // (only names and addresses changed to the simulated tenant's), with the answers the pages promise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphError } from '@microsoft/microsoft-graph-client';
+import type { GraphError } from '@microsoft/microsoft-graph-client';
 import { ADELE, APP_ONLY, type GraphSim, SEED_ROOMS, SEED_USERS, eventBody, startGraphSim } from './support.js';
 
 let g: GraphSim;
