@@ -151,21 +151,20 @@ export function createControlDirectoryModule(options: ControlDirectoryOptions = 
     on('POST', '/_sim/rooms', (req) => createUser(req, 'room'));
     on('GET', '/_sim/users/:user', (req) => ({ status: 200, body: userJson(user(state, req.params.user!)) }));
     // Like Graph's revokeSignInSessions: every refresh token the user holds stops working (AADSTS50173).
-    on('POST', '/_sim/users/:user/revoke-sign-in-sessions', (req) => {
-      const u = user(state, req.params.user!);
+    const revokeUser = (u: SimUser): void => {
       store.revoke(u.id, state.clock.now());
       for (const [session, userId] of store.sessions) if (userId === u.id) store.sessions.delete(session);
       for (const hook of state.userRevokedHooks) hook(u.id);
+    };
+    on('POST', '/_sim/users/:user/revoke-sign-in-sessions', (req) => {
+      revokeUser(user(state, req.params.user!));
       return { status: 200, body: { value: true } };
     });
     // An administrator resets the user's password: refresh tokens stop working, as with a revocation, and
     // Graph removes the user's delegated subscriptions ("User's password has been reset").
     // https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events#actions-to-take-1
     on('POST', '/_sim/users/:user/reset-password', (req) => {
-      const u = user(state, req.params.user!);
-      store.revoke(u.id, state.clock.now());
-      for (const [session, userId] of store.sessions) if (userId === u.id) store.sessions.delete(session);
-      for (const hook of state.userRevokedHooks) hook(u.id);
+      revokeUser(user(state, req.params.user!));
       return { status: 204 };
     });
 
