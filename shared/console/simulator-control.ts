@@ -1,5 +1,7 @@
 // What the console asks the Microsoft 365 simulator's control API (/_sim): its people, their calendars and
 // events, changes "as the user in Outlook", and the log of notifications it delivered to the app.
+import { IMMUTABLE_ID_PREFERENCE } from '../graph/immutable-ids.js';
+
 export interface SimulatedUser {
   id: string;
   userPrincipalName: string;
@@ -68,7 +70,8 @@ export class SimulatorControl {
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.baseUrl}/_sim${path}`, {
       method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      // Event ids as the app holds them: it asks Graph for immutable ids.
+      headers: { Prefer: IMMUTABLE_ID_PREFERENCE, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
