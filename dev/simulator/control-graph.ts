@@ -117,7 +117,7 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
     if (!ATTENDEE_RESPONSES.includes(body.response as (typeof ATTENDEE_RESPONSES)[number]))
       throw fail(400, 'invalid_request', `response must be one of ${ATTENDEE_RESPONSES.join(', ')}.`);
     setAttendeeResponse(ctx, e, body.attendee, body.response as (typeof ATTENDEE_RESPONSES)[number]);
-    return { status: 200, body: serializeEvent(masterView(e), u, utc) };
+    return { status: 200, body: serializeEvent(masterView(e), u, utcFor(req)) };
   });
 
   on('GET', '/faults', () => ({ status: 200, body: { value: world.faults.list } }));

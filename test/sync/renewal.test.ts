@@ -85,17 +85,17 @@ describe('reconciliation', () => {
 
   it('records an orphan that keeps notifying (answered 202) and deletes it at the next reconciliation', async () => {
     const graph = deps.graphFor(connection);
-    const side = await sim(app, 'POST', `/users/${user.userPrincipalName}/calendars`, { name: 'Another side calendar' });
-    const orphan = await createSubscription(graph, {
-      resource: `/users/${connection.objectId}/calendars/${side.id}/events`,
+    // A documented resource with another changeType than ours (the same one would be a 409).
+    const orphan = (await graph.api('/subscriptions').post({
+      changeType: 'created',
+      resource: `/users/${connection.objectId}/events`,
       notificationUrl: `${app.url}/api/graph/notifications`,
       lifecycleNotificationUrl: `${app.url}/api/graph/lifecycle`,
       clientState: 'another-client-state-we-forgot-about',
-      expirationDateTime: subscriptionExpiry(),
-    });
+      expirationDateTime: subscriptionExpiry().toISOString(),
+    })) as { id: string };
     // A change in Outlook: Graph notifies the orphan; the endpoint answers 202 and writes its id down.
     await sim(app, 'POST', `/users/${user.userPrincipalName}/events`, {
-      calendarId: side.id,
       subject: 'Orphan trigger',
       start: { dateTime: '2031-05-05T09:00:00', timeZone: 'UTC' },
       end: { dateTime: '2031-05-05T09:30:00', timeZone: 'UTC' },
