@@ -11,11 +11,18 @@
 //   npm run admin -- dead-letters replay <clientId> [<eventId>]     (no event id: all of the client's)
 //   npm run admin -- system status|pause|resume [--reason TEXT] [--retry-after SECONDS]
 //
-// CALENDAR_BRIDGE_URL (default http://localhost:7071); CALENDAR_BRIDGE_ADMIN_KEY, or locally the admin key
-// from the local secret store (LOCAL_SECRETS_PATH, default .data/secrets.json).
+// CALENDAR_BRIDGE_URL (default http://localhost:7071). The credential, first found wins:
+//   CALENDAR_BRIDGE_ADMIN_TOKEN  an Entra access token for the app's own registration, carrying the app role
+//                                CalendarBridge.Admin (az account get-access-token --resource api://<app id>)
+//   CALENDAR_BRIDGE_ADMIN_KEY    the shared admin key
+//   locally, the admin key in the local secret store that `npm start` uses: LOCAL_SECRETS_PATH, else
+//   $LOCAL_DATA_DIR/secrets.json (LOCAL_DATA_DIR defaults to .data). The CLI only reads that store: it
+//   never creates a key there (a key the app does not know would only earn 401s).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LocalSecretStore } from '../shared/secrets/local-secret-store.js';
-import { wellKnownGenerators } from '../shared/secrets/well-known-secrets.js';
+import { SecretNotFoundError } from '../shared/secrets/secret-store.js';
 
 const USAGE = `usage: npm run admin -- clients <create|list|rotate-key|disable> [options]
   clients create --name NAME --origin ORIGIN [--origin ORIGIN...] [--webhook-url URL] [--webhook-port PORT]
@@ -29,21 +36,33 @@ const USAGE = `usage: npm run admin -- clients <create|list|rotate-key|disable> 
   system status|pause|resume [--reason TEXT] [--retry-after SECONDS]`;
 
 class UsageError extends Error {}
+/** No credential to send: explained on stderr, exit 1. */
+class CredentialError extends Error {}
 
-async function adminKey(): Promise<string> {
-  if (process.env.CALENDAR_BRIDGE_ADMIN_KEY) return process.env.CALENDAR_BRIDGE_ADMIN_KEY;
-  const name = process.env.ADMIN_KEY_SECRET_NAME || 'admin-api-key';
-  const store = new LocalSecretStore(process.env.LOCAL_SECRETS_PATH || '.data/secrets.json', {
-    generators: wellKnownGenerators({ tokenKeyName: process.env.TOKEN_KEY_NAME || 'token-encryption-key', adminKeySecretName: name }),
-  });
-  return (await store.get(name)).value;
+/** The bearer credential sent to the admin API: an Entra token, the admin key, or the local store's key. */
+async function adminCredential(env = process.env): Promise<string> {
+  if (env.CALENDAR_BRIDGE_ADMIN_TOKEN) return env.CALENDAR_BRIDGE_ADMIN_TOKEN.trim();
+  if (env.CALENDAR_BRIDGE_ADMIN_KEY) return env.CALENDAR_BRIDGE_ADMIN_KEY;
+  const path = env.LOCAL_SECRETS_PATH || join(env.LOCAL_DATA_DIR || '.data', 'secrets.json');
+  const name = env.ADMIN_KEY_SECRET_NAME || 'admin-api-key';
+  const missing = new CredentialError(
+    `No admin key in ${path}: start the app once (npm start, with the same LOCAL_DATA_DIR) so it creates one, ` +
+      'or set CALENDAR_BRIDGE_ADMIN_KEY or CALENDAR_BRIDGE_ADMIN_TOKEN',
+  );
+  if (path === ':memory:' || !existsSync(path)) throw missing;
+  try {
+    return (await new LocalSecretStore(path).get(name)).value;
+  } catch (error) {
+    if (error instanceof SecretNotFoundError) throw missing;
+    throw error;
+  }
 }
 
 async function call(method: string, path: string, body?: unknown): Promise<unknown> {
   const base = (process.env.CALENDAR_BRIDGE_URL || 'http://localhost:7071').replace(/\/+$/, '');
   const res = await fetch(`${base}/api/manage/${path}`, {
     method,
-    headers: { Authorization: `Bearer ${await adminKey()}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: { Authorization: `Bearer ${await adminCredential()}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -155,7 +174,7 @@ function system(command: string | undefined, values: ExtraOptions): Promise<unkn
 main(process.argv.slice(2)).then(
   (result) => console.log(JSON.stringify(result, null, 2)),
   (error: unknown) => {
-    console.error(JSON.stringify({ error: error instanceof UsageError || error instanceof TypeError ? error.message : String(error) }));
+    console.error(JSON.stringify({ error: error instanceof UsageError || error instanceof CredentialError || error instanceof TypeError ? error.message : String(error) }));
     process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

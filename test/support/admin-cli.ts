@@ -5,8 +5,18 @@ import type { AppHost } from './app-host.js';
 
 const run = promisify(execFile);
 
-export function runAdminCli(app: Pick<AppHost, 'url' | 'adminKey'>, args: string[]): Promise<{ stdout: string; stderr: string }> {
+/**
+ * By default the CLI sends the app's admin key (CALENDAR_BRIDGE_ADMIN_KEY). `env` replaces the credential
+ * variables instead: the CLI then sees only what it gives (plus PATH and the app URL).
+ */
+export function runAdminCli(
+  app: Pick<AppHost, 'url' | 'adminKey'>,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<{ stdout: string; stderr: string }> {
+  const credentials = env ?? { CALENDAR_BRIDGE_ADMIN_KEY: app.adminKey };
+  const base = env ? { PATH: process.env.PATH ?? '' } : process.env;
   return run(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', ...args], {
-    env: { ...process.env, CALENDAR_BRIDGE_URL: app.url, CALENDAR_BRIDGE_ADMIN_KEY: app.adminKey },
+    env: { ...base, CALENDAR_BRIDGE_URL: app.url, ...credentials },
   });
 }
