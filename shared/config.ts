@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /** True under the Azure Functions host in Azure (App Service sets WEBSITE_SITE_NAME). */
 export function isRunningInAzure(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.WEBSITE_SITE_NAME) && env.CALENDAR_BRIDGE_LOCAL !== 'true';
+  return Boolean(env.WEBSITE_SITE_NAME?.trim()) && env.CALENDAR_BRIDGE_LOCAL !== 'true';
 }
 
 /**
@@ -16,7 +16,6 @@ export type EntraCredentialMode = (typeof ENTRA_CREDENTIAL_MODES)[number];
 const optionalString = z.string().trim().min(1).optional();
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$/, ''));
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const emptyAsUnset = <S extends z.ZodType>(inner: S) => z.preprocess((v) => (v === '' ? undefined : v), inner);
 
 const schema = z.object({
   AzureWebJobsStorage: optionalString,
@@ -43,10 +42,20 @@ const schema = z.object({
   STORAGE_TIMEOUT_MS: positiveInt(5000),
   BUSY_CACHE_DAYS_AHEAD: z.coerce.number().int().min(1).max(1825).default(90),
   // Local and test runs only: namespaces tables and queues so that runs sharing one Azurite stay apart.
-  TABLE_NAME_PREFIX: emptyAsUnset(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'letters and digits, starting with a letter').optional()),
-  QUEUE_NAME_PREFIX: emptyAsUnset(z.string().regex(/^[a-z0-9]{1,20}-$/, 'lowercase letters and digits, ending with "-"').optional()),
+  TABLE_NAME_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,19}$/, 'letters and digits, starting with a letter').optional(),
+  QUEUE_NAME_PREFIX: z.string().regex(/^[a-z0-9]{1,20}-$/, 'lowercase letters and digits, ending with "-"').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  // Telemetry goes to Application Insights only when this is set (shared/telemetry/).
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalString,
 });
+
+/**
+ * The settings with every empty (or blank) value dropped: an empty value means "unset", everywhere. Tools
+ * write empty values for settings one does not use (local.settings.json, app settings left blank).
+ */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''));
+}
 
 export type RawSettings = z.infer<typeof schema>;
 
@@ -92,6 +101,8 @@ export interface Config {
   tokenKeyName: string;
   adminKeySecretName: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Application Insights connection string; undefined means no telemetry is exported. */
+  applicationInsightsConnectionString?: string;
 }
 
 export class ConfigError extends Error {
@@ -105,7 +116,7 @@ export const SIMULATED_CLIENT_ID = '00000000-0000-4000-8000-00000000c1b0';
 export const SIMULATED_CLIENT_SECRET = 'sim~CalendarBridge.local-secret-0001';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.0'): Config {
-  const parsed = schema.safeParse(env);
+  const parsed = schema.safeParse(withoutEmptyValues(env));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`Invalid setting ${String(issue.path[0])}: ${issue.message}`);
@@ -172,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     tokenKeyName: s.TOKEN_KEY_NAME,
     adminKeySecretName: s.ADMIN_KEY_SECRET_NAME,
     logLevel: s.LOG_LEVEL,
+    applicationInsightsConnectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING,
   };
 }
 
