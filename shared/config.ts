@@ -38,6 +38,9 @@ const schema = z.object({
   GRAPH_TIMEOUT_MS: positiveInt(20_000),
   TOKEN_KEY_NAME: z.string().default('token-encryption-key'),
   ADMIN_KEY_SECRET_NAME: z.string().default('admin-api-key'),
+  // The admin API: Entra tokens of this tenant carrying the app role CalendarBridge.Admin, and/or the shared key.
+  ADMIN_ENTRA_TENANT_ID: z.uuid().optional(),
+  ADMIN_KEY_ENABLED: z.enum(['true', 'false']).optional(),
   SECRET_CACHE_TTL_SECONDS: positiveInt(300),
   STORAGE_TIMEOUT_MS: positiveInt(5000),
   BUSY_CACHE_DAYS_AHEAD: z.coerce.number().int().min(1).max(1825).default(90),
@@ -100,6 +103,12 @@ export interface Config {
   busyCacheDaysAhead: number;
   tokenKeyName: string;
   adminKeySecretName: string;
+  admin: {
+    /** Tenant whose Entra access tokens (for the app's own registration, app role CalendarBridge.Admin) the admin API accepts; undefined: none. */
+    entraTenantId?: string;
+    /** Whether the shared admin key is accepted: always locally, only when ADMIN_KEY_ENABLED=true in Azure. */
+    keyEnabled: boolean;
+  };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Application Insights connection string; undefined means no telemetry is exported. */
   applicationInsightsConnectionString?: string;
@@ -154,6 +163,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
       throw new ConfigError(`Invalid setting ${s.TABLE_NAME_PREFIX ? 'TABLE_NAME_PREFIX' : 'QUEUE_NAME_PREFIX'}: for local runs only`);
     }
   }
+  const adminKeyEnabled = s.ADMIN_KEY_ENABLED ? s.ADMIN_KEY_ENABLED === 'true' : !inAzure;
+  // A tenant id as ENTRA_TENANT names the registration's home tenant, whose operators are the admins.
+  const adminTenant = s.ADMIN_ENTRA_TENANT_ID ?? (z.uuid().safeParse(s.ENTRA_TENANT).success ? s.ENTRA_TENANT : undefined);
+  if (inAzure && !adminKeyEnabled && !adminTenant) {
+    throw new ConfigError('Missing setting ADMIN_ENTRA_TENANT_ID: the admin API needs a tenant to accept Entra tokens from (or ADMIN_KEY_ENABLED=true)');
+  }
   const simulated = !s.ENTRA_CLIENT_ID;
   if (simulated && !s.M365_SIMULATOR_URL) {
     throw new ConfigError('Missing setting ENTRA_CLIENT_ID: set it, or set M365_SIMULATOR_URL to use the Microsoft 365 simulator');
@@ -182,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     busyCacheDaysAhead: s.BUSY_CACHE_DAYS_AHEAD,
     tokenKeyName: s.TOKEN_KEY_NAME,
     adminKeySecretName: s.ADMIN_KEY_SECRET_NAME,
+    admin: { entraTenantId: adminTenant?.toLowerCase(), keyEnabled: adminKeyEnabled },
     logLevel: s.LOG_LEVEL,
     applicationInsightsConnectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING,
   };

@@ -52,7 +52,9 @@ const appInput = z.object({
   redirectUris: z.array(z.url()).optional(),
   roles: z.array(z.string().min(1)).optional(),
   groupMembershipClaims: z.enum(['None', 'SecurityGroup', 'DirectoryRole', 'ApplicationGroup', 'All']).optional(),
+  appRoles: z.array(z.string().min(1)).optional(),
 });
+const appRoleAssignmentInput = z.object({ roles: z.array(z.string().min(1)) });
 const advanceInput = z
   .object({ ms: z.number().nonnegative().optional(), minutes: z.number().nonnegative().optional(), hours: z.number().nonnegative().optional(), days: z.number().nonnegative().optional() })
   .refine((v) => v.ms !== undefined || v.minutes !== undefined || v.hours !== undefined || v.days !== undefined, 'give ms, minutes, hours or days');
@@ -176,7 +178,11 @@ export function createControlDirectoryModule(options: ControlDirectoryOptions = 
       const input = json(req, appInput);
       const clientId = input.clientId ?? randomUUID();
       if (state.directory.apps.has(clientId)) throw new ControlError(409, 'Conflict', `An app ${clientId} already exists.`);
-      const app = { clientId, clientSecret: input.clientSecret ?? randomBytes(30).toString('base64url'), displayName: input.displayName ?? `App ${clientId.slice(0, 8)}`,
+      const app = {
+        clientId,
+        clientSecret: input.clientSecret ?? randomBytes(30).toString('base64url'),
+        displayName: input.displayName ?? `App ${clientId.slice(0, 8)}`,
+        ...(input.appRoles ? { appRoles: input.appRoles } : {}),
         groupMembershipClaims: input.groupMembershipClaims,
       };
       state.directory.apps.set(clientId, app);
@@ -189,6 +195,19 @@ export function createControlDirectoryModule(options: ControlDirectoryOptions = 
     on('PATCH', '/_sim/settings', (req) => {
       Object.assign(state.settings, json(req, settingsPatch));
       return { status: 200, body: state.settings };
+    });
+
+    // Assigns app roles of one app's API (`resource`) to another app's service principal (`principal`);
+    // an empty list removes the assignment. Only roles the resource defines can be assigned.
+    on('PUT', '/_sim/apps/:resource/app-role-assignments/:principal', (req) => {
+      const resource = state.directory.apps.get(req.params.resource!);
+      const principal = state.directory.apps.get(req.params.principal!);
+      if (!resource || !principal) throw new ControlError(404, 'NotFound', `No app ${resource ? req.params.principal : req.params.resource}.`);
+      const { roles } = json(req, appRoleAssignmentInput);
+      const unknown = roles.find((role) => !(resource.appRoles ?? []).includes(role));
+      if (unknown) throw new ControlError(400, 'BadRequest', `The app ${resource.clientId} defines no app role ${unknown}.`);
+      principal.assignedAppRoles = { ...principal.assignedAppRoles, [resource.clientId]: roles };
+      return { status: 204 };
     });
 
     on('GET', '/_sim/clock', () => ({ status: 200, body: clockJson(state) }));

@@ -1,6 +1,7 @@
 // The default directory: one tenant (contoso.test) with a few people, two rooms and the app itself, so
 // `npm start` and the tests have someone to sign in as. Ids are fixed so logs and tests can name them.
 import { SIMULATED_CLIENT_ID, SIMULATED_CLIENT_SECRET } from '../../shared/config.js';
+import { ADMIN_APP_ROLE } from '../../shared/auth/admin-tokens.js';
 import type { SimState } from './state.js';
 
 /** The simulated app's client secret (the simulator checks it like Entra does); defined next to the client id. */
@@ -25,6 +26,17 @@ export const SEED_ROOMS = {
   adams: { id: '400a0000-0000-4000-8000-0000000000a2', userPrincipalName: 'confroom.adams@contoso.test', mail: 'adams@contoso.test', displayName: 'Conf Room Adams', timeZone: 'Pacific Standard Time' },
 } as const;
 
+/**
+ * The operator's service principal: an app registration of the tenant assigned the app role
+ * CalendarBridge.Admin on the Calendar Bridge app, so client credentials for `api://{app}/.default` give
+ * a token the admin API accepts (as `az account get-access-token` gives an operator in Azure).
+ */
+export const SEED_OPERATOR_APP = {
+  clientId: '0be7a700-0000-4000-8000-0000000000ad',
+  clientSecret: 'sim~CalendarBridge.operator-secret-0001',
+  displayName: 'Calendar Bridge operator (simulated)',
+} as const;
+
 export function applySeed(state: SimState): void {
   const { directory } = state;
   if (!directory.tenants.has(SEED_TENANT.id)) directory.addTenant({ ...SEED_TENANT });
@@ -36,9 +48,16 @@ export function applySeed(state: SimState): void {
     if (!directory.users.has(room.id)) directory.addUser({ ...room, tenantId: SEED_TENANT.id, kind: 'room' });
   }
   if (!directory.apps.has(SIMULATED_CLIENT_ID)) {
-    directory.apps.set(SIMULATED_CLIENT_ID, { clientId: SIMULATED_CLIENT_ID, clientSecret: SIMULATED_CLIENT_SECRET, displayName: 'Calendar Bridge (simulated)',
+    directory.apps.set(SIMULATED_CLIENT_ID, {
+      clientId: SIMULATED_CLIENT_ID,
+      clientSecret: SIMULATED_CLIENT_SECRET,
+      displayName: 'Calendar Bridge (simulated)',
       // As docs/deploy.md configures the real registration: directory roles as `wids` (tenant consent proof).
       groupMembershipClaims: 'DirectoryRole',
+      appRoles: [ADMIN_APP_ROLE],
     });
+  }
+  if (!directory.apps.has(SEED_OPERATOR_APP.clientId)) {
+    directory.apps.set(SEED_OPERATOR_APP.clientId, { ...SEED_OPERATOR_APP, assignedAppRoles: { [SIMULATED_CLIENT_ID]: [ADMIN_APP_ROLE] } });
   }
 }

@@ -40,6 +40,10 @@ export interface SimApp {
    * https://learn.microsoft.com/en-us/entra/identity-platform/reference-app-manifest#groupmembershipclaims-attribute).
    */
   groupMembershipClaims?: 'None' | 'SecurityGroup' | 'DirectoryRole' | 'ApplicationGroup' | 'All';
+  /** App roles the app defines for its own API (values as they appear in the `roles` claim). */
+  appRoles?: string[];
+  /** Roles of other apps' APIs assigned to this app's service principal: resource client id -> role values. */
+  assignedAppRoles?: Record<string, string[]>;
   /** Certificate credentials (public keys) the app may sign client assertions with. */
   certificates?: SimCertificate[];
   /** Federated identity credentials: external tokens the app accepts as client assertions. */

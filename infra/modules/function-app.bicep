@@ -193,6 +193,12 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
           name: 'ENTRA_CREDENTIAL'
           value: entraAuthMode
         }
+        // The admin API accepts Entra tokens of this (the deployment's) tenant with the app role
+        // CalendarBridge.Admin; the shared admin key only with ADMIN_KEY_ENABLED=true.
+        {
+          name: 'ADMIN_ENTRA_TENANT_ID'
+          value: tenant().tenantId
+        }
         // Key Vault secret and certificate NAMES, never values.
         {
           name: 'ENTRA_CERTIFICATE_NAME'

@@ -35,8 +35,8 @@ export function verifyApiKey(key: string, storedHashes: readonly string[]): bool
   return match;
 }
 
-/** Reads `Authorization: Bearer <key>`; undefined when absent or malformed. */
-export function bearerToken(authorization: string | null | undefined): string | undefined {
-  const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(authorization ?? '');
-  return m?.[1];
+/** Reads `Authorization: Bearer <credential>`; undefined when absent, malformed or longer than `maxLength`. */
+export function bearerToken(authorization: string | null | undefined, maxLength = 512): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return m?.[1] && m[1].length <= maxLength ? m[1] : undefined;
 }

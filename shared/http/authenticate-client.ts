@@ -8,6 +8,7 @@ import type { ClientEntity } from '../store/repositories/clients.js';
 import type { Services } from '../services.js';
 import { AppError } from './problem.js';
 import { clientDisabledError } from '../admin/pause.js';
+import { ADMIN_APP_ROLE, AdminTokenUnavailableError, hasAdminRole, looksLikeJwt, verifyAdminToken } from '../auth/admin-tokens.js';
 
 const REALM = 'calendar-bridge';
 // A well-formed hash that no key hashes to, so an unknown client costs the same compare as a known one.
@@ -31,9 +32,40 @@ export async function authenticateClient(request: HttpRequest, services: Pick<Se
   return found.entity;
 }
 
-/** Checks the operator's admin key (held in the secret store); 401 otherwise. */
+/** Entra access tokens run to a few kilobytes. */
+const MAX_ADMIN_CREDENTIAL_LENGTH = 16 * 1024;
+
+/**
+ * The operator: an Entra access token of the admin tenant with the app role CalendarBridge.Admin, or
+ * (locally, or in Azure with ADMIN_KEY_ENABLED=true) the shared admin key. 401 for a missing or bad
+ * credential, 403 admin_role_required for a valid token without the role.
+ */
 export async function authenticateAdmin(request: HttpRequest, services: Pick<Services, 'config' | 'secrets'>): Promise<void> {
-  const key = bearerToken(request.headers.get('authorization'));
+  const credential = bearerToken(request.headers.get('authorization'), MAX_ADMIN_CREDENTIAL_LENGTH);
+  const { admin } = services.config;
+  if (credential && admin.entraTenantId && looksLikeJwt(credential)) return authenticateAdminToken(credential, services.config);
+  if (!admin.keyEnabled) throw unauthorized(`An Entra access token with the app role ${ADMIN_APP_ROLE} is required: send Authorization: Bearer <token>.`);
+  return authenticateAdminKey(credential, services);
+}
+
+async function authenticateAdminToken(token: string, config: Services['config']): Promise<void> {
+  let claims;
+  try {
+    claims = await verifyAdminToken(token, config);
+  } catch (error) {
+    if (error instanceof AdminTokenUnavailableError) {
+      throw new AppError(503, 'identity_platform_unavailable', 'The identity platform could not be reached to check the token; retry shortly.', {
+        headers: { 'Retry-After': '30' },
+        cause: error,
+      });
+    }
+    throw unauthorized('The access token is not valid for this app: expired, for another audience or tenant, or not signed by Entra ID.');
+  }
+  if (!hasAdminRole(claims)) throw new AppError(403, 'admin_role_required', `The token does not carry the app role ${ADMIN_APP_ROLE}.`);
+}
+
+/** The shared admin key (held in the secret store), compared in constant time. */
+async function authenticateAdminKey(key: string | undefined, services: Pick<Services, 'config' | 'secrets'>): Promise<void> {
   const expected = (await services.secrets.get(services.config.adminKeySecretName)).value;
   const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
   // Equal-length digests, so the comparison is constant time whatever the lengths of the keys.

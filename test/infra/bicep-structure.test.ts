@@ -67,7 +67,8 @@ function azureEnvironment(): Record<string, string> {
   for (const s of infra.appSettings()) {
     const v = infra.evaluate(s.value, s.file);
     // A value only known at deployment (a resource property) stands in as a plausible one.
-    env[s.name] = v === undefined ? (/URL|Uri/.test(s.name) ? 'https://resolved-at-deployment.example' : 'resolved-at-deployment') : String(v);
+    const standIn = /URL|Uri/.test(s.name) ? 'https://resolved-at-deployment.example' : /_ID$/.test(s.name) ? '00000000-0000-4000-8000-0000000000de' : 'resolved-at-deployment';
+    env[s.name] = v === undefined ? standIn : String(v);
   }
   return env;
 }
@@ -86,7 +87,7 @@ describe('app settings (shared/config.ts in Azure)', () => {
     expect(config.storage.managedIdentityClientId).toBe(config.managedIdentityClientId);
   });
 
-  it.each(['AzureWebJobsStorage__accountName', 'KEY_VAULT_URL', 'PUBLIC_BASE_URL', 'ENTRA_CLIENT_ID'])(
+  it.each(['AzureWebJobsStorage__accountName', 'KEY_VAULT_URL', 'PUBLIC_BASE_URL', 'ENTRA_CLIENT_ID', 'ADMIN_ENTRA_TENANT_ID'])(
     'the check can fail: without %s the config refuses to start in Azure',
     (name) => {
       const env = azureEnvironment();

@@ -4,7 +4,8 @@
 // https://learn.microsoft.com/azure/azure-functions/typescript-build-options (package requirements)
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import ignore from 'ignore';
+import { createRequire } from 'node:module';
+import type ignoreFactory from 'ignore';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -35,6 +36,9 @@ function zipList(files: string[]): string[] {
   const patterns = [...excluded.matchAll(/'([^']+)'/g)].map((m) => new RegExp(`^${m[1]!.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
   return files.filter((f) => roots.some((root) => f === root || f.startsWith(`${root}/`)) && !patterns.some((p) => p.test(f)));
 }
+
+// ignore is CommonJS whose types declare an ES default export; require gives the function itself.
+const ignore = createRequire(import.meta.url)('ignore') as typeof ignoreFactory;
 
 let files: string[];
 beforeAll(() => {

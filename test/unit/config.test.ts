@@ -9,6 +9,7 @@ const azure = {
   KEY_VAULT_URL: 'https://cb-kv.vault.azure.net/',
   PUBLIC_BASE_URL: 'https://cb-app.azurewebsites.net',
   ENTRA_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+  ADMIN_ENTRA_TENANT_ID: '7d1c4e2a-5b6f-4c3d-9e8a-0c0a7e55c0de',
 };
 
 describe('config', () => {
@@ -33,6 +34,7 @@ describe('config', () => {
     ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'http://cb-app.azurewebsites.net' }],
     ['ENTRA_CLIENT_ID', { ENTRA_CLIENT_ID: undefined }],
     ['M365_SIMULATOR_URL', { M365_SIMULATOR_URL: 'http://127.0.0.1:7072' }],
+    ['ADMIN_ENTRA_TENANT_ID', { ADMIN_ENTRA_TENANT_ID: undefined }],
   ])('names %s when production rules are broken in Azure', (name, change) => {
     expect(() => loadConfig({ ...azure, ...change })).toThrow(new RegExp(`setting ${name}\\b`));
   });
@@ -53,6 +55,16 @@ describe('config', () => {
     expect(c.storage.inAzure).toBe(true);
     expect(loadConfig({ ...azure, AzureWebJobsStorage__clientId: id }).managedIdentityClientId).toBe(id);
     expect(loadConfig({ ...azure, AZURE_CLIENT_ID: '' }).managedIdentityClientId).toBeUndefined();
+  });
+
+  it('protects the admin API with Entra tokens in Azure, the shared key only when opted in', () => {
+    expect(loadConfig(azure).admin).toEqual({ entraTenantId: azure.ADMIN_ENTRA_TENANT_ID, keyEnabled: false });
+    expect(loadConfig({ ...azure, ADMIN_KEY_ENABLED: 'true' }).admin.keyEnabled).toBe(true);
+    // Key only: no tenant needed.
+    expect(loadConfig({ ...azure, ADMIN_ENTRA_TENANT_ID: undefined, ADMIN_KEY_ENABLED: 'true' }).admin.entraTenantId).toBeUndefined();
+    // A tenant id as ENTRA_TENANT is the registration's home tenant.
+    expect(loadConfig({ ...azure, ADMIN_ENTRA_TENANT_ID: undefined, ENTRA_TENANT: azure.ADMIN_ENTRA_TENANT_ID }).admin.entraTenantId).toBe(azure.ADMIN_ENTRA_TENANT_ID);
+    expect(loadConfig(local).admin).toEqual({ entraTenantId: undefined, keyEnabled: true });
   });
 
   it('names a malformed setting in one line', () => {

@@ -12,6 +12,7 @@ import { OIDC_SCOPES, defaultScopeResource, isGraphResource, parseScopes } from 
 import { CODE_LIFETIME_MS, REFRESH_TOKEN_INACTIVITY_MS, identityStore, opaque, type IdentityStore } from './store.js';
 import { clientInfo, mintGraphAccessToken, mintIdToken } from './tokens.js';
 import { mintOutlookAccessToken, moreThanOneResource } from './outlook-resource.js';
+import { appApiResource, mintAppApiToken } from './app-api.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
@@ -61,7 +62,7 @@ export function registerTokenEndpoint(router: Router, state: SimState, sim: { ba
     const app = await authenticateClient(state, req, form, `${issuerOrigin}/${req.params.tenant!}/oauth2/v2.0/token`);
     if (grantType === 'authorization_code') return redeemCode(form, app, scope, issuerOrigin);
     if (grantType === 'refresh_token') return redeemRefreshToken(form, app, issuerOrigin);
-    return clientCredentials(form, app, scope);
+    return clientCredentials(form, app, scope, issuerOrigin);
   }
 
   async function redeemCode(form: URLSearchParams, app: SimApp, scope: TenantScope, issuerOrigin: string): Promise<SimResponse> {
@@ -161,7 +162,7 @@ export function registerTokenEndpoint(router: Router, state: SimState, sim: { ba
     });
   }
 
-  async function clientCredentials(form: URLSearchParams, app: SimApp, scope: TenantScope): Promise<SimResponse> {
+  async function clientCredentials(form: URLSearchParams, app: SimApp, scope: TenantScope, issuerOrigin: string): Promise<SimResponse> {
     if (scope.all)
       throw new IdentityError('invalid_request', 9001023, 'The grant type isn\'t supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.');
     const raw = form.get('scope');
@@ -173,6 +174,11 @@ export function registerTokenEndpoint(router: Router, state: SimState, sim: { ba
         1002012,
         `The provided value for scope ${raw} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
       );
+    const ownApi = isGraphResource(resource) ? undefined : appApiResource(state, resource);
+    if (ownApi) {
+      const { token, expiresIn } = await mintAppApiToken(state, { issuerOrigin, tenantId: scope.tenant.id, resource: ownApi, caller: app });
+      return { status: 200, headers: NO_STORE, body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token } };
+    }
     if (!isGraphResource(resource))
       throw new IdentityError(
         'invalid_resource',
