@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type ignoreFactory from 'ignore';
+import type { Ignore } from 'ignore';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -38,7 +38,7 @@ function zipList(files: string[]): string[] {
 }
 
 // ignore is CommonJS whose types declare an ES default export; require gives the function itself.
-const ignore = createRequire(import.meta.url)('ignore') as typeof ignoreFactory;
+const ignore = createRequire(import.meta.url)('ignore') as () => Ignore;
 
 let files: string[];
 beforeAll(() => {
