@@ -12,6 +12,7 @@ import type { RunningSimulator } from './simulator/server.js';
 import { ConfigError, getConfig, resetConfig, type Config } from '../shared/config.js';
 import { consoleHomePath } from '../shared/console/enabled.js';
 import { describeError } from '../shared/logging.js';
+import { startTelemetry } from '../shared/telemetry/start.js';
 
 const env = process.env;
 
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  // Nothing is exported locally unless APPLICATIONINSIGHTS_CONNECTION_STRING is set.
+  if (await startTelemetry(config)) console.info('Telemetry: exporting to Application Insights');
   const { definitions } = await import('../functions/definitions.js');
   let host: LocalHost;
   try {

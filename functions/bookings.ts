@@ -11,6 +11,7 @@ import { authenticateClient } from '../shared/http/authenticate-client.js';
 import { httpHandler, parseWith, readJson, readOptionalJson } from '../shared/http/handle.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
+import { withTelemetryIds } from '../shared/telemetry/tracing.js';
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit => ({
   status,
@@ -32,7 +33,8 @@ export const createBookingFunction: HttpFunctionDefinition = {
     const services = getServices();
     const client = await authenticateClient(request, services);
     const body = await readJson(request, createBookingRequest);
-    const { created, booking } = await createBooking(services, client, body);
+    const ids = { connectionId: body.connectionId, bookingId: body.bookingId };
+    const { created, booking } = await withTelemetryIds(ids, () => createBooking(services, client, body));
     return json(created ? 201 : 200, toBookingView(booking), { Location: `/api/bookings/${encodeURIComponent(booking.rowKey)}` });
   }),
 };

@@ -6,6 +6,7 @@ import type { QueueFunctionDefinition } from '../shared/runtime/function-definit
 import { getServices, type Services } from '../shared/services.js';
 import { WEBHOOK_DELIVERY_QUEUE } from '../shared/webhooks/emit.js';
 import { processWebhookDelivery, type DeliveryOptions } from '../shared/webhooks/deliver.js';
+import { recordWebhookDelivery } from '../shared/telemetry/metrics.js';
 import '../shared/keepalive/connection-state-hooks.js';
 
 export type DeliverWebhooksSettings = Omit<DeliveryOptions, 'services' | 'log' | 'queueName'> & {
@@ -22,12 +23,13 @@ export function createDeliverWebhooksFunction(settings: DeliverWebhooksSettings 
     name: settings.name ?? 'deliverWebhooks',
     queueName,
     handler: async (item: unknown, context: InvocationContext) => {
-      await processWebhookDelivery(item, {
+      const outcome = await processWebhookDelivery(item, {
         ...settings,
         services: (settings.services ?? getServices)(),
         queueName,
         log: { info: (m) => context.log(m), warn: (m) => context.warn(m) },
       });
+      recordWebhookDelivery(outcome);
     },
   };
 }

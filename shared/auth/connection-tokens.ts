@@ -15,6 +15,8 @@ import { entraClientCredential, GRAPH_SCOPES } from './entra-credentials.js';
 import { isEntraCredentialFailure, recordEntraCredentialFailure, withEntraCredential } from './entra-credential-health.js';
 import { ConnectionTokenCachePlugin, TokenCacheConflictError } from './token-cache-plugin.js';
 import { createConnectLink, type ConnectLink } from '../connect/connect-links.js';
+import { recordNeedsReauth } from '../telemetry/metrics.js';
+import { countConnectionStatusChange } from '../telemetry/gauges.js';
 
 /** The connection's refresh token no longer works: the user must connect again. */
 export class NeedsReauthError extends AppError {
@@ -122,6 +124,8 @@ async function markNeedsReauth(services: Services, connection: ConnectionEntity 
     });
     // Only the caller that made the change runs the steps, so the booking system hears of it once.
     if (turned) {
+      recordNeedsReauth();
+      await countConnectionStatusChange(services.store, 'active', 'needs_reauth');
       for (const step of afterNeedsReauth) {
         await step(saved.entity, services).catch((error: unknown) =>
           console.warn(`connection ${connection.rowKey}: a needs_reauth step failed: ${describeError(error)}`),

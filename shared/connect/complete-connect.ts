@@ -22,6 +22,7 @@ import { returnUrlWith } from './return-url.js';
 import { requestSubscriptionSync } from '../sync/calendar-subscriptions.js';
 import type { BrowserCheck } from './browser-binding.js';
 import { isClientActive, linkRevoked } from './connect-links.js';
+import { countConnectionStatusChange } from '../telemetry/gauges.js';
 
 export type ConnectOutcome =
   /** Back to the booking system (connected, or an error it can act on). */
@@ -203,7 +204,9 @@ async function saveConnection(services: Services, attempt: OAuthStateEntity, sig
   if (existing) {
     const id = existing.entity.rowKey;
     const sealed = await encryptTokenCache(services, clientId, id, signedIn.serializedCache);
+    let previousStatus: ConnectionEntity['status'] | undefined;
     const saved = await services.store.connections.mutate(clientId, id, (current) => {
+      previousStatus = current.status;
       const busy = (current.busyCalendarIds ?? []).filter((c) => live.has(c));
       return {
         ...current,
@@ -217,6 +220,7 @@ async function saveConnection(services: Services, attempt: OAuthStateEntity, sig
         updatedAt: new Date(),
       };
     });
+    await countConnectionStatusChange(services.store, previousStatus, 'active');
     return saved.entity;
   }
 
@@ -236,5 +240,7 @@ async function saveConnection(services: Services, attempt: OAuthStateEntity, sig
     lastTokenRefreshAt: now,
     createdAt: now,
   };
-  return (await services.store.connections.create(entity)).entity;
+  const created = (await services.store.connections.create(entity)).entity;
+  await countConnectionStatusChange(services.store, undefined, 'active');
+  return created;
 }

@@ -4,6 +4,7 @@
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Services } from '../services.js';
 import { describeError } from '../logging.js';
+import { countConnectionStatusChange } from '../telemetry/gauges.js';
 
 /** A step run before the tokens are wiped; a failure is logged and does not stop the disconnect. */
 export type DisconnectStep = (connection: ConnectionEntity, services: Services) => Promise<void>;
@@ -30,6 +31,7 @@ export async function disconnect(connection: ConnectionEntity, services: Service
     updatedAt: new Date(),
   }));
   if (connection.status !== 'disconnected') {
+    await countConnectionStatusChange(services.store, connection.status, 'disconnected');
     for (const step of afterDisconnect) {
       await step(saved.entity, services).catch((error: unknown) =>
         console.warn(`disconnect ${connection.rowKey}: a follow-up step failed: ${describeError(error)}`),

@@ -17,6 +17,7 @@ import {
 import type { Config } from '../config.js';
 import { ImmutableIdHandler } from './immutable-ids.js';
 import { MailboxScopeHandler } from './mailbox-scope.js';
+import { withSpan } from '../telemetry/tracing.js';
 
 export const GRAPH_ORIGIN = 'https://graph.microsoft.com';
 
@@ -47,8 +48,14 @@ class GraphHttpHandler implements Middleware {
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === 'string' ? context.request : context.request.url;
     const target = this.loopbackOrigin && url.startsWith(GRAPH_ORIGIN) ? this.loopbackOrigin + url.slice(GRAPH_ORIGIN.length) : url;
-    if (typeof context.request === 'string' || target === url) context.response = await fetch(target === url ? context.request : target, context.options);
-    else context.response = await fetch(new Request(target, context.request), context.options);
+    const method = (typeof context.request === 'string' ? context.options?.method : context.request.method) ?? 'GET';
+    // The span has the path only: query strings carry paging and delta tokens.
+    const attributes = { 'http.request.method': method, 'server.address': new URL(url).host, 'url.path': new URL(url).pathname };
+    await withSpan(`Graph ${method}`, attributes, async (span) => {
+      if (typeof context.request === 'string' || target === url) context.response = await fetch(target === url ? context.request : target, context.options);
+      else context.response = await fetch(new Request(target, context.request), context.options);
+      span.setAttribute('http.response.status_code', context.response.status);
+    });
   }
 }
 

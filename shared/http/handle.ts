@@ -4,6 +4,7 @@ import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } fr
 import type { z } from 'zod';
 import { AppError, isAppError, problem, problemFromError } from './problem.js';
 import { describeError } from '../logging.js';
+import { withTelemetryIds, type TelemetryIds } from '../telemetry/tracing.js';
 
 /** Storage and network failures that mean "a dependency is down", answered with 503 rather than 500. */
 export function isDependencyOutage(error: unknown): boolean {
@@ -30,11 +31,24 @@ export function toErrorResponse(error: unknown, context: InvocationContext): Htt
 export function httpHandler(fn: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): HttpHandler {
   return async (request, context) => {
     try {
-      return await fn(request, context);
+      return await withTelemetryIds(idsInPath(request.url), () => fn(request, context));
     } catch (error) {
       return toErrorResponse(error, context);
     }
   };
+}
+
+/** The connection or booking a resource path names (/api/connections/{id}..., /api/bookings/{id}...), for spans. */
+function idsInPath(url: string): TelemetryIds {
+  const match = /\/api\/(connections|bookings)\/([^/?#]{1,200})/.exec(url);
+  if (!match) return {};
+  let id = match[2]!;
+  try {
+    id = decodeURIComponent(id);
+  } catch {
+    // A malformed escape: the raw segment is the id as far as telemetry goes (the handler answers 4xx).
+  }
+  return match[1] === 'connections' ? { connectionId: id } : { bookingId: id };
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;

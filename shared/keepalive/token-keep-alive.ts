@@ -13,6 +13,7 @@ import { describeError } from '../logging.js';
 import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { escapeKey } from '../store/keys.js';
+import { CONNECTION_COUNTER } from '../telemetry/gauges.js';
 import './connection-state-hooks.js';
 
 export const REFRESH_AFTER_MS = 7 * 24 * 3600 * 1000;
@@ -66,6 +67,12 @@ export async function runTokenKeepAlive(services: Services, options: KeepAliveOp
       const dueAt = refreshDueAt(entity);
       if (dueAt <= now) due.push({ connection: entity, dueAt });
     }
+  }
+  // Every active connection was just read: the running count of active ones is set to what was seen.
+  if (!options.clientIds) {
+    await services.store.counters.set(CONNECTION_COUNTER, { active: report.scanned }).catch((error: unknown) => {
+      log.warn(`token keep-alive: active connection count not set: ${describeError(error)}`);
+    });
   }
   report.due = due.length;
   due.sort((a, b) => a.dueAt - b.dueAt);

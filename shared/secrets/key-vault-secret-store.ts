@@ -3,6 +3,9 @@
 import type { TokenCredential } from '@azure/identity';
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
 import { assertSecretName, SecretNotFoundError, type SecretCallOptions, type SecretStore, type SecretValue } from './secret-store.js';
+import { withSpan } from '../telemetry/tracing.js';
+
+const SECRET_NAME_ATTRIBUTE = 'calendar_bridge.secret.name';
 
 export interface KeyVaultSecretStoreOptions {
   /** The app's Azure credential (shared/auth/azure-credential.ts), or a test's. */
@@ -28,22 +31,27 @@ export class KeyVaultSecretStore implements SecretStore {
     this.probeSecretName = options.probeSecretName;
   }
 
+  // Spans name the secret (a name is not a secret); the value never goes near telemetry.
   async get(name: string, version?: string, options: SecretCallOptions = {}): Promise<SecretValue> {
     assertSecretName(name);
-    try {
-      const secret = await this.client.getSecret(name, { version, abortSignal: this.signal(options) });
-      if (secret.value === undefined || !secret.properties.version) throw new SecretNotFoundError(name, version);
-      return { value: secret.value, version: secret.properties.version };
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) throw new SecretNotFoundError(name, version, { cause: error });
-      throw error;
-    }
+    return withSpan('Key Vault get secret', { [SECRET_NAME_ATTRIBUTE]: name }, async () => {
+      try {
+        const secret = await this.client.getSecret(name, { version, abortSignal: this.signal(options) });
+        if (secret.value === undefined || !secret.properties.version) throw new SecretNotFoundError(name, version);
+        return { value: secret.value, version: secret.properties.version };
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) throw new SecretNotFoundError(name, version, { cause: error });
+        throw error;
+      }
+    });
   }
 
   async set(name: string, value: string, options: SecretCallOptions = {}): Promise<string> {
     assertSecretName(name);
-    const secret = await this.client.setSecret(name, value, { abortSignal: this.signal(options) });
-    return secret.properties.version!;
+    return withSpan('Key Vault set secret', { [SECRET_NAME_ATTRIBUTE]: name }, async () => {
+      const secret = await this.client.setSecret(name, value, { abortSignal: this.signal(options) });
+      return secret.properties.version!;
+    });
   }
 
   async listVersions(name: string, options: SecretCallOptions = {}): Promise<string[]> {

@@ -6,6 +6,7 @@ import { boundedCall, ensureTable, forgetTable } from './table-client.js';
 import { fromTableEntity, toTableEntity, type EntityKeys } from './entity-codec.js';
 import { ConcurrencyError, ConflictError, NotFoundError, tableErrorCode, tableErrorStatus } from './errors.js';
 import { escapeKey } from './keys.js';
+import { withSpan } from '../telemetry/tracing.js';
 
 export type { EntityKeys } from './entity-codec.js';
 
@@ -51,7 +52,7 @@ export class TableRepository<T extends EntityKeys> {
   /** Point read; null when the entity does not exist. */
   async get(partitionKey: string, rowKey: string, options: CallOptions = {}): Promise<Versioned<T> | null> {
     try {
-      return await this.run(async (call) => {
+      return await this.run('get', async (call) => {
         const raw = await this.client.getEntity<Record<string, unknown>>(escapeKey(partitionKey), escapeKey(rowKey), call);
         return { entity: fromTableEntity<T>(raw), etag: raw.etag };
       }, options);
@@ -70,7 +71,7 @@ export class TableRepository<T extends EntityKeys> {
 
   /** Inserts a new entity; ConflictError when it already exists. */
   async create(entity: T, options: CallOptions = {}): Promise<Versioned<T>> {
-    const response = await this.write(() => this.client.createEntity(toTableEntity(entity), this.call(options)), options);
+    const response = await this.write('create', () => this.client.createEntity(toTableEntity(entity), this.call(options)), options);
     return { entity, etag: response.etag! };
   }
 
@@ -80,6 +81,7 @@ export class TableRepository<T extends EntityKeys> {
    */
   async update(entity: T, etag: string, options: CallOptions & { mode?: 'Replace' | 'Merge' } = {}): Promise<Versioned<T>> {
     const response = await this.write(
+      'update',
       () => this.client.updateEntity(toTableEntity(entity), options.mode ?? 'Replace', { ...this.call(options), etag }),
       options,
     );
@@ -88,7 +90,7 @@ export class TableRepository<T extends EntityKeys> {
 
   /** Writes unconditionally (last writer wins): only for data no one reads-modifies-writes. */
   async upsert(entity: T, options: CallOptions = {}): Promise<Versioned<T>> {
-    const response = await this.write(() => this.client.upsertEntity(toTableEntity(entity), 'Replace', this.call(options)), options);
+    const response = await this.write('upsert', () => this.client.upsertEntity(toTableEntity(entity), 'Replace', this.call(options)), options);
     return { entity, etag: response.etag! };
   }
 
@@ -96,6 +98,7 @@ export class TableRepository<T extends EntityKeys> {
   async delete(partitionKey: string, rowKey: string, options: CallOptions & { etag?: string } = {}): Promise<void> {
     try {
       await this.write(
+        'delete',
         () => this.client.deleteEntity(escapeKey(partitionKey), escapeKey(rowKey), { ...this.call(options), etag: options.etag ?? '*' }),
         options,
       );
@@ -139,7 +142,7 @@ export class TableRepository<T extends EntityKeys> {
    * with escapeKey(value), as they are stored escaped.
    */
   async query(filter: string, options: ListOptions = {}): Promise<Page<T>> {
-    return this.run(async (call) => {
+    return this.run('query', async (call) => {
       const pages = this.client
         .listEntities<Record<string, unknown>>({ ...call, queryOptions: { filter } })
         .byPage({ maxPageSize: options.pageSize ?? 1000, continuationToken: options.continuationToken });
@@ -167,19 +170,22 @@ export class TableRepository<T extends EntityKeys> {
     return boundedCall(this.timeoutMs, options.abortSignal);
   }
 
-  private async run<R>(fn: (call: { abortSignal: AbortSignal }) => Promise<R>, options: CallOptions): Promise<R> {
+  /** One storage call, in a span carrying the table and the operation (and the ids of the work in hand). */
+  private async run<R>(operation: string, fn: (call: { abortSignal: AbortSignal }) => Promise<R>, options: CallOptions): Promise<R> {
     await ensureTable(this.client, this.timeoutMs);
-    try {
-      return await fn(this.call(options));
-    } catch (error) {
-      if (tableErrorCode(error) === 'TableNotFound') forgetTable(this.client);
-      throw error;
-    }
+    return withSpan(`Table ${operation} ${this.tableName}`, { 'db.system.name': 'azure_tables', 'db.operation.name': operation, 'db.collection.name': this.tableName }, async () => {
+      try {
+        return await fn(this.call(options));
+      } catch (error) {
+        if (tableErrorCode(error) === 'TableNotFound') forgetTable(this.client);
+        throw error;
+      }
+    });
   }
 
-  private async write<R>(fn: () => Promise<R>, options: CallOptions): Promise<R> {
+  private async write<R>(operation: string, fn: () => Promise<R>, options: CallOptions): Promise<R> {
     try {
-      return await this.run(() => fn(), options);
+      return await this.run(operation, () => fn(), options);
     } catch (error) {
       throw this.translate(error);
     }

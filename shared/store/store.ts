@@ -9,6 +9,7 @@ import { BookingRepository } from './repositories/bookings.js';
 import { BusyRepository } from './repositories/busy.js';
 import { ConnectLinkRepository } from './repositories/connect-links.js';
 import { SettingsRepository } from './repositories/settings.js';
+import { CounterRepository } from './repositories/counters.js';
 import { DeadLetterRepository } from './repositories/dead-letters.js';
 import { MailMessageRepository } from './repositories/mail-messages.js';
 import { Xoauth2IssueRepository } from './repositories/xoauth2-issues.js';
@@ -40,6 +41,8 @@ export interface Store {
   busy: BusyRepository;
   connectLinks: ConnectLinkRepository;
   settings: SettingsRepository;
+  /** Running totals for the telemetry gauges, in the settings table. */
+  counters: CounterRepository;
   deadLetters: DeadLetterRepository;
   mailMessages: MailMessageRepository;
   xoauth2Issues: Xoauth2IssueRepository;
@@ -57,15 +60,17 @@ export function createStore(storage: StorageSettings, options: StoreOptions = {}
   if (!/^[A-Za-z0-9]*$/.test(prefix)) throw new TypeError('tablePrefix must be letters and digits');
   const client = (name: string) => createTableClient(storage, `${prefix}${name}`);
   const t = storage.timeoutMs;
+  const counters = new CounterRepository(client(TABLE_NAMES.settings), t);
   return {
     clients: new ClientRepository(client(TABLE_NAMES.clients), t),
     connections: new ConnectionRepository(client(TABLE_NAMES.connections), t),
     oauthStates: new OAuthStateRepository(client(TABLE_NAMES.oauthStates), t),
-    subscriptions: new SubscriptionRepository(client(TABLE_NAMES.subscriptions), t),
+    subscriptions: new SubscriptionRepository(client(TABLE_NAMES.subscriptions), t, counters),
     bookings: new BookingRepository(client(TABLE_NAMES.bookings), t),
     busy: new BusyRepository(client(TABLE_NAMES.busy), t),
     connectLinks: new ConnectLinkRepository(client(TABLE_NAMES.connectLinks), t),
     settings: new SettingsRepository(client(TABLE_NAMES.settings), t),
+    counters,
     deadLetters: new DeadLetterRepository(client(TABLE_NAMES.deadLetters), t),
     mailMessages: new MailMessageRepository(client(TABLE_NAMES.mailMessages), t),
     xoauth2Issues: new Xoauth2IssueRepository(client(TABLE_NAMES.xoauth2Issues), t),

@@ -10,6 +10,8 @@ import { syncCalendar, type SyncOutcome } from './calendar-sync.js';
 import { handleLifecycle, type LifecycleOutcome } from './lifecycle.js';
 import type { SyncDeps } from './sync-deps.js';
 import { CALENDAR_SYNC_QUEUE, parseSyncMessage, type CalendarSyncMessage } from './sync-messages.js';
+import { recordNotificationFailed, recordNotificationToSyncLag } from '../telemetry/metrics.js';
+import { withTelemetryIds } from '../telemetry/tracing.js';
 
 export type ProcessOutcome = SyncOutcome | LifecycleOutcome | { kind: 'subscriptions'; created: number; removed: number } | { kind: 'invalid' };
 
@@ -27,13 +29,18 @@ export async function processSyncMessage(deps: SyncDeps, item: unknown): Promise
   if (await isClientDisabled(deps.services, message.clientId)) return { kind: 'skipped', reason: 'client_disabled' };
   let outcome: ProcessOutcome;
   try {
-    outcome = await dispatch(deps, message);
+    outcome = await withTelemetryIds({ connectionId: message.connectionId }, () => dispatch(deps, message));
   } catch (error) {
     // The user must connect again, or disconnected meanwhile: retrying cannot help, and it is no failure.
     // The Graph client wraps a token failure in its own error, so the connection itself is asked.
     const status = error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError ? error.connection.status : await connectionStatus(deps, message);
     if (status !== 'active') return { kind: 'skipped', reason: status === 'needs_reauth' ? 'connection_needs_reauth' : 'connection_not_active' };
+    if (message.kind === 'changes' || message.kind === 'lifecycle') recordNotificationFailed();
     throw error;
+  }
+  // A change notification's round is done: how long from Graph's POST to a cache that shows the change.
+  if (message.kind === 'changes' && (outcome.kind === 'synced' || outcome.kind === 'covered')) {
+    recordNotificationToSyncLag(Date.now() - Date.parse(message.receivedAt));
   }
   if (outcome.kind === 'busy') await enqueue(deps.services.config.storage, CALENDAR_SYNC_QUEUE, message, Math.max(1, outcome.retryInMs / 1000));
   return outcome;

@@ -15,6 +15,7 @@ import { markCalendarStale } from './busy-cache.js';
 import { requestFullSync, unsubscribe } from './calendar-subscriptions.js';
 import { recreate } from './lifecycle.js';
 import type { SyncDeps } from './sync-deps.js';
+import { recordRenewalFailures } from '../telemetry/metrics.js';
 
 /** Renew what expires within 3 days: with 7-day subscriptions and an hourly timer, ample slack. */
 export const RENEW_WITHIN_MS = 3 * 24 * 3600_000;
@@ -55,6 +56,7 @@ export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?
     }
   });
   await Promise.all(workers);
+  recordRenewalFailures(report.failed);
   return report;
 }
 

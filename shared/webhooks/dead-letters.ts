@@ -9,6 +9,7 @@ import type { Services } from '../services.js';
 import type { DeadLetterEntity } from '../store/repositories/dead-letters.js';
 import { ConcurrencyError } from '../store/errors.js';
 import { WEBHOOK_DELIVERY_QUEUE, type WebhookDelivery, type WebhookEvent, type WebhookEventType } from './emit.js';
+import { recordDeadLetter } from '../telemetry/metrics.js';
 
 export interface DeadLetterView {
   clientId: string;
@@ -59,6 +60,7 @@ export async function storeDeadLetter(
     lastStatus: outcome.lastStatus,
     lastError: outcome.lastError ? redact(outcome.lastError).slice(0, 300) : undefined,
   });
+  recordDeadLetter();
 }
 
 export const listDeadLettersQuery = z

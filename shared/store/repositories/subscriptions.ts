@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
 import type { CallOptions, MutateOptions, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
+import type { CounterRepository } from './counters.js';
+import { describeError } from '../../logging.js';
 
 export const SUBSCRIPTION_RECORD_ROW = 'record';
 const SHARE_ROW_PREFIX = 'share-';
@@ -83,6 +85,9 @@ export function expiryBucket(expiresAt: Date): string {
   return `${BUCKET_PREFIX}${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}`;
 }
 
+/** The counter row (shared/store/repositories/counters.ts) holding `total`, the number of subscriptions. */
+export const SUBSCRIPTION_COUNTER = 'subscriptions';
+
 export type NewSubscription = Omit<SubscriptionEntity, 'partitionKey' | 'rowKey'>;
 
 /** How far back listExpiring() looks for subscriptions that expired without being renewed. */
@@ -93,7 +98,12 @@ export class SubscriptionRepository {
   readonly orphans: TableRepository<OrphanReportEntity>;
   private readonly index: TableRepository<ExpiryIndexEntity>;
 
-  constructor(client: TableClient, timeoutMs: number) {
+  /** `counters` keeps the number of subscriptions (for the telemetry gauge, without a scan). */
+  constructor(
+    client: TableClient,
+    timeoutMs: number,
+    private readonly counters?: CounterRepository,
+  ) {
     this.records = new TableRepository<SubscriptionEntity>(client, timeoutMs);
     this.orphans = new TableRepository<OrphanReportEntity>(client, timeoutMs);
     this.index = new TableRepository<ExpiryIndexEntity>(client, timeoutMs);
@@ -111,7 +121,9 @@ export class SubscriptionRepository {
       rowKey: SUBSCRIPTION_RECORD_ROW,
     };
     await this.writeIndex(entity, options);
-    return this.records.create(entity, options);
+    const created = await this.records.create(entity, options);
+    await this.count(1);
+    return created;
   }
 
   /**
@@ -184,6 +196,14 @@ export class SubscriptionRepository {
     if (!found) return;
     await this.records.delete(found.entity.partitionKey, SUBSCRIPTION_RECORD_ROW, options);
     await this.index.delete(expiryBucket(found.entity.expiresAt), subscriptionId, options);
+    await this.count(-1);
+  }
+
+  /** The count only feeds telemetry: failing to keep it must not fail the subscription's own work. */
+  private async count(delta: number): Promise<void> {
+    await this.counters?.adjust(SUBSCRIPTION_COUNTER, { total: delta }).catch((error: unknown) => {
+      console.warn(`subscription count not adjusted: ${describeError(error)}`);
+    });
   }
 
   /**
