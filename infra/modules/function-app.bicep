@@ -78,6 +78,16 @@ param alwaysReadyHttpInstances int
 ])
 param logLevel string
 
+// LOG_LEVEL is the one knob: the Functions host filters the app's log lines at the same level (an app
+// setting overrides host.json's logging.logLevel.default, which therefore sets none).
+// https://learn.microsoft.com/azure/azure-functions/functions-host-json#override-hostjson-values
+var hostLogLevels = {
+  debug: 'Debug'
+  info: 'Information'
+  warn: 'Warning'
+  error: 'Error'
+}
+
 resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
   name: identityName
 }
@@ -219,6 +229,10 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         {
           name: 'LOG_LEVEL'
           value: logLevel
+        }
+        {
+          name: 'AzureFunctionsJobHost__logging__logLevel__default'
+          value: hostLogLevels[logLevel]
         }
       ]
     }

@@ -55,6 +55,17 @@ describe('connection tokens', () => {
     expect(Object.keys(cache.RefreshToken)).toHaveLength(1);
   });
 
+  it('follows docs/local-development.md: revoke, move the simulator clock past the hour, call the API', async () => {
+    const user = await connectUser(app);
+    expect((await simControl(sim.url, 'POST', `/users/${user.userPrincipalName}/revoke-sign-in-sessions`)).status).toBe(200);
+    expect((await simControl(sim.url, 'POST', '/clock/advance', { minutes: 61 })).status).toBe(200);
+    const calendars = await fetch(`${app.url}/api/connections/${user.connection.id}/calendars`, { headers: { Authorization: `Bearer ${user.apiKey}` } });
+    expect(calendars.status).toBe(409);
+    expect((await json(calendars)).code).toBe('connection_needs_reauth');
+    const view = await json(await fetch(`${app.url}/api/connections/${user.connection.id}`, { headers: { Authorization: `Bearer ${user.apiKey}` } }));
+    expect(view.status).toBe('needs_reauth');
+  });
+
   it('marks the connection needs_reauth when the refresh token is revoked, and a re-connect link restores it', async () => {
     const user = await connectUser(app);
     await simControl(sim.url, 'POST', `/users/${user.userPrincipalName}/revoke-sign-in-sessions`);

@@ -43,6 +43,7 @@ const HOST_SETTINGS = [
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   'AzureWebJobsStorage__blobServiceUri',
   'AzureWebJobsStorage__credential',
+  'AzureFunctionsJobHost__logging__logLevel__default',
 ];
 
 const SECRET_NAME = /secret|password|passwd|credential|token|connection_?string|sas|(key|keys)$/i;
@@ -134,6 +135,19 @@ describe('app settings (shared/config.ts in Azure)', () => {
   it('uses only settings the config module or the Functions host knows (no typo)', () => {
     const known = new Set<string>([...SETTING_NAMES, ...HOST_SETTINGS]);
     for (const s of infra.appSettings()) expect(known.has(s.name), s.name).toBe(true);
+  });
+
+  it('makes LOG_LEVEL the one log level knob: the host level comes from it, host.json sets none', () => {
+    const byName = new Map(infra.appSettings().map((s) => [s.name, s]));
+    const hostLevel = byName.get('AzureFunctionsJobHost__logging__logLevel__default');
+    expect(hostLevel, 'the host log level app setting').toBeDefined();
+    expect(infra.trace(hostLevel!.value, hostLevel!.file).text).toMatch(/^hostLogLevels\[logLevel\]$/);
+    const hostJson = JSON.parse(readFileSync(join(repoRoot, 'host.json'), 'utf8')) as { logging?: { logLevel?: unknown } };
+    expect(hostJson.logging?.logLevel).toBeUndefined();
+    // Every LOG_LEVEL value has its host level.
+    const module = readFileSync(join(repoRoot, 'infra/modules/function-app.bicep'), 'utf8');
+    const mapping = /var hostLogLevels = \{([^}]*)\}/.exec(module)?.[1] ?? '';
+    expect([...mapping.matchAll(/(\w+):/g)].map((m) => m[1])).toEqual(['debug', 'info', 'warn', 'error']);
   });
 
   it('keeps out of Azure only real config settings', () => {
