@@ -57,7 +57,8 @@ export const getConnectionFunction: HttpFunctionDefinition = {
   handler: httpHandler(async (request) => {
     const services = getServices();
     const { entity } = await ownConnection(request, services);
-    return json(200, connectionView(entity, await subscriptionHealth(entity, services)));
+    const { subscriptions, pushSync } = await subscriptionHealth(entity, services);
+    return json(200, connectionView(entity, subscriptions, pushSync));
   }),
 };
 
@@ -89,7 +90,8 @@ export const updateConnectionFunction: HttpFunctionDefinition = {
     const saved = await services.store.connections.mutate(entity.partitionKey, entity.rowKey, (current) => applyCalendarChoice(current, choice, live));
     // The busy calendars may have changed: subscriptions follow them (queued; retried by the queue).
     if (choice.busyCalendarIds !== undefined) await requestSubscriptionSync(services, saved.entity);
-    return json(200, connectionView(saved.entity, await subscriptionHealth(saved.entity, services)));
+    const { subscriptions, pushSync } = await subscriptionHealth(saved.entity, services);
+    return json(200, connectionView(saved.entity, subscriptions, pushSync));
   }),
 };
 

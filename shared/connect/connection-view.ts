@@ -11,6 +11,16 @@ export interface SubscriptionHealth {
   nextExpiry?: string;
 }
 
+/** Whether busy time of one calendar is kept current by Graph change notifications. */
+export interface CalendarPushSync {
+  calendarId: string;
+  /** True when the calendar has an unexpired subscription and a synced busy cache: busy reads come from the cache. */
+  live: boolean;
+  subscription: 'none' | 'active' | 'expired';
+  /** `stale` (or `none`, before the first round) means busy reads go to Graph until a full sync. */
+  cache: 'none' | 'synced' | 'stale';
+}
+
 export interface ConnectionView {
   id: string;
   externalUserId: string;
@@ -23,11 +33,17 @@ export interface ConnectionView {
   busyShowAs: string[];
   lastTokenRefreshAt?: string;
   subscriptions: SubscriptionHealth;
+  /** Per busy calendar (on single-connection reads): is push sync live? */
+  pushSync?: CalendarPushSync[];
   createdAt: string;
   updatedAt?: string;
 }
 
-export function connectionView(c: ConnectionEntity, subscriptions: SubscriptionHealth = { status: 'none', count: 0 }): ConnectionView {
+export function connectionView(
+  c: ConnectionEntity,
+  subscriptions: SubscriptionHealth = { status: 'none', count: 0 },
+  pushSync?: CalendarPushSync[],
+): ConnectionView {
   return {
     id: c.rowKey,
     externalUserId: c.externalUserId,
@@ -39,17 +55,38 @@ export function connectionView(c: ConnectionEntity, subscriptions: SubscriptionH
     busyShowAs: c.busyShowAs ?? [...DEFAULT_BUSY_SHOW_AS],
     lastTokenRefreshAt: c.lastTokenRefreshAt?.toISOString(),
     subscriptions,
+    ...(pushSync ? { pushSync } : {}),
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt?.toISOString(),
   };
 }
 
-/** Health of the connection's Graph subscriptions, from the stored records (no Graph call). */
-export async function subscriptionHealth(c: ConnectionEntity, services: Services, now = Date.now()): Promise<SubscriptionHealth> {
+/**
+ * Health of the connection's Graph subscriptions and, per busy calendar, whether push sync is live: from
+ * the stored subscription records and busy-cache sync states (no Graph call).
+ */
+export async function subscriptionHealth(
+  c: ConnectionEntity,
+  services: Services,
+  now = Date.now(),
+): Promise<{ subscriptions: SubscriptionHealth; pushSync: CalendarPushSync[] }> {
   const filter = odata`clientId eq ${c.partitionKey} and connectionId eq ${c.rowKey}`;
   const expiries: number[] = [];
-  for await (const { entity } of services.store.subscriptions.records.queryAll(filter)) expiries.push(entity.expiresAt.getTime());
-  if (expiries.length === 0) return { status: 'none', count: 0 };
+  const latestByCalendar = new Map<string, number>();
+  for await (const { entity } of services.store.subscriptions.records.queryAll(filter)) {
+    const expiry = entity.expiresAt.getTime();
+    expiries.push(expiry);
+    if (entity.calendarId) latestByCalendar.set(entity.calendarId, Math.max(expiry, latestByCalendar.get(entity.calendarId) ?? 0));
+  }
+  const pushSync = await Promise.all(
+    (c.busyCalendarIds ?? []).map(async (calendarId): Promise<CalendarPushSync> => {
+      const expiry = latestByCalendar.get(calendarId);
+      const subscription = expiry === undefined ? 'none' : expiry > now ? 'active' : 'expired';
+      const cache = (await services.store.busy.getSyncState(c.rowKey, calendarId))?.entity.status ?? 'none';
+      return { calendarId, live: subscription === 'active' && cache === 'synced', subscription, cache };
+    }),
+  );
+  if (expiries.length === 0) return { subscriptions: { status: 'none', count: 0 }, pushSync };
   const next = Math.min(...expiries);
-  return { status: next <= now ? 'expired' : 'healthy', count: expiries.length, nextExpiry: new Date(next).toISOString() };
+  return { subscriptions: { status: next <= now ? 'expired' : 'healthy', count: expiries.length, nextExpiry: new Date(next).toISOString() }, pushSync };
 }

@@ -64,7 +64,7 @@ export function toSpaceView(space: SpaceEntity, subscriptions: SubscriptionHealt
 }
 
 export async function spaceViewWithHealth(services: Services, space: SpaceEntity): Promise<SpaceView> {
-  return toSpaceView(space, await subscriptionHealth(spaceAsOwner(space), services));
+  return toSpaceView(space, (await subscriptionHealth(spaceAsOwner(space), services)).subscriptions);
 }
 
 /** Creates the space (201), or answers the existing identical one (200). */

@@ -47,6 +47,9 @@ describe('connection API', () => {
       subscriptions: { status: 'none', count: 0 },
     });
     expect(Date.parse(body.lastTokenRefreshAt)).not.toBeNaN();
+    // No push sync here (no subscriptions, no cache): busy reads go to Graph.
+    expect(body.pushSync).toEqual(body.busyCalendarIds.map((calendarId: string) => ({ calendarId, live: false, subscription: 'none', cache: 'none' })));
+    expect(body.pushSync.length).toBeGreaterThan(0);
     expect(JSON.stringify(body)).not.toMatch(/tokenCache|cb1\.|eyJ/);
   });
 

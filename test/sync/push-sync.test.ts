@@ -70,6 +70,14 @@ describe('subscriptions on connect (issue 6 point 1)', () => {
   });
 });
 
+describe('the connection resource says per calendar whether push sync is live', () => {
+  it('is live once the calendar has an active subscription and a synced cache', async () => {
+    const view = (await api(app, user.apiKey, 'GET', `connections/${connectionId()}`)).body as { pushSync: unknown[] };
+    expect(view.pushSync).toEqual(user.connection.busyCalendarIds.map((id) => expect.objectContaining({ calendarId: id })));
+    expect(view.pushSync).toContainEqual({ calendarId, live: true, subscription: 'active', cache: 'synced' });
+  });
+});
+
 describe('notifications -> delta -> busy cache (issue 6 point 3)', () => {
   it('an event added in Outlook reaches the busy cache and emits busy.changed', async () => {
     const created = await sim(app, 'POST', `/users/${user.userPrincipalName}/events`, {
