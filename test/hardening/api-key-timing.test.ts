@@ -102,7 +102,7 @@ describe('API keys: constant-time comparison by construction (issue 10 point 2)'
 
   it('the admin key is compared as equal-length digests, whatever the length of the presented key, and when absent', async () => {
     const adminKey = `cb_admin_${realCrypto.randomBytes(24).toString('base64url')}`;
-    const services = { config: { adminKeySecretName: 'admin-api-key' }, secrets: { get: async () => ({ value: adminKey }) } } as never;
+    const services = { config: { adminKeySecretName: 'admin-api-key', admin: { keyEnabled: true } }, secrets: { get: async () => ({ value: adminKey }) } } as never;
     const results: string[] = [];
     for (const auth of [`Bearer ${adminKey}`, `Bearer ${adminKey}x`, 'Bearer a', `Bearer ${'z'.repeat(500)}`, undefined]) {
       calls.length = 0;
