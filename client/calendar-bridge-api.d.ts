@@ -3469,6 +3469,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `internal_error`: An unexpected error; it is logged. */
             500: {
                 headers: {
@@ -3481,7 +3493,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3491,7 +3507,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };
@@ -3581,6 +3597,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `body_too_large`: The body (or a part named in `field`) is too large. */
             413: {
                 headers: {
@@ -3617,7 +3645,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3627,7 +3659,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };
@@ -3679,6 +3711,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `not_found`: No such client, dead letter or resource. */
             404: {
                 headers: {
@@ -3703,7 +3747,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3713,7 +3761,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };
@@ -3786,6 +3834,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `not_found`: No such client, dead letter or resource. */
             404: {
                 headers: {
@@ -3834,7 +3894,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3844,7 +3908,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };
@@ -3924,6 +3988,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `not_found`: No such client, dead letter or resource. */
             404: {
                 headers: {
@@ -3972,7 +4048,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -3982,7 +4062,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };
@@ -4053,6 +4133,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `not_found`: No such client, dead letter or resource. */
             404: {
                 headers: {
@@ -4101,7 +4193,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4111,7 +4207,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };
@@ -4177,6 +4273,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `internal_error`: An unexpected error; it is logged. */
             500: {
                 headers: {
@@ -4189,7 +4297,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4199,7 +4311,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };
@@ -4251,6 +4363,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `not_found`: No such client, dead letter or resource. */
             404: {
                 headers: {
@@ -4287,7 +4411,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4297,7 +4425,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };
@@ -4340,6 +4468,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `not_found`: No such client, dead letter or resource. */
             404: {
                 headers: {
@@ -4364,7 +4504,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4374,7 +4518,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };
@@ -4417,6 +4561,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `internal_error`: An unexpected error; it is logged. */
             500: {
                 headers: {
@@ -4429,7 +4585,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4439,7 +4599,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };
@@ -4511,6 +4671,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `body_too_large`: The body (or a part named in `field`) is too large. */
             413: {
                 headers: {
@@ -4547,7 +4719,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4557,7 +4733,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };
@@ -4600,6 +4776,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
             /** @description `internal_error`: An unexpected error; it is logged. */
             500: {
                 headers: {
@@ -4612,7 +4800,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`. */
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -4622,7 +4814,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable";
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
                     };
                 };
             };

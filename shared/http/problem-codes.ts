@@ -9,6 +9,7 @@ export const PROBLEM_CODES = {
   webhook_url_not_allowed: { status: 400, meaning: 'In Azure: the webhook URL is not https on port 443 (or the allowed `webhookPort`), or its address is not public.' },
   unauthorized: { status: 401, meaning: 'The API key (or admin key) is missing or wrong. Sent with `WWW-Authenticate: Bearer`.' },
   client_disabled: { status: 403, meaning: 'The operator disabled this booking system.' },
+  admin_role_required: { status: 403, meaning: 'The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API).' },
   mail_not_enabled: { status: 403, meaning: 'Mail is not turned on for this booking system (`clients mail --enable`).' },
   legacy_protocols_not_enabled: { status: 403, meaning: 'XOAUTH2 for SMTP/IMAP is not turned on for this booking system (`--legacy-protocols`).' },
   mailbox_access_denied: { status: 403, meaning: 'The user cannot send from, or read, the mailbox named.' },
@@ -62,6 +63,7 @@ export const PROBLEM_CODES = {
   },
   integration_paused: { status: 503, meaning: 'The operator paused the integration; retry after `Retry-After`.' },
   dependency_unavailable: { status: 503, meaning: 'Storage or Key Vault did not answer in time; retry after `Retry-After`.' },
+  identity_platform_unavailable: { status: 503, meaning: "The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`." },
   graph_timeout: { status: 504, meaning: 'Microsoft Graph did not answer in time; retry with the same body (a create is reconciled).' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

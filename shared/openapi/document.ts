@@ -29,6 +29,7 @@ export interface ApiOperation {
 export function commonProblems(op: Pick<ApiOperation, 'security' | 'body' | 'query'>): ProblemCode[] {
   const codes: ProblemCode[] = ['unauthorized', 'internal_error', 'dependency_unavailable'];
   if (op.security === 'apiKey') codes.push('client_disabled');
+  if (op.security === 'adminKey') codes.push('admin_role_required', 'identity_platform_unavailable');
   if (op.body) codes.push('invalid_json', 'invalid_field', 'body_too_large', 'unsupported_media_type');
   if (op.query) codes.push('invalid_field');
   return codes;
@@ -188,7 +189,12 @@ export function buildOpenApiDocument(
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: "The booking system's API key" },
-        adminKey: { type: 'http', scheme: 'bearer', description: "The operator's admin key (secret ADMIN_KEY_SECRET_NAME)" },
+        adminKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "The operator's credential: an Entra ID access token of the admin tenant for the app's own registration with the app role CalendarBridge.Admin (in Azure), or the shared admin key (secret ADMIN_KEY_SECRET_NAME; locally, and in Azure only with ADMIN_KEY_ENABLED=true)",
+        },
       },
       schemas: { Problem: responseJsonSchema(problemSchema) },
     },
