@@ -3,10 +3,10 @@
 // connection is marked needs_reauth for them. Each one is logged, counted in the metric
 // calendar_bridge.entra.credential_failures (an alert rule watches it) and shown by /api/health until the
 // next success. Error codes: https://learn.microsoft.com/entra/identity-platform/reference-error-codes
-import { metrics } from '@opentelemetry/api';
 import { AuthError } from '@azure/msal-node';
 import { AppError } from '../http/problem.js';
 import { describeError } from '../logging.js';
+import { countEntraCredentialFailure } from '../telemetry/metrics.js';
 
 /** The credential could not be produced or Entra refused it. `reason` is a short code, safe to show. */
 export class EntraCredentialError extends AppError {
@@ -62,18 +62,13 @@ export interface EntraCredentialStatus {
 }
 
 const state: { failingSince?: Date; error?: string; lastSuccessAt?: Date } = {};
-/** Looked up at each failure (they are rare): OpenTelemetry's metrics API has no proxy for a provider set later. */
-const failures = () =>
-  metrics.getMeter('calendar_bridge').createCounter('calendar_bridge.entra.credential_failures', {
-    description: "Token requests that failed because of the app's own Entra credential",
-  });
 
 /** Records a failure of the app's credential and returns the typed error to throw. */
 export function recordEntraCredentialFailure(error: unknown): EntraCredentialError {
   const code = credentialFailureCode(error);
   state.failingSince ??= new Date();
   state.error = code;
-  failures().add(1, { code });
+  countEntraCredentialFailure(code);
   console.error(`entra credential failing (${code}): an operator must fix the app's credential: ${describeError(error)}`);
   return error instanceof EntraCredentialError ? error : new EntraCredentialError(code, { cause: error });
 }

@@ -17,7 +17,6 @@ import {
 import type { Config } from '../config.js';
 import type { MsalClientCredential } from './entra-credentials.js';
 import { redact } from '../logging.js';
-import { recordEntraCredentialFailure } from '../telemetry/metrics.js';
 
 /** The authority host MSAL sees when the simulator stands in for Entra. Never resolved by DNS. */
 export const SIMULATED_AUTHORITY_HOST = 'https://login.simulator.test';

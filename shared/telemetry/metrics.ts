@@ -73,4 +73,5 @@ export const recordNotificationToSyncLag = (ms: number): void => instruments().l
 /** One processed delivery message; `outcome` is the processor's (delivered, retry_scheduled, dead_lettered...). */
 export const recordWebhookDelivery = (outcome: string): void => instruments().deliveries.add(1, { outcome });
 export const recordDeadLetter = (): void => instruments().deadLetters.add(1);
-export const recordEntraCredentialFailure = (): void => instruments().credentialFailures.add(1);
+/** Entra refused (or could not check) the app's own credential; `code` is the AADSTS or OAuth error code. */
+export const countEntraCredentialFailure = (code: string): void => instruments().credentialFailures.add(1, { code });
