@@ -68,7 +68,7 @@ function azureEnvironment(): Record<string, string> {
   for (const s of infra.appSettings()) {
     const v = infra.evaluate(s.value, s.file);
     // A value only known at deployment (a resource property) stands in as a plausible one.
-    const standIn = /URL|Uri/.test(s.name) ? 'https://resolved-at-deployment.example' : /_ID$/.test(s.name) ? '00000000-0000-4000-8000-0000000000de' : 'resolved-at-deployment';
+    const standIn = /URL|Uri/.test(s.name) ? 'https://resolved-at-deployment.example' : /(_ID|clientId)$/.test(s.name) ? '00000000-0000-4000-8000-0000000000de' : 'resolved-at-deployment';
     env[s.name] = v === undefined ? standIn : String(v);
   }
   return env;
