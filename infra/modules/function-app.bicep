@@ -81,6 +81,7 @@ param logLevel string
 // LOG_LEVEL is the one knob: the Functions host filters the app's log lines at the same level (an app
 // setting overrides host.json's logging.logLevel.default, which therefore sets none).
 // https://learn.microsoft.com/azure/azure-functions/functions-host-json#override-hostjson-values
+@description('The Functions host log level for each LOG_LEVEL value.')
 var hostLogLevels = {
   debug: 'Debug'
   info: 'Information'
