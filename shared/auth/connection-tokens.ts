@@ -81,7 +81,11 @@ export async function getAccessToken(
         throw new ConnectionNotActiveError(current);
       }
       const account = accounts.find((a) => a.homeAccountId === current.homeAccountId);
-      if (!account) throw await markNeedsReauth(services, current, new Error('no account in the token cache'));
+      if (!account) {
+        const lost = await markNeedsReauth(services, current, new Error('no account in the token cache'));
+        if (lost || attempt >= MAX_ATTEMPTS) throw lost ?? new NeedsReauthError(current);
+        continue;
+      }
       const result = await withEntraCredential(() => msal.acquireTokenSilent({ account, scopes: [...(options.scopes ?? GRAPH_SCOPES)], forceRefresh }));
       return { token: result.accessToken, refreshed: plugin.wroteAt !== undefined, expiresOn: result.expiresOn ?? undefined };
     } catch (error) {
@@ -94,7 +98,13 @@ export async function getAccessToken(
       // connection stays active and the caller gets a 503, never needs_reauth.
       if (isEntraCredentialFailure(error)) throw error;
       if (options.scopes && isConsentRequired(error)) throw new ConsentMissingError(options.scopes, { cause: error });
-      if (isReauthRequired(error)) throw await markNeedsReauth(services, plugin.connection, error);
+      if (isReauthRequired(error)) {
+        const lost = await markNeedsReauth(services, plugin.connection, error);
+        if (lost || attempt >= MAX_ATTEMPTS) throw lost ?? error;
+        // The user signed in again while this attempt used the old tokens: use the new ones.
+        forceRefresh = false;
+        continue;
+      }
       throw error;
     }
   }
@@ -112,16 +122,25 @@ export type NeedsReauthStep = (connection: ConnectionEntity, services: Services)
 /** shared/keepalive adds "remove its subscriptions" and "send connection.needs_reauth" here. */
 export const afterNeedsReauth: NeedsReauthStep[] = [];
 
-/** Records needs_reauth on the connection (once) and returns the error to throw. */
-async function markNeedsReauth(services: Services, connection: ConnectionEntity | undefined, cause: unknown): Promise<NeedsReauthError> {
+/** The same sign-in: a reconnect sets a new connectedAt (rows from before it have none on either side). */
+const sameSignIn = (a: ConnectionEntity, b: ConnectionEntity) => a.connectedAt?.getTime() === b.connectedAt?.getTime();
+
+/**
+ * Records needs_reauth on the connection (once) and returns the error to throw; undefined when the user
+ * signed in again after `connection` (the tokens that failed) was read, so the connection stays active.
+ */
+export async function markNeedsReauth(services: Services, connection: ConnectionEntity | undefined, cause: unknown): Promise<NeedsReauthError | undefined> {
   if (!connection) throw cause;
   console.warn(`connection ${connection.rowKey} needs re-authentication: ${describeError(cause)}`);
   try {
     let turned = false;
+    let signedInAgain = false;
     const saved = await services.store.connections.mutate(connection.partitionKey, connection.rowKey, (current) => {
-      turned = current.status === 'active';
+      signedInAgain = current.status === 'active' && !sameSignIn(current, connection);
+      turned = current.status === 'active' && !signedInAgain;
       return turned ? { ...current, status: 'needs_reauth', updatedAt: new Date() } : current;
     });
+    if (signedInAgain) return undefined;
     // Only the caller that made the change runs the steps, so the booking system hears of it once.
     if (turned) {
       recordNeedsReauth();

@@ -217,6 +217,7 @@ async function saveConnection(services: Services, attempt: OAuthStateEntity, sig
         bookingCalendarId: current.bookingCalendarId && live.has(current.bookingCalendarId) ? current.bookingCalendarId : defaultCalendar?.id,
         busyCalendarIds: busy.length ? busy : signedIn.ownedIds,
         lastTokenRefreshAt: new Date(),
+        connectedAt: new Date(),
         updatedAt: new Date(),
       };
     });
@@ -238,6 +239,7 @@ async function saveConnection(services: Services, attempt: OAuthStateEntity, sig
     busyCalendarIds: signedIn.ownedIds,
     defaultReminderMinutes: DEFAULT_REMINDER_MINUTES,
     lastTokenRefreshAt: now,
+    connectedAt: now,
     createdAt: now,
   };
   const created = (await services.store.connections.create(entity)).entity;

@@ -8,6 +8,7 @@ import { ConnectionTokenCachePlugin, TokenCacheConflictError, tokenCacheBinding 
 import {
   createConnectLinkForReauth,
   getAccessToken,
+  markNeedsReauth,
   NeedsReauthError,
   withConnectionGraph,
 } from '../../shared/auth/connection-tokens.js';
@@ -87,6 +88,25 @@ describe('connection tokens', () => {
     expect(back.searchParams.get('connectionId')).toBe(user.connection.id);
     expect((await row(user)).status).toBe('active');
     expect((await getAccessToken(await row(user), { forceRefresh: true }, app.services)).refreshed).toBe(true);
+  });
+
+  it('a refresh that dies with the old tokens after the user signed in again leaves the connection active', async () => {
+    const user = await connectUser(app);
+    await simControl(sim.url, 'POST', `/users/${user.userPrincipalName}/revoke-sign-in-sessions`);
+    // What a keep-alive or sync read before the reconnect: the revoked sign-in's tokens.
+    const stale = await row(user);
+    const again = await connectUser(app, { client: user, userPrincipalName: user.userPrincipalName, externalUserId: user.connection.externalUserId });
+    expect(again.connection.id).toBe(user.connection.id);
+    const fresh = await row(user);
+    expect(fresh.connectedAt!.getTime()).toBeGreaterThan(stale.connectedAt!.getTime());
+
+    // The refresh with the stale tokens fails now, after the new sign-in was saved.
+    expect(await markNeedsReauth(app.services, stale, new Error('invalid_grant'))).toBeUndefined();
+    expect((await row(user)).status).toBe('active');
+    expect((await getAccessToken(await row(user), { forceRefresh: true }, app.services)).refreshed).toBe(true);
+    // The same failure with the current sign-in's tokens does turn it.
+    expect(await markNeedsReauth(app.services, await row(user), new Error('invalid_grant'))).toBeInstanceOf(NeedsReauthError);
+    expect((await row(user)).status).toBe('needs_reauth');
   });
 
   it('serializes two refreshes of one connection: the loser’s write is refused and it re-reads', async () => {

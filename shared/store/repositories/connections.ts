@@ -23,6 +23,11 @@ export interface ConnectionEntity {
   busyShowAs?: string[];
   defaultReminderMinutes?: number;
   lastTokenRefreshAt?: Date;
+  /**
+   * When the user last signed in to make or renew this connection. A refresh that failed with an older
+   * sign-in's tokens cannot undo a newer sign-in (a reconnect racing a dying refresh).
+   */
+  connectedAt?: Date;
   /** Envelope-encrypted MSAL token cache (shared/secrets/envelope.ts); long values are chunked on write. */
   tokenCache?: string;
   /** Version of the key that encrypted tokenCache, so a rotation can find rows still on an old key. */
