@@ -33,6 +33,7 @@ async function start(config: Config): Promise<boolean> {
 
 async function exporterCredential(config: Config) {
   if (!config.inAzure) return undefined;
-  const { DefaultAzureCredential } = await import('@azure/identity');
-  return new DefaultAzureCredential({ managedIdentityClientId: config.storage.managedIdentityClientId });
+  // The app's user-assigned identity, as for Storage and Key Vault (loaded only when telemetry is on).
+  const { managedIdentityCredential } = await import('../auth/azure-credential.js');
+  return managedIdentityCredential(config.managedIdentityClientId);
 }
