@@ -2,8 +2,9 @@
 // Every delta item that belongs to a booking (our transactionId, the event id of a live booking, or a cache
 // row that says so) is compared with the booking row itself (event id, start, end, etag, status), never
 // with the busy cache, which may not have seen the event yet (a change in the same round as the create).
-// The booking row records what was reported: its eventEtag (a version equal to it was already handled, or
-// was our own write), its start/end (the event's times once a move is reported) and declinedBy. A replayed
+// The booking row records what was reported: reportedEtag (a version equal to it, or to eventEtag, our own
+// write, was already handled; eventEtag itself stays our write, so a PATCH still sees the Outlook change), its
+// start/end (the event's times once a move is reported) and declinedBy. A replayed
 // round therefore says nothing twice, except after a crash between a report and its record (at least once).
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { odata } from '@azure/data-tables';
@@ -95,7 +96,7 @@ export async function reportBookingEvent(deps: SyncDeps, connection: ConnectionE
   if (!booking) return undefined;
   if (event.isCancelled) return reportDeleted(deps, connection, calendarId, booking, event.id);
   const etag = etagOf(event);
-  const sameVersion = etag !== undefined && booking.eventEtag === etag;
+  const sameVersion = etag !== undefined && (booking.eventEtag === etag || booking.reportedEtag === etag);
   const now = deltaEventToCached(event, ref);
   const moved = !sameVersion && now !== undefined && (booking.start?.getTime() !== now.start.getTime() || booking.end?.getTime() !== now.end.getTime());
   const declined = declinedAttendees(event.attendees);
@@ -118,7 +119,7 @@ export async function reportBookingEvent(deps: SyncDeps, connection: ConnectionE
   if (sameVersion && sameList(declinedBy, booking.declinedBy)) return now?.end;
   await deps.services.store.bookings.mutate(booking.partitionKey, booking.rowKey, (current) => ({
     ...current,
-    eventEtag: etag ?? current.eventEtag,
+    reportedEtag: etag ?? current.reportedEtag,
     start: moved ? now.start : current.start,
     end: moved ? now.end : current.end,
     declinedBy,

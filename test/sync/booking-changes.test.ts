@@ -77,6 +77,23 @@ describe('Outlook-side changes to bookings', () => {
     }
   });
 
+  it('a reported Outlook move still refuses a PATCH without force: the row keeps the version this service wrote', { timeout: 90_000 }, async () => {
+    const b = await book(user, { start: `${day(5)}T08:00:00`, end: `${day(5)}T08:30:00` });
+    await outlook(user, 'PATCH', b.eventId, {
+      start: { dateTime: `${day(5)}T14:00:00`, timeZone: 'UTC' },
+      end: { dateTime: `${day(5)}T14:30:00`, timeZone: 'UTC' },
+    });
+    await hook(b.bookingId, 'booking.changed_in_calendar');
+    const row = async () => (await app.services.store.bookings.require(client.client.clientId, b.bookingId)).entity;
+    await waitFor('the move recorded on the booking', async () => (await row()).start?.toISOString() === `${day(5)}T14:00:00.000Z` || undefined, 30_000);
+
+    const read = await api(app, user.apiKey, 'GET', `bookings/${b.bookingId}`);
+    expect(read.body.event).toMatchObject({ changedInCalendar: true });
+    const refused = await api(app, user.apiKey, 'PATCH', `bookings/${b.bookingId}`, { subject: 'Overwrite?' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('event_changed_in_calendar');
+  });
+
   it('reports a move and a delete of a booking far beyond the busy cache window', { timeout: 90_000 }, async () => {
     const b = await book(user, { start: `${day(200)}T10:00:00`, end: `${day(200)}T11:00:00` });
     await outlook(user, 'PATCH', b.eventId, {

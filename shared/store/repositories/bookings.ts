@@ -18,8 +18,13 @@ export interface BookingEntity {
   transactionId: string;
   eventId?: string;
   calendarId?: string;
-  /** Last known @odata.etag / changeKey of the Outlook event. */
+  /**
+   * @odata.etag of the event as this service last wrote it: a PATCH sends it as If-Match, so a change made in
+   * Outlook since then is refused unless forced. Never taken from what Outlook changed.
+   */
   eventEtag?: string;
+  /** @odata.etag of the Outlook-side version last reported to the booking system (reported once). */
+  reportedEtag?: string;
   webLink?: string;
   /** Digest of the create request: the same bookingId with another payload is a conflict, not a retry. */
   fingerprint?: string;
