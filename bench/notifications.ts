@@ -1,36 +1,25 @@
-// Throughput and latency of POST /api/graph/notifications on the local host (Azurite in memory): every
-// request is a distinct, valid change notification (one of 100 known subscriptions, a fresh etag), so each
-// one is checked (subscription + clientState) and enqueued through the output binding. No processor runs,
-// so only the endpoint is measured. BENCH_DURATION_S (10), BENCH_CONNECTIONS (10).
-import { createRequire } from 'node:module';
+// Acknowledgement throughput and latency of POST /api/graph/notifications on the local host, beside a bare
+// node:http server that answers 202 to the same requests, in the same run. Azurite and the load generator
+// (autocannon) each run in a process of their own, so this process's thread serves only the endpoint, as an
+// instance in Azure does. Every request is a distinct, valid change notification (one of 100 known
+// subscriptions, a fresh etag): looked up, clientState checked, and group-committed to the calendar-sync
+// queue before its 202. No processor runs, so only the acknowledgement is measured.
+// Phases: bare and app at BENCH_CONNECTIONS (10), then both at 100 connections. BENCH_DURATION_S (10) each.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startAzurite } from '../dev/azurite.js';
 import { startLocalHost } from '../dev/host/index.js';
 import { freePort } from '../dev/host/ports.js';
 import { getConfig, resetConfig } from '../shared/config.js';
 import { getServices } from '../shared/services.js';
 import { hashClientState, newClientState } from '../shared/sync/client-state.js';
+import { notificationBody, runNotificationLoad, type LoadResult, type LoadSpec } from './lib/notification-load.js';
 import { report } from './lib/sync-fixture.js';
 
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodeStats?: Record<string, { count: number }>;
-}
-interface CannonRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  setupRequest?: (req: { body?: string }) => { body?: string };
-}
-type Autocannon = (options: { url: string; connections: number; duration: number; requests: CannonRequest[] }) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-
-const duration = Number(process.env.BENCH_DURATION_S ?? 10);
+const durationS = Number(process.env.BENCH_DURATION_S ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const PATH = '/api/graph/notifications';
 
 const azurite = await startAzurite();
 const port = await freePort();
@@ -43,7 +32,15 @@ const config = getConfig();
 const { graphNotificationsFunction } = await import('../functions/graphNotifications.js');
 const host = await startLocalHost({ definitions: [graphNotificationsFunction], port, storage: config.storage, logLevel: 'error' });
 
-const subs = await Promise.all(
+// The floor: node:http reading the body and answering 202, nothing else.
+const bare = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => res.writeHead(202).end());
+});
+await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+
+const subscriptions = await Promise.all(
   Array.from({ length: 100 }, async () => {
     const sub = { subscriptionId: randomUUID(), clientState: newClientState(), calendarId: `cal-${randomUUID()}` };
     await getServices().store.subscriptions.createSubscription({
@@ -56,48 +53,38 @@ const subs = await Promise.all(
       expiresAt: new Date(Date.now() + 86_400_000),
       createdAt: new Date(),
     });
-    return sub;
+    return { subscriptionId: sub.subscriptionId, clientState: sub.clientState };
   }),
 );
 
-let n = 0;
-function body(): string {
-  const sub = subs[n++ % subs.length]!;
-  const id = `AAMk${n}`;
-  return JSON.stringify({
-    value: [
-      {
-        subscriptionId: sub.subscriptionId,
-        subscriptionExpirationDateTime: new Date(Date.now() + 86_400_000).toISOString(),
-        changeType: 'updated',
-        resource: `Users/x/Events/${id}`,
-        resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': `Users/x/Events/${id}`, '@odata.etag': `W/"${n}"`, id },
-        clientState: sub.clientState,
-        tenantId: '84bd8158-6d4d-4958-8b9f-9d6445542f95',
-      },
-    ],
-  });
-}
+const describe = (r: LoadResult) =>
+  `${r.requestsPerSecond}/s, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms (${r.total} requests, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts)`;
 
 try {
-  const first = await fetch(`${host.url}/api/graph/notifications`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body() });
+  const spec = (url: string, c: number): LoadSpec => ({ url, path: PATH, connections: c, durationS, subscriptions });
+  const first = await fetch(`${host.url}${PATH}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: notificationBody(spec(host.url, 1), 0) });
   if (first.status !== 202) throw new Error(`the endpoint answered ${first.status}: ${await first.text()}`);
-  const result = await autocannon({
-    url: host.url,
-    connections,
-    duration,
-    requests: [{ method: 'POST', path: '/api/graph/notifications', headers: { 'Content-Type': 'application/json' }, setupRequest: (req) => ({ ...req, body: body() }) }],
-  });
-  const rps = Math.round(result.requests.average);
-  console.info(
-    `notifications: ${rps} POSTs/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms ` +
-      `(${result.requests.total} requests, ${connections} connections, ${duration} s, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts)`,
-  );
-  report('notifications', 'throughput', rps, 'POSTs/s');
-  report('notifications', 'latency p50', result.latency.p50, 'ms');
-  report('notifications', 'latency p99', result.latency.p99, 'ms');
-  report('notifications', 'non-2xx or errors', result.non2xx + result.errors + result.timeouts, 'count');
+  for (const c of [...new Set([connections, 100])]) {
+    const floor = await runNotificationLoad(spec(bareUrl, c));
+    const before = await azurite.requestCounts();
+    const app = await runNotificationLoad(spec(host.url, c));
+    const after = await azurite.requestCounts();
+    const queuePuts = after.queue - before.queue;
+    const tableReads = after.table - before.table;
+    const ratio = app.requestsPerSecond / Math.max(1, floor.requestsPerSecond);
+    console.info(`notifications, ${c} connections: app ${describe(app)}`);
+    console.info(`notifications, ${c} connections: bare node:http ${describe(floor)}`);
+    console.info(`notifications, ${c} connections: app / bare = ${ratio.toFixed(3)}; ${queuePuts} queue puts and ${tableReads} table requests for ${app.total} acknowledged POSTs`);
+    report('notifications', `ack throughput, ${c} connections`, app.requestsPerSecond, 'POSTs/s');
+    report('notifications', `bare node:http, ${c} connections`, floor.requestsPerSecond, 'requests/s');
+    report('notifications', `app / bare, ${c} connections`, Math.round(ratio * 1000) / 1000, 'ratio');
+    report('notifications', `latency p50, ${c} connections`, app.p50, 'ms');
+    report('notifications', `latency p99, ${c} connections`, app.p99, 'ms');
+    report('notifications', `queue puts per 1,000 acks, ${c} connections`, Math.round((queuePuts / Math.max(1, app.total)) * 1000), 'puts');
+    report('notifications', `non-2xx or errors, ${c} connections`, app.non2xx + app.errors + app.timeouts, 'count');
+  }
 } finally {
   await host.close();
+  bare.close();
   await azurite.close();
 }

@@ -1,86 +1,111 @@
-// Starts Azurite's Table and Queue services inside this process. Telemetry is initialised only by
-// Azurite's CLI entry points (main.js), so this path never sends any (azure-stack.md §5).
-import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// Azurite (Table and Queue) for `npm start`, the tests and the benches, in a child process of its own
+// (dev/azurite-process.ts): in Azure, Storage is a separate service, so sharing the app's thread would put
+// Azurite's work on the app's bill. The caller gets endpoints, a connection string, the services' request
+// counts (the benches' storage-operation figures), and restart/close.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { AzuriteOptions, AzuriteRequestCounts } from './azurite-server.js';
+import type { AzuriteReply, AzuriteRequest } from './azurite-process.js';
 
-const require = createRequire(import.meta.url);
-
-interface AzuriteServer {
-  start(): Promise<void>;
-  close(): Promise<void>;
-  getHttpServerAddress(): string;
-}
-
-export interface AzuriteOptions {
-  /** Folder for persisted data; in-memory when omitted. */
-  location?: string;
-  host?: string;
-  /** 0 picks free ports. */
-  tablePort?: number;
-  queuePort?: number;
-}
+export { DEV_ACCOUNT } from './azurite-server.js';
+export type { AzuriteOptions, AzuriteRequestCounts } from './azurite-server.js';
 
 export interface RunningAzurite {
   tableEndpoint: string;
   queueEndpoint: string;
   /** An explicit development-account connection string for both services. */
   connectionString: string;
+  /** Requests each service has received since it (re)started. */
+  requestCounts(): Promise<AzuriteRequestCounts>;
+  /** Stops and starts Azurite again on the same ports and data folder (in-memory data does not survive). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
 // Azurite's well-known development account (public, documented; not a secret).
-export const DEV_ACCOUNT = 'devstoreaccount1';
 export const DEV_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export function azuriteConnectionString(tableEndpoint: string, queueEndpoint: string): string {
   return [
     'DefaultEndpointsProtocol=http',
-    `AccountName=${DEV_ACCOUNT}`,
+    'AccountName=devstoreaccount1',
     `AccountKey=${DEV_ACCOUNT_KEY}`,
     `TableEndpoint=${tableEndpoint}`,
     `QueueEndpoint=${queueEndpoint}`,
   ].join(';');
 }
 
+const START_TIMEOUT_MS = 30_000;
+const CLOSE_TIMEOUT_MS = 10_000;
+
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
-  const host = options.host ?? '127.0.0.1';
-  const memory = options.location === undefined;
-  if (!memory) mkdirSync(options.location!, { recursive: true });
-  const at = (file: string) => (memory ? file : join(options.location!, file));
-
-  const TableServer = require('azurite/dist/src/table/TableServer').default;
-  const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').default;
-  const QueueServer = require('azurite/dist/src/queue/QueueServer').default;
-  const QueueConfiguration = require('azurite/dist/src/queue/QueueConfiguration').default;
-  const queueConstants = require('azurite/dist/src/queue/utils/constants');
-
-  const tableConfig = new TableConfiguration(
-    host, options.tablePort ?? 0, undefined, at('__azurite_db_table__.json'),
-    false, false, undefined, undefined, false, true, '', '', '', undefined, false, memory,
-  );
-  const persistence = memory
-    ? queueConstants.DEFAULT_QUEUE_PERSISTENCE_ARRAY
-    : [{ locationId: 'Default', locationPath: at('__queuestorage__'), maxConcurrency: 1 }];
-  const queueConfig = new QueueConfiguration(
-    host, options.queuePort ?? 0, undefined, at('__azurite_db_queue__.json'),
-    at('__azurite_db_queue_extent__.json'), persistence, false, undefined, false, undefined,
-    false, true, '', '', '', undefined, false, memory,
-  );
-
-  const table: AzuriteServer = new TableServer(tableConfig);
-  const queue: AzuriteServer = new QueueServer(queueConfig);
-  await table.start();
-  await queue.start();
-  const tableEndpoint = `${table.getHttpServerAddress()}/${DEV_ACCOUNT}`;
-  const queueEndpoint = `${queue.getHttpServerAddress()}/${DEV_ACCOUNT}`;
+  let child = spawnAzurite(options);
+  const first = await untilReply(child, 'ready', START_TIMEOUT_MS);
+  const ports = { tablePort: portOf(first.tableEndpoint), queuePort: portOf(first.queueEndpoint) };
   return {
-    tableEndpoint,
-    queueEndpoint,
-    connectionString: azuriteConnectionString(tableEndpoint, queueEndpoint),
-    async close() {
-      await Promise.allSettled([table.close(), queue.close()]);
+    tableEndpoint: first.tableEndpoint,
+    queueEndpoint: first.queueEndpoint,
+    connectionString: azuriteConnectionString(first.tableEndpoint, first.queueEndpoint),
+    async requestCounts() {
+      const reply = untilReply(child, 'counts', START_TIMEOUT_MS);
+      child.send({ type: 'counts' } satisfies AzuriteRequest);
+      const { table, queue } = await reply;
+      return { table, queue };
     },
+    async restart() {
+      await stopChild(child);
+      child = spawnAzurite({ ...options, ...ports });
+      await untilReply(child, 'ready', START_TIMEOUT_MS);
+    },
+    close: () => stopChild(child),
   };
+}
+
+function spawnAzurite(options: AzuriteOptions): ChildProcess {
+  // Under tsx or vitest this module is TypeScript: the child needs tsx's loader; built, it is plain JS.
+  const typescript = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(new URL(`./azurite-process.${typescript ? 'ts' : 'js'}`, import.meta.url));
+  const child = fork(entry, [], {
+    execArgv: typescript ? ['--import', 'tsx'] : [],
+    env: { ...process.env, AZURITE_PROCESS_OPTIONS: JSON.stringify(options) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return child;
+}
+
+type ReplyOf<T extends AzuriteReply['type']> = Extract<AzuriteReply, { type: T }>;
+
+function untilReply<T extends 'ready' | 'counts'>(child: ChildProcess, type: T, timeoutMs: number): Promise<ReplyOf<T>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`Azurite did not answer "${type}" within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (reply: AzuriteReply) => {
+      if (reply.type === type) finish(undefined, reply as ReplyOf<T>);
+      else if (reply.type === 'failed') finish(new Error(`Azurite failed to start: ${reply.message}`));
+    };
+    const onExit = (code: number | null) => finish(new Error(`Azurite exited (${code}) before "${type}"`));
+    function finish(error?: Error, reply?: ReplyOf<T>) {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve(reply!);
+    }
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (child.connected) child.send({ type: 'close' } satisfies AzuriteRequest);
+  else child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), CLOSE_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+function portOf(endpoint: string): number {
+  return Number(new URL(endpoint).port);
 }

@@ -4,9 +4,11 @@ import { httpHandler } from '../shared/http/handle.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
 import { receiveGraphPost } from '../shared/sync/notification-endpoint.js';
-import { calendarSyncOutput } from '../shared/sync/sync-messages.js';
 
-export const graphLifecycle = httpHandler((request, context) => receiveGraphPost(request, context, getServices().store));
+export const graphLifecycle = httpHandler((request, context) => {
+  const { store, config } = getServices();
+  return receiveGraphPost(request, context, store, config.storage);
+});
 
 export const graphLifecycleFunction: HttpFunctionDefinition = {
   kind: 'http',
@@ -14,6 +16,5 @@ export const graphLifecycleFunction: HttpFunctionDefinition = {
   route: 'graph/lifecycle',
   methods: ['POST'],
   authLevel: 'anonymous',
-  extraOutputs: [calendarSyncOutput],
   handler: graphLifecycle,
 };

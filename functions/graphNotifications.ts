@@ -1,12 +1,14 @@
 // POST /api/graph/notifications (anonymous): Graph's change notifications for our calendar subscriptions.
-// Handshake echo, or clientState check + enqueue + 202 (shared/sync/notification-endpoint.ts).
+// Handshake echo, or clientState check + grouped enqueue + 202 (shared/sync/notification-endpoint.ts).
 import { httpHandler } from '../shared/http/handle.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
 import { receiveGraphPost } from '../shared/sync/notification-endpoint.js';
-import { calendarSyncOutput } from '../shared/sync/sync-messages.js';
 
-export const graphNotifications = httpHandler((request, context) => receiveGraphPost(request, context, getServices().store));
+export const graphNotifications = httpHandler((request, context) => {
+  const { store, config } = getServices();
+  return receiveGraphPost(request, context, store, config.storage);
+});
 
 export const graphNotificationsFunction: HttpFunctionDefinition = {
   kind: 'http',
@@ -14,6 +16,5 @@ export const graphNotificationsFunction: HttpFunctionDefinition = {
   route: 'graph/notifications',
   methods: ['POST'],
   authLevel: 'anonymous',
-  extraOutputs: [calendarSyncOutput],
   handler: graphNotifications,
 };

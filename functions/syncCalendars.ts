@@ -1,15 +1,15 @@
 // Queue trigger on calendar-sync: delta rounds, lifecycle actions and subscription upkeep for one calendar
-// or connection per message (shared/sync/process-sync-message.ts).
+// or connection per message, or for each of a group-committed array (shared/sync/process-sync-message.ts).
 import type { InvocationContext } from '@azure/functions';
 import type { QueueFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
-import { processSyncMessage } from '../shared/sync/process-sync-message.js';
+import { processSyncQueueItem } from '../shared/sync/process-sync-message.js';
 import { defaultSyncDeps } from '../shared/sync/sync-deps.js';
 import { CALENDAR_SYNC_QUEUE } from '../shared/sync/sync-messages.js';
 import '../shared/sync/connection-hooks.js';
 
 export async function syncCalendars(item: unknown, context: InvocationContext): Promise<void> {
-  const outcome = await processSyncMessage(defaultSyncDeps(getServices()), item);
+  const outcome = await processSyncQueueItem(defaultSyncDeps(getServices()), item);
   if (outcome.kind === 'invalid') context.warn('calendar-sync: malformed message dropped');
   // Expected, not a failure: the message completes, and the connection's state says what the user must do.
   else if (outcome.kind === 'skipped' && outcome.reason.startsWith('connection_'))

@@ -3,6 +3,7 @@
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import type { StorageSettings } from '../config.js';
 import { azureCredential } from '../auth/azure-credential.js';
+import { GroupCommitQueue } from './group-commit.js';
 
 const services = new Map<string, QueueServiceClient>();
 
@@ -58,4 +59,24 @@ export function decodeQueueMessage(messageText: string): unknown {
 export async function enqueue(storage: StorageSettings, queueName: string, message: unknown, delaySeconds = 0): Promise<void> {
   const queue = await getQueue(storage, queueName);
   await queue.sendMessage(encodeQueueMessage(message), { visibilityTimeout: delaySeconds > 0 ? Math.ceil(delaySeconds) : undefined });
+}
+
+const groups = new Map<string, GroupCommitQueue>();
+
+/**
+ * Sends the items as part of a group commit (shared/queues/group-commit.ts): concurrent callers share one
+ * put, whose message is a JSON array; resolves once Storage has the message. The queue's trigger handles
+ * both arrays and single messages.
+ */
+export async function enqueueGrouped(storage: StorageSettings, queueName: string, items: readonly unknown[]): Promise<void> {
+  if (items.length === 0) return;
+  const queue = await getQueue(storage, queueName);
+  let group = groups.get(queue.url);
+  if (!group) {
+    group = new GroupCommitQueue(async (encoded) => {
+      await queue.sendMessage(encoded);
+    });
+    groups.set(queue.url, group);
+  }
+  await group.put(items);
 }

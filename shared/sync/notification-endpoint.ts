@@ -1,18 +1,21 @@
 // The HTTP side shared by POST /api/graph/notifications and /api/graph/lifecycle: handshake echo, or intake
-// and enqueue through the storageQueue output binding, then 202 (graph.md §2.2: "validate and persist the
-// notification in a queue ... and return 202 Accepted"). If the binding cannot write, the host answers
-// 5xx, which is what Graph needs to retry.
+// and enqueue, then 202 (graph.md §2.2: "validate and persist the notification in a queue ... and return
+// 202 Accepted"). The enqueue is a group commit (shared/queues/group-commit.ts): concurrent POSTs share one
+// queue put, and each 202 waits for the put that holds its messages. If the put fails the request fails
+// (5xx), which is what Graph needs to retry.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { readJson } from '../http/handle.js';
 import { problem } from '../http/problem.js';
+import type { StorageSettings } from '../config.js';
 import type { Store } from '../store/index.js';
 import { checkValidationToken, MAX_NOTIFICATION_BODY_BYTES, MAX_NOTIFICATION_ITEMS, notificationBodySchema, takeNotifications, type IntakeResult } from './notification-intake.js';
 import { recordOrphans } from './orphan-reports.js';
-import { calendarSyncOutput } from './sync-messages.js';
+import { enqueueGrouped } from '../queues/queue-client.js';
+import { CALENDAR_SYNC_QUEUE } from './sync-messages.js';
 
 const PLAIN_TEXT = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
 
-export async function receiveGraphPost(request: HttpRequest, context: InvocationContext, store: Store): Promise<HttpResponseInit> {
+export async function receiveGraphPost(request: HttpRequest, context: InvocationContext, store: Store, storage: StorageSettings): Promise<HttpResponseInit> {
   // graph.md §1: the token is in the query string, already URL-decoded by URLSearchParams; echo it as
   // text/plain within 10 s, and nothing else.
   const token = request.query.get('validationToken');
@@ -30,7 +33,7 @@ export async function receiveGraphPost(request: HttpRequest, context: Invocation
     return problem(413, 'too_many_notifications', `A POST may carry at most ${MAX_NOTIFICATION_ITEMS} notifications.`, { field: 'value' });
   const result = await takeNotifications(store, body.value);
   logDropped(context, result.dropped);
-  if (result.messages.length > 0) context.extraOutputs.set(calendarSyncOutput, result.messages);
+  await enqueueGrouped(storage, CALENDAR_SYNC_QUEUE, result.messages);
   // Graph's way: 202 even when nothing matched. Graph retries any other answer for up to 4 hours
   // (https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks#receive-notifications),
   // so a subscription whose record is gone would keep posting and count against the endpoint's health.

@@ -4,6 +4,7 @@
 import { isClientDisabled, isSyncPaused } from '../admin/pause.js';
 import { ConnectionNotActiveError, NeedsReauthError } from '../auth/connection-tokens.js';
 import { enqueue } from '../queues/queue-client.js';
+import { settleLimited } from '../runtime/settle-limited.js';
 import { ensureCalendarSubscriptions } from './calendar-subscriptions.js';
 import { loadCalendarOwner } from './calendar-owner.js';
 import { syncCalendar, type SyncOutcome } from './calendar-sync.js';
@@ -17,6 +18,26 @@ export type ProcessOutcome = SyncOutcome | LifecycleOutcome | { kind: 'subscript
 
 /** While the integration is paused, sync work waits on the queue (never dropped) and is looked at again after this. */
 export const PAUSED_RETRY_SECONDS = 60;
+
+/** Calendars of one group message synced at once (a mailbox takes 4 concurrent requests). */
+const GROUP_CONCURRENCY = 4;
+
+export type GroupOutcome = { kind: 'group'; outcomes: ProcessOutcome[]; requeued: number };
+
+/**
+ * A queue message: one sync message, or an array of them (a group commit of the notification endpoints).
+ * In an array each runs on its own; one that fails is sent again as a message of its own (which then
+ * retries and poisons as usual), so the others are not run twice.
+ */
+export async function processSyncQueueItem(deps: SyncDeps, item: unknown): Promise<ProcessOutcome | GroupOutcome> {
+  if (!Array.isArray(item)) return processSyncMessage(deps, item);
+  const settled = await settleLimited(item as unknown[], GROUP_CONCURRENCY, (one) => processSyncMessage(deps, one));
+  const failed = item.filter((_, i) => settled[i]!.status === 'rejected');
+  if (failed.length === item.length && failed.length > 0) throw (settled[0] as PromiseRejectedResult).reason;
+  for (const one of failed) await enqueue(deps.services.config.storage, CALENDAR_SYNC_QUEUE, one);
+  const outcomes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  return { kind: 'group', outcomes, requeued: failed.length };
+}
 
 export async function processSyncMessage(deps: SyncDeps, item: unknown): Promise<ProcessOutcome> {
   const message = parseSyncMessage(item);

@@ -1,12 +1,7 @@
 // What travels on the calendar-sync queue: the notification endpoints enqueue these (no Graph call on the
 // HTTP path, graph.md §2.2), the syncCalendars function runs them.
-import { output } from '@azure/functions';
-import { STORAGE_CONNECTION } from '../runtime/function-definitions.js';
-
+// A queue message is one of these, or a JSON array of them (the notification endpoints' group commit).
 export const CALENDAR_SYNC_QUEUE = 'calendar-sync';
-
-/** The storageQueue output binding both notification endpoints write to. */
-export const calendarSyncOutput = output.storageQueue({ queueName: CALENDAR_SYNC_QUEUE, connection: STORAGE_CONNECTION });
 
 export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed';
 

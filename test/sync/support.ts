@@ -53,7 +53,8 @@ export async function seedSubscription(services: Services, fields: Partial<Seede
 export async function peekSyncQueue(services: Services): Promise<Record<string, unknown>[]> {
   const queue = await getQueue(services.config.storage, CALENDAR_SYNC_QUEUE);
   const { peekedMessageItems } = await queue.peekMessages({ numberOfMessages: 32 });
-  return peekedMessageItems.map((m) => decodeQueueMessage(m.messageText) as Record<string, unknown>);
+  // A message is one sync message or a group-committed array of them.
+  return peekedMessageItems.flatMap((m) => [decodeQueueMessage(m.messageText)].flat() as Record<string, unknown>[]);
 }
 
 export async function clearSyncQueue(services: Services): Promise<void> {
