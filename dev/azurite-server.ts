@@ -1,6 +1,7 @@
 // Azurite's Table and Queue services inside the calling process: run by dev/azurite-process.ts, the child
 // that dev/azurite.ts starts. Telemetry is initialised only by Azurite's CLI entry points (main.js), so this
 // path never sends any.
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ interface AzuriteServer {
   start(): Promise<void>;
   close(): Promise<void>;
   getHttpServerAddress(): string;
-  httpServer?: import('node:http').Server;
+  httpServer?: Server;
 }
 
 export interface AzuriteOptions {
