@@ -2,17 +2,22 @@
 // function (dist/dev/start.js, with storage and the simulator already up, so neither is started by it) to
 // the first served request: GET /api/health 200, and the first API answer that reads storage and checks a
 // key (GET /api/connections, 401). BENCH_COLD_STARTS (5) fresh processes; median and max.
+// Before that, what the Azure Functions host pays first: importing dist/functions/index.js (package.json
+// "main", the esbuild bundle) in a fresh Node process, interleaved with a fresh process importing only
+// node:http (bare Node), BENCH_IMPORTS (7) times each; medians and their ratio.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startAzurite } from '../dev/azurite.js';
 import { freePort } from '../dev/host/ports.js';
 import { startSimulator } from '../dev/simulator/server.js';
 import { report } from './lib/sync-fixture.js';
 
 const runs = Number(process.env.BENCH_COLD_STARTS ?? 5);
+const imports = Number(process.env.BENCH_IMPORTS ?? 7);
+const entry = fileURLToPath(new URL('../functions/index.js', import.meta.url));
 const startScript = fileURLToPath(new URL('../dev/start.js', import.meta.url));
 if (!existsSync(startScript)) {
   console.error(`bench/cold-start: ${startScript} is missing; run \`npm run build\` first`);
@@ -58,10 +63,36 @@ async function once(): Promise<{ health: number; api: number }> {
   }
 }
 
+/** Milliseconds a fresh Node process spends importing `specifier` (timed inside the child). */
+function importTime(specifier: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const code = `const t = performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write(String(performance.now() - t));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (status) => (status === 0 && out ? resolve(Number(out)) : reject(new Error(`import of ${specifier} failed (${status})`))));
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 try {
+  const importEnv = { ...process.env, AzureWebJobsStorage: azurite.connectionString, M365_SIMULATOR_URL: sim.url, LOCAL_SECRETS_PATH: ':memory:' };
+  const appImports: number[] = [];
+  const bareImports: number[] = [];
+  for (let i = 0; i < imports; i += 1) {
+    bareImports.push(await importTime('node:http', importEnv));
+    appImports.push(await importTime(pathToFileURL(entry).href, importEnv));
+  }
+  const appImport = Math.round(median(appImports));
+  const bareImport = Math.round(median(bareImports));
+  console.info(`cold-start: import of dist/functions/index.js ${appImports.map(Math.round).join(', ')} ms; bare Node (node:http) ${bareImports.map(Math.round).join(', ')} ms`);
+  report('cold-start', 'import dist/functions/index.js (median)', appImport, 'ms');
+  report('cold-start', 'import node:http, bare Node (median)', bareImport, 'ms');
+  report('cold-start', 'import app / bare Node', Math.round((appImport / Math.max(1, bareImport)) * 10) / 10, 'ratio');
+
   const results: { health: number; api: number }[] = [];
   for (let i = 0; i < runs; i += 1) results.push(await once());
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const health = results.map((r) => Math.round(r.health));
   const api = results.map((r) => Math.round(r.api));
   console.info(`cold-start: first health 200 after ${health.join(', ')} ms; first API answer after ${api.join(', ')} ms (${runs} fresh processes)`);
