@@ -14,6 +14,7 @@ import { adminWebhookFunctions } from './adminWebhooks.js';
 import { adminSystemFunctions } from './adminSystem.js';
 import { deliverWebhooksFunction } from './deliverWebhooks.js';
 import { tokenKeepAliveFunction } from './tokenKeepAlive.js';
+import { upkeepFunction } from './upkeep.js';
 import { graphNotificationsFunction } from './graphNotifications.js';
 import { graphLifecycleFunction } from './graphLifecycle.js';
 import { syncCalendarsFunction } from './syncCalendars.js';
@@ -43,6 +44,7 @@ export const definitions: readonly FunctionDefinition[] = [
   ...adminSystemFunctions,
   deliverWebhooksFunction,
   tokenKeepAliveFunction,
+  upkeepFunction,
   graphNotificationsFunction,
   graphLifecycleFunction,
   syncCalendarsFunction,

@@ -1,15 +1,16 @@
-// Timers of push sync: hourly renewal of subscriptions that expire within 3 days, a daily reconciliation
-// with Graph's own list, and an hourly sweep that resyncs stale or outdated calendar caches.
+// Timers of push sync: hourly renewal of subscriptions that expire within 3 days (the timer starts a paged
+// scan on the connection-upkeep queue, shared/upkeep/upkeep.ts), and a daily reconciliation with Graph's
+// own list.
 import type { InvocationContext, Timer } from '@azure/functions';
 import type { TimerFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
 import { reconcileSubscriptions } from '../shared/sync/reconcile-subscriptions.js';
-import { renewExpiringSubscriptions } from '../shared/sync/renew-subscriptions.js';
 import { defaultSyncDeps } from '../shared/sync/sync-deps.js';
+import { startRenewalScan } from '../shared/upkeep/upkeep.js';
 
 export async function renewSubscriptions(_timer: Timer, context: InvocationContext): Promise<void> {
-  const report = await renewExpiringSubscriptions(defaultSyncDeps(getServices()));
-  context.info(`subscription renewal: ${JSON.stringify(report)}`);
+  await startRenewalScan(defaultSyncDeps(getServices()));
+  context.info('subscription renewal: scan queued');
 }
 
 export async function reconcileSubscriptionsTimer(_timer: Timer, context: InvocationContext): Promise<void> {

@@ -1,12 +1,15 @@
-// Timer: refresh the tokens of connections whose last refresh is over a week old (shared/keepalive).
+// Timer: start the token keep-alive scan (shared/upkeep/upkeep.ts): the connection-upkeep queue pages
+// through the active connections and refreshes those whose last refresh is over a week old.
 // Hourly, at minute 23 (off the hour, away from other timers).
 import type { InvocationContext } from '@azure/functions';
 import type { TimerFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
-import { runTokenKeepAlive } from '../shared/keepalive/token-keep-alive.js';
+import { defaultSyncDeps } from '../shared/sync/sync-deps.js';
+import { startKeepAliveScan } from '../shared/upkeep/upkeep.js';
 
 export async function tokenKeepAlive(_timer: unknown, context: InvocationContext): Promise<void> {
-  await runTokenKeepAlive(getServices(), { log: { info: (m) => context.log(m), warn: (m) => context.warn(m) } });
+  await startKeepAliveScan(defaultSyncDeps(getServices()));
+  context.log('token keep-alive: scan queued');
 }
 
 export const tokenKeepAliveFunction: TimerFunctionDefinition = {

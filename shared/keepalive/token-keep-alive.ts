@@ -10,6 +10,7 @@ import { odata } from '@azure/data-tables';
 import { ConnectionNotActiveError, getAccessToken, NeedsReauthError } from '../auth/connection-tokens.js';
 import { isSyncPaused } from '../admin/pause.js';
 import { describeError } from '../logging.js';
+import { settleLimited } from '../runtime/settle-limited.js';
 import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { escapeKey } from '../store/keys.js';
@@ -79,29 +80,37 @@ export async function runTokenKeepAlive(services: Services, options: KeepAliveOp
   const batch = due.slice(0, options.maxPerRun ?? DEFAULT_MAX_PER_RUN);
   report.deferred = due.length - batch.length;
 
-  let next = 0;
-  const worker = async () => {
-    while (next < batch.length) {
-      const { connection } = batch[next++]!;
-      try {
-        await getAccessToken(connection, { forceRefresh: true }, services);
-        report.refreshed += 1;
-      } catch (error) {
-        if (error instanceof NeedsReauthError) report.needsReauth += 1;
-        else if (!(error instanceof ConnectionNotActiveError)) {
-          // Entra or storage briefly unavailable: the next run tries again, with weeks to spare.
-          report.failed += 1;
-          log.warn(`token keep-alive: connection ${connection.rowKey} not refreshed: ${describeError(error)}`);
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batch.length) }, worker));
+  await refreshConnections(services, batch.map((d) => d.connection), report, log);
   log.info(`token keep-alive: ${JSON.stringify(report)}`);
   return report;
 }
 
+/** Refreshes each connection's tokens (a few at a time), counting the outcomes into `report`. */
+export async function refreshConnections(
+  services: Services,
+  connections: readonly ConnectionEntity[],
+  report: Pick<KeepAliveReport, 'refreshed' | 'needsReauth' | 'failed'>,
+  log: { warn(message: string): void },
+): Promise<void> {
+  await settleLimited(connections, CONCURRENCY, async (connection) => {
+    try {
+      await getAccessToken(connection, { forceRefresh: true }, services);
+      report.refreshed += 1;
+    } catch (error) {
+      if (error instanceof NeedsReauthError) report.needsReauth += 1;
+      else if (!(error instanceof ConnectionNotActiveError)) {
+        // Entra or storage briefly unavailable: the next run tries again, with weeks to spare.
+        report.failed += 1;
+        log.warn(`token keep-alive: connection ${connection.rowKey} not refreshed: ${describeError(error)}`);
+      }
+    }
+  });
+}
+
+/** The filter of the connections the keep-alive looks at. */
+export const ACTIVE_CONNECTIONS_FILTER = odata`status eq ${'active'}`;
+
 function activeFilters(clientIds: readonly string[] | undefined): string[] {
-  if (!clientIds) return [odata`status eq ${'active'}`];
+  if (!clientIds) return [ACTIVE_CONNECTIONS_FILTER];
   return clientIds.map((clientId) => odata`PartitionKey eq ${escapeKey(clientId)} and status eq ${'active'}`);
 }

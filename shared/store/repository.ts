@@ -117,11 +117,12 @@ export class TableRepository<T extends EntityKeys> {
     partitionKey: string,
     rowKey: string,
     change: (current: T) => T | Promise<T>,
-    options: MutateOptions = {},
+    options: MutateOptions & { known?: Versioned<T> } = {},
   ): Promise<Versioned<T>> {
     const attempts = options.maxAttempts ?? DEFAULT_MUTATE_ATTEMPTS;
     for (let attempt = 1; ; attempt += 1) {
-      const current = await this.require(partitionKey, rowKey, options);
+      // `known`: the caller read the entity just before (with its ETag), so the first attempt skips the read.
+      const current = attempt === 1 && options.known ? options.known : await this.require(partitionKey, rowKey, options);
       const next = await change(structuredClone(current.entity));
       try {
         return await this.update(next, current.etag, options);

@@ -10,6 +10,7 @@ import { itemError, runBatch } from '../graph/batch.js';
 import { renewSubscriptionItem, subscriptionExpiry, type GraphSubscription } from '../graph/subscriptions.js';
 import { describeError } from '../logging.js';
 import { loadCalendarOwner, type CalendarOwner } from './calendar-owner.js';
+import type { Versioned } from '../store/repository.js';
 import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { markCalendarStale } from './busy-cache.js';
 import { requestFullSync, unsubscribe } from './calendar-subscriptions.js';
@@ -37,10 +38,10 @@ export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?
   const now = options.now ?? new Date();
   const { store } = deps.services;
   if (await isSyncPaused(deps.services)) return { due: 0, renewed: 0, recreated: 0, dropped: 0, failed: 0, connections: 0, paused: true };
-  const byConnection = new Map<string, SubscriptionEntity[]>();
-  for await (const { entity } of store.subscriptions.listExpiring(new Date(now.getTime() + (options.withinMs ?? RENEW_WITHIN_MS)))) {
-    const key = `${entity.clientId}\n${entity.connectionId}`;
-    byConnection.set(key, [...(byConnection.get(key) ?? []), entity]);
+  const byConnection = new Map<string, Versioned<SubscriptionEntity>[]>();
+  for await (const record of store.subscriptions.listExpiring(new Date(now.getTime() + (options.withinMs ?? RENEW_WITHIN_MS)))) {
+    const key = `${record.entity.clientId}\n${record.entity.connectionId}`;
+    byConnection.set(key, [...(byConnection.get(key) ?? []), record]);
   }
   const report: RenewalReport = { due: 0, renewed: 0, recreated: 0, dropped: 0, failed: 0, connections: byConnection.size };
   for (const subs of byConnection.values()) report.due += subs.length;
@@ -51,7 +52,7 @@ export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?
         await renewConnection(deps, subs, report);
       } catch (error) {
         report.failed += subs.length;
-        console.warn(`renewal: connection ${subs[0]!.connectionId} failed: ${describeError(error)}`);
+        console.warn(`renewal: connection ${subs[0]!.entity.connectionId} failed: ${describeError(error)}`);
       }
     }
   });
@@ -60,8 +61,13 @@ export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?
   return report;
 }
 
-async function renewConnection(deps: SyncDeps, subs: SubscriptionEntity[], report: RenewalReport): Promise<void> {
+/**
+ * Renews one connection's due subscriptions: one $batch, then per subscription the record updated with the
+ * ETag it was read with (no second read) and its expiry-index row moved.
+ */
+export async function renewConnection(deps: SyncDeps, records: Versioned<SubscriptionEntity>[], report: RenewalReport): Promise<void> {
   const { store } = deps.services;
+  const subs = records.map((r) => r.entity);
   const { clientId, connectionId } = subs[0]!;
   const connection = await loadCalendarOwner(deps.services, clientId, connectionId);
   if (!connection || connection.status !== 'active') return dropAll(deps, connectionId, subs, report);
@@ -86,7 +92,7 @@ async function renewConnection(deps: SyncDeps, subs: SubscriptionEntity[], repor
         if (result.status === 200) {
           const body = result.body as Partial<GraphSubscription> | undefined;
           const expiresAt = new Date(Date.parse(body?.expirationDateTime ?? '') || expiry.getTime());
-          await store.subscriptions.mutateSubscription(sub.subscriptionId, (current) => ({ ...current, expiresAt, updatedAt: new Date() }));
+          await store.subscriptions.mutateSubscription(sub.subscriptionId, (current) => ({ ...current, expiresAt, updatedAt: new Date() }), { known: records[i] });
           report.renewed += 1;
         } else if (result.status === 404) {
           await replaceLost(deps, graph, connection, sub);

@@ -65,6 +65,18 @@ interface ExpiryIndexEntity {
   /** subscriptionId */
   rowKey: string;
   expiresAt: Date;
+  /** The owner, so the renewal scan groups by connection without reading each record (absent on old rows). */
+  clientId?: string;
+  connectionId?: string;
+}
+
+/** One subscription the expiry index says is due, with its owner when the index row carries it. */
+export interface ExpiringRef {
+  subscriptionId: string;
+  bucket: string;
+  expiresAt: Date;
+  clientId?: string;
+  connectionId?: string;
 }
 
 export function isShareRow(entity: Pick<SubscriptionEntity, 'rowKey'>): boolean {
@@ -133,7 +145,7 @@ export class SubscriptionRepository {
   async mutateSubscription(
     subscriptionId: string,
     change: (current: SubscriptionEntity) => SubscriptionEntity,
-    options: MutateOptions = {},
+    options: MutateOptions & { known?: Versioned<SubscriptionEntity> } = {},
   ): Promise<Versioned<SubscriptionEntity>> {
     let previousExpiry: Date | undefined;
     const saved = await this.records.mutate(
@@ -224,9 +236,38 @@ export class SubscriptionRepository {
     }
   }
 
+  /**
+   * One page of the expiry index between `since` and `until` (the renewal scan: resumable from the
+   * continuation token, so no single invocation walks the whole index).
+   */
+  async listExpiringPage(
+    until: Date,
+    options: CallOptions & { since?: Date; continuationToken?: string; pageSize?: number } = {},
+  ): Promise<{ refs: ExpiringRef[]; continuationToken?: string }> {
+    const since = options.since ?? new Date(until.getTime() - EXPIRED_LOOKBACK_MS);
+    const filter = odata`PartitionKey ge ${expiryBucket(since)} and PartitionKey le ${expiryBucket(until)}`;
+    const page = await this.index.query(filter, options);
+    const refs = page.items
+      .map(({ entity }) => entity)
+      .filter((row) => row.expiresAt.getTime() <= until.getTime())
+      .map((row) => ({ subscriptionId: row.rowKey, bucket: row.partitionKey, expiresAt: row.expiresAt, clientId: row.clientId, connectionId: row.connectionId }));
+    return { refs, continuationToken: page.continuationToken };
+  }
+
+  /** Removes an index row the record no longer matches (left by a crash or a delete). */
+  async dropIndexRow(bucket: string, subscriptionId: string, options: CallOptions = {}): Promise<void> {
+    await this.index.delete(bucket, subscriptionId, options);
+  }
+
   private async writeIndex(entity: SubscriptionEntity, options: CallOptions): Promise<void> {
     await this.index.upsert(
-      { partitionKey: expiryBucket(entity.expiresAt), rowKey: entity.subscriptionId, expiresAt: entity.expiresAt },
+      {
+        partitionKey: expiryBucket(entity.expiresAt),
+        rowKey: entity.subscriptionId,
+        expiresAt: entity.expiresAt,
+        clientId: entity.clientId,
+        connectionId: entity.connectionId,
+      },
       options,
     );
   }

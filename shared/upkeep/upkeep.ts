@@ -1,0 +1,179 @@
+// Connection upkeep spread over the queue: the timers only put a "scan" message on the upkeep queue; each
+// scan message reads ONE page of its table (the continuation token travels in the message, so a scan that
+// dies resumes where it was), puts the due work as small messages, and puts the scan of the next page. The
+// queue trigger does the work, on as many instances as the platform gives, each message small enough to
+// finish far inside the function timeout. Nothing here makes more Graph requests than the inline runs:
+// one token refresh per connection, one $batch of PATCHes per connection's due subscriptions.
+import { isSyncPaused } from '../admin/pause.js';
+import { enqueue } from '../queues/queue-client.js';
+import { settleLimited } from '../runtime/settle-limited.js';
+import type { Versioned } from '../store/repository.js';
+import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
+import { ACTIVE_CONNECTIONS_FILTER, refreshConnections, refreshDueAt } from '../keepalive/token-keep-alive.js';
+import { renewConnection, RENEW_WITHIN_MS, type RenewalReport } from '../sync/renew-subscriptions.js';
+import type { SyncDeps } from '../sync/sync-deps.js';
+
+export const UPKEEP_QUEUE = 'connection-upkeep';
+/** Rows read per scan message: one Table query page (the service returns at most 1,000). */
+export const SCAN_PAGE_SIZE = 1000;
+/** Connections per keep-alive work message: a few seconds of token refreshes. */
+export const KEEPALIVE_CHUNK = 20;
+/** Connections renewed at once by one work message (each is one $batch to its own mailbox). */
+const RENEW_CONCURRENCY = 4;
+
+export type UpkeepMessage =
+  | { kind: 'keepalive-scan'; at: string; continuationToken?: string }
+  | { kind: 'keepalive'; at: string; connections: { clientId: string; connectionId: string }[] }
+  | { kind: 'renewal-scan'; until: string; continuationToken?: string }
+  | { kind: 'renewal'; until: string; connections: { clientId: string; connectionId: string; subscriptions: { id: string; bucket: string }[] }[] };
+
+export type UpkeepOutcome =
+  | { kind: 'scanned'; task: 'keepalive' | 'renewal'; rows: number; due: number; messages: number; more: boolean }
+  | { kind: 'refreshed'; refreshed: number; needsReauth: number; failed: number }
+  | { kind: 'renewed'; report: RenewalReport }
+  | { kind: 'paused' }
+  | { kind: 'invalid' };
+
+/** Timer: start a keep-alive scan of every active connection, as of now. */
+export async function startKeepAliveScan(deps: SyncDeps, now = new Date()): Promise<void> {
+  await enqueue(deps.services.config.storage, UPKEEP_QUEUE, { kind: 'keepalive-scan', at: now.toISOString() } satisfies UpkeepMessage);
+}
+
+/** Timer: start a renewal scan of the subscriptions expiring within the renewal window. */
+export async function startRenewalScan(deps: SyncDeps, now = new Date()): Promise<void> {
+  const until = new Date(now.getTime() + RENEW_WITHIN_MS).toISOString();
+  await enqueue(deps.services.config.storage, UPKEEP_QUEUE, { kind: 'renewal-scan', until } satisfies UpkeepMessage);
+}
+
+export async function processUpkeepMessage(deps: SyncDeps, item: unknown): Promise<UpkeepOutcome> {
+  const message = parseUpkeepMessage(item);
+  if (!message) return { kind: 'invalid' };
+  // Paused: the scan stops here; the next timer run starts a fresh one, and nothing is due for weeks.
+  if (await isSyncPaused(deps.services)) return { kind: 'paused' };
+  switch (message.kind) {
+    case 'keepalive-scan':
+      return scanKeepAlivePage(deps, message);
+    case 'keepalive':
+      return refreshChunk(deps, message);
+    case 'renewal-scan':
+      return scanRenewalPage(deps, message);
+    case 'renewal':
+      return renewChunk(deps, message);
+  }
+}
+
+async function put(deps: SyncDeps, messages: UpkeepMessage[]): Promise<void> {
+  await settleAll(messages.map((m) => () => enqueue(deps.services.config.storage, UPKEEP_QUEUE, m)));
+}
+
+async function settleAll(calls: (() => Promise<void>)[]): Promise<void> {
+  const settled = await settleLimited(calls, 8, (call) => call());
+  const failed = settled.find((s) => s.status === 'rejected');
+  // A put failed: the scan message is retried, and its page's work is put again (refreshes are idempotent).
+  if (failed) throw failed.reason;
+}
+
+async function scanKeepAlivePage(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'keepalive-scan' }>): Promise<UpkeepOutcome> {
+  const at = Date.parse(message.at);
+  const page = await deps.services.store.connections.query(ACTIVE_CONNECTIONS_FILTER, { pageSize: SCAN_PAGE_SIZE, continuationToken: message.continuationToken });
+  const due = page.items.map((v) => v.entity).filter((c) => refreshDueAt(c) <= at);
+  const work: UpkeepMessage[] = chunk(due, KEEPALIVE_CHUNK).map((part) => ({
+    kind: 'keepalive',
+    at: message.at,
+    connections: part.map((c) => ({ clientId: c.partitionKey, connectionId: c.rowKey })),
+  }));
+  if (page.continuationToken) work.push({ kind: 'keepalive-scan', at: message.at, continuationToken: page.continuationToken });
+  await put(deps, work);
+  return { kind: 'scanned', task: 'keepalive', rows: page.items.length, due: due.length, messages: work.length, more: Boolean(page.continuationToken) };
+}
+
+async function refreshChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'keepalive' }>): Promise<UpkeepOutcome> {
+  const { store } = deps.services;
+  const at = Date.parse(message.at);
+  // Read again: since the scan, the connection may have been refreshed (by a request), disconnected or deleted.
+  const rows = await settleLimited(message.connections, 8, (c) => store.connections.getConnection(c.clientId, c.connectionId));
+  const due = rows.flatMap((r) => (r.status === 'fulfilled' && r.value && r.value.entity.status === 'active' && refreshDueAt(r.value.entity) <= at ? [r.value.entity] : []));
+  const report = { refreshed: 0, needsReauth: 0, failed: 0 };
+  await refreshConnections(deps.services, due, report, console);
+  if (rows.some((r) => r.status === 'rejected')) throw new Error('token keep-alive: a connection could not be read; the message is retried');
+  return { kind: 'refreshed', ...report };
+}
+
+async function scanRenewalPage(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'renewal-scan' }>): Promise<UpkeepOutcome> {
+  const { store } = deps.services;
+  const page = await store.subscriptions.listExpiringPage(new Date(message.until), { continuationToken: message.continuationToken, pageSize: SCAN_PAGE_SIZE });
+  const byConnection = new Map<string, { clientId: string; connectionId: string; subscriptions: { id: string; bucket: string }[] }>();
+  for (const ref of page.refs) {
+    let { clientId, connectionId } = ref;
+    if (!clientId || !connectionId) {
+      // An index row written before rows carried their owner: one read finds it.
+      const record = (await store.subscriptions.getSubscription(ref.subscriptionId))?.entity;
+      if (!record) {
+        await store.subscriptions.dropIndexRow(ref.bucket, ref.subscriptionId);
+        continue;
+      }
+      ({ clientId, connectionId } = record);
+    }
+    const key = `${clientId}\n${connectionId}`;
+    const entry = byConnection.get(key) ?? { clientId, connectionId, subscriptions: [] };
+    entry.subscriptions.push({ id: ref.subscriptionId, bucket: ref.bucket });
+    byConnection.set(key, entry);
+  }
+  // One message per connection: a $batch holds 20 requests, and a user rarely has more busy calendars.
+  const work: UpkeepMessage[] = [...byConnection.values()].map((c) => ({ kind: 'renewal', until: message.until, connections: [c] }));
+  if (page.continuationToken) work.push({ kind: 'renewal-scan', until: message.until, continuationToken: page.continuationToken });
+  await put(deps, work);
+  return { kind: 'scanned', task: 'renewal', rows: page.refs.length, due: page.refs.length, messages: work.length, more: Boolean(page.continuationToken) };
+}
+
+async function renewChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'renewal' }>): Promise<UpkeepOutcome> {
+  const { store } = deps.services;
+  const until = Date.parse(message.until);
+  const report: RenewalReport = { due: 0, renewed: 0, recreated: 0, dropped: 0, failed: 0, connections: message.connections.length };
+  await settleLimited(message.connections, RENEW_CONCURRENCY, async (connection) => {
+    const records: Versioned<SubscriptionEntity>[] = [];
+    for (const sub of connection.subscriptions) {
+      const record = await store.subscriptions.getSubscription(sub.id);
+      // Gone, or renewed meanwhile (its expiry moved past the window): its index row is the stale one.
+      if (!record) await store.subscriptions.dropIndexRow(sub.bucket, sub.id);
+      else if (record.entity.expiresAt.getTime() <= until) records.push(record);
+    }
+    report.due += records.length;
+    if (records.length > 0) await renewConnection(deps, records, report);
+  });
+  return { kind: 'renewed', report };
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
+  return parts;
+}
+
+const str = (v: unknown, max = 2048): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const instant = (v: unknown): v is string => str(v, 64) && !Number.isNaN(Date.parse(v));
+
+/** Parses a queue item defensively: anything malformed is undefined (and dropped). */
+export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
+  const m = item as Record<string, unknown> | null;
+  if (!m || typeof m !== 'object') return undefined;
+  const token = m.continuationToken === undefined || str(m.continuationToken, 4096) ? (m.continuationToken as string | undefined) : null;
+  if (token === null) return undefined;
+  const ids = (v: unknown) => Array.isArray(v) && v.length > 0 && v.length <= 1000 && v.every((c) => str(c?.clientId, 256) && str(c?.connectionId, 256));
+  switch (m.kind) {
+    case 'keepalive-scan':
+      return instant(m.at) ? { kind: 'keepalive-scan', at: m.at, ...(token ? { continuationToken: token } : {}) } : undefined;
+    case 'renewal-scan':
+      return instant(m.until) ? { kind: 'renewal-scan', until: m.until, ...(token ? { continuationToken: token } : {}) } : undefined;
+    case 'keepalive':
+      return instant(m.at) && ids(m.connections) ? { kind: 'keepalive', at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
+    case 'renewal': {
+      if (!instant(m.until) || !ids(m.connections)) return undefined;
+      const connections = m.connections as { clientId: string; connectionId: string; subscriptions?: unknown }[];
+      const subsOk = connections.every((c) => Array.isArray(c.subscriptions) && c.subscriptions.every((s: { id?: unknown; bucket?: unknown }) => str(s?.id, 256) && str(s?.bucket, 64)));
+      return subsOk ? { kind: 'renewal', until: m.until, connections: connections as Extract<UpkeepMessage, { kind: 'renewal' }>['connections'] } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,81 @@
+// Connection upkeep through the connection-upkeep queue, in the whole app (local host, Azurite, simulator):
+// the timers only queue a scan; the queue trigger pages through the table and refreshes the due tokens and
+// renews the due subscriptions. Tables of this file's own, so the scans see only this file's connections.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
+import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
+import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
+import { RENEW_WITHIN_MS } from '../../shared/sync/renew-subscriptions.js';
+import { parseUpkeepMessage, processUpkeepMessage, startKeepAliveScan, startRenewalScan } from '../../shared/upkeep/upkeep.js';
+import { startAppHost, type AppHost } from '../support/app-host.js';
+import { connectUser, type ConnectedUser } from '../support/connect-user.js';
+import { useOwnTables } from '../support/own-tables.js';
+import { waitFor } from '../sync/support.js';
+
+useOwnTables('upkeep');
+let sim: RunningSimulator;
+let app: AppHost;
+let user: ConnectedUser;
+
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0 });
+  app = await startAppHost({ simulatorUrl: sim.url });
+  user = await connectUser(app);
+});
+afterAll(async () => {
+  await app?.close();
+  await sim?.close();
+});
+
+const connectionRow = async () => (await app.services.store.connections.require(user.client.clientId, user.connection.id));
+
+describe('token keep-alive through the queue', () => {
+  it('refreshes a connection whose last refresh is over a week old, and leaves a fresh one alone', async () => {
+    const weekAgo = new Date(Date.now() - 8 * 24 * 3600_000);
+    const fresh = await connectUser(app);
+    const before = await connectionRow();
+    await app.services.store.connections.update({ ...before.entity, lastTokenRefreshAt: weekAgo }, before.etag);
+    const freshBefore = (await app.services.store.connections.require(fresh.client.clientId, fresh.connection.id)).entity.lastTokenRefreshAt;
+
+    await startKeepAliveScan(defaultSyncDeps(app.services));
+    const refreshedAt = await waitFor('the keep-alive refresh', async () => {
+      const at = (await connectionRow()).entity.lastTokenRefreshAt;
+      return at && at.getTime() > weekAgo.getTime() ? at : undefined;
+    });
+    expect(Date.now() - refreshedAt.getTime()).toBeLessThan(60_000);
+    expect((await connectionRow()).entity.status).toBe('active');
+    const freshAfter = (await app.services.store.connections.require(fresh.client.clientId, fresh.connection.id)).entity.lastTokenRefreshAt;
+    expect(freshAfter?.getTime()).toBe(freshBefore?.getTime());
+  });
+});
+
+describe('subscription renewal through the queue', () => {
+  it('renews a subscription that expires within the window, in Graph and in the store', async () => {
+    const [sub] = await waitFor('the connection subscriptions', async () => {
+      const subs = await listConnectionSubscriptions(app.services, user.client.clientId, user.connection.id);
+      return subs.length > 0 ? subs : undefined;
+    });
+    const soon = new Date(Date.now() + 30 * 60_000);
+    await app.services.store.subscriptions.mutateSubscription(sub!.subscriptionId, (current) => ({ ...current, expiresAt: soon }));
+
+    await startRenewalScan(defaultSyncDeps(app.services));
+    const renewed = await waitFor('the renewal', async () => {
+      const record = (await app.services.store.subscriptions.getSubscription(sub!.subscriptionId))?.entity;
+      return record && record.expiresAt.getTime() > Date.now() + RENEW_WITHIN_MS ? record : undefined;
+    });
+    expect(renewed.subscriptionId).toBe(sub!.subscriptionId);
+    // Nothing is left due in the window: the expiry index moved with the record.
+    let due = 0;
+    for await (const record of app.services.store.subscriptions.listExpiring(new Date(Date.now() + 3600_000))) if (record.entity.connectionId === user.connection.id) due += 1;
+    expect(due).toBe(0);
+  });
+});
+
+describe('upkeep messages', () => {
+  it('drops malformed messages instead of acting on them', async () => {
+    for (const bad of [null, 'x', { kind: 'keepalive-scan' }, { kind: 'keepalive', at: new Date().toISOString(), connections: [] }, { kind: 'renewal-scan', until: 'soon' }, { kind: 'nope' }]) {
+      expect(parseUpkeepMessage(bad)).toBeUndefined();
+      expect(await processUpkeepMessage(defaultSyncDeps(app.services), bad)).toEqual({ kind: 'invalid' });
+    }
+  });
+});
