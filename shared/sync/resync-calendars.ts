@@ -7,36 +7,54 @@ import { odata } from '@azure/data-tables';
 import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { requestDeltaRound, requestFullSync, requestSubscriptionSync } from './calendar-subscriptions.js';
 import { syncWindow } from './calendar-sync.js';
-import { activeCalendarOwners } from './calendar-owner.js';
+import { activeCalendarOwners, type CalendarOwner } from './calendar-owner.js';
 import type { SyncDeps } from './sync-deps.js';
 
 export async function resyncCalendars(deps: SyncDeps, now = new Date()): Promise<{ checked: number; queued: number; paused?: boolean }> {
-  const { store } = deps.services;
   if (await isSyncPaused(deps.services)) return { checked: 0, queued: 0, paused: true };
+  const totals = { checked: 0, queued: 0 };
+  const unwatched = await unwatchedCalendars(deps);
+  for await (const owner of activeCalendarOwners(deps.services)) await resyncOwner(deps, owner, now, totals, unwatched);
+  return totals;
+}
+
+/** Subscriptions of calendars no notification covers (secondary calendars on the mailbox resource), by owner and calendar. */
+export type UnwatchedCalendars = Map<string, SubscriptionEntity>;
+
+/** Read once per sweep (or per upkeep work message): those calendars get a delta round each sweep. */
+export async function unwatchedCalendars(deps: SyncDeps): Promise<UnwatchedCalendars> {
+  const unwatched: UnwatchedCalendars = new Map();
+  for await (const { entity } of deps.services.store.subscriptions.records.queryAll(odata`unwatched eq true`)) unwatched.set(`${entity.connectionId}
+${entity.calendarId}`, entity);
+  return unwatched;
+}
+
+/** One owner's part of the sweep (the upkeep queue runs it page by page): counts into `totals`. */
+export async function resyncOwner(
+  deps: SyncDeps,
+  connection: CalendarOwner,
+  now: Date,
+  totals: { checked: number; queued: number },
+  unwatched: UnwatchedCalendars,
+): Promise<void> {
+  const { store } = deps.services;
   const windowStart = syncWindow(now).start.getTime();
-  let checked = 0;
-  let queued = 0;
-  // Calendars no notification covers (secondary calendars on the mailbox resource): a delta round each sweep.
-  const unwatched = new Map<string, SubscriptionEntity>();
-  for await (const { entity } of store.subscriptions.records.queryAll(odata`unwatched eq true`)) unwatched.set(`${entity.connectionId}\n${entity.calendarId}`, entity);
-  for await (const connection of activeCalendarOwners(deps.services)) {
-    let neverSynced = false;
-    for (const calendarId of connection.busyCalendarIds ?? []) {
-      checked += 1;
-      const state = (await store.busy.getSyncState(connection.rowKey, calendarId))?.entity;
-      const polled = unwatched.get(`${connection.rowKey}\n${calendarId}`);
-      if (state && state.status === 'synced' && state.windowStart.getTime() >= windowStart) {
-        if (polled) await requestDeltaRound(deps.services, connection, calendarId, polled.subscriptionId);
-        if (polled) queued += 1;
-        continue;
-      }
-      neverSynced ||= !state;
-      await requestFullSync(deps.services, connection, calendarId);
-      queued += 1;
+  let neverSynced = false;
+  for (const calendarId of connection.busyCalendarIds ?? []) {
+    totals.checked += 1;
+    const state = (await store.busy.getSyncState(connection.rowKey, calendarId))?.entity;
+    const polled = unwatched.get(`${connection.rowKey}
+${calendarId}`);
+    if (state && state.status === 'synced' && state.windowStart.getTime() >= windowStart) {
+      if (polled) await requestDeltaRound(deps.services, connection, calendarId, polled.subscriptionId);
+      if (polled) totals.queued += 1;
+      continue;
     }
-    // A calendar never synced may never have been subscribed either (the request at connect time failed):
-    // the subscription upkeep is idempotent, so ask for it rather than cache a calendar nobody notifies.
-    if (neverSynced) await requestSubscriptionSync(deps.services, connection);
+    neverSynced ||= !state;
+    await requestFullSync(deps.services, connection, calendarId);
+    totals.queued += 1;
   }
-  return { checked, queued };
+  // A calendar never synced may never have been subscribed either (the request at connect time failed):
+  // the subscription upkeep is idempotent, so ask for it rather than cache a calendar nobody notifies.
+  if (neverSynced) await requestSubscriptionSync(deps.services, connection);
 }

@@ -12,6 +12,12 @@ import type { SubscriptionEntity } from '../store/repositories/subscriptions.js'
 import { ACTIVE_CONNECTIONS_FILTER, refreshConnections, refreshDueAt } from '../keepalive/token-keep-alive.js';
 import { renewConnection, RENEW_WITHIN_MS, type RenewalReport } from '../sync/renew-subscriptions.js';
 import type { SyncDeps } from '../sync/sync-deps.js';
+import { loadCalendarOwner, type CalendarOwner } from '../sync/calendar-owner.js';
+import { resyncOwner, unwatchedCalendars } from '../sync/resync-calendars.js';
+import { spaceAsOwner } from '../spaces/space-owner.js';
+
+/** Connections and spaces both carry `status`: the same filter finds the active ones. */
+const ACTIVE_OWNERS_FILTER = ACTIVE_CONNECTIONS_FILTER;
 
 export const UPKEEP_QUEUE = 'connection-upkeep';
 /** Rows read per scan message: one Table query page (the service returns at most 1,000). */
@@ -25,10 +31,13 @@ export type UpkeepMessage =
   | { kind: 'keepalive-scan'; at: string; continuationToken?: string }
   | { kind: 'keepalive'; at: string; connections: { clientId: string; connectionId: string }[] }
   | { kind: 'renewal-scan'; until: string; continuationToken?: string }
-  | { kind: 'renewal'; until: string; connections: { clientId: string; connectionId: string; subscriptions: { id: string; bucket: string }[] }[] };
+  | { kind: 'renewal'; until: string; connections: { clientId: string; connectionId: string; subscriptions: { id: string; bucket: string }[] }[] }
+  | { kind: 'resync-scan'; at: string; table: 'connections' | 'spaces'; continuationToken?: string }
+  | { kind: 'resync'; at: string; connections: { clientId: string; connectionId: string }[] };
 
 export type UpkeepOutcome =
-  | { kind: 'scanned'; task: 'keepalive' | 'renewal'; rows: number; due: number; messages: number; more: boolean }
+  | { kind: 'scanned'; task: 'keepalive' | 'renewal' | 'resync'; rows: number; due: number; messages: number; more: boolean }
+  | { kind: 'resynced'; checked: number; queued: number }
   | { kind: 'refreshed'; refreshed: number; needsReauth: number; failed: number }
   | { kind: 'renewed'; report: RenewalReport }
   | { kind: 'paused' }
@@ -45,6 +54,11 @@ export async function startRenewalScan(deps: SyncDeps, now = new Date()): Promis
   await enqueue(deps.services.config.storage, UPKEEP_QUEUE, { kind: 'renewal-scan', until } satisfies UpkeepMessage);
 }
 
+/** Timer: start the resync sweep over every active owner (connections, then spaces). */
+export async function startResyncScan(deps: SyncDeps, now = new Date()): Promise<void> {
+  await enqueue(deps.services.config.storage, UPKEEP_QUEUE, { kind: 'resync-scan', at: now.toISOString(), table: 'connections' } satisfies UpkeepMessage);
+}
+
 export async function processUpkeepMessage(deps: SyncDeps, item: unknown): Promise<UpkeepOutcome> {
   const message = parseUpkeepMessage(item);
   if (!message) return { kind: 'invalid' };
@@ -59,6 +73,10 @@ export async function processUpkeepMessage(deps: SyncDeps, item: unknown): Promi
       return scanRenewalPage(deps, message);
     case 'renewal':
       return renewChunk(deps, message);
+    case 'resync-scan':
+      return scanResyncPage(deps, message);
+    case 'resync':
+      return resyncChunk(deps, message);
   }
 }
 
@@ -144,6 +162,44 @@ async function renewChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind
   return { kind: 'renewed', report };
 }
 
+async function scanResyncPage(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'resync-scan' }>): Promise<UpkeepOutcome> {
+  const { store } = deps.services;
+  const options = { pageSize: SCAN_PAGE_SIZE, continuationToken: message.continuationToken };
+  let owners: CalendarOwner[];
+  let next: string | undefined;
+  if (message.table === 'connections') {
+    const page = await store.connections.query(ACTIVE_OWNERS_FILTER, options);
+    owners = page.items.map((v) => v.entity);
+    next = page.continuationToken;
+  } else {
+    const page = await store.spaces.query(ACTIVE_OWNERS_FILTER, options);
+    owners = page.items.map((v) => spaceAsOwner(v.entity));
+    next = page.continuationToken;
+  }
+  const work: UpkeepMessage[] = chunk(owners, KEEPALIVE_CHUNK).map((part) => ({
+    kind: 'resync',
+    at: message.at,
+    connections: part.map((o) => ({ clientId: o.partitionKey, connectionId: o.rowKey })),
+  }));
+  if (next) work.push({ kind: 'resync-scan', at: message.at, table: message.table, continuationToken: next });
+  else if (message.table === 'connections') work.push({ kind: 'resync-scan', at: message.at, table: 'spaces' });
+  await put(deps, work);
+  return { kind: 'scanned', task: 'resync', rows: owners.length, due: owners.length, messages: work.length, more: work.some((w) => w.kind === 'resync-scan') };
+}
+
+async function resyncChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'resync' }>): Promise<UpkeepOutcome> {
+  const totals = { checked: 0, queued: 0 };
+  // One filtered query per work message: unwatched calendars are few, and no index finds them by owner.
+  const unwatched = await unwatchedCalendars(deps);
+  const settled = await settleLimited(message.connections, 4, async ({ clientId, connectionId }) => {
+    const owner = await loadCalendarOwner(deps.services, clientId, connectionId);
+    if (owner && owner.status === 'active') await resyncOwner(deps, owner, new Date(message.at), totals, unwatched);
+  });
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason; // the message is retried; queuing a resync twice is harmless (coalesced)
+  return { kind: 'resynced', ...totals };
+}
+
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const parts: T[][] = [];
   for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
@@ -167,6 +223,12 @@ export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
       return instant(m.until) ? { kind: 'renewal-scan', until: m.until, ...(token ? { continuationToken: token } : {}) } : undefined;
     case 'keepalive':
       return instant(m.at) && ids(m.connections) ? { kind: 'keepalive', at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
+    case 'resync-scan':
+      return instant(m.at) && (m.table === 'connections' || m.table === 'spaces')
+        ? { kind: 'resync-scan', at: m.at, table: m.table, ...(token ? { continuationToken: token } : {}) }
+        : undefined;
+    case 'resync':
+      return instant(m.at) && ids(m.connections) ? { kind: 'resync', at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
     case 'renewal': {
       if (!instant(m.until) || !ids(m.connections)) return undefined;
       const connections = m.connections as { clientId: string; connectionId: string; subscriptions?: unknown }[];

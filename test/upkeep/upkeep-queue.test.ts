@@ -6,7 +6,8 @@ import { startSimulator, type RunningSimulator } from '../../dev/simulator/serve
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
 import { RENEW_WITHIN_MS } from '../../shared/sync/renew-subscriptions.js';
-import { parseUpkeepMessage, processUpkeepMessage, startKeepAliveScan, startRenewalScan } from '../../shared/upkeep/upkeep.js';
+import { parseUpkeepMessage, processUpkeepMessage, startKeepAliveScan, startRenewalScan, startResyncScan } from '../../shared/upkeep/upkeep.js';
+import { markCalendarStale } from '../../shared/sync/busy-cache.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, type ConnectedUser } from '../support/connect-user.js';
 import { useOwnTables } from '../support/own-tables.js';
@@ -71,9 +72,24 @@ describe('subscription renewal through the queue', () => {
   });
 });
 
+describe('resync sweep through the queue', () => {
+  it('brings a stale calendar cache back to synced', async () => {
+    const calendarId = await waitFor('a synced calendar', async () => {
+      const row = (await connectionRow()).entity;
+      for (const id of row.busyCalendarIds ?? []) if ((await app.services.store.busy.getSyncState(row.rowKey, id))?.entity.status === 'synced') return id;
+      return undefined;
+    });
+    await markCalendarStale(app.services.store, user.connection.id, calendarId);
+    expect((await app.services.store.busy.getSyncState(user.connection.id, calendarId))?.entity.status).toBe('stale');
+
+    await startResyncScan(defaultSyncDeps(app.services));
+    await waitFor('the resync', async () => (await app.services.store.busy.getSyncState(user.connection.id, calendarId))?.entity.status === 'synced');
+  });
+});
+
 describe('upkeep messages', () => {
   it('drops malformed messages instead of acting on them', async () => {
-    for (const bad of [null, 'x', { kind: 'keepalive-scan' }, { kind: 'keepalive', at: new Date().toISOString(), connections: [] }, { kind: 'renewal-scan', until: 'soon' }, { kind: 'nope' }]) {
+    for (const bad of [null, 'x', { kind: 'keepalive-scan' }, { kind: 'keepalive', at: new Date().toISOString(), connections: [] }, { kind: 'renewal-scan', until: 'soon' }, { kind: 'resync-scan', at: new Date().toISOString(), table: 'users' }, { kind: 'nope' }]) {
       expect(parseUpkeepMessage(bad)).toBeUndefined();
       expect(await processUpkeepMessage(defaultSyncDeps(app.services), bad)).toEqual({ kind: 'invalid' });
     }
