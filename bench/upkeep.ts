@@ -24,6 +24,8 @@ const connections = Number(process.env.BENCH_UPKEEP_CONNECTIONS ?? 10_000);
 const renewUsers = Number(process.env.BENCH_UPKEEP_RENEW_USERS ?? 500);
 const perUser = Number(process.env.BENCH_RENEW_PER_USER ?? 1);
 const HOST_BATCH = 16;
+/** host.json's queues.visibilityTimeout: a failed message is retried after it. */
+const VISIBILITY_S = 10;
 const WEEK_AGO = new Date(Date.now() - 8 * 24 * 3600_000);
 
 // The handshake receiver the simulator validates notification URLs against.
@@ -47,24 +49,30 @@ globalThis.fetch = (input: string | URL | Request, init?: RequestInit) => {
   return fetchBefore(input, init);
 };
 
-async function drain(deps: SyncDeps): Promise<{ messages: number; seconds: number }> {
+/** Drains the upkeep queue as the host does: a failed message stays, and is seen again after its visibility timeout. */
+async function drain(deps: SyncDeps): Promise<{ messages: number; failures: number; seconds: number }> {
   const queue = await getQueue(services.config.storage, UPKEEP_QUEUE);
   const t0 = performance.now();
   let messages = 0;
+  let failures = 0;
   for (let idle = 0; idle < 3; ) {
-    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: HOST_BATCH, visibilityTimeout: 300 });
-    if (receivedMessageItems.length === 0) {
+    const received = await queue.receiveMessages({ numberOfMessages: HOST_BATCH, visibilityTimeout: VISIBILITY_S }).catch(() => undefined);
+    const items = received?.receivedMessageItems ?? [];
+    if (items.length === 0) {
+      // Empty, or only failed messages still invisible: wait out their visibility timeout before giving up.
       idle += 1;
+      if (failures > 0) await new Promise((resolve) => setTimeout(resolve, VISIBILITY_S * 1000));
       continue;
     }
     idle = 0;
-    await settleLimited(receivedMessageItems, HOST_BATCH, async (m) => {
+    const settled = await settleLimited(items, HOST_BATCH, async (m) => {
       await processUpkeepMessage(deps, decodeQueueMessage(m.messageText));
       await queue.deleteMessage(m.messageId, m.popReceipt);
-      messages += 1;
     });
+    messages += settled.filter((r) => r.status === 'fulfilled').length;
+    failures += settled.filter((r) => r.status === 'rejected').length;
   }
-  return { messages, seconds: (performance.now() - t0) / 1000 };
+  return { messages, failures, seconds: (performance.now() - t0) / 1000 };
 }
 
 async function countOf<T>(rows: AsyncIterable<T>, keep: (row: T) => boolean = () => true): Promise<number> {
@@ -99,7 +107,7 @@ try {
   const refreshed = await countOf(services.store.connections.queryAll(`PartitionKey eq '${clientId}'`), (v) => (v.entity.lastTokenRefreshAt?.getTime() ?? 0) > WEEK_AGO.getTime());
   const due = connections + 1;
   console.info(
-    `upkeep: keep-alive of ${due} due connections: ${refreshed} refreshed in ${keepAlive.seconds.toFixed(1)} s, ${keepAlive.messages} queue messages; ` +
+    `upkeep: keep-alive of ${due} due connections: ${refreshed} refreshed in ${keepAlive.seconds.toFixed(1)} s, ${keepAlive.messages} queue messages (${keepAlive.failures} failed attempts retried); ` +
       `per connection ${per(tokenRequests - tokens, due)} token requests, ${per(after.table - counts.table, due)} Table and ${per(after.queue - counts.queue, due)} Queue requests`,
   );
   report('upkeep', 'keep-alive: connections refreshed', refreshed, 'count');
@@ -149,7 +157,7 @@ try {
   const graph = fx.graphRequests() - graphBefore;
   const renewedCount = await countOf(services.store.subscriptions.listExpiring(new Date(Date.now() + 3600_000)));
   console.info(
-    `upkeep: renewal of ${seeded} subscriptions (${renewUsers} connections) in ${renewal.seconds.toFixed(1)} s, ${renewal.messages} queue messages, ${renewedCount} still due; ` +
+    `upkeep: renewal of ${seeded} subscriptions (${renewUsers} connections) in ${renewal.seconds.toFixed(1)} s, ${renewal.messages} queue messages (${renewal.failures} failed attempts retried), ${renewedCount} still due; ` +
       `per connection ${per(graph, renewUsers)} Graph requests; per subscription ${per(after.table - counts.table, seeded)} Table and ${per(after.queue - counts.queue, seeded)} Queue requests`,
   );
   report('upkeep', 'renewal: subscriptions still due after the run', renewedCount, 'count');

@@ -4,7 +4,7 @@
 // connection are serialized by the cache row's ETag (token-cache-plugin.ts): the loser re-reads and uses
 // the winner's tokens. A dead refresh token marks the connection needs_reauth.
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { ConnectionEntity } from '../store/repositories/connections.js';
+import { knownConnectionRow, type ConnectionEntity } from '../store/repositories/connections.js';
 import { ConcurrencyError } from '../store/errors.js';
 import { AppError } from '../http/problem.js';
 import { createGraphClient } from '../graph/client.js';
@@ -69,7 +69,9 @@ export async function getAccessToken(
   const credential = await entraClientCredential(services).catch((error: unknown) => Promise.reject(recordEntraCredentialFailure(error)));
   let forceRefresh = options.forceRefresh ?? false;
   for (let attempt = 1; ; attempt += 1) {
-    const plugin = new ConnectionTokenCachePlugin(services, clientId, connectionId);
+    // First attempt: the row this request read already (if any); after a conflict, a fresh read.
+    const known = attempt === 1 ? knownConnectionRow(connection) : undefined;
+    const plugin = new ConnectionTokenCachePlugin(services, clientId, connectionId, known?.entity.rowKey === connectionId ? known : undefined);
     const msal = createMsalClient(services.config, { credential, cachePlugin: plugin });
     const cache = msal.getTokenCache();
     try {

@@ -6,6 +6,7 @@
 // never write over each other.
 import type { ICachePlugin, TokenCacheContext } from '@azure/msal-node';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
+import type { Versioned } from '../store/repository.js';
 import { ConcurrencyError, NotFoundError } from '../store/errors.js';
 import type { Services } from '../services.js';
 
@@ -33,6 +34,8 @@ export class ConnectionTokenCachePlugin implements ICachePlugin {
     private readonly services: Pick<Services, 'store' | 'envelope'>,
     readonly clientId: string,
     readonly connectionId: string,
+    /** The row as this request already read it (with its ETag): the first access uses it instead of a read. */
+    private readonly known?: Versioned<ConnectionEntity>,
   ) {}
 
   /** The connection as read by this instance (after the first cache access). */
@@ -42,7 +45,7 @@ export class ConnectionTokenCachePlugin implements ICachePlugin {
 
   async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
     if (!this.loaded) {
-      const found = await this.services.store.connections.getConnection(this.clientId, this.connectionId);
+      const found = this.known ?? (await this.services.store.connections.getConnection(this.clientId, this.connectionId));
       if (!found) throw new NotFoundError('connections');
       const sealed = found.entity.tokenCache;
       const snapshot = sealed ? await this.services.envelope.decryptString(sealed, tokenCacheBinding(this.clientId, this.connectionId)) : '';

@@ -42,8 +42,11 @@ export function leaseMs(services: Services): number {
 export async function createBooking(services: Services, client: ClientEntity, request: CreateBookingRequest): Promise<CreateBookingResult> {
   const clientId = client.rowKey;
   const fingerprint = bookingFingerprint(request);
+  // A new bookingId is the common case: insert the pending row straight away (the insert itself tells us
+  // when the id exists), rather than read first. Only a retry or a concurrent create pays the read.
+  let exists = false;
   for (let round = 1; ; round += 1) {
-    const existing = await services.store.bookings.getBooking(clientId, request.bookingId);
+    const existing = exists ? await services.store.bookings.getBooking(clientId, request.bookingId) : null;
     if (existing) {
       const outcome = await resume(services, client, request, fingerprint, existing);
       if (outcome) return outcome;
@@ -51,13 +54,16 @@ export async function createBooking(services: Services, client: ClientEntity, re
       const target = await bookingTarget(services, clientId, request);
       await assertWritesAllowed(services, client);
       const row = pendingRow(services, clientId, target, request, fingerprint);
+      let saved: Versioned<BookingEntity>;
       try {
-        const saved = await services.store.bookings.create(row);
-        return await attemptCreate(services, target, request, saved, false);
+        saved = await services.store.bookings.create(row);
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
-        // A concurrent request wrote the row first: go round and treat it as an existing booking.
+        // The id exists (an earlier or concurrent request): go round and treat it as an existing booking.
+        exists = true;
+        continue;
       }
+      return await attemptCreate(services, target, request, saved, false);
     }
     if (round >= MAX_ROUNDS) throw inProgress();
   }
@@ -158,6 +164,7 @@ async function attemptCreate(
     await settleFailedAttempt(services, row, postSent ? isAmbiguous(error) : reconcile);
     throw error;
   }
+  // `row` is the pending row as this attempt wrote or claimed it: the confirmation starts from its ETag.
   const saved = await services.store.bookings.mutate(clientId, request.bookingId, (current) => ({
     ...current,
     status: 'confirmed',
@@ -167,7 +174,7 @@ async function attemptCreate(
     webLink: event.webLink ?? current.webLink,
     leaseUntil: undefined,
     updatedAt: new Date(),
-  }));
+  }), { known: row });
   await watchBookingAhead(services, saved.entity);
   return { created: true, booking: saved.entity };
 }

@@ -38,9 +38,22 @@ export interface ConnectionEntity {
   updatedAt?: Date;
 }
 
+// The ETag each connection object was read with, so that a later step of the same request (the token cache)
+// can use the row it already has instead of reading it again. Only the very object read is known: a copy
+// or a row from another request is read afresh.
+const readVersions = new WeakMap<ConnectionEntity, string>();
+
+/** The row and ETag `entity` was read with by getConnection(), if it is that very object. */
+export function knownConnectionRow(entity: object): Versioned<ConnectionEntity> | undefined {
+  const etag = readVersions.get(entity as ConnectionEntity);
+  return etag ? { entity: entity as ConnectionEntity, etag } : undefined;
+}
+
 export class ConnectionRepository extends TableRepository<ConnectionEntity> {
-  getConnection(clientId: string, connectionId: string): Promise<Versioned<ConnectionEntity> | null> {
-    return this.get(clientId, connectionId);
+  async getConnection(clientId: string, connectionId: string): Promise<Versioned<ConnectionEntity> | null> {
+    const found = await this.get(clientId, connectionId);
+    if (found) readVersions.set(found.entity, found.etag);
+    return found;
   }
 
   listByClient(clientId: string, options: ListOptions = {}): Promise<Page<ConnectionEntity>> {
