@@ -36,12 +36,14 @@ export function azuriteConnectionString(tableEndpoint: string, queueEndpoint: st
   ].join(';');
 }
 
-const START_TIMEOUT_MS = 30_000;
+// Generous: on a loaded machine the child's start (and, from TypeScript, tsx's) can take a while.
+const START_TIMEOUT_MS = 120_000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
-  let child = spawnAzurite(options);
-  const first = await untilReply(child, 'ready', START_TIMEOUT_MS);
+  const started = await startChild(options);
+  let child = started.child;
+  const first = started.ready;
   const ports = { tablePort: portOf(first.tableEndpoint), queuePort: portOf(first.queueEndpoint) };
   return {
     tableEndpoint: first.tableEndpoint,
@@ -55,11 +57,20 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     },
     async restart() {
       await stopChild(child);
-      child = spawnAzurite({ ...options, ...ports });
-      await untilReply(child, 'ready', START_TIMEOUT_MS);
+      ({ child } = await startChild({ ...options, ...ports }));
     },
     close: () => stopChild(child),
   };
+}
+
+async function startChild(options: AzuriteOptions): Promise<{ child: ChildProcess; ready: ReplyOf<'ready'> }> {
+  const child = spawnAzurite(options);
+  try {
+    return { child, ready: await untilReply(child, 'ready', START_TIMEOUT_MS) };
+  } catch (error) {
+    await stopChild(child); // never leave a half-started Azurite holding ports
+    throw error;
+  }
 }
 
 function spawnAzurite(options: AzuriteOptions): ChildProcess {

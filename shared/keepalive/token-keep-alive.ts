@@ -1,8 +1,11 @@
-// Token keep-alive: Entra refresh tokens die after 90 days without use (graph.md §10), so every active
-// connection's tokens are refreshed well inside that window: once its last refresh is more than 7 days
-// old, plus a per-connection offset of up to a day (a hash of its id), so connections made together
-// drift apart and each hourly run refreshes a small, even share. At most maxPerRun per run, oldest first;
-// the rest wait for the next run, still some 80 days before anything is lost.
+// Token keep-alive: Entra refresh tokens die after 90 days without use
+// (https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens), so every active connection's
+// tokens are refreshed well inside that window: once its last refresh is more than 6 days old, plus a
+// per-connection offset of up to 22 hours (a hash of its id), so connections made together drift apart and
+// each hourly scan finds a small, even share; with the hour to the next scan, every connection is refreshed
+// within 7 days of its last refresh. The hourly timer only starts a paged scan on the connection-upkeep
+// queue (shared/upkeep/upkeep.ts); runTokenKeepAlive() is the same work inline (tests, an operator's
+// targeted run), at most maxPerRun per run, oldest first.
 // A refresh token Entra refuses turns the connection needs_reauth (connection-tokens.ts), which removes
 // its subscriptions and sends connection.needs_reauth with a fresh connect link (connection-state-hooks.ts).
 import { createHash } from 'node:crypto';
@@ -17,8 +20,8 @@ import { escapeKey } from '../store/keys.js';
 import { CONNECTION_COUNTER } from '../telemetry/gauges.js';
 import './connection-state-hooks.js';
 
-export const REFRESH_AFTER_MS = 7 * 24 * 3600 * 1000;
-export const SPREAD_MS = 24 * 3600 * 1000;
+export const REFRESH_AFTER_MS = 6 * 24 * 3600 * 1000;
+export const SPREAD_MS = 22 * 3600 * 1000;
 export const DEFAULT_MAX_PER_RUN = 200;
 const CONCURRENCY = 4;
 
