@@ -6,24 +6,16 @@
 // With delegated permissions a $batch carries one user's token, so batches are per connection: the cost is
 // the sum over connections of ceil(subscriptions / 20). Users with fewer calendars cost more per
 // subscription; the second figure (BENCH_RENEW_MIXED=1) shows a mix of 1-3 calendars per user.
-import { createServer } from 'node:http';
 import { hashClientState, newClientState } from '../shared/sync/client-state.js';
 import { calendarEventsResource, createSubscription, subscriptionExpiry } from '../shared/graph/subscriptions.js';
 import { renewExpiringSubscriptions } from '../shared/sync/renew-subscriptions.js';
 import { DEFAULT_SETTLE_MS, type SyncDeps } from '../shared/sync/sync-deps.js';
-import { pool, report, seedConnection, startSyncFixture } from './lib/sync-fixture.js';
+import { pool, report, seedConnection, startSyncFixture, startHandshakeEcho } from './lib/sync-fixture.js';
 
 const users = Number(process.env.BENCH_RENEW_USERS ?? 500);
 const perUser = Number(process.env.BENCH_RENEW_PER_USER ?? 20);
 
-// The handshake receiver the simulator validates notificationUrl / lifecycleNotificationUrl against.
-const echo = createServer((req, res) => {
-  const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
-  req.resume();
-  res.writeHead(token === null ? 202 : 200, { 'Content-Type': 'text/plain' }).end(token ?? '');
-});
-await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-const echoUrl = `http://127.0.0.1:${(echo.address() as { port: number }).port}`;
+const { url: echoUrl, server: echo } = await startHandshakeEcho();
 const fx = await startSyncFixture(echoUrl);
 
 try {

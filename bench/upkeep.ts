@@ -6,7 +6,6 @@
 // messages at a time, the host's batchSize), each message through processUpkeepMessage(). Prints the wall
 // time and the per-connection costs: token requests, Graph requests, Table and Queue requests (Azurite's
 // own counts). docs/scaling.md carries these figures to 100,000 and 1,000,000 connections.
-import { createServer } from 'node:http';
 import { getAccessToken } from '../shared/auth/connection-tokens.js';
 import { encryptTokenCache, tokenCacheBinding } from '../shared/auth/token-cache-plugin.js';
 import { calendarEventsResource, createSubscription, subscriptionExpiry } from '../shared/graph/subscriptions.js';
@@ -18,7 +17,7 @@ import { processUpkeepMessage, startKeepAliveScan, startRenewalScan, UPKEEP_QUEU
 import { definitions } from '../functions/definitions.js';
 import { startAppHost } from '../test/support/app-host.js';
 import { connectUser } from '../test/support/connect-user.js';
-import { pool, report, seedConnection, startSyncFixture } from './lib/sync-fixture.js';
+import { pool, report, seedConnection, startSyncFixture, startHandshakeEcho } from './lib/sync-fixture.js';
 
 const connections = Number(process.env.BENCH_UPKEEP_CONNECTIONS ?? 10_000);
 const renewUsers = Number(process.env.BENCH_UPKEEP_RENEW_USERS ?? 500);
@@ -28,14 +27,7 @@ const HOST_BATCH = 16;
 const VISIBILITY_S = 10;
 const WEEK_AGO = new Date(Date.now() - 8 * 24 * 3600_000);
 
-// The handshake receiver the simulator validates notification URLs against.
-const echo = createServer((req, res) => {
-  const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
-  req.resume();
-  res.writeHead(token === null ? 202 : 200, { 'Content-Type': 'text/plain' }).end(token ?? '');
-});
-await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-const echoUrl = `http://127.0.0.1:${(echo.address() as { port: number }).port}`;
+const { url: echoUrl, server: echo } = await startHandshakeEcho();
 const fx = await startSyncFixture(echoUrl);
 // Only the HTTP functions (the connect flow): no poller of this process may take the bench's messages.
 const app = await startAppHost({ simulatorUrl: fx.sim.url, definitions: definitions.filter((d) => d.kind === 'http') });

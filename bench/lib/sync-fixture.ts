@@ -1,6 +1,7 @@
 // Shared set-up of the push-sync benches: in-memory Azurite, an in-process simulator, the app's settings
 // pointed at both, simulated users with delegated tokens, and a count of the Graph HTTP requests this
 // process sends (every fetch to the simulator's /v1.0 — exactly what Graph would see).
+import { createServer, type Server } from 'node:http';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { startAzurite, type RunningAzurite } from '../../dev/azurite.js';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
@@ -128,4 +129,15 @@ export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) 
   await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
   }));
+}
+
+/** The handshake receiver the simulator validates notificationUrl / lifecycleNotificationUrl against. */
+export async function startHandshakeEcho(): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
+    req.resume();
+    res.writeHead(token === null ? 202 : 200, { 'Content-Type': 'text/plain' }).end(token ?? '');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
 }
