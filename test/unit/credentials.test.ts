@@ -1,26 +1,34 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { ServerError } from '@azure/msal-node';
 import { describe, expect, it } from 'vitest';
-import { azureCredential } from '../../shared/auth/azure-credential.js';
+import { azureCredential, loadAzureCredential } from '../../shared/auth/azure-credential.js';
 import { EntraCredentialError, isEntraCredentialFailure } from '../../shared/auth/entra-credential-health.js';
 import { parseCertificate } from '../../shared/auth/entra-credentials.js';
 
 describe('the Azure credential of the app', () => {
-  it('is ManagedIdentityCredential in Azure (deterministic: no credential chain)', () => {
-    const credential = azureCredential({ inAzure: true, managedIdentityClientId: '99999999-8888-4777-8666-555555555555' });
+  it('is ManagedIdentityCredential in Azure (deterministic: no credential chain)', async () => {
+    const credential = await loadAzureCredential({ inAzure: true, managedIdentityClientId: '99999999-8888-4777-8666-555555555555' });
     expect(credential).toBeInstanceOf(ManagedIdentityCredential);
     expect(credential).not.toBeInstanceOf(DefaultAzureCredential);
-    expect(azureCredential({ inAzure: true })).toBeInstanceOf(ManagedIdentityCredential);
+    expect(await loadAzureCredential({ inAzure: true })).toBeInstanceOf(ManagedIdentityCredential);
   });
 
-  it('is DefaultAzureCredential only for local runs', () => {
-    expect(azureCredential({ inAzure: false })).toBeInstanceOf(DefaultAzureCredential);
+  it('is DefaultAzureCredential only for local runs', async () => {
+    expect(await loadAzureCredential({ inAzure: false })).toBeInstanceOf(DefaultAzureCredential);
   });
 
-  it('is one instance per identity, so clients share its token cache', () => {
+  it('is one instance per identity, so clients share its token cache', async () => {
     const id = '11111111-2222-4333-8444-555555555555';
     expect(azureCredential({ inAzure: true, managedIdentityClientId: id })).toBe(azureCredential({ inAzure: true, managedIdentityClientId: id }));
     expect(azureCredential({ inAzure: true, managedIdentityClientId: id })).not.toBe(azureCredential({ inAzure: true }));
+    expect(await loadAzureCredential({ inAzure: true, managedIdentityClientId: id })).toBe(await loadAzureCredential({ inAzure: true, managedIdentityClientId: id }));
+    expect(await loadAzureCredential({ inAzure: true, managedIdentityClientId: id })).not.toBe(await loadAzureCredential({ inAzure: true }));
+  });
+
+  it('what SDK clients are given is not @azure/identity until a token is asked for (the import waits for it)', () => {
+    const handle = azureCredential({ inAzure: false, managedIdentityClientId: '22222222-3333-4444-8555-666666666666' });
+    expect(handle).not.toBeInstanceOf(DefaultAzureCredential);
+    expect(typeof handle.getToken).toBe('function');
   });
 });
 
