@@ -22,7 +22,8 @@ export const PAUSED_RETRY_SECONDS = 60;
 /** Calendars of one group message synced at once (a mailbox takes 4 concurrent requests). */
 const GROUP_CONCURRENCY = 4;
 
-export type GroupOutcome = { kind: 'group'; outcomes: ProcessOutcome[]; requeued: number };
+/** The outcome of each message of a group that ran to the end, beside the message itself. */
+export type GroupOutcome = { kind: 'group'; outcomes: { item: unknown; outcome: ProcessOutcome }[]; requeued: number };
 
 /**
  * A queue message: one sync message, or an array of them (a group commit of the notification endpoints).
@@ -35,7 +36,7 @@ export async function processSyncQueueItem(deps: SyncDeps, item: unknown): Promi
   const failed = item.filter((_, i) => settled[i]!.status === 'rejected');
   if (failed.length === item.length && failed.length > 0) throw (settled[0] as PromiseRejectedResult).reason;
   for (const one of failed) await enqueue(deps.services.config.storage, CALENDAR_SYNC_QUEUE, one);
-  const outcomes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const outcomes = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [{ item: item[i] as unknown, outcome: s.value }] : []));
   return { kind: 'group', outcomes, requeued: failed.length };
 }
 

@@ -177,17 +177,18 @@ describe('anonymous floods cost little storage', () => {
 });
 
 /** Counts the subscription point reads the endpoints make from now until stop(). */
+/** Counts the subscription lookups' storage reads (one partition query per id: record and share rows). */
 function countReads(): { stop: () => number } {
   const repo = services.store.subscriptions;
-  const original = repo.getSubscription.bind(repo);
+  const original = repo.listOwners.bind(repo);
   let n = 0;
-  repo.getSubscription = (id, options) => {
+  repo.listOwners = (id, options) => {
     n += 1;
     return original(id, options);
   };
   return {
     stop: () => {
-      repo.getSubscription = original;
+      repo.listOwners = original;
       return n;
     },
   };

@@ -65,9 +65,13 @@ interface ExpiryIndexEntity {
   /** subscriptionId */
   rowKey: string;
   expiresAt: Date;
-  /** The owner, so the renewal scan groups by connection without reading each record (absent on old rows). */
-  clientId?: string;
-  connectionId?: string;
+  /**
+   * The owner, so the renewal scan groups by connection without reading each record (absent on old rows).
+   * Not named clientId/connectionId: the owner scans (`clientId eq .. and connectionId eq ..`) over this
+   * table must keep finding records and share rows only.
+   */
+  ownerClientId?: string;
+  ownerConnectionId?: string;
 }
 
 /** One subscription the expiry index says is due, with its owner when the index row carries it. */
@@ -250,7 +254,7 @@ export class SubscriptionRepository {
     const refs = page.items
       .map(({ entity }) => entity)
       .filter((row) => row.expiresAt.getTime() <= until.getTime())
-      .map((row) => ({ subscriptionId: row.rowKey, bucket: row.partitionKey, expiresAt: row.expiresAt, clientId: row.clientId, connectionId: row.connectionId }));
+      .map((row) => ({ subscriptionId: row.rowKey, bucket: row.partitionKey, expiresAt: row.expiresAt, clientId: row.ownerClientId, connectionId: row.ownerConnectionId }));
     return { refs, continuationToken: page.continuationToken };
   }
 
@@ -265,8 +269,8 @@ export class SubscriptionRepository {
         partitionKey: expiryBucket(entity.expiresAt),
         rowKey: entity.subscriptionId,
         expiresAt: entity.expiresAt,
-        clientId: entity.clientId,
-        connectionId: entity.connectionId,
+        ownerClientId: entity.clientId,
+        ownerConnectionId: entity.connectionId,
       },
       options,
     );
