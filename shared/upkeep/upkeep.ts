@@ -15,6 +15,9 @@ import type { SyncDeps } from '../sync/sync-deps.js';
 import { loadCalendarOwner, type CalendarOwner } from '../sync/calendar-owner.js';
 import { resyncOwner, unwatchedCalendars } from '../sync/resync-calendars.js';
 import { spaceAsOwner } from '../spaces/space-owner.js';
+import { describeError } from '../logging.js';
+import { CONNECTION_COUNTER } from '../telemetry/gauges.js';
+import { recordRenewalFailures } from '../telemetry/metrics.js';
 
 /** Connections and spaces both carry `status`: the same filter finds the active ones. */
 const ACTIVE_OWNERS_FILTER = ACTIVE_CONNECTIONS_FILTER;
@@ -28,7 +31,8 @@ export const KEEPALIVE_CHUNK = 20;
 const RENEW_CONCURRENCY = 4;
 
 export type UpkeepMessage =
-  | { kind: 'keepalive-scan'; at: string; continuationToken?: string }
+  /** `seen`: active connections on the pages before this one (the last page sets the running count). */
+  | { kind: 'keepalive-scan'; at: string; continuationToken?: string; seen?: number }
   | { kind: 'keepalive'; at: string; connections: { clientId: string; connectionId: string }[] }
   | { kind: 'renewal-scan'; until: string; continuationToken?: string }
   | { kind: 'renewal'; until: string; connections: { clientId: string; connectionId: string; subscriptions: { id: string; bucket: string }[] }[] }
@@ -100,8 +104,15 @@ async function scanKeepAlivePage(deps: SyncDeps, message: Extract<UpkeepMessage,
     at: message.at,
     connections: part.map((c) => ({ clientId: c.partitionKey, connectionId: c.rowKey })),
   }));
-  if (page.continuationToken) work.push({ kind: 'keepalive-scan', at: message.at, continuationToken: page.continuationToken });
+  const seen = (message.seen ?? 0) + page.items.length;
+  if (page.continuationToken) work.push({ kind: 'keepalive-scan', at: message.at, continuationToken: page.continuationToken, seen });
   await put(deps, work);
+  // Every active connection has now been read: the running count of active ones is set to what was seen.
+  if (!page.continuationToken) {
+    await deps.services.store.counters.set(CONNECTION_COUNTER, { active: seen }).catch((error: unknown) => {
+      console.warn(`token keep-alive: active connection count not set: ${describeError(error)}`);
+    });
+  }
   return { kind: 'scanned', task: 'keepalive', rows: page.items.length, due: due.length, messages: work.length, more: Boolean(page.continuationToken) };
 }
 
@@ -159,6 +170,7 @@ async function renewChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind
     report.due += records.length;
     if (records.length > 0) await renewConnection(deps, records, report);
   });
+  recordRenewalFailures(report.failed);
   return { kind: 'renewed', report };
 }
 
@@ -217,8 +229,12 @@ export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
   if (token === null) return undefined;
   const ids = (v: unknown) => Array.isArray(v) && v.length > 0 && v.length <= 1000 && v.every((c) => str(c?.clientId, 256) && str(c?.connectionId, 256));
   switch (m.kind) {
-    case 'keepalive-scan':
-      return instant(m.at) ? { kind: 'keepalive-scan', at: m.at, ...(token ? { continuationToken: token } : {}) } : undefined;
+    case 'keepalive-scan': {
+      const seen = m.seen === undefined || (Number.isSafeInteger(m.seen) && (m.seen as number) >= 0) ? (m.seen as number | undefined) : null;
+      return instant(m.at) && seen !== null
+        ? { kind: 'keepalive-scan', at: m.at, ...(token ? { continuationToken: token } : {}), ...(seen !== undefined ? { seen } : {}) }
+        : undefined;
+    }
     case 'renewal-scan':
       return instant(m.until) ? { kind: 'renewal-scan', until: m.until, ...(token ? { continuationToken: token } : {}) } : undefined;
     case 'keepalive':
