@@ -92,7 +92,9 @@ async function stopApp(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void>
 }
 
 async function control(method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${sim.url}/_sim${path}`, { method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  // Event ids as the app holds them: immutable (https://learn.microsoft.com/en-us/graph/outlook-immutable-id).
+  const headers = { Prefer: 'IdType="ImmutableId"', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+  const res = await fetch(`${sim.url}/_sim${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   if (res.status >= 300) throw new Error(`simulator ${method} ${path}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : undefined;
