@@ -1,6 +1,6 @@
 // The HTTP side shared by POST /api/graph/notifications and /api/graph/lifecycle: handshake echo, or intake
-// and enqueue, then 202 (graph.md §2.2: "validate and persist the notification in a queue ... and return
-// 202 Accepted"). The enqueue is a group commit (shared/queues/group-commit.ts): concurrent POSTs share one
+// and enqueue, then 202: validate, persist in a queue, and answer 202 Accepted within 3 seconds
+// (https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks#receive-notifications). The enqueue is a group commit (shared/queues/group-commit.ts): concurrent POSTs share one
 // queue put, and each 202 waits for the put that holds its messages. If the put fails the request fails
 // (5xx), which is what Graph needs to retry.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
