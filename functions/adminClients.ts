@@ -1,5 +1,5 @@
 // Operator API for booking-system clients (admin key). Routes live under /api/manage: the Azure Functions
-// host reserves routes and function names starting with "admin" (azure-functions-host#1781).
+// host reserves routes and function names starting with "admin" (https://github.com/Azure/azure-functions-host/issues/1781).
 import { authenticateAdmin } from '../shared/http/authenticate-client.js';
 import { httpHandler, readJson, readOptionalJson } from '../shared/http/handle.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';

@@ -1,4 +1,4 @@
-// The local console (issue 9): a page that walks through the whole product against the simulator, served
+// The local console: a page that walks through the whole product against the simulator, served
 // only in local simulated mode (every route answers 404 in Azure or with a real Entra app).
 import type { HttpRequest } from '@azure/functions';
 import { CONSOLE_CSS, CONSOLE_JS } from '../shared/console/assets.js';

@@ -1,5 +1,5 @@
 // POST /api/graph/lifecycle (anonymous): Graph's lifecycle notifications (reauthorizationRequired,
-// subscriptionRemoved, missed; graph.md §3). Same checks as the change endpoint; the queue processor acts.
+// subscriptionRemoved, missed; https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events). Same checks as the change endpoint; the queue processor acts.
 import { httpHandler } from '../shared/http/handle.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';

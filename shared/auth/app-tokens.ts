@@ -1,6 +1,6 @@
 // App-only (client credentials) access to Microsoft Graph for one tenant, after its administrator's
 // tenant-wide consent: what room mailboxes need, since delegated access cannot subscribe to a room's
-// calendar (graph.md §4). One MSAL client per tenant is kept for the process, so its in-memory cache
+// calendar (Graph answers 403; https://learn.microsoft.com/en-us/graph/outlook-change-notifications-overview). One MSAL client per tenant is kept for the process, so its in-memory cache
 // serves the token until MSAL counts it stale (5 minutes before expiry); nothing is persisted.
 import type { ConfidentialClientApplication } from '@azure/msal-node';
 import type { Client } from '@microsoft/microsoft-graph-client';

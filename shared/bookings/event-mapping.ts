@@ -1,5 +1,6 @@
 // Booking -> Graph event body. Deterministic: the same booking always maps to the same body, so a retried
-// POST carries the same transactionId and Graph creates no second event (graph.md §9).
+// POST carries the same transactionId and Graph creates no second event
+// (transactionId: https://learn.microsoft.com/en-us/graph/api/resources/event#properties).
 import { createHash } from 'node:crypto';
 import type { CreateBookingRequest } from './booking-request.js';
 import { toGraphDateTime } from '../time/windows-zones.js';

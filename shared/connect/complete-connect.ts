@@ -170,7 +170,8 @@ async function consumeState(state: string, services: Services): Promise<OAuthSta
   return entity;
 }
 
-/** Maps the authorize endpoint's error to a stable code (AADSTS numbers are only hints: graph.md §10). */
+/** Maps the authorize endpoint's error to a stable code (AADSTS numbers are only hints, Microsoft
+ * says not to build logic on them: https://learn.microsoft.com/entra/identity-platform/reference-error-codes). */
 function microsoftErrorCode(error: string, description: string): ConnectErrorCode {
   if (error === 'access_denied') return 'access_denied';
   if (error === 'consent_required' || /AADSTS(65001|90094|90095)/.test(description)) return 'admin_consent_required';

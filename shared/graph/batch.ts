@@ -1,4 +1,4 @@
-// JSON batching (graph.md §7-8): requests go out in $batch calls of at most 20, one batch in flight per
+// JSON batching (https://learn.microsoft.com/en-us/graph/json-batching, https://learn.microsoft.com/en-us/graph/throttling-limits): requests go out in $batch calls of at most 20, one batch in flight per
 // mailbox (Graph hands Outlook at most four items of a batch at a time, so one batch per mailbox keeps us at
 // Outlook's four concurrent requests per mailbox), and items answered 429/503 are sent again, in a new batch,
 // after the longest Retry-After among them (bounded). Nothing else is followed: callers handle nextLinks and

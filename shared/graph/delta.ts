@@ -1,7 +1,8 @@
-// calendarView/delta for one calendar (graph.md §5): the first round from a window, later rounds from the
+// calendarView/delta for one calendar (https://learn.microsoft.com/en-us/graph/delta-query-events): the first round from a window, later rounds from the
 // stored @odata.deltaLink (the whole URL, opaque), following @odata.nextLink to the end of the round.
 // An expired or unknown token (410 Gone, or syncStateNotFound) is a DeltaResetError: the caller starts a
-// full round. Occurrences may come back as bare stubs without showAs (peers.md §2 item 3): those are
+// full round. Occurrences of a series may come back as bare stubs ({id, type, seriesMasterId, start, end},
+// no showAs), as other calendar integrations have found: those are
 // completed from their series master, one read per master per round.
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { categorizeGraphError } from './client.js';
@@ -12,7 +13,7 @@ import { toUtcIso } from '../time/zoned-time.js';
 export const DELTA_PAGE_SIZE = 200;
 const MAX_PAGES = 500;
 const CALL_TIMEOUT_MS = 30_000;
-/** graph.md §5: "UTC assumed if absent"; said anyway so all-day handling sees UTC wall times. */
+/** Prefer outlook.timezone: "UTC assumed if absent" (https://learn.microsoft.com/en-us/graph/api/event-delta); said anyway so all-day handling sees UTC wall times. */
 const PREFER = `outlook.timezone="UTC", odata.maxpagesize=${DELTA_PAGE_SIZE}`;
 
 export interface DeltaEvent {
@@ -33,9 +34,9 @@ export interface DeltaEvent {
 }
 
 export interface DeltaRound {
-  /** Events added or changed in this round, the last appearance of each (replays happen, graph.md §5). */
+  /** Events added or changed in this round, the last appearance of each (replays happen: https://learn.microsoft.com/en-us/graph/delta-query-events). */
   changed: DeltaEvent[];
-  /** Ids reported as @removed (deleted, or changed outside the window: graph.md §5). */
+  /** Ids reported as @removed (deleted, or changed outside the window: https://learn.microsoft.com/en-us/graph/delta-query-events). */
   removed: string[];
   deltaLink: string;
   /** Graph requests this round made (pages plus master reads). */
@@ -70,7 +71,7 @@ export async function runDeltaRound(client: Client, calendarId: string, from: { 
       throw error;
     }
     for (const item of body.value ?? []) if (typeof item?.id === 'string') latest.set(item.id, item);
-    // graph.md §5: follow nextLink "even if the current response may contain an empty result".
+    // Follow nextLink "even if the current response may contain an empty result" (https://learn.microsoft.com/en-us/graph/delta-query-events).
     if (body['@odata.nextLink']) {
       url = body['@odata.nextLink'];
       continue;

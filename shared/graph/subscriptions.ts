@@ -1,11 +1,12 @@
-// Graph subscription calls for calendar events (graph.md §4): create, renew (PATCH), delete, list; and the
-// batch items the renewal timer sends ($batch, graph.md §7). Request builders and response readers are
+// Graph subscription calls for calendar events (https://learn.microsoft.com/en-us/graph/api/resources/subscription): create, renew (PATCH),
+// delete, list; and the batch items the renewal timer sends ($batch, https://learn.microsoft.com/en-us/graph/json-batching). Request builders and response readers are
 // separate so the single calls and the batched ones share them.
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { categorizeGraphError } from './client.js';
 import type { BatchRequestItem } from './batch.js';
 
-/** Outlook events: at most 10,080 minutes (graph.md §4, §12); we ask for a little less. */
+/** Outlook events: at most 10,080 minutes (https://learn.microsoft.com/en-us/graph/api/resources/subscription#subscription-lifetime; older pages said 4,230);
+ * we ask for a little less. */
 export const MAX_SUBSCRIPTION_MINUTES = 10_080;
 export const SUBSCRIPTION_MARGIN_MINUTES = 60;
 export const CHANGE_TYPES = 'created,updated,deleted';
@@ -60,7 +61,7 @@ export interface GraphSubscription {
   clientState?: string | null;
 }
 
-/** POST /subscriptions: 201 with the subscription; Graph validates both URLs first (graph.md §1). */
+/** POST /subscriptions: 201 with the subscription; Graph validates both URLs first (https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks). */
 export async function createSubscription(client: Client, request: CreateSubscriptionRequest): Promise<GraphSubscription> {
   return (await client
     .api('/subscriptions')
@@ -68,7 +69,7 @@ export async function createSubscription(client: Client, request: CreateSubscrip
     .post({
       changeType: CHANGE_TYPES,
       notificationUrl: request.notificationUrl,
-      // graph.md §3: only settable at creation.
+      // Only settable at creation (https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events).
       lifecycleNotificationUrl: request.lifecycleNotificationUrl,
       resource: request.resource,
       expirationDateTime: request.expirationDateTime.toISOString(),
@@ -76,7 +77,8 @@ export async function createSubscription(client: Client, request: CreateSubscrip
     })) as GraphSubscription;
 }
 
-/** PATCH /subscriptions/{id}: renews and also reauthorizes (graph.md §3: one PATCH, no separate reauthorize). */
+/** PATCH /subscriptions/{id}: renews and also reauthorizes (one PATCH, no separate reauthorize:
+ * https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events#responding-to-reauthorizationrequired-notifications). */
 export async function renewSubscription(client: Client, subscriptionId: string, expiry: Date): Promise<GraphSubscription> {
   return (await client
     .api(`/subscriptions/${encodeURIComponent(subscriptionId)}`)

@@ -1,4 +1,5 @@
-// Registers the declarations with the Azure Functions host (a no-op outside it: azure-stack.md §1.1).
+// Registers the declarations with the Azure Functions host (a no-op outside it: @azure/functions' app.* calls
+// find no host, warn that the package is in test mode and register nothing).
 import { app } from '@azure/functions';
 import { STORAGE_CONNECTION, type FunctionDefinition } from './function-definitions.js';
 

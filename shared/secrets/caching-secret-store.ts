@@ -1,4 +1,5 @@
-// Key Vault allows 4,000 operations per 10 s per vault (azure-stack.md §6): cache what we read.
+// Key Vault allows 4,000 operations per 10 s per vault
+// (https://learn.microsoft.com/azure/key-vault/general/service-limits): cache what we read.
 // The latest version of a name is cached for `ttlSeconds` (so a rotation is picked up within the TTL);
 // a specific version never changes, so it is cached until evicted.
 import type { SecretCallOptions, SecretStore, SecretValue } from './secret-store.js';

@@ -1,4 +1,4 @@
-// The space API's logic (issue 7 point 2): map a booking system's space to a room mailbox of a tenant
+// The space API's logic: map a booking system's space to a room mailbox of a tenant
 // whose administrator consented, read and list spaces, and remove one. A new space's subscription and
 // first full sync run on the calendar-sync queue, exactly as a new connection's do.
 import { z } from 'zod';

@@ -1,7 +1,8 @@
-// Where a booking of a space goes (issue 7 point 3), by the space's bookingMode:
+// Where a booking of a space goes, by the space's bookingMode:
 // - room_calendar: the room's own calendar, app-only (the owner is the space itself);
 // - invite_room: the organiser's calendar (the connection the request names), with the room invited as a
-//   resource attendee; Exchange then books the room (auto-accepted when free, graph.md §9).
+//   resource attendee; Exchange then books the room (auto-accepted when free:
+//   https://learn.microsoft.com/en-us/graph/api/user-post-events).
 // Either way the booking row, its transactionId and the create's exactly-once logic are the bookings'.
 import { requireConnection } from '../bookings/connection-access.js';
 import type { GraphEventBody } from '../bookings/event-mapping.js';

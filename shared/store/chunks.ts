@@ -1,5 +1,5 @@
 // A Table string property holds at most 64 KiB (UTF-16, so 32K characters) and an entity at most 1 MiB
-// (azure-stack.md §5). Long strings (an encrypted MSAL cache, a busy-interval list) are split across
+// (https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model). Long strings (an encrypted MSAL cache, a busy-interval list) are split across
 // `<name>__0..n` properties with a `<name>__chunks` count, and joined again on read.
 
 export const CHUNK_CHARS = 30_000;

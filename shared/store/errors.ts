@@ -34,7 +34,7 @@ interface RestErrorLike {
 
 /**
  * The Table service error code. For service errors `err.code` is undefined: the code is in
- * `details.odataError.code` (azure-stack.md §5); transactions set `err.code`.
+ * `details.odataError.code` (as @azure/data-tables reports it); transactions set `err.code`.
  */
 export function tableErrorCode(error: unknown): string | undefined {
   const e = error as RestErrorLike | undefined;

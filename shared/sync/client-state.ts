@@ -1,9 +1,9 @@
 // The clientState secret of a Graph subscription: Graph echoes it in every notification, and it is the only
-// proof that a POST to our public endpoint came from a subscription we made (graph.md §2.5). Only its SHA-256
+// proof that a POST to our public endpoint came from a subscription we made (https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks). Only its SHA-256
 // is stored; notifications are checked in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** 32 random bytes, base64url: 43 characters, inside Graph's 128-character limit (graph.md §2.1). */
+/** 32 random bytes, base64url: 43 characters, inside Graph's 128-character limit (https://learn.microsoft.com/en-us/graph/api/resources/subscription). */
 export function newClientState(): string {
   return randomBytes(32).toString('base64url');
 }

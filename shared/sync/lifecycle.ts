@@ -1,4 +1,4 @@
-// Lifecycle notifications (graph.md §3), acted on from the queue after the endpoint answered 202:
+// Lifecycle notifications (https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events), acted on from the queue after the endpoint answered 202:
 // - reauthorizationRequired: one PATCH with a new expiry, which reauthorizes and renews together (the 2026
 //   doc: never a reauthorize and a PATCH within 10 minutes of each other, so a challenge within 10 minutes
 //   of a renewal waits); 404 means it is gone: recreate. Delivery stays paused until it is done.
@@ -14,7 +14,7 @@ import { syncCalendar, type SyncOutcome } from './calendar-sync.js';
 import type { SyncDeps } from './sync-deps.js';
 import type { LifecycleMessage } from './sync-messages.js';
 
-/** A renewal this recent already reauthorized the subscription (graph.md §3's 10-minute rule). */
+/** A renewal this recent already reauthorized the subscription (the lifecycle page's 10-minute rule). */
 const RECENT_RENEWAL_MS = 10 * 60_000;
 
 export type LifecycleOutcome = { kind: 'renewed' | 'recreated' | 'ignored'; reason?: string } | SyncOutcome;

@@ -16,7 +16,7 @@ import { CALENDAR_SYNC_QUEUE } from './sync-messages.js';
 const PLAIN_TEXT = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' };
 
 export async function receiveGraphPost(request: HttpRequest, context: InvocationContext, store: Store, storage: StorageSettings): Promise<HttpResponseInit> {
-  // graph.md §1: the token is in the query string, already URL-decoded by URLSearchParams; echo it as
+  // https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks: the token is in the query string, already URL-decoded by URLSearchParams; echo it as
   // text/plain within 10 s, and nothing else.
   const token = request.query.get('validationToken');
   if (token !== null) {

@@ -35,7 +35,7 @@ const LOOKUP_BATCH = 2;
 export type ValidationResult = { ok: true; token: string } | { ok: false; reason: 'too_long' | 'markup' };
 
 /**
- * The handshake echo (graph.md §1): the URL-decoded token, as plain text. "Microsoft Graph never sends any
+ * The handshake echo (https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks): the URL-decoded token, as plain text. "Microsoft Graph never sends any
  * value containing HTML or JavaScript code", so a token with markup or control characters is refused
  * rather than echoed: the echo can never be interpreted as HTML.
  */
@@ -103,7 +103,7 @@ export async function takeNotifications(store: Store, items: readonly unknown[],
     // Owners sharing the subscription: the record's owner first, then the share rows.
     const owners = [base, ...sub.shares.map((o) => ({ ...base, clientId: o.clientId, connectionId: o.connectionId, calendarId: o.calendarId ?? '' }))];
     if (item.lifecycleEvent !== undefined) {
-      // graph.md §3 (2022 doc): ignore and log lifecycle events we do not know.
+      // Ignore and log lifecycle events we do not know (the lifecycle page's advice since 2022).
       if (!isLifecycleEvent(item.lifecycleEvent)) {
         dropped.push({ subscriptionId: sub.subscriptionId, reason: 'unknown_lifecycle_event' });
         continue;
@@ -116,7 +116,7 @@ export async function takeNotifications(store: Store, items: readonly unknown[],
       accepted += 1;
       continue;
     }
-    // Graph replays deliveries (graph.md §2.5): an item already taken recently adds nothing.
+    // Graph replays deliveries (https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks): an item already taken recently adds nothing.
     const fingerprint = `${sub.subscriptionId}|${item.changeType ?? ''}|${item.resourceData?.id ?? item.resource ?? ''}|${item.resourceData?.['@odata.etag'] ?? ''}`;
     if (recentlySeen(fingerprint, now.getTime())) {
       dropped.push({ subscriptionId: sub.subscriptionId, reason: 'replay' });

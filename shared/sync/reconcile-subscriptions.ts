@@ -1,4 +1,4 @@
-// Daily reconciliation of our subscription records with what Graph holds (issue 6 point 5), per active
+// Daily reconciliation of our subscription records with what Graph holds, per active
 // connection with one GET /subscriptions (delegated: the app's subscriptions for that user):
 // - Graph has one of ours (our notification URL) that no owner has a record of: deleted (an orphan).
 // - We have a record Graph does not: the calendar is marked stale (busy reads go live), the subscription

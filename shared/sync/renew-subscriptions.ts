@@ -1,5 +1,5 @@
-// The renewal timer (issue 6 point 5): every subscription expiring within the window is renewed by PATCH
-// inside $batch (graph.md §4, §7: at most 20 per batch; shared/graph/batch.ts keeps one batch per mailbox
+// The renewal timer: every subscription expiring within the window is renewed by PATCH
+// inside $batch (https://learn.microsoft.com/en-us/graph/json-batching: at most 20 per batch; shared/graph/batch.ts keeps one batch per mailbox
 // in flight, i.e. Outlook's 4 concurrent requests). With delegated permissions a batch carries one user's
 // token, so batches are per connection. 404 means Graph dropped the subscription: it is recreated, and the
 // calendar marked stale (busy reads go live) until its full resync.

@@ -1,4 +1,4 @@
-// A short memory of notification items already taken, so Graph's duplicates (graph.md §2.5: a change can
+// A short memory of notification items already taken, so Graph's duplicates (https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks: a change can
 // yield several identical notifications) do not each cost a delta round. Per process and best effort: the
 // delta round is idempotent anyway. Kept short on purpose: Graph retries a delivery we failed (5xx, e.g.
 // the queue was down) after 10 s or more, and that retry must not be mistaken for a duplicate.

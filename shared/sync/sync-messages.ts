@@ -1,5 +1,5 @@
 // What travels on the calendar-sync queue: the notification endpoints enqueue these (no Graph call on the
-// HTTP path, graph.md §2.2), the syncCalendars function runs them.
+// HTTP path: Graph wants 2xx within 3 seconds, https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks), the syncCalendars function runs them.
 // A queue message is one of these, or a JSON array of them (the notification endpoints' group commit).
 export const CALENDAR_SYNC_QUEUE = 'calendar-sync';
 
@@ -19,7 +19,7 @@ export interface ChangesMessage extends MessageBase {
   kind: 'changes';
 }
 
-/** A lifecycle notification for one subscription (graph.md §3). */
+/** A lifecycle notification for one subscription (https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events). */
 export interface LifecycleMessage extends MessageBase {
   kind: 'lifecycle';
   lifecycleEvent: LifecycleEvent;

@@ -1,4 +1,4 @@
-// Issue 9: the local console, clicked through in headless Chromium (Debian's, via playwright-core) against
+// The local console, clicked through in headless Chromium (Debian's, via playwright-core) against
 // the real app (local host + Azurite + the Microsoft 365 simulator): demo client with its API key shown
 // once -> connect link -> the simulator's sign-in and consent pages -> connection and calendars -> a booking
 // that appears in the simulated Outlook calendar -> an event added "in Outlook" that changes busy time and

@@ -52,7 +52,7 @@ async function outcome(p: Promise<unknown>): Promise<string> {
   );
 }
 
-describe('API keys: constant-time comparison by construction (issue 10 point 2)', () => {
+describe('API keys: constant-time comparison by construction', () => {
   it('compares the presented key against every stored hash, each as two 32-byte digests, even after a match', () => {
     const clientId = 'abcdef0123456789abcd';
     const keys = [generateApiKey(clientId), generateApiKey(clientId), generateApiKey(clientId)];

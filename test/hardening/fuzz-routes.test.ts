@@ -323,7 +323,7 @@ function send(def: HttpFunctionDefinition, c: Case): Promise<RawResponse> {
   return rawRequest(app.url, c.method, path, headers, c.method === 'GET' || c.method === 'HEAD' ? undefined : c.body.bytes);
 }
 
-describe('every HTTP route, fuzzed (issue 10 point 1)', () => {
+describe('every HTTP route, fuzzed', () => {
   it('covers every HTTP route of functions/definitions.ts', () => {
     expect(httpRoutes.length).toBeGreaterThanOrEqual(25);
     for (const kind of ['html', 'graph', 'json']) expect(httpRoutes.some((d) => routeKind(d) === kind)).toBe(true);

@@ -78,7 +78,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('no secret or token in any log line (issue 10 point 2)', () => {
+describe('no secret or token in any log line', () => {
   it('a connect + booking + busy + notification + webhook run logs none of the credentials it used', async () => {
     // Connect, keeping every hop (the authorization code and state pass through the browser).
     const client = await createTestClient(app, { webhookUrl: receiver.url });

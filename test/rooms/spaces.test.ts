@@ -1,4 +1,4 @@
-// Issue 7 points 2-5: spaces mapped to room mailboxes of a consented tenant; bookings in the room's
+// Spaces mapped to room mailboxes of a consented tenant; bookings in the room's
 // calendar exactly once; busy time kept fresh by app-only subscriptions on the room through the same
 // subscription, delta, renewal and busy-cache code as connections; an Outlook-side meeting with the room
 // -> space.busy_changed. Local host over real HTTP, Azurite, the simulator, real MSAL and Graph client.

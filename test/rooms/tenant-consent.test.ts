@@ -1,4 +1,4 @@
-// Issue 7 point 1: a connect link of kind `tenant` takes an administrator through the admin-consent
+// A connect link of kind `tenant` takes an administrator through the admin-consent
 // endpoint; the callback checks the state and records the tenant only after a client-credentials token
 // for it carries Calendars.ReadWrite. Local host over real HTTP, Azurite, the simulator, real MSAL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

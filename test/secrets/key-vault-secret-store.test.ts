@@ -20,7 +20,8 @@ function store(overrides: { ca?: string | null; probeSecretName?: string } = {})
     timeoutMs: 5000,
     probeSecretName: overrides.probeSecretName,
     clientOptions: {
-      // Loopback is not *.vault.azure.net, so the challenge-resource check must be off (azure-stack.md §6).
+      // Loopback is not *.vault.azure.net, so the SDK's check that the challenge's resource matches
+      // the vault's domain must be off.
       disableChallengeResourceVerification: true,
       ...(ca ? { tlsOptions: { ca } } : {}),
       retryOptions: { maxRetries: 0 },

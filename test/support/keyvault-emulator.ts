@@ -1,5 +1,5 @@
 // A small HTTPS Azure Key Vault (secrets only) for tests, answering what the real @azure/keyvault-secrets
-// client sends and expects (azure-stack.md §6): a 401 bearer challenge on the first request of each client,
+// client sends and expects: a 401 bearer challenge on the first request of each client,
 // PUT /secrets/{name}, GET /secrets/{name}/ (latest; note the trailing slash), GET /secrets/{name}/{version},
 // GET /secrets/{name}/versions, GET /secrets, SecretBundle bodies, and 404 SecretNotFound.
 // Its certificate is self-signed and made at start; tests trust it through the client's tlsOptions.ca.

@@ -27,7 +27,7 @@ const post = (path: string, body: string | undefined, headers: Record<string, st
   fetch(`${host.url}/api/graph/${path}`, { method: 'POST', headers, body });
 const postJson = (path: string, value: unknown) => post(path, JSON.stringify(value));
 
-describe('validation handshake (graph.md §1)', () => {
+describe('validation handshake (https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks)', () => {
   for (const path of ['notifications', 'lifecycle']) {
     it(`${path}: echoes the URL-decoded token as text/plain, nothing else`, async () => {
       const token = 'Validation: Testing client application reachability for subscription Request-Id: 2f1e3c4d-1111-4222-8333-444455556666';
@@ -194,8 +194,9 @@ function countReads(): { stop: () => number } {
   };
 }
 
-describe("lifecycle notifications: Microsoft's documented payloads (graph.md §3)", () => {
-  // The verbatim examples of webhooks-lifecycle.md (2022), with our subscription id and clientState.
+describe("lifecycle notifications: Microsoft's documented payloads (https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events)", () => {
+  // The verbatim examples of https://learn.microsoft.com/en-us/graph/webhooks-lifecycle (2022 version), with
+  // our subscription id and clientState.
   const documented = (lifecycleEvent: string) => ({
     value: [
       {

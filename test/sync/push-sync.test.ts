@@ -51,7 +51,7 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-describe('subscriptions on connect (issue 6 point 1)', () => {
+describe('subscriptions on connect', () => {
   it('creates one subscription per busy calendar on the documented mailbox resource, with both URLs and a near-maximum expiry', async () => {
     const subs = await simSubs();
     expect(subs).toHaveLength(user.connection.busyCalendarIds.length);
@@ -78,7 +78,7 @@ describe('the connection resource says per calendar whether push sync is live', 
   });
 });
 
-describe('notifications -> delta -> busy cache (issue 6 point 3)', () => {
+describe('notifications -> delta -> busy cache', () => {
   it('an event added in Outlook reaches the busy cache and emits busy.changed', async () => {
     const created = await sim(app, 'POST', `/users/${user.userPrincipalName}/events`, {
       calendarId,
@@ -134,7 +134,7 @@ describe('notifications -> delta -> busy cache (issue 6 point 3)', () => {
   });
 });
 
-describe('lifecycle notifications from the simulator (issue 6 point 4)', () => {
+describe('lifecycle notifications from the simulator', () => {
   it('reauthorizationRequired renews the subscription with one PATCH', async () => {
     const before = (await app.services.store.subscriptions.getSubscription(record.subscriptionId))!.entity;
     await sim(app, 'POST', `/subscriptions/${record.subscriptionId}/lifecycle`, { lifecycleEvent: 'reauthorizationRequired' });

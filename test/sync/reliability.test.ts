@@ -1,4 +1,4 @@
-// Reliability under faults (issue 6): with 20% of Graph requests failing (429 and 503, Retry-After 1 s)
+// Reliability under faults: with 20% of Graph requests failing (429 and 503, Retry-After 1 s)
 // and 10% of notifications dropped or duplicated, N bookings made through the API and N changes made "in
 // Outlook" converge: every booking exists exactly once in Outlook, the busy cache equals the simulator's
 // calendar after the next sync, and no change is applied to the wrong connection (a second connection

@@ -1,4 +1,4 @@
-// The renewal timer and the reconciliation against Graph's own list (issue 6 point 5), run directly
+// The renewal timer and the reconciliation against Graph's own list, run directly
 // against a connection made through the real connect flow (local host, Azurite, simulator, real MSAL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
