@@ -66,6 +66,7 @@ const settingsPatch = z
     notificationLatencyMs: z.number().int().min(0).max(600_000),
     extraUpdatedPerEdit: z.number().int().min(0).max(10),
     appRoleConsentDelayMs: z.number().int().min(0),
+    roomResponseDelayMs: z.number().int().min(0).max(86_400_000),
   })
   .partial()
   .strict();

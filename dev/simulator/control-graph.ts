@@ -1,6 +1,7 @@
 // Control API for the Graph side, under /_sim/graph (JSON; see docs/simulator-graph.md): calendars and
 // events changed "as the user in Outlook" (notifications fire), faults, limits, counters, notification
 // deliveries, lifecycle notifications and delta-token expiry.
+import { z } from 'zod';
 import type { Router, SimRequest, SimResponse } from './router.js';
 import type { SimUser } from './state.js';
 import { GraphHttpError } from './graph/errors.js';
@@ -16,6 +17,16 @@ import type { GraphWorld } from './graph/world.js';
 
 type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
 
+const calendarProcessingPatch = z
+  .object({
+    automateProcessing: z.enum(['AutoAccept', 'AutoUpdate', 'None']),
+    allowConflicts: z.boolean(),
+    allBookInPolicy: z.boolean(),
+    resourceDelegates: z.array(z.string().email()),
+  })
+  .partial()
+  .strict();
+
 const fail = (status: number, code: string, message: string) => new GraphHttpError(status, code, message);
 
 function json<T>(req: SimRequest): T {
@@ -29,7 +40,7 @@ function json<T>(req: SimRequest): T {
 
 export function registerGraphControl(router: Router, world: GraphWorld): void {
   const { store } = world;
-  const ctx = { state: world.state, store };
+  const ctx = { state: world.state, store, meetings: world.meetings };
   const on = (method: string, pattern: string, handler: Handler) =>
     router.on(method, `/_sim/graph${pattern}`, async (req) => {
       try {
@@ -119,6 +130,34 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
     setAttendeeResponse(ctx, e, body.attendee, body.response as (typeof ATTENDEE_RESPONSES)[number]);
     return { status: 200, body: serializeEvent(masterView(e), u, utcFor(req)) };
   });
+
+  // A room's booking policy, as an Exchange admin sets it with Set-CalendarProcessing (see graph/meetings.ts).
+  const room = (req: SimRequest): SimUser => {
+    const u = user(req);
+    if (u.kind !== 'room') throw fail(400, 'not_a_room', `${u.userPrincipalName} is not a room mailbox.`);
+    return u;
+  };
+  on('GET', '/rooms/:user/calendar-processing', (req) => ({ status: 200, body: world.meetings.policyOf(room(req)) }));
+  on('PATCH', '/rooms/:user/calendar-processing', (req) => {
+    const r = room(req);
+    const parsed = calendarProcessingPatch.safeParse(json(req));
+    if (!parsed.success) throw fail(400, 'invalid_request', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    return { status: 200, body: world.meetings.setPolicy(r, parsed.data) };
+  });
+  // Requests waiting for a delegate of the room, and the delegate's decision.
+  on('GET', '/rooms/:user/requests', (req) => {
+    const r = room(req);
+    return { status: 200, body: { value: world.meetings.pendingApprovals(r).map((e) => serializeEvent(masterView(e), world.state.directory.users.get(e.mailboxId)!, utcFor(req))) } };
+  });
+  on('POST', '/rooms/:user/requests/:eventId', (req) => {
+    const r = room(req);
+    const { response } = json<{ response?: unknown }>(req);
+    if (response !== 'accepted' && response !== 'declined') throw fail(400, 'invalid_request', 'response must be accepted or declined.');
+    world.meetings.decide(r, req.params.eventId!, response);
+    return { status: 204 };
+  });
+  // What arrived in a mailbox: meeting requests, updates and cancellations, and the answers to the organizer.
+  on('GET', '/users/:user/messages', (req) => ({ status: 200, body: { value: world.meetings.messages(user(req)) } }));
 
   on('GET', '/faults', () => ({ status: 200, body: { value: world.faults.list } }));
   on('POST', '/faults', (req) => {

@@ -33,6 +33,12 @@ export interface SimSettings {
    * https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent
    */
   appRoleConsentDelayMs: number;
+  /**
+   * How long a room's Resource Booking Attendant takes to process a meeting request (sim clock, ms): the
+   * organizer's event shows the room's answer only then. Exchange processes requests asynchronously and
+   * documents no time: https://learn.microsoft.com/en-us/powershell/module/exchangepowershell/set-calendarprocessing
+   */
+  roomResponseDelayMs: number;
 }
 
 export const DEFAULT_SIM_SETTINGS: SimSettings = {
@@ -42,4 +48,5 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = {
   notificationLatencyMs: 250,
   extraUpdatedPerEdit: 2,
   appRoleConsentDelayMs: 3_000,
+  roomResponseDelayMs: 2_000,
 };

@@ -73,7 +73,7 @@ export function findEventView(world: GraphWorld, req: GraphRequest): EventView {
 
 export function registerEventRoutes(world: GraphWorld): void {
   const { pipeline, store } = world;
-  const ctx = { state: world.state, store };
+  const ctx = { state: world.state, store, meetings: world.meetings };
   const one = (req: GraphRequest, view: EventView, status = 200): SimResponse => {
     const { zoneName, headers } = responseZone(req);
     const body = serializeEvent(view, req.mailbox, { zoneName, immutableIds: req.prefer.immutableIds, expandProperties: expandFilter(req) });

@@ -2,14 +2,16 @@
 // transactionId idempotency, update with If-Match, delete, cancel, and room bookings for resource attendees.
 import { randomBytes } from 'node:crypto';
 import type { SimState, SimUser } from '../state.js';
+import type { Meetings } from './meetings.js';
 import { GraphHttpError, badRequest } from './errors.js';
-import { type EventInput, type EventView, masterView, viewsInWindow } from './event-model.js';
+import { type EventInput, type EventView, masterView } from './event-model.js';
 import { type MailboxStore, type StoredCalendar, type StoredEvent, etagOf, newChangeKey, newICalUId, newImmutableId, newItemId } from './store.js';
 import { resolveZone, wallClock } from './timezones.js';
 
 export interface EventContext {
   state: SimState;
   store: MailboxStore;
+  meetings: Meetings;
 }
 
 const invalid = (message: string) => badRequest(message, 'ErrorInvalidRequest');
@@ -62,11 +64,12 @@ export function createEvent(
     organizer: { name: mailbox.displayName, address: mailbox.mail },
     responseStatus: { response: 'organizer', time: '0001-01-01T00:00:00Z' },
     roomCopies: new Map(),
+    attendeeCopies: new Map(),
   };
   if (event.fields.isOnlineMeeting) event.onlineMeeting = newOnlineMeeting();
   ctx.store.insert(event);
-  syncRooms(ctx, event);
   ctx.store.emit('created', event);
+  ctx.meetings.sent(event, true);
   return { event, replayed: false };
 }
 
@@ -119,8 +122,10 @@ export function updateEvent(ctx: EventContext, view: EventView, input: EventInpu
   const startZone = input.start?.zoneName ?? event.startZone;
   const endZone = input.end?.zoneName ?? event.endZone;
   checkTimes(startMs, endMs, isAllDay, startZone, endZone);
+  const timesChanged = input.recurrence !== undefined || startMs !== event.startMs || endMs !== event.endMs || isAllDay !== event.isAllDay;
   // Moving a series or changing its pattern drops its exceptions, as Outlook does.
-  if (event.recurrence && (input.recurrence !== undefined || startMs !== event.startMs || endMs !== event.endMs)) event.exceptions.clear();
+  if (event.recurrence && timesChanged) event.exceptions.clear();
+  keepAnswers(event.fields.attendees, input.fields.attendees);
   Object.assign(event.fields, input.fields);
   Object.assign(event, { startMs, endMs, isAllDay, startZone, endZone });
   if (input.recurrence !== undefined) event.recurrence = input.recurrence ?? undefined;
@@ -132,9 +137,18 @@ export function updateEvent(ctx: EventContext, view: EventView, input: EventInpu
   if (event.fields.isOnlineMeeting && !event.onlineMeeting) event.onlineMeeting = newOnlineMeeting();
   event.changeKey = newChangeKey();
   event.lastModifiedMs = now;
-  syncRooms(ctx, event);
   ctx.store.emit('updated', event);
+  ctx.meetings.sent(event, timesChanged);
   return masterView(event);
+}
+
+type AttendeeJson = { emailAddress: { address: string }; status: { response: string; time: string } };
+
+/** An attendee list sent again keeps the answers of the attendees already in it (Outlook tracks them by address). */
+function keepAnswers(before: unknown, after: unknown): void {
+  if (!Array.isArray(before) || !Array.isArray(after)) return;
+  const answers = new Map((before as AttendeeJson[]).map((a) => [a.emailAddress.address.toLowerCase(), a.status]));
+  for (const a of after as AttendeeJson[]) a.status = answers.get(a.emailAddress.address.toLowerCase()) ?? a.status;
 }
 
 /** Deletes an event (and its room copies), or one occurrence of a series. */
@@ -151,11 +165,9 @@ export function deleteEvent(ctx: EventContext, view: EventView, ifMatch?: string
   removeEvent(ctx, event);
 }
 
+/** "If the event is a meeting, deleting the event on the organizer's calendar sends a cancellation message to the meeting attendees." https://learn.microsoft.com/en-us/graph/api/event-delete */
 function removeEvent(ctx: EventContext, event: StoredEvent): void {
-  for (const copyId of event.roomCopies.values()) {
-    const copy = ctx.store.event(copyId);
-    if (copy) removeEvent(ctx, copy);
-  }
+  ctx.meetings.cancelled(event);
   ctx.store.remove(event);
   ctx.store.emit('deleted', event);
 }
@@ -179,86 +191,10 @@ export function setAttendeeResponse(ctx: EventContext, event: StoredEvent, addre
   ctx.store.emit('updated', event);
 }
 
-/** POST /events/{id}/cancel: the organizer cancels a meeting; attendees (rooms here) lose it too. */
+/** POST /events/{id}/cancel: the organizer cancels a meeting; attendees get the cancellation, rooms drop it (https://learn.microsoft.com/en-us/graph/api/event-cancel). */
 export function cancelEvent(ctx: EventContext, mailbox: SimUser, view: EventView): void {
   const event = view.event;
   if (event.organizer.address.toLowerCase() !== mailbox.mail.toLowerCase())
     throw badRequest('Your request can\'t be completed. You need to be an organizer to cancel a meeting.', 'ErrorAccessDenied');
   deleteEvent(ctx, view);
-}
-
-/** Resource attendees that are room mailboxes get the meeting in the room's calendar when it is free. */
-function syncRooms(ctx: EventContext, event: StoredEvent): void {
-  if (event.mirrorOf) return;
-  const attendees = (event.fields.attendees as { type: string; emailAddress: { address: string }; status: { response: string; time: string } }[]) ?? [];
-  const wanted = new Map<string, (typeof attendees)[number]>();
-  for (const a of attendees) {
-    const user = ctx.state.directory.findByMail(a.emailAddress.address);
-    if (user?.kind === 'room' && user.id !== event.mailboxId) wanted.set(user.id, a);
-  }
-  for (const [roomId, copyId] of event.roomCopies) {
-    if (wanted.has(roomId)) continue;
-    const copy = ctx.store.event(copyId);
-    if (copy) removeEvent(ctx, copy);
-    event.roomCopies.delete(roomId);
-  }
-  const now = new Date(ctx.state.clock.now()).toISOString();
-  for (const [roomId, attendee] of wanted) {
-    const room = ctx.state.directory.users.get(roomId)!;
-    const calendar = ctx.store.defaultCalendar(room);
-    const existing = event.roomCopies.get(roomId);
-    const copy = existing ? ctx.store.event(existing) : undefined;
-    if (isRoomBusy(calendar, event, copy?.id)) {
-      if (copy) removeEvent(ctx, copy);
-      event.roomCopies.delete(roomId);
-      attendee.status = { response: 'declined', time: now };
-      continue;
-    }
-    attendee.status = { response: 'accepted', time: now };
-    const mirrored = {
-      fields: { ...event.fields, showAs: 'busy', isReminderOn: false },
-      startMs: event.startMs,
-      endMs: event.endMs,
-      startZone: event.startZone,
-      endZone: event.endZone,
-      isAllDay: event.isAllDay,
-      recurrence: event.recurrence,
-    };
-    if (copy) {
-      Object.assign(copy, mirrored, { changeKey: newChangeKey(), lastModifiedMs: ctx.state.clock.now() });
-      ctx.store.emit('updated', copy);
-    } else {
-      const created: StoredEvent = {
-        ...mirrored,
-        id: newItemId(),
-        immutableId: newImmutableId(),
-        mailboxId: room.id,
-        calendarId: calendar.id,
-        exceptions: new Map(),
-        extendedProperties: [],
-        iCalUId: event.iCalUId,
-        changeKey: newChangeKey(),
-        createdMs: ctx.state.clock.now(),
-        lastModifiedMs: ctx.state.clock.now(),
-        isCancelled: false,
-        organizer: event.organizer,
-        responseStatus: { response: 'accepted', time: now },
-        roomCopies: new Map(),
-        mirrorOf: { mailboxId: event.mailboxId, eventId: event.id },
-      };
-      ctx.store.insert(created);
-      event.roomCopies.set(roomId, created.id);
-      ctx.store.emit('created', created);
-    }
-  }
-}
-
-function isRoomBusy(calendar: StoredCalendar, event: StoredEvent, ownCopyId: string | undefined): boolean {
-  const from = event.startMs;
-  const to = Math.max(event.endMs, event.startMs + 1);
-  for (const other of calendar.events.values()) {
-    if (other.id === ownCopyId || other.isCancelled) continue;
-    if (viewsInWindow(other, from, to).some((v) => ((v.override?.fields.showAs ?? other.fields.showAs) ?? 'busy') !== 'free')) return true;
-  }
-  return false;
 }

@@ -5,6 +5,7 @@ import { registerGraphControl } from '../control-graph.js';
 import { registerBatchRoute } from './batch.js';
 import { DeltaTokens, registerCalendarViewRoutes } from './calendar-view.js';
 import { registerEventRoutes } from './event-routes.js';
+import { Meetings } from './meetings.js';
 import { Notifier } from './notifications.js';
 import { GraphPipeline } from './pipeline.js';
 import { registerScheduleRoutes } from './schedule.js';
@@ -32,6 +33,7 @@ export const graphModule: SimModule = (router, state) => {
     delta: new DeltaTokens(state.clock),
     subscriptions,
     notifier,
+    meetings: new Meetings(state, store),
   };
   store.onChange((change) => notifier.onChange(change));
 
@@ -53,5 +55,6 @@ export const graphModule: SimModule = (router, state) => {
     world.delta.reset();
     subscriptions.reset();
     notifier.reset();
+    world.meetings.reset();
   });
 };

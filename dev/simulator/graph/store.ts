@@ -59,7 +59,9 @@ export interface StoredEvent {
   onlineMeeting?: { joinUrl: string; conferenceId: string };
   /** Room mailbox id -> the room's copy of this meeting. */
   roomCopies: Map<string, string>;
-  /** For a room's copy: the organizer's event it mirrors. */
+  /** Attendee (person) mailbox id -> the attendee's copy of this meeting. */
+  attendeeCopies: Map<string, string>;
+  /** For an attendee's or a room's copy: the organizer's event it mirrors. */
   mirrorOf?: { mailboxId: string; eventId: string };
 }
 

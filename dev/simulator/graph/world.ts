@@ -1,6 +1,7 @@
 // Everything the Graph side keeps, built once per simulator by index.ts and handed to each route file.
 import type { SimState } from '../state.js';
 import type { DeltaTokens } from './calendar-view.js';
+import type { Meetings } from './meetings.js';
 import type { Notifier } from './notifications.js';
 import type { GraphPipeline } from './pipeline.js';
 import type { MailboxStore } from './store.js';
@@ -17,4 +18,5 @@ export interface GraphWorld {
   delta: DeltaTokens;
   subscriptions: SubscriptionRegistry;
   notifier: Notifier;
+  meetings: Meetings;
 }

@@ -98,15 +98,21 @@ describe('events', () => {
     expect(utc.end).toEqual({ dateTime: '2030-07-01T09:00:00.0000000', timeZone: 'UTC' });
   });
 
-  it('books a free room attendee in the room calendar and declines a busy one', async () => {
+  it('books a free room attendee in the room calendar and declines a busy one, once the room has processed the request', async () => {
     const client = g.client();
     const room = { type: 'resource', emailAddress: { address: SEED_ROOMS.rainier.userPrincipalName, name: 'Rainier' } };
+    const answer = async (id: string) => ((await client.api(`/me/events/${id}`).get()) as { attendees: { status: { response: string } }[] }).attendees[0]!.status.response;
     const first = await client.api('/me/events').post(eventBody({ subject: 'Planning', attendees: [room], start: { dateTime: '2030-05-01T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2030-05-01T11:00:00', timeZone: 'UTC' } }));
-    expect(first.attendees[0].status.response).toBe('accepted');
+    // The Resource Booking Attendant has not answered yet.
+    expect(first.attendees[0].status.response).toBe('none');
+    await g.control('POST', '/_sim/clock/advance', { ms: g.sim.state.settings.roomResponseDelayMs });
+    expect(await answer(first.id)).toBe('accepted');
     const roomEvents = await g.client(APP_ONLY).api(`/users/${SEED_ROOMS.rainier.id}/calendar/events`).get();
     expect(roomEvents.value.map((e: { subject: string }) => e.subject)).toContain('Planning');
     const clash = await client.api('/me/events').post(eventBody({ subject: 'Clash', attendees: [room], start: { dateTime: '2030-05-01T10:30:00', timeZone: 'UTC' }, end: { dateTime: '2030-05-01T11:30:00', timeZone: 'UTC' } }));
-    expect(clash.attendees[0].status.response).toBe('declined');
+    expect(clash.attendees[0].status.response).toBe('none');
+    await g.control('POST', '/_sim/clock/advance', { ms: g.sim.state.settings.roomResponseDelayMs });
+    expect(await answer(clash.id)).toBe('declined');
     await client.api(`/me/events/${first.id}/cancel`).post({ Comment: 'Cancelled' });
     const after = await g.client(APP_ONLY).api(`/users/${SEED_ROOMS.rainier.id}/calendar/events`).get();
     expect(after.value.map((e: { subject: string }) => e.subject)).not.toContain('Planning');
