@@ -16,7 +16,16 @@ export const calendarEventView = z.object({
   isAllDay: z.boolean().optional(),
   isCancelled: z.boolean().optional(),
   showAs: z.string().optional(),
-  attendees: z.array(z.object({ email: z.string().optional(), name: z.string().optional(), type: z.string().optional() })).optional(),
+  attendees: z
+    .array(
+      z.object({
+        email: z.string().optional(),
+        name: z.string().optional(),
+        type: z.string().optional(),
+        response: z.string().optional().describe("the attendee's answer as Outlook has it: none (not yet; a room answers some time after the booking), accepted, tentativelyAccepted, declined"),
+      }),
+    )
+    .optional(),
   webLink: z.string().optional(),
   etag: z.string().optional(),
   lastModifiedDateTime: z.string().optional(),
@@ -79,7 +88,7 @@ export function toEventView(e: GraphEvent, lastWrittenEtag: string | undefined):
     isAllDay: e.isAllDay,
     isCancelled: e.isCancelled,
     showAs: e.showAs,
-    attendees: e.attendees?.map((a) => ({ email: a.emailAddress?.address, name: a.emailAddress?.name, type: a.type })),
+    attendees: e.attendees?.map((a) => ({ email: a.emailAddress?.address, name: a.emailAddress?.name, type: a.type, response: a.status?.response })),
     webLink: e.webLink,
     etag: e['@odata.etag'],
     lastModifiedDateTime: e.lastModifiedDateTime,

@@ -6,8 +6,9 @@ import { categorizeGraphError } from '../graph/client.js';
 import { getEvent, updateEvent, type GraphEvent } from '../graph/events.js';
 import { AppError } from '../http/problem.js';
 import type { Services } from '../services.js';
+import type { BookingEntity } from '../store/repositories/bookings.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
-import { parseDateTime } from '../time/zoned-time.js';
+import { parseDateTime, toUtcIso } from '../time/zoned-time.js';
 import { MAX_BOOKING_WINDOW_DAYS, type CreateBookingRequest } from './booking-request.js';
 import { toBookingView, toEventView, type BookingView } from './booking-view.js';
 import { connectedGraph, requireCalendarOwner } from './connection-access.js';
@@ -44,9 +45,14 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
       const category = categorizeGraphError(error);
       if (category === 'precondition_failed') {
         const current = await getEvent(graph, booking.calendarId, eventId, timeouts);
-        throw new AppError(409, 'event_changed_in_calendar', 'The event was changed in Outlook since it was booked; send force: true to overwrite.', {
-          extra: { current: toEventView(current, booking.eventEtag) },
-        });
+        // Attendees answering (a room accepting some time after the booking) give the organizer's event a new
+        // change key without changing what was booked: write over that version, once.
+        if (onlyAnswersChanged(booking, current) && current['@odata.etag']) {
+          return await updateEvent(graph, booking.calendarId, eventId, patch, current['@odata.etag'], timeouts).catch((retryError: unknown) => {
+            throw categorizeGraphError(retryError) === 'precondition_failed' ? changedInCalendar(current, booking.eventEtag) : retryError;
+          });
+        }
+        throw changedInCalendar(current, booking.eventEtag);
       }
       if (category === 'not_found') {
         throw new AppError(409, 'event_deleted_in_calendar', 'The event was deleted in Outlook; cancel this booking or create a new one.');
@@ -64,10 +70,32 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
     end: times.endMs !== undefined ? new Date(times.endMs) : current.end,
     timeZone: times.timeZone ?? current.timeZone,
     hasAttendees: fields.attendees !== undefined ? fields.attendees.length > 0 : current.hasAttendees,
+    movedInCalendar: undefined,
     updatedAt: new Date(),
   }));
   if (times.endMs !== undefined) await watchBookingAhead(services, saved.entity);
   return toBookingView(saved.entity);
+}
+
+const changedInCalendar = (current: GraphEvent, lastWrittenEtag: string | undefined) =>
+  new AppError(409, 'event_changed_in_calendar', 'The event was changed in Outlook since it was booked; send force: true to overwrite.', {
+    extra: { current: toEventView(current, lastWrittenEtag) },
+  });
+
+/**
+ * The event as booked, apart from attendees' answers: the times and subject this service wrote, not
+ * cancelled, and no move in Outlook reported since (https://learn.microsoft.com/en-us/graph/api/resources/attendee:
+ * the answers are the attendees' status on the organizer's event).
+ */
+function onlyAnswersChanged(booking: BookingEntity, current: GraphEvent): boolean {
+  const view = toEventView(current, booking.eventEtag);
+  return (
+    !booking.movedInCalendar &&
+    !current.isCancelled &&
+    view.start === (booking.start && toUtcIso(booking.start.getTime())) &&
+    view.end === (booking.end && toUtcIso(booking.end.getTime())) &&
+    (booking.subject === undefined || current.subject === booking.subject)
+  );
 }
 
 interface NewTimes {

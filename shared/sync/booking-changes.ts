@@ -122,6 +122,7 @@ export async function reportBookingEvent(deps: SyncDeps, connection: ConnectionE
     reportedEtag: etag ?? current.reportedEtag,
     start: moved ? now.start : current.start,
     end: moved ? now.end : current.end,
+    movedInCalendar: moved || current.movedInCalendar,
     declinedBy,
     updatedAt: new Date(),
   }));

@@ -137,7 +137,22 @@ describe('Outlook-side changes to bookings', () => {
     expect(hooks(b.bookingId, 'booking.changed_in_calendar')).toHaveLength(0);
   });
 
-  it('reports a room that declines at once, because it is busy at that time', { timeout: 60_000 }, async () => {
+  it('shows a room that accepts later, and a PATCH after that answer still goes through', { timeout: 60_000 }, async () => {
+    const room = SEED_ROOMS.adams.mail;
+    const b = await book(user, { start: `${day(8)}T09:00:00`, end: `${day(8)}T10:00:00`, attendees: [{ email: room, type: 'resource' }] });
+    const roomResponse = async () => {
+      const view = await api(app, user.apiKey, 'GET', `bookings/${b.bookingId}`);
+      return (view.body.event?.attendees as { email: string; response?: string }[] | undefined)?.find((a) => a.email === room)?.response;
+    };
+    expect(await roomResponse()).toBe('none');
+    await waitFor('the room accepting', async () => (await roomResponse()) === 'accepted' || undefined, 30_000);
+    // The answer changed the organizer's event (a new change key) but nothing the booking wrote.
+    const patched = await api(app, user.apiKey, 'PATCH', `bookings/${b.bookingId}`, { subject: 'Renamed by the booking system' });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(hooks(b.bookingId, 'booking.declined_in_calendar')).toEqual([]);
+  });
+
+  it('reports a room that declines after processing the request, because it is busy at that time', { timeout: 60_000 }, async () => {
     const room = SEED_ROOMS.rainier.userPrincipalName;
     await book(user, { start: `${day(7)}T09:00:00`, end: `${day(7)}T10:00:00`, attendees: [{ email: room, type: 'resource' }] });
     const b = await book(user, { start: `${day(7)}T09:30:00`, end: `${day(7)}T10:30:00`, attendees: [{ email: room, type: 'resource' }] });

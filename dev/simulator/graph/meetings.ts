@@ -171,7 +171,9 @@ export class Meetings {
       this.queue.delete(key);
       const event = this.store.event(request.organizerEventId);
       const room = this.state.directory.users.get(request.roomId);
-      if (event && room && attendeesOf(event).some((a) => this.state.directory.findByMail(a.emailAddress.address)?.id === room.id)) this.process(event, room, key);
+      // Answered meanwhile (a delegate through the control API) or no longer invited: nothing left to process.
+      const attendee = event && room && attendeesOf(event).find((a) => this.state.directory.findByMail(a.emailAddress.address)?.id === room.id);
+      if (attendee && attendee.status.response === 'none') this.process(event!, room!, key);
     }
   }
 

@@ -25,6 +25,8 @@ export interface BookingEntity {
   eventEtag?: string;
   /** @odata.etag of the Outlook-side version last reported to the booking system (reported once). */
   reportedEtag?: string;
+  /** A move made in Outlook was reported and not yet overwritten by this service. */
+  movedInCalendar?: boolean;
   webLink?: string;
   /** Digest of the create request: the same bookingId with another payload is a conflict, not a retry. */
   fingerprint?: string;
