@@ -920,6 +920,8 @@ export interface operations {
                             attendees?: {
                                 email?: string;
                                 name?: string;
+                                /** @description the attendee's answer as Outlook has it: none (not yet; a room answers some time after the booking), accepted, tentativelyAccepted, declined */
+                                response?: string;
                                 type?: string;
                             }[];
                             /** @description the event differs from the version this service last wrote */
@@ -974,6 +976,8 @@ export interface operations {
                             attendees?: {
                                 email?: string;
                                 name?: string;
+                                /** @description the attendee's answer as Outlook has it: none (not yet; a room answers some time after the booking), accepted, tentativelyAccepted, declined */
+                                response?: string;
                                 type?: string;
                             }[];
                             /** @description the event differs from the version this service last wrote */
@@ -1223,6 +1227,8 @@ export interface operations {
                             attendees?: {
                                 email?: string;
                                 name?: string;
+                                /** @description the attendee's answer as Outlook has it: none (not yet; a room answers some time after the booking), accepted, tentativelyAccepted, declined */
+                                response?: string;
                                 type?: string;
                             }[];
                             /** @description the event differs from the version this service last wrote */
@@ -1445,6 +1451,8 @@ export interface operations {
                             attendees?: {
                                 email?: string;
                                 name?: string;
+                                /** @description the attendee's answer as Outlook has it: none (not yet; a room answers some time after the booking), accepted, tentativelyAccepted, declined */
+                                response?: string;
                                 type?: string;
                             }[];
                             /** @description the event differs from the version this service last wrote */
@@ -1730,6 +1738,8 @@ export interface operations {
                             attendees?: {
                                 email?: string;
                                 name?: string;
+                                /** @description the attendee's answer as Outlook has it: none (not yet; a room answers some time after the booking), accepted, tentativelyAccepted, declined */
+                                response?: string;
                                 type?: string;
                             }[];
                             /** @description the event differs from the version this service last wrote */
