@@ -199,6 +199,8 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
       .map(({ inFlight: _inFlight, ...d }) => d);
     return { status: 200, body: { value } };
   });
+  // Notification URLs as Graph judges them: normal, slow (new notifications wait 10 minutes) or drop.
+  on('GET', '/endpoints', () => ({ status: 200, body: { value: world.notifier.endpoints() } }));
   on('DELETE', '/notifications', () => {
     world.notifier.reset();
     return { status: 204 };

@@ -79,9 +79,9 @@ export class Notifier {
     this.health.clear();
   }
 
-  /** The endpoint's state for a URL (control API). */
-  endpointState(url: string): EndpointHealth['state'] {
-    return this.currentHealth(url).state;
+  /** Every notification URL Graph has judged, with its state and the current window's counts (control API). */
+  endpoints(): ({ url: string } & EndpointHealth)[] {
+    return [...this.health.keys()].map((url) => ({ url, ...this.currentHealth(url) }));
   }
 
   private tick(): void {
