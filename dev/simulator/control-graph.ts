@@ -1,6 +1,7 @@
 // Control API for the Graph side, under /_sim/graph (JSON; see docs/simulator-graph.md): calendars and
 // events changed "as the user in Outlook" (notifications fire), faults, limits, counters, notification
-// deliveries, lifecycle notifications and delta-token expiry.
+// deliveries, endpoint health, meetings (rooms' calendar processing, messages) and delta-token expiry. Lifecycle
+// notifications have no call of their own: they follow the clock, revocations and drop faults, as in Microsoft 365.
 import { z } from 'zod';
 import type { Router, SimRequest, SimResponse } from './router.js';
 import type { SimUser } from './state.js';
@@ -210,16 +211,5 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
     status: 200,
     body: { value: world.subscriptions.all().map((s) => ({ ...subscriptionJson(s), paused: Boolean(s.paused), held: s.paused?.held.length ?? 0 })) },
   }));
-  on('POST', '/subscriptions/:id/lifecycle', (req) => {
-    const sub = world.subscriptions.get(req.params.id!);
-    if (!sub) throw fail(404, 'subscription_not_found', 'No such live subscription.');
-    const { lifecycleEvent } = json<{ lifecycleEvent?: string }>(req);
-    if (!['reauthorizationRequired', 'subscriptionRemoved', 'missed'].includes(lifecycleEvent ?? ''))
-      throw fail(400, 'invalid_request', 'lifecycleEvent must be reauthorizationRequired, subscriptionRemoved or missed.');
-    if (!sub.lifecycleNotificationUrl) throw fail(409, 'no_lifecycle_url', 'The subscription has no lifecycleNotificationUrl.');
-    const delivery = lifecycleEvent === 'reauthorizationRequired' ? world.notifier.challenge(sub) : world.notifier.lifecycle(sub, lifecycleEvent!);
-    if (lifecycleEvent === 'subscriptionRemoved') world.subscriptions.delete(sub.id);
-    return { status: 202, body: { id: delivery.id } };
-  });
   on('POST', '/delta/expire', () => ({ status: 200, body: { expired: world.delta.expireAll() } }));
 }
