@@ -11,7 +11,7 @@ import { api, bookingBody, sim } from '../bookings/support.js';
 import { hashClientState } from '../../shared/sync/client-state.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import type { SubscriptionEntity } from '../../shared/store/repositories/subscriptions.js';
-import { startWebhookReceiver, waitFor, type WebhookReceiver } from './support.js';
+import { lifecycleSent as lifecycleDelivery, startWebhookReceiver, waitFor, type WebhookReceiver } from './support.js';
 
 let simulator: RunningSimulator;
 let app: AppHost;
@@ -172,13 +172,7 @@ describe('the notification endpoint under a burst', () => {
 });
 
 describe('lifecycle notifications, raised as Microsoft 365 raises them', () => {
-  interface Delivery {
-    kind: string;
-    status: string;
-    payload: { value: { lifecycleEvent?: string; subscriptionId?: string }[] };
-  }
-  const lifecycleSent = async (event: string, subscriptionId: string) =>
-    ((await sim(app, 'GET', '/notifications')).value as Delivery[]).find((d) => d.kind === 'lifecycle' && d.payload.value.some((n) => n.lifecycleEvent === event && n.subscriptionId === subscriptionId));
+  const lifecycleSent = (event: string, subscriptionId: string) => lifecycleDelivery(app.simulatorUrl, event, subscriptionId);
 
   it('reauthorizationRequired before the delegated access lapses renews the subscription with one PATCH, and delivery resumes', async () => {
     const before = (await app.services.store.subscriptions.getSubscription(record.subscriptionId))!.entity;

@@ -11,19 +11,14 @@ import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, simControl, type ConnectedUser } from '../support/connect-user.js';
 import { api, sim } from '../bookings/support.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
-import { startWebhookReceiver, waitFor, type WebhookReceiver } from './support.js';
+import { lifecycleSent as lifecycleDelivery, startWebhookReceiver, waitFor, type WebhookReceiver } from './support.js';
 
 let simulator: RunningSimulator;
 let app: AppHost;
 let receiver: WebhookReceiver;
 let user: ConnectedUser;
 
-interface Delivery {
-  kind: string;
-  payload: { value: { lifecycleEvent?: string; subscriptionId?: string }[] };
-}
-const lifecycleSent = async (event: string, subscriptionId: string) =>
-  ((await sim(app, 'GET', '/notifications')).value as Delivery[]).find((d) => d.kind === 'lifecycle' && d.payload.value.some((n) => n.lifecycleEvent === event && n.subscriptionId === subscriptionId));
+const lifecycleSent = (event: string, subscriptionId: string) => lifecycleDelivery(app.simulatorUrl, event, subscriptionId);
 const subscriptions = () => listConnectionSubscriptions(app.services, user.client.clientId, user.connection.id);
 const simSubscriptionIds = async () => ((await sim(app, 'GET', '/subscriptions')).value as { id: string }[]).map((s) => s.id);
 const connectionStatus = async () => (await api(app, user.apiKey, 'GET', `connections/${user.connection.id}`)).body.status as string;

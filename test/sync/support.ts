@@ -72,6 +72,13 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
+/** The lifecycle notification the simulator sent for a subscription, once it has (its delivery record). */
+export async function lifecycleSent(simulatorUrl: string, lifecycleEvent: string, subscriptionId: string): Promise<Record<string, unknown> | undefined> {
+  const res = await fetch(`${simulatorUrl}/_sim/graph/notifications?subscriptionId=${encodeURIComponent(subscriptionId)}`);
+  const { value } = (await res.json()) as { value: { kind: string; payload: { value: { lifecycleEvent?: string }[] } }[] };
+  return value.find((d) => d.kind === 'lifecycle' && d.payload.value.some((n) => n.lifecycleEvent === lifecycleEvent));
+}
+
 export function notification(sub: SeededSubscription, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const eventId = `AAMk${randomUUID()}`;
   return {

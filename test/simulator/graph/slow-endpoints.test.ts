@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../sync/support.js';
 import { ADELE, type GraphSim, eventBody, startGraphSim } from './support.js';
 
 let g: GraphSim;
@@ -69,15 +70,6 @@ const deliveries = async () => (await g.control<{ value: Delivery[] }>('GET', '/
 const deliveryOf = async (eventId: string) => (await deliveries()).find((d) => d.payload.value.some((n) => n.resourceData?.id === eventId));
 const health = async () => (await g.control<{ value: { url: string; state: string; answers: number }[] }>('GET', '/_sim/graph/endpoints')).body.value.find((e) => e.url === endpoint.url);
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ; ) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function subscribe(): Promise<void> {
   await g.client(ADELE).api('/subscriptions').post({
     changeType: 'created,updated,deleted',
@@ -100,37 +92,37 @@ describe('slow notification endpoints', () => {
     endpoint = await startEndpoint();
     await subscribe();
     await createEvents(100);
-    await until('100 fast answers', async () => ((await health())?.answers ?? 0) >= 100 || undefined);
+    await waitFor('100 fast answers', async () => ((await health())?.answers ?? 0) >= 100 || undefined);
     expect((await health())?.state).toBe('normal');
 
     endpoint.holdMs = 4_000;
     await createEvents(15);
-    await until('the slow state', async () => ((await health())?.state === 'slow' ? true : undefined), 20_000);
+    await waitFor('the slow state', async () => ((await health())?.state === 'slow' ? true : undefined), 20_000);
     endpoint.holdMs = 0;
 
     const [later] = await createEvents(1);
-    const waiting = await until('the next notification', () => deliveryOf(later!));
+    const waiting = await waitFor('the next notification', () => deliveryOf(later!));
     expect(waiting.status).toBe('retrying');
     await g.control('POST', '/_sim/clock/advance', { minutes: 10 });
-    await until('the delayed delivery', async () => ((await deliveryOf(later!))?.status === 'delivered' ? true : undefined));
+    await waitFor('the delayed delivery', async () => ((await deliveryOf(later!))?.status === 'delivered' ? true : undefined));
   });
 
   it('drops new notifications when over 15% of retries exceed the 10-second retry timeout, and sends missed', { timeout: 60_000 }, async () => {
     endpoint = await startEndpoint();
     await subscribe();
     await createEvents(100);
-    await until('100 fast answers', async () => ((await health())?.answers ?? 0) >= 100 || undefined);
+    await waitFor('100 fast answers', async () => ((await health())?.answers ?? 0) >= 100 || undefined);
 
     // Thirty notifications time out at 3 s, then their retries (10 s later) time out at 10 s.
     endpoint.holdMs = 60_000;
     await createEvents(30);
-    await until('30 first attempts timed out', async () => ((await deliveries()).filter((d) => d.status === 'retrying').length >= 30 ? true : undefined), 20_000);
+    await waitFor('30 first attempts timed out', async () => ((await deliveries()).filter((d) => d.status === 'retrying').length >= 30 ? true : undefined), 20_000);
     await g.control('POST', '/_sim/clock/advance', { ms: 10_000 });
-    await until('the drop state', async () => ((await health())?.state === 'drop' ? true : undefined), 25_000);
+    await waitFor('the drop state', async () => ((await health())?.state === 'drop' ? true : undefined), 25_000);
     endpoint.holdMs = 0;
 
     const [lost] = await createEvents(1);
-    expect((await until('the next notification', () => deliveryOf(lost!))).status).toBe('dropped');
-    await until('missed', async () => (endpoint.lifecycle.includes('missed') ? true : undefined));
+    expect((await waitFor('the next notification', () => deliveryOf(lost!))).status).toBe('dropped');
+    await waitFor('missed', async () => (endpoint.lifecycle.includes('missed') ? true : undefined));
   });
 });

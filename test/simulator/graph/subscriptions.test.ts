@@ -63,9 +63,8 @@ describe('subscriptions', () => {
     expect(del.status).toBe(204);
     await receiver.waitFor((r) => r.body.includes('"deleted"'));
 
-    // Lifecycle notifications on demand.
-    const lc = await g.control('POST', `/_sim/graph/subscriptions/${sub.id}/lifecycle`, { lifecycleEvent: 'reauthorizationRequired' });
-    expect(lc.status).toBe(202);
+    // Time passes: before the delegated access lapses, Graph challenges the subscription.
+    expect((await g.control('POST', '/_sim/clock/advance', { minutes: 57 })).status).toBe(200);
     const lifecycle = await receiver.waitFor((r) => r.query.get('lifecycle') === '1' && !r.query.has('validationToken'));
     expect(JSON.parse(lifecycle.body).value[0]).toMatchObject({ lifecycleEvent: 'reauthorizationRequired', subscriptionId: sub.id, clientState: 'secret-state', tenantId: SEED_TENANT.id });
     await g.client(ADELE).api(`/subscriptions/${sub.id}`).delete();
