@@ -753,7 +753,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1103,7 +1103,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1574,7 +1574,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1867,7 +1867,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2073,7 +2073,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2261,7 +2261,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: No such client, dead letter or resource. */
+            /** @description `connection_not_found`: No such connection for this booking system (another client's id is also 404). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2269,7 +2269,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "not_found";
+                        code?: "connection_not_found";
                     };
                 };
             };
@@ -2354,7 +2354,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: No such client, dead letter or resource. */
+            /** @description `connection_not_found`: No such connection for this booking system (another client's id is also 404). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2362,7 +2362,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "not_found";
+                        code?: "connection_not_found";
                     };
                 };
             };
@@ -2481,11 +2481,7 @@ export interface operations {
                     };
                 };
             };
-            /**
-             * @description `connection_not_found`: No such connection for this booking system (another client's id is also 404).
-             *
-             *     `not_found`: No such client, dead letter or resource.
-             */
+            /** @description `connection_not_found`: No such connection for this booking system (another client's id is also 404). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2493,7 +2489,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_not_found" | "not_found";
+                        code?: "connection_not_found";
                     };
                 };
             };
@@ -2525,7 +2521,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2844,11 +2840,7 @@ export interface operations {
                     };
                 };
             };
-            /**
-             * @description `connection_not_found`: No such connection for this booking system (another client's id is also 404).
-             *
-             *     `not_found`: No such client, dead letter or resource.
-             */
+            /** @description `connection_not_found`: No such connection for this booking system (another client's id is also 404). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2856,7 +2848,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_not_found" | "not_found";
+                        code?: "connection_not_found";
                     };
                 };
             };
@@ -3124,7 +3116,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3345,7 +3337,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3631,7 +3623,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3880,7 +3872,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4034,7 +4026,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4179,7 +4171,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4705,7 +4697,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5068,7 +5060,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: The body must be `application/json`. */
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
             415: {
                 headers: {
                     [name: string]: unknown;

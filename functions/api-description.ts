@@ -9,7 +9,7 @@ import { bookingView } from '../shared/bookings/booking-view.js';
 import { cancelBookingRequest } from '../shared/bookings/cancel-booking.js';
 import { createClientSchema, rotateKeySchema } from '../shared/clients/manage-clients.js';
 import { calendarChoiceSchema } from '../shared/connect/calendars.js';
-import type { ProblemCode } from '../shared/http/problem-codes.js';
+import type { ProblemCode } from '../shared/errors/catalogue.js';
 import { mailSettingsSchema } from '../shared/mail/mail-settings.js';
 import { sendMailSchema, sentMailViewSchema } from '../shared/mail/send-mail.js';
 import { xoauth2GrantSchema, xoauth2Schema } from '../shared/mail/xoauth2.js';
@@ -71,7 +71,7 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     problems: ['return_url_not_allowed', 'connection_not_found'],
   },
   { name: 'listConnections', tag: 'Connections', security: 'apiKey', summary: "List a user's connections", query: listConnectionsQuery, responses: { 200: z.object({ value: z.array(connection) }) }, problems: [] },
-  { name: 'getConnection', tag: 'Connections', security: 'apiKey', summary: 'Read a connection', responses: { 200: connection }, problems: ['not_found'] },
+  { name: 'getConnection', tag: 'Connections', security: 'apiKey', summary: 'Read a connection', responses: { 200: connection }, problems: ['connection_not_found'] },
   {
     name: 'updateConnection',
     tag: 'Connections',
@@ -80,10 +80,10 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     body: calendarChoiceSchema,
     example: { busyShowAs: ['busy', 'oof'], defaultReminderMinutes: 15 },
     responses: { 200: connection },
-    problems: ['not_found', ...CONNECTION, ...GRAPH],
+    problems: [...CONNECTION, ...GRAPH],
   },
-  { name: 'deleteConnection', tag: 'Connections', security: 'apiKey', summary: 'Disconnect (written events stay in Outlook)', responses: { 200: connection }, problems: ['not_found'] },
-  { name: 'connectionCalendars', tag: 'Connections', security: 'apiKey', summary: "The user's calendars, live", responses: { 200: z.object({ value: z.array(calendar) }) }, problems: ['not_found', ...CONNECTION, ...GRAPH] },
+  { name: 'deleteConnection', tag: 'Connections', security: 'apiKey', summary: 'Disconnect (written events stay in Outlook)', responses: { 200: connection }, problems: ['connection_not_found'] },
+  { name: 'connectionCalendars', tag: 'Connections', security: 'apiKey', summary: "The user's calendars, live", responses: { 200: z.object({ value: z.array(calendar) }) }, problems: [...CONNECTION, ...GRAPH] },
   { name: 'connectionBusy', tag: 'Bookings', security: 'apiKey', summary: 'Merged busy intervals (UTC) over the busy calendars', query: busyQuery, responses: { 200: busyResponse }, problems: [...CONNECTION, ...GRAPH] },
   {
     name: 'createBooking',

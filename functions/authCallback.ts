@@ -28,7 +28,7 @@ export const authCallbackFunction: HttpFunctionDefinition = {
       case 'picker':
         return { ...(await openPicker(services, outcome.connection, outcome.calendars, outcome.returnUrl)), cookies };
       case 'page':
-        return { ...errorPage(outcome.status, outcome.code, outcome.message, outcome.returnUrl), cookies };
+        return { ...errorPage(outcome.code, outcome.message, outcome.returnUrl), cookies };
     }
   }),
 };

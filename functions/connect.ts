@@ -6,7 +6,7 @@ import { startConnect } from '../shared/connect/start-connect.js';
 import { startTenantConsent } from '../shared/spaces/tenant-consent.js';
 import { browserHandler } from '../shared/http/browser-handler.js';
 import { errorPage, redirect } from '../shared/http/html.js';
-import { isAppError } from '../shared/http/problem.js';
+import { isAppError } from '../shared/errors/app-error.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
 
@@ -35,11 +35,11 @@ export const connectPickerFunction: HttpFunctionDefinition = {
   authLevel: 'anonymous',
   handler: browserHandler(async (request) => {
     const type = request.headers.get('content-type') ?? '';
-    if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return errorPage(415, 'unsupported_media_type', 'This form could not be read.');
+    if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return errorPage('unsupported_media_type', 'This form could not be read.');
     const bytes = new Uint8Array(await request.arrayBuffer());
-    if (bytes.byteLength > MAX_FORM_BYTES) return errorPage(413, 'body_too_large', 'This form is too large.');
+    if (bytes.byteLength > MAX_FORM_BYTES) return errorPage('body_too_large', 'This form is too large.');
     const result = await submitPicker(getServices(), new URLSearchParams(new TextDecoder().decode(bytes)));
-    if (isAppError(result)) return errorPage(result.status, result.code, result.message);
+    if (isAppError(result)) return errorPage(result.code, result.message);
     if (result.kind === 'page') return result.response;
     return redirect(result.location, 303);
   }),

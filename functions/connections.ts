@@ -10,7 +10,7 @@ import { requestSubscriptionSync } from '../shared/sync/calendar-subscriptions.j
 import '../shared/sync/connection-hooks.js';
 import { authenticateClient } from '../shared/http/authenticate-client.js';
 import { httpHandler, parseWith, readJson } from '../shared/http/handle.js';
-import { AppError } from '../shared/http/problem.js';
+import { AppError } from '../shared/errors/app-error.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices, type Services } from '../shared/services.js';
 import type { ConnectionEntity } from '../shared/store/repositories/connections.js';
@@ -25,7 +25,7 @@ async function ownConnection(request: HttpRequest, services: Services): Promise<
   const client = await authenticateClient(request, services);
   const id = request.params.id ?? '';
   const found = CONNECTION_ID.test(id) ? await services.store.connections.getConnection(client.rowKey, id) : null;
-  if (!found) throw new AppError(404, 'not_found', 'No such connection.');
+  if (!found) throw new AppError('connection_not_found', 'id: no such connection', { field: 'id' });
   return found;
 }
 

@@ -6,7 +6,7 @@ import { windowOf } from '../shared/availability/time-window.js';
 import { externalId } from '../shared/bookings/booking-request.js';
 import { authenticateClient } from '../shared/http/authenticate-client.js';
 import { httpHandler, parseWith, readJson } from '../shared/http/handle.js';
-import { AppError } from '../shared/http/problem.js';
+import { AppError } from '../shared/errors/app-error.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices, type Services } from '../shared/services.js';
 import { createSpace, createSpaceRequest, deleteSpace, listSpaces, spaceViewWithHealth, toSpaceView } from '../shared/spaces/manage-spaces.js';
@@ -20,7 +20,7 @@ const json = (status: number, body: unknown) => ({ status, headers: { 'Cache-Con
 /** The route's space id, checked against the id alphabet (a malformed one cannot exist: 404). */
 function routeSpaceId(request: HttpRequest): string {
   const id = externalId.safeParse(request.params.spaceId ?? '');
-  if (!id.success) throw new AppError(404, 'space_not_found', 'spaceId: no such space', { field: 'spaceId' });
+  if (!id.success) throw new AppError('space_not_found', 'spaceId: no such space', { field: 'spaceId' });
   return id.data;
 }
 

@@ -23,7 +23,7 @@ export const tenantConsentCallbackFunction: HttpFunctionDefinition = {
     const outcome = await completeTenantConsent(query, services, (key, stored) => browserMatches(request, base, key, stored));
     const state = query.get('state');
     const cookies = state && state.length <= 512 ? [clearedBinding(base, stateHash(state))] : [];
-    if (outcome.kind === 'page') return { ...errorPage(outcome.status, outcome.code, outcome.message, outcome.returnUrl), cookies };
+    if (outcome.kind === 'page') return { ...errorPage(outcome.code, outcome.message, outcome.returnUrl), cookies };
     return { ...redirect(outcome.location), cookies: outcome.binding ? [...cookies, outcome.binding.cookie] : cookies };
   }),
 };

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { API_OPERATIONS, buildApiDocument } from '../functions/api-description.js';
 import { definitions } from '../functions/definitions.js';
-import { PROBLEM_CODES } from '../shared/http/problem-codes.js';
+import { audiencesOf, PROBLEM_CODES, type Audience, type ProblemCode, type ProblemType } from '../shared/errors/catalogue.js';
 import { commonProblems, operationProblems } from '../shared/openapi/document.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { WEBHOOK_EVENTS } from '../shared/webhooks/event-catalogue.js';
@@ -43,10 +43,13 @@ export function errorCodesTables(): string {
     const own = operationProblems(op).filter((c) => !common.has(c));
     return `| ${endpoint(op.name)} | ${op.security === 'apiKey' ? 'API key' : 'admin key'} | ${own.length ? codes(own) : '—'} |`;
   });
-  const everyCode = Object.entries(PROBLEM_CODES)
-    .filter(([code]) => API_OPERATIONS.some((op) => operationProblems(op).includes(code as keyof typeof PROBLEM_CODES)))
-    .sort(([a, x], [b, y]) => x.status - y.status || a.localeCompare(b))
-    .map(([code, p]) => `| \`${code}\` | ${p.status} | ${cell(p.meaning)} |`);
+  const row = ([code, p]: [string, ProblemType]) => `| \`${code}\` | ${p.status} | ${cell(p.title)} | ${cell(p.meaning)} |`;
+  const seenBy = (audience: Audience) =>
+    (Object.entries(PROBLEM_CODES) as [ProblemCode, ProblemType][])
+      .filter(([code]) => audiencesOf(code).includes(audience))
+      .sort(([a, x], [b, y]) => x.status - y.status || a.localeCompare(b))
+      .map(row);
+  const header = ['| code | status | title | meaning |', '|---|---|---|---|'];
   return [
     'Every endpoint can answer `unauthorized` (401), `internal_error` (500) and `dependency_unavailable` (503);',
     'those called with an API key also `client_disabled` (403); those with a body `invalid_json`, `invalid_field`,',
@@ -56,9 +59,21 @@ export function errorCodesTables(): string {
     '|---|---|---|',
     ...perEndpoint,
     '',
-    '| code | status | meaning |',
-    '|---|---|---|',
-    ...everyCode,
+    ...header,
+    ...seenBy('api'),
+    '',
+    'An endpoint that writes may also meet a storage race it could not absorb; it then answers one of these',
+    '(read again and retry):',
+    '',
+    ...header,
+    ...seenBy('storage'),
+    '',
+    'The connect and consent pages a user opens in a browser show one of these codes as "Reference" when they',
+    'cannot go back to the booking system (errors it can act on go to its `returnUrl` as `error=`, see',
+    '[Connecting a calendar](#connecting-a-calendar)):',
+    '',
+    ...header,
+    ...seenBy('browser'),
   ].join('\n');
 }
 

@@ -4,7 +4,7 @@
 // Reads are cached a few seconds per store, so a check per request or per queue message stays cheap;
 // changes made through setSystemPause() take effect at once in this process, and within the cache
 // lifetime everywhere else.
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import { SETTINGS_PARTITION, SYSTEM_SETTING_ROW, type SystemSettingEntity } from '../store/repositories/settings.js';
@@ -49,7 +49,7 @@ export async function isSyncPaused(services: StoreServices): Promise<boolean> {
 export async function assertNotPaused(services: StoreServices): Promise<void> {
   const state = await getSystemState(services);
   if (state.paused) {
-    throw new AppError(503, 'integration_paused', 'The calendar integration is paused by the operator; retry later.', {
+    throw new AppError('integration_paused', 'The calendar integration is paused by the operator; retry later.', {
       headers: { 'Retry-After': String(state.retryAfterSeconds) },
     });
   }
@@ -67,7 +67,7 @@ export async function assertWritesAllowed(services: StoreServices, client: strin
 }
 
 export function clientDisabledError(): AppError {
-  return new AppError(403, 'client_disabled', 'This booking system has been disabled by the operator.');
+  return new AppError('client_disabled', 'This booking system has been disabled by the operator.');
 }
 
 /** A client that is disabled, or does not exist (nothing may be done for it either way). Cached. */

@@ -5,7 +5,7 @@
 import type { ConfidentialClientApplication } from '@azure/msal-node';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { createGraphClient } from '../graph/client.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { entraClientCredential } from './entra-credentials.js';
 import { recordEntraCredentialFailure, withEntraCredential } from './entra-credential-health.js';
@@ -30,7 +30,7 @@ export function isTenantId(value: string): boolean {
 /** The tenant did not give the app its application permissions (never consented, or consent withdrawn). */
 export class TenantConsentMissingError extends AppError {
   constructor(readonly tenantId: string, field?: string) {
-    super(409, 'tenant_consent_required', `The tenant ${tenantId} has not granted this app tenant-wide access; an administrator must open a tenant connect link.`, {
+    super('tenant_consent_required', `The tenant ${tenantId} has not granted this app tenant-wide access; an administrator must open a tenant connect link.`, {
       field,
       extra: { tenantId },
     });

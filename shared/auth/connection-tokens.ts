@@ -6,7 +6,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { knownConnectionRow, type ConnectionEntity } from '../store/repositories/connections.js';
 import { ConcurrencyError } from '../store/errors.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import { createGraphClient } from '../graph/client.js';
 import { getServices, type Services } from '../services.js';
 import { describeError } from '../logging.js';
@@ -21,21 +21,21 @@ import { countConnectionStatusChange } from '../telemetry/gauges.js';
 /** The connection's refresh token no longer works: the user must connect again. */
 export class NeedsReauthError extends AppError {
   constructor(readonly connection: ConnectionEntity, options: { cause?: unknown } = {}) {
-    super(409, 'connection_needs_reauth', 'The connection has lost access to the calendar; the user must connect again.', options);
+    super('connection_needs_reauth', 'The connection has lost access to the calendar; the user must connect again.', options);
   }
 }
 
 /** The connection was disconnected (or never finished connecting): there is nothing to get a token with. */
 export class ConnectionNotActiveError extends AppError {
   constructor(readonly connection: ConnectionEntity) {
-    super(409, 'connection_not_active', `The connection is ${connection.status}.`);
+    super('connection_not_active', `The connection is ${connection.status}.`);
   }
 }
 
 /** The user has not consented to scopes asked for beyond the base set; the connection itself still works. */
 export class ConsentMissingError extends AppError {
   constructor(readonly scopes: readonly string[], options: { cause?: unknown } = {}) {
-    super(409, 'consent_missing', 'The user has not consented to the permissions this needs; send them the connect link to consent.', options);
+    super('consent_missing', 'The user has not consented to the permissions this needs; send them the connect link to consent.', options);
   }
 }
 
@@ -225,7 +225,8 @@ export async function withConnectionGraph<T>(
 export async function createConnectLinkForReauth(connection: ConnectionEntity, services: Services = getServices()): Promise<ConnectLink> {
   const client = await services.store.clients.getClient(connection.partitionKey);
   const origin = client?.entity.allowedReturnOrigins[0];
-  if (!client || !origin) throw new AppError(409, 'client_has_no_return_origin', 'The client has no allowed return origin for a re-connect link.');
+  // Not an answer: every caller logs it and answers (or sends its webhook) without the link.
+  if (!client || !origin) throw new Error('The client has no allowed return origin for a re-connect link.');
   return createConnectLink(
     client.entity,
     { externalUserId: connection.externalUserId, returnUrl: `${origin}/`, loginHint: connection.upn, connectionId: connection.rowKey },

@@ -4,7 +4,7 @@
 // calendar_bridge.entra.credential_failures (an alert rule watches it) and shown by /api/health until the
 // next success. Error codes: https://learn.microsoft.com/entra/identity-platform/reference-error-codes
 import { AuthError } from '@azure/msal-node';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import { describeError } from '../logging.js';
 import { countEntraCredentialFailure } from '../telemetry/metrics.js';
 
@@ -14,7 +14,7 @@ export class EntraCredentialError extends AppError {
     readonly reason: string,
     options: { cause?: unknown } = {},
   ) {
-    super(503, 'entra_credential_failing', "The app's own Entra credential is failing; an operator must fix it. Connections are not affected.", options);
+    super('entra_credential_failing', "The app's own Entra credential is failing; an operator must fix it. Connections are not affected.", options);
   }
 }
 

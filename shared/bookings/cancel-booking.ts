@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { assertWritesAllowed } from '../admin/pause.js';
 import { categorizeGraphError } from '../graph/client.js';
 import { cancelEvent, deleteEvent, findEventByProperty } from '../graph/events.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import { toBookingView, type BookingView } from './booking-view.js';
@@ -25,7 +25,7 @@ export async function cancelBooking(services: Services, client: ClientEntity, bo
   const booking = found.entity;
   if (booking.status === 'cancelled') return toBookingView(booking);
   if (booking.status === 'pending' && booking.leaseUntil && booking.leaseUntil.getTime() > Date.now()) {
-    throw new AppError(409, 'booking_in_progress', 'bookingId: the booking is being created; retry shortly', { field: 'bookingId', headers: { 'Retry-After': '2' } });
+    throw new AppError('booking_in_progress', 'bookingId: the booking is being created; retry shortly', { field: 'bookingId', headers: { 'Retry-After': '2' } });
   }
   const connection = await requireCalendarOwner(services, client.rowKey, booking.connectionId);
   await assertWritesAllowed(services, client);

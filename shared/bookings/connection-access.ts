@@ -4,7 +4,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { createConnectLinkForReauth, getGraphClientForConnection, NeedsReauthError } from '../auth/connection-tokens.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import { externalId } from './booking-request.js';
 import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
@@ -16,18 +16,18 @@ import { isSpaceOwnerId, parseSpaceOwnerId, spaceAsOwner, type CalendarOwner } f
 /** The connection id a route names (`connections/{id}/...`); an id no connection could have is a 404 too. */
 export function connectionIdFromRoute(params: Record<string, string>, field = 'id'): string {
   const id = externalId.safeParse(params[field] ?? '');
-  if (!id.success) throw new AppError(404, 'connection_not_found', `${field}: no such connection`, { field });
+  if (!id.success) throw new AppError('connection_not_found', `${field}: no such connection`, { field });
   return id.data;
 }
 
 /** The caller's connection, or 404 naming the field; 409 when it cannot be used. */
 export async function requireConnection(services: Services, clientId: string, connectionId: string, field = 'connectionId'): Promise<ConnectionEntity> {
   const found = await services.store.connections.getConnection(clientId, connectionId);
-  if (!found) throw new AppError(404, 'connection_not_found', `${field}: no such connection`, { field });
+  if (!found) throw new AppError('connection_not_found', `${field}: no such connection`, { field });
   const connection = found.entity;
   if (connection.status === 'needs_reauth') throw await reauthProblem(services, connection, field);
   if (connection.status !== 'active') {
-    throw new AppError(409, 'connection_not_active', `${field}: the connection is ${connection.status}`, { field, extra: { connectionId, connectionStatus: connection.status } });
+    throw new AppError('connection_not_active', `${field}: the connection is ${connection.status}`, { field, extra: { connectionId, connectionStatus: connection.status } });
   }
   return connection;
 }
@@ -40,7 +40,7 @@ export async function requireCalendarOwner(services: Services, clientId: string,
   if (!isSpaceOwnerId(ownerId)) return requireConnection(services, clientId, ownerId, field);
   const ids = parseSpaceOwnerId(ownerId);
   const space = ids?.clientId === clientId ? (await services.store.spaces.getSpace(clientId, ids.spaceId))?.entity : undefined;
-  if (!space || space.status !== 'active') throw new AppError(404, 'space_not_found', 'spaceId: the space of this booking no longer exists', { field: 'spaceId' });
+  if (!space || space.status !== 'active') throw new AppError('space_not_found', 'spaceId: the space of this booking no longer exists', { field: 'spaceId' });
   return spaceAsOwner(space);
 }
 
@@ -54,7 +54,7 @@ export async function reauthProblem(services: Services, connection: ConnectionEn
   } catch (error) {
     console.warn(`no re-connect link for connection ${connection.rowKey}: ${describeError(error)}`);
   }
-  return new AppError(409, 'connection_needs_reauth', 'The connection has lost access to the calendar; the user must connect again.', { field, extra });
+  return new AppError('connection_needs_reauth', 'The connection has lost access to the calendar; the user must connect again.', { field, extra });
 }
 
 export interface ConnectedGraph {

@@ -11,7 +11,7 @@ import { assertWritesAllowed } from '../admin/pause.js';
 import { DEFAULT_REMINDER_MINUTES } from '../connect/calendars.js';
 import { createEvent, findEventByProperty, type GraphEvent } from '../graph/events.js';
 import { graphStatus, isGraphAnswer } from '../graph/graph-problems.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { ConcurrencyError, ConflictError } from '../store/errors.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
@@ -103,10 +103,10 @@ async function resume(
   for (;;) {
     const booking: BookingEntity = current.entity;
     if (booking.fingerprint !== fingerprint) {
-      throw new AppError(409, 'booking_id_conflict', 'bookingId: a booking with this id exists with different details', { field: 'bookingId' });
+      throw new AppError('booking_id_conflict', 'bookingId: a booking with this id exists with different details', { field: 'bookingId' });
     }
     if (booking.status === 'confirmed') return { created: false, booking };
-    if (booking.status === 'cancelled') throw new AppError(409, 'booking_cancelled', 'bookingId: this booking was cancelled', { field: 'bookingId' });
+    if (booking.status === 'cancelled') throw new AppError('booking_cancelled', 'bookingId: this booking was cancelled', { field: 'bookingId' });
     const leaseOver = !booking.leaseUntil || booking.leaseUntil.getTime() <= Date.now();
     if (booking.status !== 'pending' || leaseOver) return takeOver(services, client, request, current);
     if (Date.now() >= waitUntil) throw inProgress();
@@ -205,7 +205,7 @@ function isAmbiguous(error: unknown): boolean {
 }
 
 function inProgress(): AppError {
-  return new AppError(409, 'booking_in_progress', 'bookingId: another request is creating this booking; retry shortly', {
+  return new AppError('booking_in_progress', 'bookingId: another request is creating this booking; retry shortly', {
     field: 'bookingId',
     headers: { 'Retry-After': '2' },
   });

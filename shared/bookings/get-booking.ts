@@ -2,7 +2,7 @@
 // while the booking is confirmed.
 import { getEvent } from '../graph/events.js';
 import { categorizeGraphError } from '../graph/client.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import type { BookingEntity } from '../store/repositories/bookings.js';
 import type { Versioned } from '../store/repository.js';
@@ -12,7 +12,7 @@ import { toBookingView, type BookingView } from './booking-view.js';
 /** The caller's booking row, or 404 naming bookingId. */
 export async function requireBooking(services: Services, clientId: string, bookingId: string): Promise<Versioned<BookingEntity>> {
   const found = await services.store.bookings.getBooking(clientId, bookingId);
-  if (!found) throw new AppError(404, 'booking_not_found', 'bookingId: no such booking', { field: 'bookingId' });
+  if (!found) throw new AppError('booking_not_found', 'bookingId: no such booking', { field: 'bookingId' });
   return found;
 }
 

@@ -4,7 +4,7 @@
 import { assertWritesAllowed } from '../admin/pause.js';
 import { categorizeGraphError } from '../graph/client.js';
 import { getEvent, updateEvent, type GraphEvent } from '../graph/events.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import type { BookingEntity } from '../store/repositories/bookings.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
@@ -22,13 +22,13 @@ type Changes = Partial<Omit<CreateBookingRequest, 'bookingId' | 'connectionId' |
 export async function updateBooking(services: Services, client: ClientEntity, bookingId: string, changes: Changes): Promise<BookingView> {
   const { force, ...fields } = changes;
   if (Object.values(fields).every((v) => v === undefined)) {
-    throw new AppError(400, 'invalid_field', 'body: nothing to change', { field: 'body' });
+    throw new AppError('invalid_field', 'body: nothing to change', { field: 'body' });
   }
   const found = await requireBooking(services, client.rowKey, bookingId);
   const booking = found.entity;
-  if (booking.status === 'cancelled') throw new AppError(409, 'booking_cancelled', 'bookingId: this booking was cancelled', { field: 'bookingId' });
+  if (booking.status === 'cancelled') throw new AppError('booking_cancelled', 'bookingId: this booking was cancelled', { field: 'bookingId' });
   if (booking.status !== 'confirmed' || !booking.eventId) {
-    throw new AppError(409, 'booking_in_progress', 'bookingId: the booking is not created yet; retry its create first', { field: 'bookingId' });
+    throw new AppError('booking_in_progress', 'bookingId: the booking is not created yet; retry its create first', { field: 'bookingId' });
   }
   const times = newTimes(booking, fields);
   const patch = await keepRoomInvited(services, booking, eventFields({ ...fields, ...times }, undefined));
@@ -55,7 +55,7 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
         throw changedInCalendar(current, booking.eventEtag);
       }
       if (category === 'not_found') {
-        throw new AppError(409, 'event_deleted_in_calendar', 'The event was deleted in Outlook; cancel this booking or create a new one.');
+        throw new AppError('event_deleted_in_calendar', 'The event was deleted in Outlook; cancel this booking or create a new one.');
       }
       throw error;
     }
@@ -78,7 +78,7 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
 }
 
 const changedInCalendar = (current: GraphEvent, lastWrittenEtag: string | undefined) =>
-  new AppError(409, 'event_changed_in_calendar', 'The event was changed in Outlook since it was booked; send force: true to overwrite.', {
+  new AppError('event_changed_in_calendar', 'The event was changed in Outlook since it was booked; send force: true to overwrite.', {
     extra: { current: toEventView(current, lastWrittenEtag) },
   });
 
@@ -110,18 +110,18 @@ function newTimes(booking: { start?: Date; end?: Date; timeZone?: string }, fiel
   const timeZone = fields.timeZone ?? booking.timeZone ?? 'UTC';
   const parse = (value: string | undefined, stored: Date | undefined, field: 'start' | 'end'): number => {
     if (value === undefined) {
-      if (!stored) throw new AppError(400, 'invalid_field', `${field}: required`, { field });
+      if (!stored) throw new AppError('invalid_field', `${field}: required`, { field });
       return stored.getTime();
     }
     const ms = parseDateTime(value, timeZone);
-    if (ms === undefined) throw new AppError(400, 'invalid_field', `${field}: not an ISO 8601 date-time`, { field });
+    if (ms === undefined) throw new AppError('invalid_field', `${field}: not an ISO 8601 date-time`, { field });
     return ms;
   };
   const startMs = parse(fields.start, booking.start, 'start');
   const endMs = parse(fields.end, booking.end, 'end');
-  if (endMs <= startMs) throw new AppError(400, 'invalid_field', 'end: end must be after start', { field: 'end' });
+  if (endMs <= startMs) throw new AppError('invalid_field', 'end: end must be after start', { field: 'end' });
   if (endMs - startMs > MAX_BOOKING_WINDOW_DAYS * 86_400_000) {
-    throw new AppError(400, 'invalid_field', `end: a booking may last at most ${MAX_BOOKING_WINDOW_DAYS} days`, { field: 'end' });
+    throw new AppError('invalid_field', `end: a booking may last at most ${MAX_BOOKING_WINDOW_DAYS} days`, { field: 'end' });
   }
   return { startMs, endMs, timeZone };
 }

@@ -3,7 +3,7 @@
 // revoked at once), disable. Only hashes of API keys are stored; signing secrets live in the secret store.
 import { z } from 'zod';
 import { generateApiKey, newClientId } from '../auth/api-keys.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import { CLIENT_PARTITION, type ClientEntity } from '../store/repositories/clients.js';
 import { NotFoundError } from '../store/errors.js';
 import type { Services } from '../services.js';
@@ -64,7 +64,7 @@ export async function createClient(
 ): Promise<ClientView & { apiKey: string; signingSecret: string }> {
   // In Azure a webhook URL must not point inside; locally the console's loopback receiver is the webhook.
   const refused = input.webhookUrl && services.config.inAzure ? webhookUrlProblem(input.webhookUrl, true, input.webhookPort) : undefined;
-  if (refused) throw new AppError(400, 'webhook_url_not_allowed', refused, { field: 'webhookUrl' });
+  if (refused) throw new AppError('webhook_url_not_allowed', refused, { field: 'webhookUrl' });
   const clientId = newClientId();
   const { key, hash } = generateApiKey(clientId);
   const signingSecret = newSigningSecret();
@@ -94,7 +94,7 @@ export async function listClients(services: Pick<Services, 'store'>): Promise<Cl
 const CLIENT_ID = /^[a-z0-9]{8,40}$/;
 
 function requireClientId(clientId: string): string {
-  if (!CLIENT_ID.test(clientId)) throw new AppError(404, 'not_found', 'No such client.');
+  if (!CLIENT_ID.test(clientId)) throw new AppError('not_found', 'No such client.');
   return clientId;
 }
 
@@ -121,7 +121,7 @@ export async function mutateClient(clientId: string, services: Pick<Services, 's
   try {
     return (await services.store.clients.mutate(CLIENT_PARTITION, clientId, change)).entity;
   } catch (error) {
-    if (error instanceof NotFoundError) throw new AppError(404, 'not_found', 'No such client.');
+    if (error instanceof NotFoundError) throw new AppError('not_found', 'No such client.');
     throw error;
   }
 }

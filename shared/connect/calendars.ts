@@ -2,7 +2,7 @@
 // one set of rules for choosing the booking calendar, the busy calendars and the default reminder.
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 
 export interface CalendarInfo {
@@ -66,14 +66,14 @@ export function applyCalendarChoice(connection: ConnectionEntity, choice: Calend
   const byId = new Map(live.map((c) => [c.id, c]));
   if (choice.bookingCalendarId !== undefined) {
     const calendar = byId.get(choice.bookingCalendarId);
-    if (!calendar) throw new AppError(400, 'invalid_field', 'bookingCalendarId: no such calendar in this account', { field: 'bookingCalendarId' });
+    if (!calendar) throw new AppError('invalid_field', 'bookingCalendarId: no such calendar in this account', { field: 'bookingCalendarId' });
     if (!calendar.canEdit)
-      throw new AppError(400, 'invalid_field', 'bookingCalendarId: the calendar cannot be written to', { field: 'bookingCalendarId' });
+      throw new AppError('invalid_field', 'bookingCalendarId: the calendar cannot be written to', { field: 'bookingCalendarId' });
   }
   if (choice.busyCalendarIds !== undefined) {
     const unknown = choice.busyCalendarIds.findIndex((id) => !byId.has(id));
     if (unknown >= 0)
-      throw new AppError(400, 'invalid_field', `busyCalendarIds.${unknown}: no such calendar in this account`, { field: `busyCalendarIds.${unknown}` });
+      throw new AppError('invalid_field', `busyCalendarIds.${unknown}: no such calendar in this account`, { field: `busyCalendarIds.${unknown}` });
   }
   return {
     ...connection,

@@ -1,6 +1,7 @@
 // The OAuth callback: the state is checked and consumed (single use, unexpired, conditional on its ETag),
 // the code redeemed with its PKCE verifier and nonce, the account and calendars read, and the connection
 // created or updated. The result says where the browser goes next; nothing is stored when it fails.
+import type { ProblemCode } from '../errors/catalogue.js';
 import { randomUUID } from 'node:crypto';
 import type { AuthenticationResult } from '@azure/msal-node';
 import { createGraphClient } from '../graph/client.js';
@@ -30,7 +31,7 @@ export type ConnectOutcome =
   /** The hosted picker, before going back. */
   | { kind: 'picker'; connection: ConnectionEntity; calendars: CalendarInfo[]; returnUrl: string }
   /** No safe place to go back to (or going back would mislead): a page for the user, with a link when `returnUrl`. */
-  | { kind: 'page'; status: number; code: string; message: string; returnUrl?: string };
+  | { kind: 'page'; code: ProblemCode; message: string; returnUrl?: string };
 
 /** Stable error codes a booking system receives as `error=` on its return URL. */
 export type ConnectErrorCode =
@@ -53,20 +54,19 @@ const GRAPH_READ_BUDGET_MS = 30_000;
 
 export async function completeConnect(query: URLSearchParams, services: Services, sameBrowser: BrowserCheck): Promise<ConnectOutcome> {
   const state = query.get('state');
-  if (!state || state.length > 512) return page(400, 'state_missing', 'This sign-in response is not valid: it has no state.');
+  if (!state || state.length > 512) return page('state_missing', 'This sign-in response is not valid: it has no state.');
   const attempt = await consumeState(state, services);
   if ('kind' in attempt) return attempt;
   // A sign-in URL copied out of someone else's flow: never connect this person's mailbox to that flow.
   if (!sameBrowser(attempt.partitionKey, attempt.bindingHash))
     return page(
-      400,
       'browser_mismatch',
       'This sign-in was started in another browser. For your safety your calendar was not connected. Open the link from your application again, in this browser.',
       returnUrlWith(attempt.returnUrl!, { status: 'error', error: 'browser_mismatch' }),
     );
 
   // The booking system was disabled while its user was signing in: nothing is connected for it.
-  if (!(await isClientActive(services, attempt.clientId))) return page(410, 'link_revoked', linkRevoked().message);
+  if (!(await isClientActive(services, attempt.clientId))) return page('link_revoked', linkRevoked().message);
 
   const toApp = (code: ConnectErrorCode): ConnectOutcome => ({
     kind: 'redirect',
@@ -143,20 +143,20 @@ export function connectedUrl(returnUrl: string, connectionId: string): string {
   return returnUrlWith(returnUrl, { connectionId, status: 'connected' });
 }
 
-function page(status: number, code: string, message: string, returnUrl?: string): ConnectOutcome {
-  return { kind: 'page', status, code, message, returnUrl };
+function page(code: ProblemCode, message: string, returnUrl?: string): ConnectOutcome {
+  return { kind: 'page', code, message, returnUrl };
 }
 
 /** Marks the state used, conditional on the ETag read: of two concurrent callbacks, one wins. */
 async function consumeState(state: string, services: Services): Promise<OAuthStateEntity | ConnectOutcome> {
   const found = await services.store.oauthStates.getByState(state);
-  const unknown = page(400, 'state_unknown', 'This sign-in response is unknown or has already been used.');
+  const unknown = page('state_unknown', 'This sign-in response is unknown or has already been used.');
   if (!found) return unknown;
   const entity = found.entity;
   if (entity.usedAt) return unknown;
   if (entity.expiresAt.getTime() <= Date.now()) {
     await services.store.oauthStates.delete(entity.partitionKey, OAUTH_STATE_ROW, { etag: found.etag }).catch(() => undefined);
-    return page(400, 'state_expired', 'This sign-in took too long and has expired.');
+    return page('state_expired', 'This sign-in took too long and has expired.');
   }
   try {
     await services.store.oauthStates.update({ ...entity, usedAt: new Date() }, found.etag);
@@ -166,7 +166,7 @@ async function consumeState(state: string, services: Services): Promise<OAuthSta
   }
   // Won: the row has done its job (a replay now finds nothing, which is refused the same way).
   await services.store.oauthStates.delete(entity.partitionKey, OAUTH_STATE_ROW).catch(() => undefined);
-  if (!entity.returnUrl) return page(400, 'state_unknown', 'This sign-in response is not valid.');
+  if (!entity.returnUrl) return page('state_unknown', 'This sign-in response is not valid.');
   return entity;
 }
 

@@ -1,7 +1,7 @@
 // Connect links: what a booking system hands its user to start connecting a calendar. The link id is a
 // 256-bit bearer capability (only its hash is stored), valid once and for a limited time.
 import { randomBytes } from 'node:crypto';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import { capabilityHash, CONNECT_LINK_ROW, type ConnectLinkEntity } from '../store/repositories/connect-links.js';
 import { ConcurrencyError } from '../store/errors.js';
@@ -53,7 +53,7 @@ export async function createConnectLink(client: ClientEntity, input: ConnectLink
 /** A link id that cannot start a connect flow; `code` is stable and shown on the error page. */
 export class ConnectLinkError extends AppError {
   constructor(code: 'link_not_found' | 'link_expired' | 'link_used' | 'link_revoked', message: string) {
-    super(code === 'link_not_found' ? 404 : 410, code, message);
+    super(code, message);
   }
 }
 

@@ -6,7 +6,7 @@ import { requestSubscriptionSync } from '../sync/calendar-subscriptions.js';
 import { randomBytes } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
 import { escapeHtml, htmlPage } from '../http/html.js';
-import { AppError, isAppError } from '../http/problem.js';
+import { AppError, isAppError } from '../errors/app-error.js';
 import { capabilityHash, PICKER_ROW, type PickerSessionEntity } from '../store/repositories/connect-links.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { ConcurrencyError } from '../store/errors.js';
@@ -40,7 +40,7 @@ export async function submitPicker(services: Services, form: URLSearchParams): P
   const token = form.get('token') ?? '';
   const found = /^[A-Za-z0-9_-]{43}$/.test(token) ? await services.store.connectLinks.getPicker(token) : null;
   if (!found || found.entity.expiresAt.getTime() <= Date.now())
-    return new AppError(400, 'picker_expired', 'This form has expired or was already submitted.');
+    return new AppError('picker_expired', 'This form has expired or was already submitted.');
   const session = found.entity;
   const connection = await services.store.connections.require(session.clientId, session.connectionId);
   const calendars = await withConnectionGraph(connection.entity, listCalendars, services);
@@ -57,7 +57,7 @@ export async function submitPicker(services: Services, form: URLSearchParams): P
     // Single use: the token row is deleted only if unchanged since read; a second submit finds nothing.
     await services.store.connectLinks.pickers.update({ ...session, expiresAt: new Date(0) }, found.etag);
   } catch (error) {
-    if (error instanceof ConcurrencyError) return new AppError(400, 'picker_expired', 'This form was already submitted.');
+    if (error instanceof ConcurrencyError) return new AppError('picker_expired', 'This form was already submitted.');
     throw error;
   }
   await services.store.connectLinks.pickers.delete(session.partitionKey, PICKER_ROW).catch(() => undefined);
@@ -68,11 +68,11 @@ export async function submitPicker(services: Services, form: URLSearchParams): P
 
 function parseForm(form: URLSearchParams): CalendarChoice {
   const booking = form.get('bookingCalendarId');
-  if (!booking) throw new AppError(400, 'invalid_field', 'Choose the calendar bookings go to.', { field: 'bookingCalendarId' });
+  if (!booking) throw new AppError('invalid_field', 'Choose the calendar bookings go to.', { field: 'bookingCalendarId' });
   const reminderText = form.get('defaultReminderMinutes') ?? '';
   const reminder = Number(reminderText);
   if (!/^\d{1,5}$/.test(reminderText) || reminder > MAX_REMINDER_MINUTES)
-    throw new AppError(400, 'invalid_field', `The reminder must be a whole number of minutes from 0 to ${MAX_REMINDER_MINUTES}.`, { field: 'defaultReminderMinutes' });
+    throw new AppError('invalid_field', `The reminder must be a whole number of minutes from 0 to ${MAX_REMINDER_MINUTES}.`, { field: 'defaultReminderMinutes' });
   return { bookingCalendarId: booking, busyCalendarIds: form.getAll('busyCalendarIds'), defaultReminderMinutes: reminder };
 }
 

@@ -1,7 +1,7 @@
 // Open-redirect defence for return URLs. A booking system registers origins (scheme://host[:port]); a
 // returnUrl is accepted only when, parsed by the WHATWG URL parser (the browser's own), its origin equals
 // one of them exactly. The raw string is also refused when it carries the tricks parsers disagree on.
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 
 const MAX_URL_CHARS = 2048;
 
@@ -22,7 +22,7 @@ export function canonicalOrigin(value: string): string | undefined {
 
 /** The parsed returnUrl when its origin is on the allow-list; a 400 naming `field` otherwise. */
 export function checkReturnUrl(returnUrl: string, allowedOrigins: readonly string[], field = 'returnUrl'): URL {
-  const refuse = (why: string) => new AppError(400, 'return_url_not_allowed', `${field}: ${why}`, { field });
+  const refuse = (why: string) => new AppError('return_url_not_allowed', `${field}: ${why}`, { field });
   if (returnUrl.length > MAX_URL_CHARS) throw refuse(`must be at most ${MAX_URL_CHARS} characters`);
   // Backslashes, whitespace and control characters are "fixed up" differently by different parsers.
   // eslint-disable-next-line no-control-regex

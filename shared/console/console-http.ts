@@ -4,7 +4,7 @@
 import type { Cookie, HttpRequest, HttpResponseInit } from '@azure/functions';
 import { cookieValue } from '../http/cookies.js';
 import { describeError } from '../logging.js';
-import { isAppError } from '../http/problem.js';
+import { isAppError } from '../errors/app-error.js';
 import { getServices, type Services } from '../services.js';
 import { BridgeApiError } from './bridge-api.js';
 import { consoleEnabled } from './enabled.js';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { createClient } from '../clients/manage-clients.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { ianaZoneFor } from '../time/windows-zones.js';
 import { formatWallTime, parseDateTime, wallTimeAt } from '../time/zoned-time.js';
@@ -39,13 +39,13 @@ export async function signingSecretOf(services: Services, session: ConsoleSessio
 
 async function api(ctx: ConsoleContext): Promise<BridgeApi> {
   const key = await apiKeyOf(ctx);
-  if (!key) throw new AppError(409, 'no_client', 'Create the demo booking system first (step 1).');
+  if (!key) throw new AppError('no_client', 'Create the demo booking system first (step 1).');
   return bridgeApi(ctx.baseUrl, key);
 }
 
 function requireConnection(ctx: ConsoleContext): { connectionId: string; upn: string; zone: string } {
   const { connectionId, userPrincipalName, timeZone } = ctx.session;
-  if (!connectionId || !userPrincipalName) throw new AppError(409, 'not_connected', 'Connect a calendar first (step 2).');
+  if (!connectionId || !userPrincipalName) throw new AppError('not_connected', 'Connect a calendar first (step 2).');
   return { connectionId, upn: userPrincipalName, zone: timeZone ?? 'UTC' };
 }
 
@@ -78,7 +78,7 @@ export async function createDemoClient(ctx: ConsoleContext): Promise<void> {
 export async function createConnectLink(ctx: ConsoleContext, form: URLSearchParams): Promise<void> {
   const upn = form.get('userPrincipalName') ?? '';
   const user = (await ctx.simulator.users()).find((u) => u.userPrincipalName === upn && u.kind === 'user');
-  if (!user) throw new AppError(400, 'invalid_field', 'Choose one of the simulated people.', { field: 'userPrincipalName' });
+  if (!user) throw new AppError('invalid_field', 'Choose one of the simulated people.', { field: 'userPrincipalName' });
   const link = await (await api(ctx)).call<{ url: string }>('POST', 'connect-links', {
     externalUserId: `demo-${upn.split('@')[0]}`,
     returnUrl: `${ctx.baseUrl}${CONSOLE_PATH}/connected`,
@@ -108,11 +108,11 @@ function readTimedForm(form: URLSearchParams, zone: string): { subject: string; 
   const parsed = timedForm.safeParse(Object.fromEntries(form));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new AppError(400, 'invalid_field', `${String(issue.path[0])}: ${issue.message}`, { field: String(issue.path[0]) });
+    throw new AppError('invalid_field', `${String(issue.path[0])}: ${issue.message}`, { field: String(issue.path[0]) });
   }
   const { subject, date, time, minutes } = parsed.data;
   const startMs = parseDateTime(`${date}T${time}`, zone);
-  if (startMs === undefined) throw new AppError(400, 'invalid_field', 'That day and time do not exist.', { field: 'date' });
+  if (startMs === undefined) throw new AppError('invalid_field', 'That day and time do not exist.', { field: 'date' });
   const start = formatWallTime(wallTimeAt(startMs, zone));
   const end = formatWallTime(wallTimeAt(startMs + minutes * 60_000, zone));
   return { subject, start, end, startMs };

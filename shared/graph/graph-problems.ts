@@ -2,7 +2,7 @@
 // Retry-After; Graph 5xx -> 502; no answer in time -> 504; Graph refusing what we sent -> 422.
 // AppErrors (needs_reauth, pause, ...) pass through unchanged.
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { AppError, isAppError } from '../http/problem.js';
+import { AppError, isAppError } from '../errors/app-error.js';
 import { categorizeGraphError, retryAfterSeconds } from './client.js';
 import { itemError, type BatchItemResult } from './batch.js';
 
@@ -34,7 +34,7 @@ export function isGraphAnswer(error: unknown): boolean {
 }
 
 export function throttledProblem(retryAfter: number | undefined): AppError {
-  return new AppError(503, 'graph_throttled', 'Microsoft Graph is throttling requests for this calendar; retry later.', {
+  return new AppError('graph_throttled', 'Microsoft Graph is throttling requests for this calendar; retry later.', {
     headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS))) },
   });
 }
@@ -43,24 +43,24 @@ export function throttledProblem(retryAfter: number | undefined): AppError {
 export function graphProblem(error: unknown): AppError {
   if (isAppError(error)) return error;
   if (isGraphTimeout(error) && !isGraphAnswer(error)) {
-    return new AppError(504, 'graph_timeout', 'Microsoft Graph did not answer in time; retry the request.', { headers: { 'Retry-After': '5' }, cause: error });
+    return new AppError('graph_timeout', 'Microsoft Graph did not answer in time; retry the request.', { headers: { 'Retry-After': '5' }, cause: error });
   }
   const status = graphStatus(error) ?? 0;
   const category = categorizeGraphError(error);
   const code = String((error as { code?: unknown })?.code ?? '');
   if (category === 'throttled' || (status === 503 && retryAfterSeconds(error) !== undefined)) {
     const problem = throttledProblem(retryAfterSeconds(error));
-    return new AppError(problem.status, problem.code, problem.message, { ...problem.options, cause: error });
+    return new AppError(problem.code, problem.message, { ...problem.options, cause: error });
   }
   if (category === 'bad_request' && status !== 400) {
     // 401/403 after a token refresh and odd 4xx: Graph refuses the calendar itself.
-    return new AppError(502, 'graph_refused', `Microsoft Graph refused the request (${status} ${code}).`, { cause: error });
+    return new AppError('graph_refused', `Microsoft Graph refused the request (${status} ${code}).`, { cause: error });
   }
   if (category === 'bad_request' || status === 400) {
-    return new AppError(422, 'graph_rejected', `Microsoft Graph rejected the request: ${safeMessage(error)}`, { extra: { graphCode: code }, cause: error });
+    return new AppError('graph_rejected', `Microsoft Graph rejected the request: ${safeMessage(error)}`, { extra: { graphCode: code }, cause: error });
   }
-  if (category === 'auth') return new AppError(502, 'graph_refused', `Microsoft Graph refused access (${status} ${code}).`, { cause: error });
-  return new AppError(502, 'graph_error', `Microsoft Graph failed (${[status || 'no status', code].filter(Boolean).join(' ')}).`, { cause: error });
+  if (category === 'auth') return new AppError('graph_refused', `Microsoft Graph refused access (${status} ${code}).`, { cause: error });
+  return new AppError('graph_error', `Microsoft Graph failed (${[status || 'no status', code].filter(Boolean).join(' ')}).`, { cause: error });
 }
 
 /** The API's answer to a failed $batch item (after the batch's own retries). */

@@ -6,7 +6,7 @@ import type { HttpRequest } from '@azure/functions';
 import { bearerToken, clientIdOfKey, hashApiKey, verifyApiKey } from '../auth/api-keys.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import type { Services } from '../services.js';
-import { AppError } from './problem.js';
+import { AppError } from '../errors/app-error.js';
 import { clientDisabledError } from '../admin/pause.js';
 import { ADMIN_APP_ROLE, AdminTokenUnavailableError, hasAdminRole, looksLikeJwt, verifyAdminToken } from '../auth/admin-tokens.js';
 
@@ -15,7 +15,7 @@ const REALM = 'calendar-bridge';
 const DUMMY_HASHES = [hashApiKey('cb_live_unknown')];
 
 export function unauthorized(detail = 'A valid API key is required: send Authorization: Bearer <api key>.'): AppError {
-  return new AppError(401, 'unauthorized', detail, {
+  return new AppError('unauthorized', detail, {
     headers: { 'WWW-Authenticate': `Bearer realm="${REALM}"` },
   });
 }
@@ -54,14 +54,14 @@ async function authenticateAdminToken(token: string, config: Services['config'])
     claims = await verifyAdminToken(token, config);
   } catch (error) {
     if (error instanceof AdminTokenUnavailableError) {
-      throw new AppError(503, 'identity_platform_unavailable', 'The identity platform could not be reached to check the token; retry shortly.', {
+      throw new AppError('identity_platform_unavailable', 'The identity platform could not be reached to check the token; retry shortly.', {
         headers: { 'Retry-After': '30' },
         cause: error,
       });
     }
     throw unauthorized('The access token is not valid for this app: expired, for another audience or tenant, or not signed by Entra ID.');
   }
-  if (!hasAdminRole(claims)) throw new AppError(403, 'admin_role_required', `The token does not carry the app role ${ADMIN_APP_ROLE}.`);
+  if (!hasAdminRole(claims)) throw new AppError('admin_role_required', `The token does not carry the app role ${ADMIN_APP_ROLE}.`);
 }
 
 /** The shared admin key (held in the secret store), compared in constant time. */

@@ -4,20 +4,20 @@ import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } fr
 import { describeError } from '../logging.js';
 import { errorPage } from './html.js';
 import { isDependencyOutage } from './handle.js';
-import { isAppError } from './problem.js';
+import { isAppError } from '../errors/app-error.js';
 
 export function browserHandler(fn: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): HttpHandler {
   return async (request, context) => {
     try {
       return await fn(request, context);
     } catch (error) {
-      if (isAppError(error)) return errorPage(error.status, error.code, error.message);
+      if (isAppError(error)) return errorPage(error.code, error.message);
       if (isDependencyOutage(error)) {
         context.warn(`dependency unavailable: ${describeError(error)}`);
-        return errorPage(503, 'dependency_unavailable', 'The service is temporarily unavailable. Please try again in a minute.');
+        return errorPage('dependency_unavailable', 'The service is temporarily unavailable. Please try again in a minute.');
       }
       context.error(`unhandled error: ${describeError(error)}`);
-      return errorPage(500, 'internal_error', 'Something went wrong on our side.');
+      return errorPage('internal_error', 'Something went wrong on our side.');
     }
   };
 }

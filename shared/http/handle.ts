@@ -2,7 +2,8 @@
 // once (redacted) and becomes a problem response without internals.
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import { AppError, isAppError, problem, problemFromError } from './problem.js';
+import { AppError, isAppError } from '../errors/app-error.js';
+import { problem, problemFromError } from './problem.js';
 import { describeError } from '../logging.js';
 import { withTelemetryIds, type TelemetryIds } from '../telemetry/tracing.js';
 
@@ -20,12 +21,12 @@ export function toErrorResponse(error: unknown, context: InvocationContext): Htt
   if (isAppError(error)) return problemFromError(error);
   if (isDependencyOutage(error)) {
     context.warn(`dependency unavailable: ${describeError(error)}`);
-    return problem(503, 'dependency_unavailable', 'A storage or identity dependency did not answer in time; retry later.', {
+    return problem('dependency_unavailable', 'A storage or identity dependency did not answer in time; retry later.', {
       headers: { 'Retry-After': '5' },
     });
   }
   context.error(`unhandled error: ${describeError(error)}`);
-  return problem(500, 'internal_error', 'An unexpected error occurred.');
+  return problem('internal_error', 'An unexpected error occurred.');
 }
 
 export function httpHandler(fn: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): HttpHandler {
@@ -61,23 +62,23 @@ export async function readJson<S extends z.ZodType>(
 ): Promise<z.infer<S>> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-    throw new AppError(415, 'unsupported_media_type', 'The body must be application/json.', { field: 'content-type' });
+    throw new AppError('unsupported_media_type', 'The body must be application/json.', { field: 'content-type' });
   }
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw new AppError(413, 'body_too_large', `The body must be at most ${maxBytes} bytes.`);
+  if (declared > maxBytes) throw new AppError('body_too_large', `The body must be at most ${maxBytes} bytes.`);
   const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > maxBytes) throw new AppError(413, 'body_too_large', `The body must be at most ${maxBytes} bytes.`);
+  if (bytes.byteLength > maxBytes) throw new AppError('body_too_large', `The body must be at most ${maxBytes} bytes.`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new AppError(400, 'invalid_json', 'The body is not valid UTF-8.');
+    throw new AppError('invalid_json', 'The body is not valid UTF-8.');
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new AppError(400, 'invalid_json', 'The body is not valid JSON.');
+    throw new AppError('invalid_json', 'The body is not valid JSON.');
   }
   return parseWith(schema, value);
 }
@@ -106,5 +107,5 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, fieldP
   // An empty key is still a key: show it as "" rather than dropping it.
   const segments = path.map((segment) => (segment === '' ? '""' : String(segment)));
   const field = [fieldPrefix, ...segments].filter((segment) => segment !== '').join('.') || undefined;
-  throw new AppError(400, 'invalid_field', field ? `${field}: ${issue.message}` : issue.message, { field });
+  throw new AppError('invalid_field', field ? `${field}: ${issue.message}` : issue.message, { field });
 }

@@ -1,5 +1,6 @@
 // Server-rendered HTML for the browser routes (connect, callback, picker): escaped text, no scripts, no
 // external assets, and security headers on every page.
+import { problemStatus, type ProblemCode } from '../errors/catalogue.js';
 import type { HttpResponseInit } from '@azure/functions';
 
 /** No scripts at all; the one inline <style> element is allowed by a per-response nonce. */
@@ -40,11 +41,11 @@ export function htmlPage(title: string, body: string, status = 200, formTargets:
  * The dead end of a browser flow: says what happened and what to do, never internals. With `backUrl` (the
  * booking system's return URL carrying the error code) the person gets a link back instead of a redirect.
  */
-export function errorPage(status: number, code: string, message: string, backUrl?: string): HttpResponseInit {
+export function errorPage(code: ProblemCode, message: string, backUrl?: string): HttpResponseInit {
   const back = backUrl
     ? `<p><a href="${escapeHtml(backUrl)}">Go back to the application</a> and start again. Reference: <code>${escapeHtml(code)}</code></p>`
     : `<p class="hint">Go back to the application you came from and start again. Reference: <code>${escapeHtml(code)}</code></p>`;
-  return htmlPage('Could not connect your calendar', `<h1>Could not connect your calendar</h1><p class="error" role="alert">${escapeHtml(message)}</p>\n${back}`, status);
+  return htmlPage('Could not connect your calendar', `<h1>Could not connect your calendar</h1><p class="error" role="alert">${escapeHtml(message)}</p>\n${back}`, problemStatus(code));
 }
 
 /** A redirect from a browser route, with the same headers as the pages. */

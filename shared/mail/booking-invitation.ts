@@ -1,7 +1,7 @@
 // A booking as an iCalendar invitation attachment: organizer = the connected mailbox, attendees = the
 // message's recipients, UID stable per booking (so a re-sent invitation updates the same meeting), and
 // SEQUENCE = seconds between the booking's creation and its last change (0 at first, growing with each update).
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { buildInvitation } from './icalendar.js';
@@ -29,12 +29,12 @@ export async function bookingInvitation(
 ): Promise<IcsAttachment> {
   const found = await services.store.bookings.getBooking(clientId, bookingId);
   const booking = found?.entity;
-  if (!booking) throw new AppError(404, 'booking_not_found', `${FIELD}: no such booking`, { field: FIELD });
+  if (!booking) throw new AppError('booking_not_found', `${FIELD}: no such booking`, { field: FIELD });
   if (booking.connectionId !== connection.rowKey)
-    throw new AppError(409, 'booking_not_on_connection', `${FIELD}: the booking belongs to another connection`, { field: FIELD });
-  if (booking.status === 'cancelled') throw new AppError(409, 'booking_cancelled', `${FIELD}: the booking is cancelled`, { field: FIELD });
+    throw new AppError('booking_not_on_connection', `${FIELD}: the booking belongs to another connection`, { field: FIELD });
+  if (booking.status === 'cancelled') throw new AppError('booking_cancelled', `${FIELD}: the booking is cancelled`, { field: FIELD });
   if (!booking.start || !booking.end || !booking.subject)
-    throw new AppError(409, 'booking_not_ready', `${FIELD}: the booking has no confirmed time yet`, { field: FIELD });
+    throw new AppError('booking_not_ready', `${FIELD}: the booking has no confirmed time yet`, { field: FIELD });
   const uid = bookingUid(clientId, bookingId);
   const changedAt = booking.updatedAt ?? booking.createdAt;
   const ics = buildInvitation({

@@ -2,7 +2,7 @@
 // The answer carries a fresh connect link: opened by the user, it asks for the client's mail scopes
 // (incremental consent) and records them on the same connection.
 import { createConnectLinkForReauth } from '../auth/connection-tokens.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import { describeError } from '../logging.js';
 import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
@@ -17,7 +17,7 @@ export async function consentMissingProblem(services: Services, connection: Conn
   } catch (error) {
     console.warn(`no consent link for connection ${connection.rowKey}: ${describeError(error)}`);
   }
-  return new AppError(409, 'consent_missing', 'The user has not consented to the mail permissions this needs; send them connectUrl to consent.', { extra });
+  return new AppError('consent_missing', 'The user has not consented to the mail permissions this needs; send them connectUrl to consent.', { extra });
 }
 
 /** Throws consent_missing unless the connection holds every scope in `needed`. */
@@ -27,5 +27,5 @@ export async function requireConsent(services: Services, connection: ConnectionE
 }
 
 export function mailNotEnabled(): AppError {
-  return new AppError(403, 'mail_not_enabled', 'Mail is not enabled for this booking system; the operator can enable it.');
+  return new AppError('mail_not_enabled', 'Mail is not enabled for this booking system; the operator can enable it.');
 }

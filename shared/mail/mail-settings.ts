@@ -1,7 +1,7 @@
 // The operator's switch for mail per booking system (PUT /api/manage/clients/{clientId}/mail). Turning it
 // on does not change existing connections: they answer consent_missing with a link until their users consent.
 import { z } from 'zod';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { mutateClient } from '../clients/manage-clients.js';
 
@@ -16,7 +16,7 @@ export interface MailSettingsView {
 }
 
 export async function setMailSettings(clientId: string, input: z.infer<typeof mailSettingsSchema>, services: Pick<Services, 'store'>): Promise<MailSettingsView> {
-  if (!/^[a-z0-9]{8,40}$/.test(clientId)) throw new AppError(404, 'not_found', 'No such client.');
+  if (!/^[a-z0-9]{8,40}$/.test(clientId)) throw new AppError('not_found', 'No such client.');
   const saved = await mutateClient(clientId, services, (c) => ({
     ...c,
     mailEnabled: input.mailEnabled,

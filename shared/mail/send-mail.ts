@@ -10,7 +10,7 @@ import { assertWritesAllowed } from '../admin/pause.js';
 import { asApiProblem, requireConnection } from '../bookings/connection-access.js';
 import { externalId } from '../bookings/booking-request.js';
 import { isGraphAnswer } from '../graph/graph-problems.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import { describeError } from '../logging.js';
 import type { Services } from '../services.js';
 import { ConflictError } from '../store/errors.js';
@@ -131,14 +131,14 @@ async function claimMessageId(
     if (!(error instanceof ConflictError)) throw error;
   }
   const existing = await services.store.mailMessages.getMessage(clientId, input.messageId);
-  if (!existing) throw new AppError(409, 'message_in_progress', 'This messageId is being processed; retry shortly.', { headers: { 'Retry-After': '2' } });
+  if (!existing) throw new AppError('message_in_progress', 'This messageId is being processed; retry shortly.', { headers: { 'Retry-After': '2' } });
   const earlier = existing.entity;
   if (earlier.fingerprint !== row.fingerprint)
-    throw new AppError(409, 'message_id_conflict', 'messageId was already used for another message.', { field: 'messageId' });
+    throw new AppError('message_id_conflict', 'messageId was already used for another message.', { field: 'messageId' });
   if (earlier.status === 'sent') return { replay: viewOf(earlier) };
   if (earlier.status === 'sending' && Date.now() - earlier.createdAt.getTime() < SENDING_LEASE_MS)
-    throw new AppError(409, 'message_in_progress', 'This messageId is being sent; retry shortly.', { headers: { 'Retry-After': '2' } });
-  throw new AppError(409, 'message_outcome_unknown', 'An earlier attempt with this messageId may have been sent; it is not sent again.', { field: 'messageId' });
+    throw new AppError('message_in_progress', 'This messageId is being sent; retry shortly.', { headers: { 'Retry-After': '2' } });
+  throw new AppError('message_outcome_unknown', 'An earlier attempt with this messageId may have been sent; it is not sent again.', { field: 'messageId' });
 }
 
 /**
@@ -195,5 +195,5 @@ function viewOf(row: MailMessageEntity): SentMailView {
 }
 
 function tooLarge(code: 'mail_body_too_large' | 'attachment_too_large', field: string, detail: string): AppError {
-  return new AppError(413, code, detail, { field });
+  return new AppError(code, detail, { field });
 }

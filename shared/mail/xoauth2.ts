@@ -8,7 +8,7 @@ import { ConsentMissingError, getAccessToken, NeedsReauthError, withConnectionGr
 import { assertWritesAllowed } from '../admin/pause.js';
 import { asApiProblem, reauthProblem, requireConnection } from '../bookings/connection-access.js';
 import { graphStatus } from '../graph/graph-problems.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
@@ -47,7 +47,7 @@ export function xoauth2Sasl(user: string, accessToken: string): string {
 export async function issueXoauth2(services: Services, client: ClientEntity, connectionId: string, input: Xoauth2Input): Promise<Xoauth2Grant> {
   if (!client.mailEnabled) throw mailNotEnabled();
   if (!client.legacyProtocols)
-    throw new AppError(403, 'legacy_protocols_not_enabled', 'SMTP/IMAP access is not enabled for this booking system; the operator can enable it.', { field: 'protocol' });
+    throw new AppError('legacy_protocols_not_enabled', 'SMTP/IMAP access is not enabled for this booking system; the operator can enable it.', { field: 'protocol' });
   const connection = await requireConnection(services, client.rowKey, connectionId, 'id');
   const scope = PROTOCOL_SCOPES[input.protocol];
   const shared = input.mailbox && input.mailbox.toLowerCase() !== connection.upn?.toLowerCase() ? input.mailbox.toLowerCase() : undefined;
@@ -93,7 +93,7 @@ async function requireMailboxAccess(services: Services, connection: ConnectionEn
     if (error instanceof ConsentMissingError) throw await consentMissingProblem(services, connection, [SHARED_MAILBOX_CHECK_SCOPE]);
     const status = graphStatus(error);
     if (status === 403 || status === 404)
-      throw new AppError(403, 'mailbox_access_denied', 'mailbox: the connected user cannot access this mailbox', { field: 'mailbox' });
+      throw new AppError('mailbox_access_denied', 'mailbox: the connected user cannot access this mailbox', { field: 'mailbox' });
     throw await asApiProblem(services, connection, error, 'id');
   }
 }

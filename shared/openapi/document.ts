@@ -2,7 +2,7 @@
 // definitions (route and method), the problem codes each operation can answer and the webhook event
 // catalogue, so the description cannot drift from the code (test/openapi/ holds both sides together).
 import { z } from 'zod';
-import { PROBLEM_CODES, type ProblemCode } from '../http/problem-codes.js';
+import { PROBLEM_CODES, type ProblemCode } from '../errors/catalogue.js';
 import { problemBody } from '../http/problem.js';
 import type { HttpFunctionDefinition } from '../runtime/function-definitions.js';
 import { WEBHOOK_EVENTS, type WebhookEventType } from '../webhooks/event-catalogue.js';
@@ -91,7 +91,7 @@ function problemResponses(codes: readonly ProblemCode[]): Record<string, unknown
       content: {
         'application/problem+json': {
           schema: { allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: { enum: list } } }] },
-          examples: Object.fromEntries(list.map((code) => [code, { value: problemBody(status, code, PROBLEM_CODES[code].meaning) }])),
+          examples: Object.fromEntries(list.map((code) => [code, { value: problemBody(code, PROBLEM_CODES[code].meaning) }])),
         },
       },
     };

@@ -6,7 +6,7 @@ import { assertWritesAllowed } from '../admin/pause.js';
 import { isTenantId, TenantConsentMissingError } from '../auth/app-tokens.js';
 import { externalId } from '../bookings/booking-request.js';
 import { subscriptionHealth, type SubscriptionHealth } from '../connect/connection-view.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import { describeError } from '../logging.js';
 import type { Services } from '../services.js';
 import { ConflictError } from '../store/errors.js';
@@ -102,7 +102,7 @@ export async function createSpace(services: Services, client: ClientEntity, requ
 
 function sameSpaceOrConflict(existing: SpaceEntity, request: CreateSpaceRequest): SpaceEntity {
   const same = existing.roomEmail === request.roomEmail && (!request.tenantId || request.tenantId === existing.tenantId) && existing.bookingMode === request.bookingMode;
-  if (!same) throw new AppError(409, 'space_exists', 'spaceId: this space is already mapped to another room or setting; delete it first', { field: 'spaceId' });
+  if (!same) throw new AppError('space_exists', 'spaceId: this space is already mapped to another room or setting; delete it first', { field: 'spaceId' });
   return existing;
 }
 
@@ -116,7 +116,7 @@ async function resolveRoom(services: Services, clientId: string, request: Create
   } else {
     tenants = (await services.store.tenants.listConsents(clientId)).map((c) => c.rowKey);
     if (tenants.length === 0) {
-      throw new AppError(409, 'tenant_consent_required', 'tenantId: no tenant has granted this app tenant-wide access yet; send an administrator a tenant connect link', {
+      throw new AppError('tenant_consent_required', 'tenantId: no tenant has granted this app tenant-wide access yet; send an administrator a tenant connect link', {
         field: 'tenantId',
       });
     }
@@ -125,7 +125,7 @@ async function resolveRoom(services: Services, clientId: string, request: Create
     const room = await findRoom(services, tenantId, request.roomEmail);
     if (room) return { tenantId, room };
   }
-  throw new AppError(422, 'room_not_found', `roomEmail: no mailbox ${request.roomEmail} in ${tenants.length === 1 ? 'the tenant' : 'any consented tenant'}`, { field: 'roomEmail' });
+  throw new AppError('room_not_found', `roomEmail: no mailbox ${request.roomEmail} in ${tenants.length === 1 ? 'the tenant' : 'any consented tenant'}`, { field: 'roomEmail' });
 }
 
 export async function listSpaces(services: Services, clientId: string): Promise<SpaceEntity[]> {

@@ -3,7 +3,7 @@
 // room's default calendar, where bookings go and whose busy time the space reports.
 import { getAppGraphClient } from '../auth/app-tokens.js';
 import { categorizeGraphError } from '../graph/client.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { appOnlyProblem } from './space-access.js';
 
@@ -32,7 +32,7 @@ export async function findRoom(services: Services, tenantId: string, roomEmail: 
       (await graph.api(path).select(select).options({ signal: AbortSignal.timeout(CALL_TIMEOUT_MS) }).get()) as T;
     const settings = await get<{ userPurpose?: string }>('/me/mailboxSettings', 'userPurpose');
     if (settings.userPurpose?.toLowerCase() !== 'room') {
-      throw new AppError(422, 'not_a_room', `${field}: ${roomEmail} is a ${settings.userPurpose ?? 'non-room'} mailbox, not a room`, { field });
+      throw new AppError('not_a_room', `${field}: ${roomEmail} is a ${settings.userPurpose ?? 'non-room'} mailbox, not a room`, { field });
     }
     const calendar = await get<{ id: string }>('/me/calendar', 'id');
     return { objectId: user.id, email: (user.mail ?? user.userPrincipalName ?? roomEmail).toLowerCase(), displayName: user.displayName, calendarId: calendar.id };

@@ -5,7 +5,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { getAppGraphClient, TenantConsentMissingError } from '../auth/app-tokens.js';
 import { categorizeGraphError } from '../graph/client.js';
 import { graphProblem } from '../graph/graph-problems.js';
-import { AppError, isAppError } from '../http/problem.js';
+import { AppError, isAppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import type { SpaceEntity } from '../store/repositories/spaces.js';
 import type { CalendarOwner, SpaceOwnerInfo } from './space-owner.js';
@@ -13,7 +13,7 @@ import type { CalendarOwner, SpaceOwnerInfo } from './space-owner.js';
 /** The caller's space, or 404 naming the field. */
 export async function requireSpace(services: Services, clientId: string, spaceId: string, field = 'spaceId'): Promise<SpaceEntity> {
   const found = await services.store.spaces.getSpace(clientId, spaceId);
-  if (!found || found.entity.status !== 'active') throw new AppError(404, 'space_not_found', `${field}: no such space`, { field });
+  if (!found || found.entity.status !== 'active') throw new AppError('space_not_found', `${field}: no such space`, { field });
   return found.entity;
 }
 

@@ -6,7 +6,7 @@
 // Either way the booking row, its transactionId and the create's exactly-once logic are the bookings'.
 import { requireConnection } from '../bookings/connection-access.js';
 import type { GraphEventBody } from '../bookings/event-mapping.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { requireSpace } from './space-access.js';
 import { isSpaceOwnerId, spaceAsOwner, type CalendarOwner } from './space-owner.js';
@@ -28,7 +28,7 @@ export async function bookingTarget(services: Services, clientId: string, reques
   const space = await requireSpace(services, clientId, request.spaceId);
   if (space.bookingMode === 'invite_room') {
     if (request.connectionId === undefined) {
-      throw new AppError(400, 'invalid_field', "connectionId: this space is booked by inviting its room to the organiser's event; name the organiser's connection", {
+      throw new AppError('invalid_field', "connectionId: this space is booked by inviting its room to the organiser's event; name the organiser's connection", {
         field: 'connectionId',
       });
     }
@@ -36,7 +36,7 @@ export async function bookingTarget(services: Services, clientId: string, reques
     return { owner: organiser, room: { email: space.roomEmail, name: space.roomDisplayName } };
   }
   if (request.connectionId !== undefined) {
-    throw new AppError(400, 'invalid_field', "connectionId: this space is booked in its room's own calendar; leave connectionId out", { field: 'connectionId' });
+    throw new AppError('invalid_field', "connectionId: this space is booked in its room's own calendar; leave connectionId out", { field: 'connectionId' });
   }
   return { owner: spaceAsOwner(space) };
 }

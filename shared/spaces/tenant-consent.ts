@@ -8,6 +8,7 @@
 //    whose id token's `tid` is the tenant and whose `wids` hold a directory role that can grant consent to
 //    Microsoft Graph application permissions (tenant-admin-roles.ts), and
 // 2. a client-credentials token for the tenant whose roles include Calendars.ReadWrite.
+import type { ProblemCode } from '../errors/catalogue.js';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CryptoProvider } from '@azure/msal-node';
@@ -99,17 +100,17 @@ const CONSENT_CHECK_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
 
 export type TenantConsentOutcome =
   | { kind: 'redirect'; location: string; binding?: BrowserBinding }
-  | { kind: 'page'; status: number; code: string; message: string; returnUrl?: string };
+  | { kind: 'page'; code: ProblemCode; message: string; returnUrl?: string };
 
 export async function completeTenantConsent(query: URLSearchParams, services: Services, sameBrowser: BrowserCheck): Promise<TenantConsentOutcome> {
   const state = query.get('state');
-  if (!state || state.length > 512) return page(400, 'state_missing', 'This consent response is not valid: it has no state.');
+  if (!state || state.length > 512) return page('state_missing', 'This consent response is not valid: it has no state.');
   const attempt = await consumeState(state, services);
   if ('kind' in attempt) return attempt;
   const toApp = (error: TenantConsentErrorCode): TenantConsentOutcome => ({ kind: 'redirect', location: returnUrlWith(attempt.returnUrl, { status: 'error', error }) });
   if (!sameBrowser(attempt.partitionKey, attempt.bindingHash)) return browserMismatch(attempt.returnUrl);
   // The booking system was disabled while its link was in use: nothing is recorded for it.
-  if (!(await isClientActive(services, attempt.clientId))) return page(410, 'link_revoked', linkRevoked().message);
+  if (!(await isClientActive(services, attempt.clientId))) return page('link_revoked', linkRevoked().message);
   if (query.get('error')) return toApp(query.get('error') === 'access_denied' ? 'access_denied' : 'consent_failed');
   return attempt.step === 'signin' ? finishSignIn(query, attempt, services, toApp) : startSignIn(query, attempt, services, toApp);
 }
@@ -208,14 +209,13 @@ async function finishSignIn(
   return { kind: 'redirect', location: returnUrlWith(attempt.returnUrl, { status: 'consented', tenantId }) };
 }
 
-function page(status: number, code: string, message: string): TenantConsentOutcome {
-  return { kind: 'page', status, code, message };
+function page(code: ProblemCode, message: string): TenantConsentOutcome {
+  return { kind: 'page', code, message };
 }
 
 function browserMismatch(returnUrl: string): TenantConsentOutcome {
   return {
     kind: 'page',
-    status: 400,
     code: 'browser_mismatch',
     message: 'This consent was started in another browser. For your safety it was not completed. Open the link from your application again, in this browser.',
     returnUrl: returnUrlWith(returnUrl, { status: 'error', error: 'browser_mismatch' }),
@@ -224,12 +224,12 @@ function browserMismatch(returnUrl: string): TenantConsentOutcome {
 /** Marks the state used, conditional on the ETag read: of two concurrent callbacks, one wins. */
 async function consumeState(state: string, services: Services): Promise<TenantConsentStateEntity | TenantConsentOutcome> {
   const found = await services.store.tenants.getState(state);
-  const unknown = page(400, 'state_unknown', 'This consent response is unknown or has already been used.');
+  const unknown = page('state_unknown', 'This consent response is unknown or has already been used.');
   if (!found || found.entity.usedAt) return unknown;
   const entity = found.entity;
   if (entity.expiresAt.getTime() <= Date.now()) {
     await services.store.tenants.states.delete(entity.partitionKey, TENANT_CONSENT_STATE_ROW, { etag: found.etag }).catch(() => undefined);
-    return page(400, 'state_expired', 'This consent took too long and has expired.');
+    return page('state_expired', 'This consent took too long and has expired.');
   }
   try {
     await services.store.tenants.states.update({ ...entity, usedAt: new Date() }, found.etag);

@@ -1,23 +1,23 @@
 // Storage failures callers can act on. They stay AppErrors (name 'AppError') so the HTTP layer maps them to
 // 404/409/412 problems; the subclasses let code tell them apart. Messages name the table, never a key's value.
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 
 export class NotFoundError extends AppError {
   constructor(table: string, options: { cause?: unknown } = {}) {
-    super(404, 'not_found', `No such ${table} entity.`, options);
+    super('not_found', `No such ${table} entity.`, options);
   }
 }
 
 export class ConflictError extends AppError {
   constructor(table: string, options: { cause?: unknown } = {}) {
-    super(409, 'already_exists', `The ${table} entity already exists.`, options);
+    super('already_exists', `The ${table} entity already exists.`, options);
   }
 }
 
 /** Someone else changed the entity since it was read (stale ETag). Re-read and try again. */
 export class ConcurrencyError extends AppError {
   constructor(table: string, options: { cause?: unknown } = {}) {
-    super(412, 'concurrent_update', `The ${table} entity was changed by someone else; re-read and retry.`, options);
+    super('concurrent_update', `The ${table} entity was changed by someone else; re-read and retry.`, options);
   }
 }
 

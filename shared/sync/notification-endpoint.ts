@@ -30,7 +30,7 @@ export async function receiveGraphPost(request: HttpRequest, context: Invocation
 
   const body = await readJson(request, notificationBodySchema, MAX_NOTIFICATION_BODY_BYTES);
   if (body.value.length > MAX_NOTIFICATION_ITEMS)
-    return problem(413, 'too_many_notifications', `A POST may carry at most ${MAX_NOTIFICATION_ITEMS} notifications.`, { field: 'value' });
+    return problem('too_many_notifications', `A POST may carry at most ${MAX_NOTIFICATION_ITEMS} notifications.`, { field: 'value' });
   const result = await takeNotifications(store, body.value);
   logDropped(context, result.dropped);
   await enqueueGrouped(storage, CALENDAR_SYNC_QUEUE, result.messages);

@@ -2,7 +2,7 @@
 // replay once the receiver is fixed. A replay queues the same event (same id, so receivers that dedupe on
 // it stay correct) as a fresh delivery with a new 24 hours.
 import { z } from 'zod';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import { redact } from '../logging.js';
 import { enqueue } from '../queues/queue-client.js';
 import type { Services } from '../services.js';
@@ -82,7 +82,7 @@ export async function listDeadLetters(
   } catch (error) {
     // A token that decodes to nothing the service understands: the caller's mistake, not ours.
     if (query.continuationToken && !(error as { statusCode?: number }).statusCode) {
-      throw new AppError(400, 'invalid_field', 'continuationToken: must be a token from a previous page', { field: 'continuationToken' });
+      throw new AppError('invalid_field', 'continuationToken: must be a token from a previous page', { field: 'continuationToken' });
     }
     throw error;
   }
@@ -102,11 +102,11 @@ export async function replayDeadLetter(
   freshConnectLink?: FreshConnectLink,
 ): Promise<DeadLetterView> {
   const found = /^[a-z0-9]{8,40}$/.test(clientId) && /^[\w.-]{1,100}$/.test(eventId) ? await services.store.deadLetters.getDeadLetter(clientId, eventId) : null;
-  if (!found) throw new AppError(404, 'not_found', 'No such dead letter.');
+  if (!found) throw new AppError('not_found', 'No such dead letter.');
   try {
     await services.store.deadLetters.delete(clientId, eventId, { etag: found.etag });
   } catch (error) {
-    if (error instanceof ConcurrencyError) throw new AppError(409, 'replay_in_progress', 'This dead letter is being replayed already.');
+    if (error instanceof ConcurrencyError) throw new AppError('replay_in_progress', 'This dead letter is being replayed already.');
     throw error;
   }
   const stored = found.entity.event as unknown as WebhookEvent;
@@ -135,7 +135,7 @@ export async function replayClientDeadLetters(
   freshConnectLink?: FreshConnectLink,
   limit = 500,
 ): Promise<{ replayed: number; remaining: boolean }> {
-  if (!/^[a-z0-9]{8,40}$/.test(clientId)) throw new AppError(404, 'not_found', 'No such client.');
+  if (!/^[a-z0-9]{8,40}$/.test(clientId)) throw new AppError('not_found', 'No such client.');
   const page = await services.store.deadLetters.listByClient(clientId, { pageSize: limit });
   let replayed = 0;
   for (const { entity } of page.items) {

@@ -3,7 +3,7 @@
 // row, so every instance signs with both (old and new) at once, whatever its secret cache holds, until
 // the next rotation or until the previous one is revoked.
 import { z } from 'zod';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { CLIENT_PARTITION, type ClientEntity } from '../store/repositories/clients.js';
 import { NotFoundError } from '../store/errors.js';
@@ -37,7 +37,7 @@ export async function rotateSigningSecret(
   services: Pick<Services, 'store' | 'secrets'>,
 ): Promise<RotatedSigningSecret> {
   const found = /^[a-z0-9]{8,40}$/.test(clientId) ? await services.store.clients.getClient(clientId) : null;
-  if (!found) throw new AppError(404, 'not_found', 'No such client.');
+  if (!found) throw new AppError('not_found', 'No such client.');
   const name = found.entity.signingSecretName ?? signingSecretName(clientId);
   // The version signing today: pinned on the row, or the newest in the store (read uncached).
   const previous = found.entity.signingSecretVersions?.[0] ?? (found.entity.signingSecretName ? (await services.secrets.listVersions(name)).at(-1) : undefined);
@@ -52,7 +52,7 @@ export async function rotateSigningSecret(
       updatedAt: new Date(),
     }));
   } catch (error) {
-    if (error instanceof NotFoundError) throw new AppError(404, 'not_found', 'No such client.');
+    if (error instanceof NotFoundError) throw new AppError('not_found', 'No such client.');
     throw error;
   }
   return { clientId, signingSecret, activeSigningSecrets: versions.length };

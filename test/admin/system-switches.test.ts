@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { definitions } from '../../functions/definitions.js';
 import { createDeliverWebhooksFunction } from '../../functions/deliverWebhooks.js';
 import { assertWritesAllowed, isSyncPaused } from '../../shared/admin/pause.js';
-import { isAppError, type AppError } from '../../shared/http/problem.js';
+import { isAppError, type AppError } from '../../shared/errors/app-error.js';
 import { runTokenKeepAlive } from '../../shared/keepalive/token-keep-alive.js';
 import { processWebhookDelivery } from '../../shared/webhooks/deliver.js';
 import { newWebhookEvent } from '../../shared/webhooks/emit.js';

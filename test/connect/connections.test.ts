@@ -119,9 +119,11 @@ describe('connection API', () => {
     ] as const) {
       const res = await api(path, { method, body, key: other.apiKey });
       expect(res.status, `${method} ${path}`).toBe(404);
-      expect((await json(res)).code).toBe('not_found');
+      expect(await json(res), `${method} ${path}`).toMatchObject({ code: 'connection_not_found', field: 'id' });
     }
-    expect((await api('connections/not-a-uuid')).status).toBe(404);
+    const malformed = await api('connections/not-a-uuid');
+    expect(malformed.status).toBe(404);
+    expect((await json(malformed)).code).toBe('connection_not_found');
     const after = await app.services.store.connections.getConnection(alice.client.clientId, id);
     expect(after?.etag).toBe(before?.etag);
   });

@@ -13,7 +13,7 @@ import { listDeadLettersQuery } from '../../shared/webhooks/dead-letters.js';
 import { rotateSigningSecretSchema } from '../../shared/webhooks/signing-secrets.js';
 import { pauseSchema } from '../../functions/adminSystem.js';
 import { API_OPERATIONS } from '../../functions/api-description.js';
-import { PROBLEM_CODES } from '../../shared/http/problem-codes.js';
+import { PROBLEM_CODES } from '../../shared/errors/catalogue.js';
 import { WEBHOOK_EVENTS, WEBHOOK_EVENT_TYPES } from '../../shared/webhooks/event-catalogue.js';
 import { apiDocument } from '../../scripts/api-docs.js';
 import { listConnectionsQuery } from '../../functions/connections.js';

@@ -3,7 +3,7 @@
 // it lists under that code's status. startAppHost wraps the handlers; close() fails on a breach.
 import type { HttpHandler, HttpResponseInit } from '@azure/functions';
 import { API_OPERATIONS } from '../../functions/api-description.js';
-import { PROBLEM_CODES, type ProblemCode } from '../../shared/http/problem-codes.js';
+import { PROBLEM_CODES, type ProblemCode } from '../../shared/errors/catalogue.js';
 import { operationProblems } from '../../shared/openapi/document.js';
 import type { FunctionDefinition } from '../../shared/runtime/function-definitions.js';
 

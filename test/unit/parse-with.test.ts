@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseWith } from '../../shared/http/handle.js';
-import { isAppError, type AppError } from '../../shared/http/problem.js';
+import { isAppError, type AppError } from '../../shared/errors/app-error.js';
 
 function fieldOf(schema: z.ZodType, value: unknown, prefix = ''): string | undefined {
   try {
