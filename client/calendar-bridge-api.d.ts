@@ -3725,7 +3725,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: No such client, dead letter or resource. */
+            /** @description `not_found`: No such client or dead letter (admin API), or a record removed while the request ran. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3848,7 +3848,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: No such client, dead letter or resource. */
+            /** @description `not_found`: No such client or dead letter (admin API), or a record removed while the request ran. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4002,7 +4002,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: No such client, dead letter or resource. */
+            /** @description `not_found`: No such client or dead letter (admin API), or a record removed while the request ran. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4147,7 +4147,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: No such client, dead letter or resource. */
+            /** @description `not_found`: No such client or dead letter (admin API), or a record removed while the request ran. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4377,7 +4377,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: No such client, dead letter or resource. */
+            /** @description `not_found`: No such client or dead letter (admin API), or a record removed while the request ran. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4482,7 +4482,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: No such client, dead letter or resource. */
+            /** @description `not_found`: No such client or dead letter (admin API), or a record removed while the request ran. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -46,7 +46,7 @@ export class ConnectionTokenCachePlugin implements ICachePlugin {
   async beforeCacheAccess(context: TokenCacheContext): Promise<void> {
     if (!this.loaded) {
       const found = this.known ?? (await this.services.store.connections.getConnection(this.clientId, this.connectionId));
-      if (!found) throw new NotFoundError('connections');
+      if (!found) throw new NotFoundError('connections', { code: 'connection_not_found' });
       const sealed = found.entity.tokenCache;
       const snapshot = sealed ? await this.services.envelope.decryptString(sealed, tokenCacheBinding(this.clientId, this.connectionId)) : '';
       this.loaded = { snapshot, etag: found.etag, entity: found.entity };

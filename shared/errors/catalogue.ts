@@ -30,7 +30,7 @@ export const PROBLEM_CODES = {
   mail_not_enabled: { status: 403, title: 'Mail not enabled', meaning: 'Mail is not turned on for this booking system (`clients mail --enable`).' },
   legacy_protocols_not_enabled: { status: 403, title: 'SMTP/IMAP not enabled', meaning: 'XOAUTH2 for SMTP/IMAP is not turned on for this booking system (`--legacy-protocols`).' },
   mailbox_access_denied: { status: 403, title: 'Mailbox access denied', meaning: 'The user cannot send from, or read, the mailbox named.' },
-  not_found: { status: 404, title: 'Not found', meaning: 'No such client, dead letter or resource.' },
+  not_found: { status: 404, title: 'Not found', meaning: 'No such client or dead letter (admin API), or a record removed while the request ran.' },
   connection_not_found: { status: 404, title: 'Connection not found', meaning: "No such connection for this booking system (another client's id is also 404)." },
   booking_not_found: { status: 404, title: 'Booking not found', meaning: 'No booking with this `bookingId` for this booking system.' },
   space_not_found: { status: 404, title: 'Space not found', meaning: 'No such space for this booking system.' },

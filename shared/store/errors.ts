@@ -1,10 +1,14 @@
 // Storage failures callers can act on. They stay AppErrors (name 'AppError') so the HTTP layer maps them to
 // 404/409/412 problems; the subclasses let code tell them apart. Messages name the table, never a key's value.
 import { AppError } from '../errors/app-error.js';
+import type { ProblemCode } from '../errors/catalogue.js';
+
+/** A 404 code for a record that is not there: `not_found`, or the table's own (`connection_not_found`). */
+export type NotFoundCode = Extract<ProblemCode, 'not_found' | `${string}_not_found`>;
 
 export class NotFoundError extends AppError {
-  constructor(table: string, options: { cause?: unknown } = {}) {
-    super('not_found', `No such ${table} entity.`, options);
+  constructor(table: string, options: { cause?: unknown; code?: NotFoundCode } = {}) {
+    super(options.code ?? 'not_found', `No such ${table} entity.`, { cause: options.cause });
   }
 }
 

@@ -4,7 +4,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { boundedCall, ensureTable, forgetTable } from './table-client.js';
 import { fromTableEntity, toTableEntity, type EntityKeys } from './entity-codec.js';
-import { ConcurrencyError, ConflictError, NotFoundError, tableErrorCode, tableErrorStatus } from './errors.js';
+import { ConcurrencyError, ConflictError, NotFoundError, tableErrorCode, tableErrorStatus, type NotFoundCode } from './errors.js';
 import { escapeKey } from './keys.js';
 import { withSpan } from '../telemetry/tracing.js';
 
@@ -49,6 +49,9 @@ export class TableRepository<T extends EntityKeys> {
     return this.client.tableName;
   }
 
+  /** The code a missing entity answers with; a table whose records the API names by id has its own. */
+  protected readonly notFoundCode: NotFoundCode = 'not_found';
+
   /** Point read; null when the entity does not exist. */
   async get(partitionKey: string, rowKey: string, options: CallOptions = {}): Promise<Versioned<T> | null> {
     try {
@@ -65,7 +68,7 @@ export class TableRepository<T extends EntityKeys> {
   /** Like get(), but a missing entity is a NotFoundError. */
   async require(partitionKey: string, rowKey: string, options: CallOptions = {}): Promise<Versioned<T>> {
     const found = await this.get(partitionKey, rowKey, options);
-    if (!found) throw new NotFoundError(this.tableName);
+    if (!found) throw new NotFoundError(this.tableName, { code: this.notFoundCode });
     return found;
   }
 
@@ -197,7 +200,7 @@ export class TableRepository<T extends EntityKeys> {
     const code = tableErrorCode(error);
     if (status === 412 || code === 'UpdateConditionNotSatisfied') return new ConcurrencyError(this.tableName, { cause: error });
     if (status === 409 && code === 'EntityAlreadyExists') return new ConflictError(this.tableName, { cause: error });
-    if (status === 404 && code !== 'TableNotFound') return new NotFoundError(this.tableName, { cause: error });
+    if (status === 404 && code !== 'TableNotFound') return new NotFoundError(this.tableName, { cause: error, code: this.notFoundCode });
     return error;
   }
 }

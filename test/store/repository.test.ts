@@ -46,7 +46,9 @@ describe('TableRepository on Azurite', () => {
     const missing = connection(uniqueId('client'));
     expect(await repo.get(missing.partitionKey, missing.rowKey)).toBeNull();
     await expect(repo.require(missing.partitionKey, missing.rowKey)).rejects.toBeInstanceOf(NotFoundError);
-    await expect(repo.update(missing, 'W/"datetime\'2020-01-01T00%3A00%3A00Z\'"')).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    // A connection is named by id in the API, so its table answers the connection's own code.
+    await expect(repo.update(missing, 'W/"datetime\'2020-01-01T00%3A00%3A00Z\'"')).rejects.toMatchObject({ status: 404, code: 'connection_not_found' });
+    await expect(store.oauthStates.require(missing.partitionKey, missing.rowKey)).rejects.toMatchObject({ status: 404, code: 'not_found' });
     await expect(repo.delete(missing.partitionKey, missing.rowKey)).resolves.toBeUndefined();
   });
 

@@ -50,6 +50,8 @@ export function knownConnectionRow(entity: object): Versioned<ConnectionEntity> 
 }
 
 export class ConnectionRepository extends TableRepository<ConnectionEntity> {
+  protected override readonly notFoundCode = 'connection_not_found';
+
   async getConnection(clientId: string, connectionId: string): Promise<Versioned<ConnectionEntity> | null> {
     const found = await this.get(clientId, connectionId);
     if (found) readVersions.set(found.entity, found.etag);
