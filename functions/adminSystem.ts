@@ -1,61 +1,48 @@
 // Operator API for the system-wide switch (admin key): pause all syncing and writes for everyone, resume,
 // and read the state. While paused, writes answer 503 integration_paused with Retry-After, timers do
 // nothing and webhook deliveries wait on their queue (shared/admin/pause.ts).
-import { z } from 'zod';
-import { authenticateAdmin } from '../shared/http/authenticate-client.js';
-import { httpHandler, readOptionalJson } from '../shared/http/handle.js';
-import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
-import { getServices } from '../shared/services.js';
-import { forgetCachedSwitches, getSystemState, setSystemPause } from '../shared/admin/pause.js';
+import { forgetCachedSwitches, getSystemState, pauseSchema, setSystemPause, systemStateSchema } from '../shared/admin/pause.js';
+import { apiRoute } from '../shared/http/api-route.js';
 
-const json = (status: number, body: unknown) => ({ status, headers: { 'Cache-Control': 'no-store' }, jsonBody: body });
+const answers = { 200: systemStateSchema };
+const tag = 'Admin';
 
-export const pauseSchema = z
-  .object({
-    reason: z.string().trim().min(1).max(500).optional(),
-    retryAfterSeconds: z.number().int().min(1).max(86_400).optional(),
-  })
-  .strict();
-
-export const manageSystemStatusFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const manageSystemStatusFunction = apiRoute({
   name: 'manageSystemStatus',
   route: 'manage/system',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    await authenticateAdmin(request, services);
+  method: 'GET',
+  auth: 'adminKey',
+  answers,
+  problems: [],
+  doc: { tag, summary: 'Whether the integration is paused' },
+  handle: async ({ services }) => {
     forgetCachedSwitches(services); // the operator sees the stored state, not a cached copy
-    return json(200, await getSystemState(services));
-  }),
-};
+    return { status: 200, body: await getSystemState(services) };
+  },
+});
 
-export const manageSystemPauseFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const manageSystemPauseFunction = apiRoute({
   name: 'manageSystemPause',
   route: 'manage/system/pause',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    await authenticateAdmin(request, services);
-    const input = (await readOptionalJson(request, pauseSchema, 2048)) ?? {};
-    return json(200, await setSystemPause(services, true, input));
-  }),
-};
+  method: 'POST',
+  auth: 'adminKey',
+  body: pauseSchema.optional(),
+  maxBodyBytes: 2048,
+  answers,
+  problems: [],
+  doc: { tag, summary: 'Pause all syncing and writes, for everyone', example: { reason: 'incident 42', retryAfterSeconds: 600 } },
+  handle: async ({ services, body }) => ({ status: 200, body: await setSystemPause(services, true, body ?? {}) }),
+});
 
-export const manageSystemResumeFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const manageSystemResumeFunction = apiRoute({
   name: 'manageSystemResume',
   route: 'manage/system/resume',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    await authenticateAdmin(request, services);
-    return json(200, await setSystemPause(services, false));
-  }),
-};
+  method: 'POST',
+  auth: 'adminKey',
+  answers,
+  problems: [],
+  doc: { tag, summary: 'Resume after a pause' },
+  handle: async ({ services }) => ({ status: 200, body: await setSystemPause(services, false) }),
+});
 
 export const adminSystemFunctions = [manageSystemStatusFunction, manageSystemPauseFunction, manageSystemResumeFunction];

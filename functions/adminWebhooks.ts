@@ -1,81 +1,61 @@
 // Operator API for outbound webhooks (admin key), under /api/manage like the client API: list and replay
 // dead letters, rotate a client's signing secret (the new secret is shown this once).
-import { authenticateAdmin } from '../shared/http/authenticate-client.js';
-import { httpHandler, parseWith, readOptionalJson } from '../shared/http/handle.js';
-import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
-import { getServices, type Services } from '../shared/services.js';
-import { listDeadLetters, listDeadLettersQuery, replayClientDeadLetters, replayDeadLetter, type FreshConnectLink } from '../shared/webhooks/dead-letters.js';
+import { z } from 'zod';
+import { apiRoute } from '../shared/http/api-route.js';
+import { deadLetterSchema, listDeadLetters, listDeadLettersQuery, replayClientDeadLetters, replayDeadLetter } from '../shared/webhooks/dead-letters.js';
+import { freshConnectLink } from '../shared/webhooks/connection-events.js';
 import { rotateSigningSecret, rotateSigningSecretSchema } from '../shared/webhooks/signing-secrets.js';
-import { reauthConnectLink } from '../shared/webhooks/connection-events.js';
 
-const json = (status: number, body: unknown) => ({ status, headers: { 'Cache-Control': 'no-store' }, jsonBody: body });
+const tag = 'Admin';
 
-/** A replayed connection.needs_reauth event carries a new link while the connection still needs one. */
-function freshConnectLink(services: Services): FreshConnectLink {
-  return async (clientId, connectionId) => {
-    const found = await services.store.connections.getConnection(clientId, connectionId);
-    return found?.entity.status === 'needs_reauth' ? reauthConnectLink(found.entity, services) : null;
-  };
-}
-
-export const manageDeadLettersListFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const manageDeadLettersListFunction = apiRoute({
   name: 'manageDeadLettersList',
   route: 'manage/dead-letters',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    await authenticateAdmin(request, services);
-    const query = parseWith(listDeadLettersQuery, Object.fromEntries(request.query.entries()));
-    return json(200, await listDeadLetters(query, services));
-  }),
-};
+  method: 'GET',
+  auth: 'adminKey',
+  query: listDeadLettersQuery,
+  answers: { 200: z.object({ value: z.array(deadLetterSchema), continuationToken: z.string().optional() }) },
+  problems: [],
+  doc: { tag, summary: 'Webhook deliveries that failed for 24 hours' },
+  handle: async ({ services, query }) => ({ status: 200, body: await listDeadLetters(query, services) }),
+});
 
-export const manageDeadLetterReplayFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const manageDeadLetterReplayFunction = apiRoute({
   name: 'manageDeadLetterReplay',
   route: 'manage/dead-letters/{clientId}/{eventId}/replay',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    await authenticateAdmin(request, services);
-    const { clientId = '', eventId = '' } = request.params;
-    return json(202, { replayed: await replayDeadLetter(clientId, eventId, services, freshConnectLink(services)) });
-  }),
-};
+  method: 'POST',
+  auth: 'adminKey',
+  params: z.object({ clientId: z.string(), eventId: z.string() }),
+  answers: { 202: z.object({ replayed: deadLetterSchema }) },
+  problems: ['not_found', 'replay_in_progress'],
+  doc: { tag, summary: 'Deliver one dead letter again (same event id)' },
+  handle: async ({ services, params }) => ({ status: 202, body: { replayed: await replayDeadLetter(params.clientId, params.eventId, services, freshConnectLink(services)) } }),
+});
 
-export const manageDeadLettersReplayClientFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const manageDeadLettersReplayClientFunction = apiRoute({
   name: 'manageDeadLettersReplayClient',
   route: 'manage/dead-letters/{clientId}/replay',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    await authenticateAdmin(request, services);
-    return json(202, await replayClientDeadLetters(request.params.clientId ?? '', services, freshConnectLink(services)));
-  }),
-};
+  method: 'POST',
+  auth: 'adminKey',
+  params: z.object({ clientId: z.string() }),
+  answers: { 202: z.object({ replayed: z.number().int(), remaining: z.boolean() }) },
+  problems: ['not_found'],
+  doc: { tag, summary: "Deliver a client's dead letters again (at most 500 per call)" },
+  handle: async ({ services, params }) => ({ status: 202, body: await replayClientDeadLetters(params.clientId, services, freshConnectLink(services)) }),
+});
 
-export const manageClientsRotateSigningSecretFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const manageClientsRotateSigningSecretFunction = apiRoute({
   name: 'manageClientsRotateSigningSecret',
   route: 'manage/clients/{clientId}/rotate-signing-secret',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    await authenticateAdmin(request, services);
-    const input = (await readOptionalJson(request, rotateSigningSecretSchema, 1024)) ?? {};
-    return json(200, await rotateSigningSecret(request.params.clientId ?? '', input, services));
-  }),
-};
+  method: 'POST',
+  auth: 'adminKey',
+  params: z.object({ clientId: z.string() }),
+  body: rotateSigningSecretSchema.optional(),
+  maxBodyBytes: 1024,
+  answers: { 200: z.object({ clientId: z.string(), signingSecret: z.string(), activeSigningSecrets: z.number().int() }) },
+  problems: ['not_found'],
+  doc: { tag, summary: 'A new webhook signing secret (shown once); both sign until the next rotation unless revokePrevious', example: { revokePrevious: true } },
+  handle: async ({ services, params, body }) => ({ status: 200, body: await rotateSigningSecret(params.clientId, body ?? {}, services) }),
+});
 
-export const adminWebhookFunctions = [
-  manageDeadLettersListFunction,
-  manageDeadLetterReplayFunction,
-  manageDeadLettersReplayClientFunction,
-  manageClientsRotateSigningSecretFunction,
-];
+export const adminWebhookFunctions = [manageDeadLettersListFunction, manageDeadLetterReplayFunction, manageDeadLettersReplayClientFunction, manageClientsRotateSigningSecretFunction];

@@ -1,27 +1,19 @@
 // GET /api/auth/callback: Microsoft sends the browser back here with a code (or an error) and our state,
 // which must come with the binding cookie set when this browser opened the connect link.
-import { browserMatches, clearedBinding } from '../shared/connect/browser-binding.js';
+import { browserMatches, clearedBindingsFor } from '../shared/connect/browser-binding.js';
 import { completeConnect } from '../shared/connect/complete-connect.js';
 import { openPicker } from '../shared/connect/picker.js';
-import { browserHandler } from '../shared/http/browser-handler.js';
 import { errorPage, redirect } from '../shared/http/html.js';
-import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
-import { getServices } from '../shared/services.js';
-import { stateHash } from '../shared/store/repositories/oauth-states.js';
+import { pageRoute } from '../shared/http/page-route.js';
 
-export const authCallbackFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const authCallbackFunction = pageRoute({
   name: 'authCallback',
   route: 'auth/callback',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: browserHandler(async (request) => {
-    const services = getServices();
+  method: 'GET',
+  handle: async ({ services, request, query }) => {
     const base = services.config.publicBaseUrl;
-    const query = new URL(request.url).searchParams;
     const outcome = await completeConnect(query, services, (key, stored) => browserMatches(request, base, key, stored));
-    const state = query.get('state');
-    const cookies = state && state.length <= 512 ? [clearedBinding(base, stateHash(state))] : [];
+    const cookies = clearedBindingsFor(base, query.get('state'));
     switch (outcome.kind) {
       case 'redirect':
         return { ...redirect(outcome.location), cookies };
@@ -30,5 +22,5 @@ export const authCallbackFunction: HttpFunctionDefinition = {
       case 'page':
         return { ...errorPage(outcome.code, outcome.message, outcome.returnUrl), cookies };
     }
-  }),
-};
+  },
+});

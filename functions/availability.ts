@@ -1,20 +1,21 @@
 // POST /api/availability (API key): free slots common to up to 50 of the caller's connections.
-import { availabilityRequest, findAvailability } from '../shared/availability/availability.js';
-import { authenticateClient } from '../shared/http/authenticate-client.js';
-import { httpHandler, readJson } from '../shared/http/handle.js';
-import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
-import { getServices } from '../shared/services.js';
+import { availabilityRequest, availabilityResponse, findAvailability } from '../shared/availability/availability.js';
+import { CONNECTION_PROBLEMS } from '../shared/bookings/connection-access.js';
+import { GRAPH_PROBLEMS } from '../shared/graph/graph-problems.js';
+import { apiRoute } from '../shared/http/api-route.js';
 
-export const availabilityFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const availabilityFunction = apiRoute({
   name: 'availability',
   route: 'availability',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    const client = await authenticateClient(request, services);
-    const body = await readJson(request, availabilityRequest);
-    return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: await findAvailability(services, client.rowKey, body) };
-  }),
-};
+  method: 'POST',
+  auth: 'apiKey',
+  body: availabilityRequest,
+  answers: { 200: availabilityResponse },
+  problems: [...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS],
+  doc: {
+    tag: 'Bookings',
+    summary: 'Free slots common to up to 50 connections',
+    example: { connectionIds: ['c0a1b2c3-d4e5-4f60-8718-293a4b5c6d7e'], start: '2030-05-06T08:00:00Z', end: '2030-05-06T17:00:00Z', durationMinutes: 60, slotMinutes: 30 },
+  },
+  handle: async ({ services, client, body }) => ({ status: 200, body: await findAvailability(services, client.rowKey, body) }),
+});

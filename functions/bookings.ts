@@ -1,86 +1,88 @@
 // The bookings API (API key): POST /api/bookings, GET/PATCH/DELETE /api/bookings/{bookingId}.
 // Always scoped to the calling client; the work is in shared/bookings.
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
 import { createBookingRequest, externalId, updateBookingRequest } from '../shared/bookings/booking-request.js';
-import { toBookingView } from '../shared/bookings/booking-view.js';
+import { bookingView, toBookingView } from '../shared/bookings/booking-view.js';
 import { cancelBooking, cancelBookingRequest } from '../shared/bookings/cancel-booking.js';
+import { CONNECTION_PROBLEMS } from '../shared/bookings/connection-access.js';
 import { createBooking } from '../shared/bookings/create-booking.js';
 import { getBooking } from '../shared/bookings/get-booking.js';
 import { updateBooking } from '../shared/bookings/update-booking.js';
-import { authenticateClient } from '../shared/http/authenticate-client.js';
-import { httpHandler, parseWith, readJson, readOptionalJson } from '../shared/http/handle.js';
-import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
-import { getServices } from '../shared/services.js';
+import { PAUSE_PROBLEMS } from '../shared/admin/pause.js';
+import { GRAPH_PROBLEMS } from '../shared/graph/graph-problems.js';
+import { apiRoute } from '../shared/http/api-route.js';
 import { withTelemetryIds } from '../shared/telemetry/tracing.js';
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit => ({
-  status,
-  headers: { 'Cache-Control': 'no-store', ...headers },
-  jsonBody: body,
-});
+const route = 'bookings/{bookingId}';
+const params = z.object({ bookingId: externalId });
+const tag = 'Bookings';
 
-function bookingIdOf(request: HttpRequest): string {
-  return parseWith(externalId, request.params.bookingId ?? '', 'bookingId');
-}
-
-export const createBookingFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const createBookingFunction = apiRoute({
   name: 'createBooking',
   route: 'bookings',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    const client = await authenticateClient(request, services);
-    const body = await readJson(request, createBookingRequest);
+  method: 'POST',
+  auth: 'apiKey',
+  body: createBookingRequest,
+  answers: { 200: bookingView, 201: bookingView },
+  problems: ['booking_id_conflict', 'booking_in_progress', 'booking_cancelled', 'space_not_found', 'tenant_consent_required', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS, ...PAUSE_PROBLEMS],
+  doc: {
+    tag,
+    summary: 'Create a booking: one Outlook event, exactly once per bookingId',
+    example: {
+      bookingId: 'appt-1042',
+      connectionId: 'c0a1b2c3-d4e5-4f60-8718-293a4b5c6d7e',
+      subject: 'Haircut with Sam',
+      start: '2030-05-06T09:00:00',
+      end: '2030-05-06T09:45:00',
+      timeZone: 'Europe/London',
+      reminderMinutes: 30,
+    },
+  },
+  handle: async ({ services, client, body }) => {
     const ids = { connectionId: body.connectionId, bookingId: body.bookingId };
     const { created, booking } = await withTelemetryIds(ids, () => createBooking(services, client, body));
-    return json(created ? 201 : 200, toBookingView(booking), { Location: `/api/bookings/${encodeURIComponent(booking.rowKey)}` });
-  }),
-};
+    const headers = { Location: `/api/bookings/${encodeURIComponent(booking.rowKey)}` };
+    return { status: created ? 201 : 200, body: toBookingView(booking), headers };
+  },
+});
 
-export const getBookingFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const getBookingFunction = apiRoute({
   name: 'getBooking',
-  route: 'bookings/{bookingId}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    const client = await authenticateClient(request, services);
-    return json(200, await getBooking(services, client.rowKey, bookingIdOf(request)));
-  }),
-};
+  route,
+  method: 'GET',
+  auth: 'apiKey',
+  params,
+  answers: { 200: bookingView },
+  problems: ['invalid_field', 'booking_not_found', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS],
+  doc: { tag, summary: 'Read a booking and its event as Outlook has it' },
+  handle: async ({ services, client, params }) => ({ status: 200, body: await getBooking(services, client.rowKey, params.bookingId) }),
+});
 
-export const updateBookingFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const updateBookingFunction = apiRoute({
   name: 'updateBooking',
-  route: 'bookings/{bookingId}',
-  methods: ['PATCH'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    const client = await authenticateClient(request, services);
-    const bookingId = bookingIdOf(request);
-    const changes = await readJson(request, updateBookingRequest);
-    return json(200, await updateBooking(services, client, bookingId, changes));
-  }),
-};
+  route,
+  method: 'PATCH',
+  auth: 'apiKey',
+  params,
+  body: updateBookingRequest,
+  answers: { 200: bookingView },
+  problems: ['invalid_field', 'booking_not_found', 'booking_cancelled', 'booking_in_progress', 'event_changed_in_calendar', 'event_deleted_in_calendar', 'space_not_found', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS, ...PAUSE_PROBLEMS],
+  doc: { tag, summary: 'Reschedule or change a booking (409 when changed in Outlook, unless force)', example: { start: '2030-05-07T10:00:00', end: '2030-05-07T10:45:00' } },
+  handle: async ({ services, client, params, body }) => ({ status: 200, body: await updateBooking(services, client, params.bookingId, body) }),
+});
 
-export const cancelBookingFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const cancelBookingFunction = apiRoute({
   name: 'cancelBooking',
-  route: 'bookings/{bookingId}',
-  methods: ['DELETE'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    const client = await authenticateClient(request, services);
-    const bookingId = bookingIdOf(request);
-    // The body is optional: { "message": "..." } for the attendees' cancellation notice.
-    const { message } = (await readOptionalJson(request, cancelBookingRequest)) ?? {};
-    return json(200, await cancelBooking(services, client, bookingId, message));
-  }),
-};
+  route,
+  method: 'DELETE',
+  auth: 'apiKey',
+  params,
+  // Optional: { "message": "..." } for the attendees' cancellation notice.
+  body: cancelBookingRequest.optional(),
+  answers: { 200: bookingView },
+  problems: ['invalid_field', 'booking_not_found', 'booking_in_progress', 'space_not_found', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS, ...PAUSE_PROBLEMS],
+  doc: { tag, summary: 'Cancel a booking (idempotent)', example: { message: 'Sorry, Sam is ill.' } },
+  handle: async ({ services, client, params, body }) => ({ status: 200, body: await cancelBooking(services, client, params.bookingId, body?.message) }),
+});
 
 export const bookingFunctions = [createBookingFunction, getBookingFunction, updateBookingFunction, cancelBookingFunction];

@@ -1,26 +1,24 @@
 // GET /api/connections/{id}/busy?start=&end= (API key): merged busy intervals of the connection's busy
 // calendars, from the busy cache or live.
-import { connectionIdFromRoute, requireConnection } from '../shared/bookings/connection-access.js';
-import { busyQuery, readBusy, toBusyResponse } from '../shared/availability/busy.js';
+import { busyQuery, busyResponse, readBusy, toBusyResponse } from '../shared/availability/busy.js';
 import { windowOf } from '../shared/availability/time-window.js';
-import { authenticateClient } from '../shared/http/authenticate-client.js';
-import { httpHandler, parseWith } from '../shared/http/handle.js';
-import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
-import { getServices } from '../shared/services.js';
+import { CONNECTION_PROBLEMS, connectionRouteParams, requireConnection, unknownConnection } from '../shared/bookings/connection-access.js';
+import { GRAPH_PROBLEMS } from '../shared/graph/graph-problems.js';
+import { apiRoute } from '../shared/http/api-route.js';
 
-export const busyFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const busyFunction = apiRoute({
   name: 'connectionBusy',
   route: 'connections/{id}/busy',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    const client = await authenticateClient(request, services);
-    const query = parseWith(busyQuery, { start: request.query.get('start') ?? undefined, end: request.query.get('end') ?? undefined });
-    const id = connectionIdFromRoute(request.params);
-    const connection = await requireConnection(services, client.rowKey, id, 'id');
-    const result = await readBusy(services, connection, windowOf(query), 'id');
-    return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: toBusyResponse(result) };
-  }),
-};
+  method: 'GET',
+  auth: 'apiKey',
+  params: connectionRouteParams,
+  unknownId: unknownConnection,
+  query: busyQuery,
+  answers: { 200: busyResponse },
+  problems: [...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS],
+  doc: { tag: 'Bookings', summary: 'Merged busy intervals (UTC) over the busy calendars' },
+  handle: async ({ services, client, params, query }) => {
+    const connection = await requireConnection(services, client.rowKey, params.id, 'id');
+    return { status: 200, body: toBusyResponse(await readBusy(services, connection, windowOf(query), 'id')) };
+  },
+});

@@ -3,44 +3,31 @@
 import { useConnectLink } from '../shared/connect/connect-links.js';
 import { submitPicker } from '../shared/connect/picker.js';
 import { startConnect } from '../shared/connect/start-connect.js';
-import { startTenantConsent } from '../shared/spaces/tenant-consent.js';
-import { browserHandler } from '../shared/http/browser-handler.js';
-import { errorPage, redirect } from '../shared/http/html.js';
+import { redirect } from '../shared/http/html.js';
+import { pageRoute } from '../shared/http/page-route.js';
 import { isAppError } from '../shared/errors/app-error.js';
-import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
-import { getServices } from '../shared/services.js';
+import { startTenantConsent } from '../shared/spaces/tenant-consent.js';
 
-const MAX_FORM_BYTES = 16 * 1024;
-
-export const connectFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const connectFunction = pageRoute({
   name: 'connect',
   route: 'connect/{linkId}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: browserHandler(async (request) => {
-    const services = getServices();
+  method: 'GET',
+  handle: async ({ services, request }) => {
     const link = await useConnectLink(request.params.linkId ?? '', services);
     const started = link.kind === 'tenant' ? await startTenantConsent(link, services) : await startConnect(link, services);
     // The cookie binds the attempt to this browser: the callback accepts the state only with it.
     return { ...redirect(started.url), cookies: [started.binding.cookie] };
-  }),
-};
+  },
+});
 
-export const connectPickerFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const connectPickerFunction = pageRoute({
   name: 'connectPicker',
   route: 'connect-picker',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: browserHandler(async (request) => {
-    const type = request.headers.get('content-type') ?? '';
-    if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return errorPage('unsupported_media_type', 'This form could not be read.');
-    const bytes = new Uint8Array(await request.arrayBuffer());
-    if (bytes.byteLength > MAX_FORM_BYTES) return errorPage('body_too_large', 'This form is too large.');
-    const result = await submitPicker(getServices(), new URLSearchParams(new TextDecoder().decode(bytes)));
-    if (isAppError(result)) return errorPage(result.code, result.message);
-    if (result.kind === 'page') return result.response;
-    return redirect(result.location, 303);
-  }),
-};
+  method: 'POST',
+  form: { maxBytes: 16 * 1024 },
+  handle: async ({ services, form }) => {
+    const result = await submitPicker(services, form);
+    if (isAppError(result)) throw result;
+    return result.kind === 'page' ? result.response : redirect(result.location, 303);
+  },
+});

@@ -1,117 +1,94 @@
 // The connection API (API key), always scoped to the calling client: another client's connection id is 404.
-import type { HttpRequest } from '@azure/functions';
-import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { withConnectionGraph } from '../shared/auth/connection-tokens.js';
-import { applyCalendarChoice, calendarChoiceSchema, listCalendars } from '../shared/connect/calendars.js';
-import { connectionView, subscriptionHealth } from '../shared/connect/connection-view.js';
+import { CONNECTION_PROBLEMS, unknownConnection } from '../shared/bookings/connection-access.js';
+import { calendarChoiceSchema, calendarInfoSchema, listCalendars } from '../shared/connect/calendars.js';
+import { connectionView, connectionViewSchema } from '../shared/connect/connection-view.js';
 import { disconnect } from '../shared/connect/disconnect.js';
-import { requestSubscriptionSync } from '../shared/sync/calendar-subscriptions.js';
+import { listConnections, listConnectionsQuery } from '../shared/connect/list-connections.js';
+import { ownConnection, updateConnection, viewWithHealth } from '../shared/connect/own-connection.js';
+import { GRAPH_PROBLEMS } from '../shared/graph/graph-problems.js';
+import { apiRoute } from '../shared/http/api-route.js';
 import '../shared/sync/connection-hooks.js';
-import { authenticateClient } from '../shared/http/authenticate-client.js';
-import { httpHandler, parseWith, readJson } from '../shared/http/handle.js';
-import { AppError } from '../shared/errors/app-error.js';
-import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
-import { getServices, type Services } from '../shared/services.js';
-import type { ConnectionEntity } from '../shared/store/repositories/connections.js';
-import type { Versioned } from '../shared/store/repository.js';
-import { escapeKey } from '../shared/store/keys.js';
 
-const CONNECTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const json = (status: number, body: unknown) => ({ status, headers: { 'Cache-Control': 'no-store' }, jsonBody: body });
+const route = 'connections/{id}';
+const params = z.object({ id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) });
+const unknownId = unknownConnection;
+const tag = 'Connections';
 
-/** The calling client's connection named by the route, or 404 (also for another client's id). */
-async function ownConnection(request: HttpRequest, services: Services): Promise<Versioned<ConnectionEntity>> {
-  const client = await authenticateClient(request, services);
-  const id = request.params.id ?? '';
-  const found = CONNECTION_ID.test(id) ? await services.store.connections.getConnection(client.rowKey, id) : null;
-  if (!found) throw new AppError('connection_not_found', 'id: no such connection', { field: 'id' });
-  return found;
-}
-
-export const listConnectionsQuery = z.object({ externalUserId: z.string().trim().min(1).max(256) });
-
-export const listConnectionsFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const listConnectionsFunction = apiRoute({
   name: 'listConnections',
   route: 'connections',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    const client = await authenticateClient(request, services);
-    const { externalUserId } = parseWith(listConnectionsQuery, { externalUserId: request.query.get('externalUserId') ?? undefined });
-    const filter = odata`PartitionKey eq ${escapeKey(client.rowKey)} and externalUserId eq ${externalUserId}`;
-    const items = [];
-    for await (const { entity } of services.store.connections.queryAll(filter)) items.push(connectionView(entity));
-    return json(200, { value: items });
-  }),
-};
+  method: 'GET',
+  auth: 'apiKey',
+  query: listConnectionsQuery,
+  answers: { 200: z.object({ value: z.array(connectionViewSchema) }) },
+  problems: [],
+  doc: { tag, summary: "List a user's connections" },
+  handle: async ({ services, client, query }) => ({ status: 200, body: { value: await listConnections(services, client.rowKey, query.externalUserId) } }),
+});
 
-export const getConnectionFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const getConnectionFunction = apiRoute({
   name: 'getConnection',
-  route: 'connections/{id}',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    const { entity } = await ownConnection(request, services);
-    const { subscriptions, pushSync } = await subscriptionHealth(entity, services);
-    return json(200, connectionView(entity, subscriptions, pushSync));
-  }),
-};
+  route,
+  method: 'GET',
+  auth: 'apiKey',
+  params,
+  unknownId,
+  answers: { 200: connectionViewSchema },
+  problems: ['connection_not_found'],
+  doc: { tag, summary: 'Read a connection' },
+  handle: async ({ services, client, params }) => ({ status: 200, body: await viewWithHealth(services, await ownConnection(services, client.rowKey, params.id)) }),
+});
 
-export const connectionCalendarsFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const connectionCalendarsFunction = apiRoute({
   name: 'connectionCalendars',
-  route: 'connections/{id}/calendars',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    const { entity } = await ownConnection(request, services);
-    return json(200, { value: await withConnectionGraph(entity, listCalendars, services) });
-  }),
-};
+  route: `${route}/calendars`,
+  method: 'GET',
+  auth: 'apiKey',
+  params,
+  unknownId,
+  answers: { 200: z.object({ value: z.array(calendarInfoSchema) }) },
+  problems: ['connection_not_found', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS],
+  doc: { tag, summary: "The user's calendars, live" },
+  handle: async ({ services, client, params }) => {
+    const connection = await ownConnection(services, client.rowKey, params.id);
+    return { status: 200, body: { value: await withConnectionGraph(connection, listCalendars, services) } };
+  },
+});
 
-export const updateConnectionFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const updateConnectionFunction = apiRoute({
   name: 'updateConnection',
-  route: 'connections/{id}',
-  methods: ['PATCH'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    const { entity } = await ownConnection(request, services);
-    const choice = await readJson(request, calendarChoiceSchema, 16 * 1024);
-    const live = await withConnectionGraph(entity, listCalendars, services);
-    applyCalendarChoice(entity, choice, live); // 400 before anything is written
-    const saved = await services.store.connections.mutate(entity.partitionKey, entity.rowKey, (current) => applyCalendarChoice(current, choice, live));
-    // The busy calendars may have changed: subscriptions follow them (queued; retried by the queue).
-    if (choice.busyCalendarIds !== undefined) await requestSubscriptionSync(services, saved.entity);
-    const { subscriptions, pushSync } = await subscriptionHealth(saved.entity, services);
-    return json(200, connectionView(saved.entity, subscriptions, pushSync));
-  }),
-};
+  route,
+  method: 'PATCH',
+  auth: 'apiKey',
+  params,
+  unknownId,
+  body: calendarChoiceSchema,
+  maxBodyBytes: 16 * 1024,
+  answers: { 200: connectionViewSchema },
+  problems: ['connection_not_found', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS],
+  doc: { tag, summary: 'Choose calendars, default reminder and counted showAs', example: { busyShowAs: ['busy', 'oof'], defaultReminderMinutes: 15 } },
+  handle: async ({ services, client, params, body }) => {
+    const connection = await ownConnection(services, client.rowKey, params.id);
+    return { status: 200, body: await viewWithHealth(services, await updateConnection(services, connection, body)) };
+  },
+});
 
-export const deleteConnectionFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const deleteConnectionFunction = apiRoute({
   name: 'deleteConnection',
-  route: 'connections/{id}',
-  methods: ['DELETE'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async (request) => {
-    const services = getServices();
-    const { entity } = await ownConnection(request, services);
-    return json(200, connectionView(await disconnect(entity, services)));
-  }),
-};
+  route,
+  method: 'DELETE',
+  auth: 'apiKey',
+  params,
+  unknownId,
+  answers: { 200: connectionViewSchema },
+  problems: ['connection_not_found'],
+  doc: { tag, summary: 'Disconnect (written events stay in Outlook)' },
+  handle: async ({ services, client, params }) => {
+    const connection = await ownConnection(services, client.rowKey, params.id);
+    return { status: 200, body: connectionView(await disconnect(connection, services)) };
+  },
+});
 
-export const connectionFunctions = [
-  listConnectionsFunction,
-  getConnectionFunction,
-  connectionCalendarsFunction,
-  updateConnectionFunction,
-  deleteConnectionFunction,
-];
+export const connectionFunctions = [listConnectionsFunction, getConnectionFunction, connectionCalendarsFunction, updateConnectionFunction, deleteConnectionFunction];

@@ -1,128 +1,20 @@
-// GET /api/health (anonymous): the app version and whether Table Storage, Queue Storage and the secret store
-// answer, and whether Entra accepts the app's own credential (as this instance last saw it: failing from a
-// refused token request until the next accepted one). 200 when all do, 503 naming the ones that failed. Only short error codes go out: never a message,
-// an endpoint or a connection string.
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { httpHandler } from '../shared/http/handle.js';
-import { getQueueServiceClient } from '../shared/queues/queue-client.js';
-import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
-import { getServices, type Services } from '../shared/services.js';
-import { probeTableStorage } from '../shared/store/table-client.js';
-import { isSecretNotFound } from '../shared/secrets/secret-store.js';
-import { entraCredentialStatus } from '../shared/auth/entra-credential-health.js';
+// GET /api/health (anonymous): 200 when every dependency answers, 503 naming the ones that failed.
+import { z } from 'zod';
+import { sharedHealthReport, type HealthReport } from '../shared/health/health-checks.js';
+import { apiRoute } from '../shared/http/api-route.js';
 
-/** Each check gets this long; a slower dependency counts as down. */
-export const HEALTH_CHECK_TIMEOUT_MS = 2000;
-/** Results are shared for this long, so an anonymous flood of health calls cannot flood Key Vault or storage. */
-const REUSE_MS = 1000;
+const report = z.custom<HealthReport>();
 
-export interface CheckResult {
-  ok: boolean;
-  ms: number;
-  error?: string;
-}
-
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  version: string;
-  checks: { tableStorage: CheckResult; queueStorage: CheckResult; secretStore: CheckResult; entraCredential: EntraCredentialCheck };
-  failing?: string[];
-}
-
-/** No round trip: what the last token requests said. `error` is an AADSTS number or a short reason. */
-export interface EntraCredentialCheck {
-  ok: boolean;
-  mode: string;
-  error?: string;
-  failingSince?: string;
-}
-
-function entraCredentialCheck(services: Services): EntraCredentialCheck {
-  const status = entraCredentialStatus();
-  const mode = services.config.entra.credential;
-  return status.ok ? { ok: true, mode } : { ok: false, mode, error: status.error, failingSince: status.failingSince?.toISOString() };
-}
-
-class CheckTimeout extends Error {
-  override name = 'TimeoutError';
-}
-
-/** A short, safe code for a failed check. */
-export function checkErrorCode(error: unknown): string {
-  const e = error as { name?: string; code?: string; statusCode?: number; cause?: unknown } | undefined;
-  if (isSecretNotFound(error)) return 'secret_missing';
-  if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return 'timeout';
-  if (['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'REQUEST_SEND_ERROR'].includes(e?.code ?? '')) return 'unreachable';
-  if (e?.statusCode === 401 || e?.statusCode === 403) return 'unauthorized';
-  if (typeof e?.statusCode === 'number') return `http_${e.statusCode}`;
-  if (e?.cause && e.cause !== error) return checkErrorCode(e.cause);
-  return 'error';
-}
-
-async function timed(check: (signal: AbortSignal) => Promise<unknown>): Promise<CheckResult> {
-  const started = performance.now();
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new CheckTimeout('check timed out'));
-    }, HEALTH_CHECK_TIMEOUT_MS);
-  });
-  try {
-    // The race bounds the check even if a client ignored the abort signal.
-    await Promise.race([check(controller.signal), deadline]);
-    return { ok: true, ms: Math.round(performance.now() - started) };
-  } catch (error) {
-    return { ok: false, ms: Math.round(performance.now() - started), error: checkErrorCode(error) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export async function runHealthChecks(services: Services): Promise<HealthReport> {
-  const { storage } = services.config;
-  const [tableStorage, queueStorage, secretStore] = await Promise.all([
-    timed((abortSignal) => probeTableStorage(storage, abortSignal)),
-    timed((abortSignal) => getQueueServiceClient(storage).listQueues({ abortSignal }).byPage({ maxPageSize: 1 }).next()),
-    timed((abortSignal) => services.secrets.probe({ abortSignal })),
-  ]);
-  const checks = { tableStorage, queueStorage, secretStore, entraCredential: entraCredentialCheck(services) };
-  const failing = Object.entries(checks)
-    .filter(([, result]) => !result.ok)
-    .map(([name]) => name);
-  return {
-    status: failing.length ? 'degraded' : 'ok',
-    version: services.config.version,
-    checks,
-    ...(failing.length ? { failing } : {}),
-  };
-}
-
-let recent: { services: Services; at: number; report: Promise<HealthReport> } | undefined;
-
-function sharedReport(services: Services): Promise<HealthReport> {
-  const now = Date.now();
-  if (!recent || recent.services !== services || now - recent.at > REUSE_MS) {
-    recent = { services, at: now, report: runHealthChecks(services) };
-  }
-  return recent.report;
-}
-
-export const health = httpHandler(async (_request: HttpRequest): Promise<HttpResponseInit> => {
-  const report = await sharedReport(getServices());
-  return {
-    status: report.status === 'ok' ? 200 : 503,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
-    jsonBody: report,
-  };
-});
-
-export const healthFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const healthFunction = apiRoute({
   name: 'health',
   route: 'health',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: health,
-};
+  method: 'GET',
+  auth: 'none',
+  answers: { 200: report, 503: report },
+  problems: [],
+  headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  handle: async ({ services }) => {
+    const body = await sharedHealthReport(services);
+    return body.status === 'ok' ? { status: 200, body } : { status: 503, body };
+  },
+});

@@ -1,24 +1,23 @@
-// GET /api/openapi.json (anonymous): the OpenAPI 3.1 description of the API (functions/api-description.ts),
-// built from the very schemas and function definitions the app runs with.
-import { httpHandler } from '../shared/http/handle.js';
-import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
-import { getServices } from '../shared/services.js';
+// GET /api/openapi.json (anonymous): the OpenAPI 3.1 description of the API, built from the route
+// declarations the app runs with (shared/openapi/document.ts).
+import { z } from 'zod';
+import { apiRoute } from '../shared/http/api-route.js';
+import { buildOpenApiDocument } from '../shared/openapi/document.js';
 
-export const openApiFunction: HttpFunctionDefinition = {
-  kind: 'http',
+export const openApiFunction = apiRoute({
   name: 'openapi',
   route: 'openapi.json',
-  methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: httpHandler(async () => {
-    const { config } = getServices();
-    // Loaded here: the description reads the function definitions, which include this function.
-    const [{ buildApiDocument }, { definitions }] = await Promise.all([import('./api-description.js'), import('./definitions.js')]);
-    const routes = definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http');
+  method: 'GET',
+  auth: 'none',
+  answers: { 200: z.record(z.string(), z.unknown()) },
+  problems: [],
+  handle: async ({ services }) => {
+    // Loaded here: the list of definitions includes this function.
+    const { definitions } = await import('./definitions.js');
     return {
       status: 200,
       headers: { 'Cache-Control': 'public, max-age=300' },
-      jsonBody: buildApiDocument(routes, { version: config.version }),
+      body: buildOpenApiDocument(definitions, { version: services.config.version }),
     };
-  }),
-};
+  },
+});

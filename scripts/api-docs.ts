@@ -3,20 +3,16 @@
 // test/openapi/ regenerates each and fails when the committed copy has drifted.
 import { readFileSync } from 'node:fs';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
-import { API_OPERATIONS, buildApiDocument } from '../functions/api-description.js';
 import { definitions } from '../functions/definitions.js';
 import { audiencesOf, PROBLEM_CODES, type Audience, type ProblemCode, type ProblemType } from '../shared/errors/catalogue.js';
-import { commonProblems, operationProblems } from '../shared/openapi/document.js';
-import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
+import { apiOperations, buildOpenApiDocument, commonProblems, operationProblems } from '../shared/openapi/document.js';
 import { WEBHOOK_EVENTS } from '../shared/webhooks/event-catalogue.js';
 
 export const CLIENT_TYPES_PATH = 'client/calendar-bridge-api.d.ts';
 
-export const httpRoutes = (): HttpFunctionDefinition[] => definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http');
-
 /** The document as the app serves it (its version aside). */
 export function apiDocument(): Record<string, unknown> {
-  return buildApiDocument(httpRoutes(), { version: (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version });
+  return buildOpenApiDocument(definitions, { version: (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version });
 }
 
 export async function clientTypes(): Promise<string> {
@@ -33,15 +29,11 @@ export function webhookEventsTable(): string {
 }
 
 export function errorCodesTables(): string {
-  const routes = httpRoutes();
-  const endpoint = (name: string) => {
-    const d = routes.find((r) => r.name === name)!;
-    return `\`${d.methods[0]} /api/${d.route}\``;
-  };
-  const perEndpoint = API_OPERATIONS.map((op) => {
+  const operations = apiOperations(definitions);
+  const perEndpoint = operations.map((op) => {
     const common = new Set(commonProblems(op));
     const own = operationProblems(op).filter((c) => !common.has(c));
-    return `| ${endpoint(op.name)} | ${op.security === 'apiKey' ? 'API key' : 'admin key'} | ${own.length ? codes(own) : '—'} |`;
+    return `| \`${op.method} /api/${op.route}\` | ${op.auth === 'apiKey' ? 'API key' : 'admin key'} | ${own.length ? codes(own) : '—'} |`;
   });
   const row = ([code, p]: [string, ProblemType]) => `| \`${code}\` | ${p.status} | ${cell(p.title)} | ${cell(p.meaning)} |`;
   const seenBy = (audience: Audience) =>

@@ -8,6 +8,8 @@ import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import { SETTINGS_PARTITION, SYSTEM_SETTING_ROW, type SystemSettingEntity } from '../store/repositories/settings.js';
+import { z } from 'zod';
+import type { ProblemCode } from '../errors/catalogue.js';
 
 export const PAUSE_CACHE_MS = 5_000;
 export const DEFAULT_PAUSE_RETRY_AFTER_SECONDS = 300;
@@ -120,3 +122,17 @@ function toState(entity: SystemSettingEntity | undefined): SystemState {
     changedAt: entity?.changedAt?.toISOString(),
   };
 }
+
+/** What POST /api/manage/system/pause may say. */
+export const pauseSchema = z
+  .object({
+    reason: z.string().trim().min(1).max(500).optional(),
+    retryAfterSeconds: z.number().int().min(1).max(86_400).optional(),
+  })
+  .strict();
+
+/** SystemState as the API describes it. */
+export const systemStateSchema = z.object({ paused: z.boolean(), reason: z.string().optional(), retryAfterSeconds: z.number().int(), changedAt: z.string().optional() });
+
+/** What a write can answer because of the operator's pause. */
+export const PAUSE_PROBLEMS: readonly ProblemCode[] = ['integration_paused'];

@@ -9,7 +9,8 @@ import { readCachedBusy } from '../sync/busy-cache.js';
 import { DEFAULT_BUSY_SHOW_AS, mergeBusy, type BusyInterval } from '../sync/merge-busy.js';
 import { checkWindow, isoInstant, type TimeWindow } from './time-window.js';
 
-export const busyQuery = z.strictObject({ start: isoInstant, end: isoInstant }).superRefine(checkWindow);
+// Not strict: a query parameter other than these two (a cache buster, say) is ignored.
+export const busyQuery = z.object({ start: isoInstant, end: isoInstant }).superRefine(checkWindow);
 
 export const busyResponse = z.object({
   intervals: z.array(z.object({ start: z.string(), end: z.string(), showAs: z.string() })).describe('merged, in UTC'),

@@ -4,6 +4,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { createConnectLinkForReauth, getGraphClientForConnection, NeedsReauthError } from '../auth/connection-tokens.js';
+import { z } from 'zod';
 import { AppError } from '../errors/app-error.js';
 import { externalId } from './booking-request.js';
 import type { Services } from '../services.js';
@@ -12,13 +13,11 @@ import { graphProblem } from '../graph/graph-problems.js';
 import { describeError } from '../logging.js';
 import { appOnlyGraph } from '../spaces/space-access.js';
 import { isSpaceOwnerId, parseSpaceOwnerId, spaceAsOwner, type CalendarOwner } from '../spaces/space-owner.js';
+import type { ProblemCode } from '../errors/catalogue.js';
 
-/** The connection id a route names (`connections/{id}/...`); an id no connection could have is a 404 too. */
-export function connectionIdFromRoute(params: Record<string, string>, field = 'id'): string {
-  const id = externalId.safeParse(params[field] ?? '');
-  if (!id.success) throw new AppError('connection_not_found', `${field}: no such connection`, { field });
-  return id.data;
-}
+/** The path of a route under `connections/{id}/...`; an id no connection could have is a 404 (unknownConnection). */
+export const connectionRouteParams = z.object({ id: externalId });
+export const unknownConnection = { code: 'connection_not_found', what: 'connection' } as const;
 
 /** The caller's connection, or 404 naming the field; 409 when it cannot be used. */
 export async function requireConnection(services: Services, clientId: string, connectionId: string, field = 'connectionId'): Promise<ConnectionEntity> {
@@ -100,3 +99,6 @@ export async function asApiProblem(services: Services, connection: ConnectionEnt
   }
   return graphProblem(error);
 }
+
+/** What a call that uses a connection can answer: it must be the caller's, active and still hold a token. */
+export const CONNECTION_PROBLEMS: readonly ProblemCode[] = ['connection_not_found', 'connection_not_active', 'connection_needs_reauth'];

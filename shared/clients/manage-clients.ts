@@ -125,3 +125,17 @@ export async function mutateClient(clientId: string, services: Pick<Services, 's
     throw error;
   }
 }
+
+/** ClientView as the API describes it. */
+export const clientViewSchema = z
+  .object({
+    clientId: z.string(),
+    name: z.string(),
+    status: z.enum(['active', 'disabled']),
+    allowedReturnOrigins: z.array(z.string()),
+    webhookUrl: z.string().optional(),
+    activeApiKeys: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string().optional(),
+  })
+  .loose();

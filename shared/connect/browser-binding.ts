@@ -6,6 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Cookie, HttpRequest } from '@azure/functions';
 import { cookieValue } from '../http/cookies.js';
+import { stateHash } from '../store/repositories/oauth-states.js';
 
 export interface BrowserBinding {
   /** Set on the response that sends the browser to Microsoft. */
@@ -55,4 +56,9 @@ export function browserMatches(request: HttpRequest, publicBaseUrl: string, hash
 export function clearedBinding(publicBaseUrl: string, hashOfState: string): Cookie {
   const secure = publicBaseUrl.startsWith('https:');
   return { name: cookieName(publicBaseUrl, hashOfState), value: '', path: '/', httpOnly: true, sameSite: 'Lax', secure, maxAge: 0 };
+}
+
+/** What a callback sends back for the state it was given: the expired cookie (none for an absent or absurd state). */
+export function clearedBindingsFor(publicBaseUrl: string, state: string | null): Cookie[] {
+  return state && state.length <= 512 ? [clearedBinding(publicBaseUrl, stateHash(state))] : [];
 }

@@ -84,3 +84,6 @@ export function applyCalendarChoice(connection: ConnectionEntity, choice: Calend
     updatedAt: new Date(),
   };
 }
+
+/** CalendarInfo as the API describes it. */
+export const calendarInfoSchema = z.object({ id: z.string(), name: z.string(), canEdit: z.boolean(), isDefault: z.boolean() }).loose();

@@ -7,6 +7,7 @@ import { capabilityHash, CONNECT_LINK_ROW, type ConnectLinkEntity } from '../sto
 import { ConcurrencyError } from '../store/errors.js';
 import type { Services } from '../services.js';
 import { checkReturnUrl } from './return-url.js';
+import { z } from 'zod';
 
 export const CONNECT_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -85,3 +86,6 @@ export async function useConnectLink(linkId: string, services: Pick<Services, 's
   }
   return link;
 }
+
+/** What POST /api/connect-links answers. */
+export const connectLinkSchema = z.object({ linkId: z.string(), url: z.string(), expiresAt: z.string() });

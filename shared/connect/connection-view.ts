@@ -3,6 +3,7 @@ import { odata } from '@azure/data-tables';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Services } from '../services.js';
 import { DEFAULT_BUSY_SHOW_AS } from '../sync/merge-busy.js';
+import { z } from 'zod';
 
 export interface SubscriptionHealth {
   /** `none` until push sync creates subscriptions; `expired` when one has lapsed unrenewed. */
@@ -90,3 +91,8 @@ export async function subscriptionHealth(
   const next = Math.min(...expiries);
   return { subscriptions: { status: next <= now ? 'expired' : 'healthy', count: expiries.length, nextExpiry: new Date(next).toISOString() }, pushSync };
 }
+
+/** ConnectionView as the API describes it (the fields a booking system relies on; the rest is open). */
+export const connectionViewSchema = z
+  .object({ id: z.string(), externalUserId: z.string(), status: z.enum(['active', 'needs_reauth', 'disconnected']) })
+  .loose();

@@ -5,6 +5,7 @@ import { GraphError } from '@microsoft/microsoft-graph-client';
 import { AppError, isAppError } from '../errors/app-error.js';
 import { categorizeGraphError, retryAfterSeconds } from './client.js';
 import { itemError, type BatchItemResult } from './batch.js';
+import type { ProblemCode } from '../errors/catalogue.js';
 
 const DEFAULT_RETRY_AFTER_SECONDS = 30;
 
@@ -79,3 +80,6 @@ function safeMessage(error: unknown): string {
   const message = String((error as { message?: unknown })?.message ?? '').slice(0, 300);
   return message.replace(/https?:\/\/\S+/g, '<url>').replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, '<token>');
 }
+
+/** What a call that reaches Microsoft Graph can answer after the client's own retries (and the app's own Entra credential refused). */
+export const GRAPH_PROBLEMS: readonly ProblemCode[] = ['graph_throttled', 'graph_error', 'graph_refused', 'graph_rejected', 'graph_timeout', 'entra_credential_failing'];

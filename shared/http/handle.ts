@@ -40,7 +40,7 @@ export function httpHandler(fn: (request: HttpRequest, context: InvocationContex
 }
 
 /** The connection or booking a resource path names (/api/connections/{id}..., /api/bookings/{id}...), for spans. */
-function idsInPath(url: string): TelemetryIds {
+export function idsInPath(url: string): TelemetryIds {
   const match = /\/api\/(connections|bookings)\/([^/?#]{1,200})/.exec(url);
   if (!match) return {};
   let id = match[2]!;
@@ -101,11 +101,22 @@ export async function readOptionalJson<S extends z.ZodType>(
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, fieldPrefix = ''): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issue = closestIssue(result.error.issues[0]!);
   // An unknown key is reported on its parent object: name the key itself, that is the field at fault.
   const path = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0]!] : issue.path;
   // An empty key is still a key: show it as "" rather than dropping it.
   const segments = path.map((segment) => (segment === '' ? '""' : String(segment)));
   const field = [fieldPrefix, ...segments].filter((segment) => segment !== '').join('.') || undefined;
   throw new AppError('invalid_field', field ? `${field}: ${issue.message}` : issue.message, { field });
+}
+
+/**
+ * A union that no option accepts reports one issue for all of them: report instead the first issue of the
+ * option the value came closest to (fewest issues; the first option on a tie), which names a field.
+ */
+function closestIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  const closest = issue.errors.reduce((best, option) => (option.length < best.length ? option : best));
+  const first = closest[0];
+  return first ? closestIssue({ ...first, path: [...issue.path, ...first.path] }) : issue;
 }

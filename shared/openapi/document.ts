@@ -1,42 +1,40 @@
-// Builds the OpenAPI 3.1 document from the zod schemas the handlers themselves parse with, the function
-// definitions (route and method), the problem codes each operation can answer and the webhook event
-// catalogue, so the description cannot drift from the code (test/openapi/ holds both sides together).
+// Builds the OpenAPI 3.1 document from the route declarations (shared/http/route.ts: route, method, the zod
+// schemas the adapter parses with, answers, problem codes, summary) and the webhook event catalogue, so the
+// description cannot drift from the code.
 import { z } from 'zod';
 import { PROBLEM_CODES, type ProblemCode } from '../errors/catalogue.js';
 import { problemBody } from '../http/problem.js';
-import type { HttpFunctionDefinition } from '../runtime/function-definitions.js';
+import type { RouteDescription, RouteDoc } from '../http/route.js';
+import type { FunctionDefinition } from '../runtime/function-definitions.js';
 import { WEBHOOK_EVENTS, type WebhookEventType } from '../webhooks/event-catalogue.js';
 
-export type ApiSecurity = 'apiKey' | 'adminKey';
+/** A route the document describes: the booking-system API (API key) and the operator's (admin key). */
+export type ApiOperation = RouteDescription & { auth: 'apiKey' | 'adminKey'; doc: RouteDoc };
 
-export interface ApiOperation {
-  /** The function definition's name (functions/definitions.ts): its route and method come from there. */
-  name: string;
-  summary: string;
-  security: ApiSecurity;
-  tag: string;
-  body?: z.ZodType;
-  /** A request body, checked against `body` by the lint (no-invalid-media-type-examples). */
-  example?: unknown;
-  query?: z.ZodObject;
-  /** Status -> response body schema (undefined: no body). */
-  responses: Record<number, z.ZodType | undefined>;
-  /** The codes this operation answers beyond those every operation of its kind answers (commonProblems). */
-  problems: readonly ProblemCode[];
+/** The declarations of the API's routes, in the order of `definitions`; a route of the API without its doc is an error. */
+export function apiOperations(definitions: readonly FunctionDefinition[]): ApiOperation[] {
+  const operations: ApiOperation[] = [];
+  for (const d of definitions) {
+    const op = d.kind === 'http' ? d.description : undefined;
+    if (!op || (op.auth !== 'apiKey' && op.auth !== 'adminKey')) continue;
+    if (!op.doc) throw new Error(`${op.name}: a route of the API needs its doc (summary, tag)`);
+    operations.push(op as ApiOperation);
+  }
+  return operations;
 }
 
 /** What every operation can answer, from what it does: authenticate, read a body or query, reach storage. */
-export function commonProblems(op: Pick<ApiOperation, 'security' | 'body' | 'query'>): ProblemCode[] {
+export function commonProblems(op: Pick<RouteDescription, 'auth' | 'body' | 'query'>): ProblemCode[] {
   const codes: ProblemCode[] = ['unauthorized', 'internal_error', 'dependency_unavailable'];
-  if (op.security === 'apiKey') codes.push('client_disabled');
-  if (op.security === 'adminKey') codes.push('admin_role_required', 'identity_platform_unavailable');
+  if (op.auth === 'apiKey') codes.push('client_disabled');
+  if (op.auth === 'adminKey') codes.push('admin_role_required', 'identity_platform_unavailable');
   if (op.body) codes.push('invalid_json', 'invalid_field', 'body_too_large', 'unsupported_media_type');
   if (op.query) codes.push('invalid_field');
   return codes;
 }
 
 /** Every code an operation can answer, sorted by status then code. */
-export function operationProblems(op: ApiOperation): ProblemCode[] {
+export function operationProblems(op: RouteDescription): ProblemCode[] {
   const all = new Set<ProblemCode>([...commonProblems(op), ...op.problems]);
   return [...all].sort((a, b) => PROBLEM_CODES[a].status - PROBLEM_CODES[b].status || a.localeCompare(b));
 }
@@ -138,19 +136,13 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Webhooks: 'Signed events POSTed to the booking system',
 };
 
-export function buildOpenApiDocument(
-  operations: readonly ApiOperation[],
-  routes: readonly HttpFunctionDefinition[],
-  info: { version: string },
-): Record<string, unknown> {
+export function buildOpenApiDocument(definitions: readonly FunctionDefinition[], info: { version: string }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of operations) {
-    const definition = routes.find((d) => d.name === op.name);
-    if (!definition || definition.methods.length !== 1) throw new Error(`${op.name}: no HTTP function of one method by that name`);
-    const path = `/api/${definition.route}`;
-    const pathParams = [...definition.route.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  for (const op of apiOperations(definitions)) {
+    const path = `/api/${op.route}`;
+    const pathParams = [...op.route.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     const queryParams = op.query
-      ? Object.entries(op.query.shape).map(([name, schema]) => ({
+      ? Object.entries((op.query as z.ZodObject).shape).map(([name, schema]) => ({
           name,
           in: 'query',
           required: !(schema as z.ZodType).safeParse(undefined).success,
@@ -158,16 +150,16 @@ export function buildOpenApiDocument(
         }))
       : [];
     const responses: Record<string, unknown> = {};
-    for (const [status, schema] of Object.entries(op.responses)) {
+    for (const [status, schema] of Object.entries(op.answers)) {
       responses[status] = schema ? { description: 'OK', content: { 'application/json': { schema: responseJsonSchema(schema) } } } : { description: 'OK' };
     }
     Object.assign(responses, problemResponses(operationProblems(op)));
-    const media = op.body ? { schema: requestJsonSchema(op.body), ...(op.example === undefined ? {} : { example: op.example }) } : undefined;
-    (paths[path] ??= {})[definition.methods[0]!.toLowerCase()] = {
+    const media = op.body ? { schema: requestJsonSchema(op.body), ...(op.doc.example === undefined ? {} : { example: op.doc.example }) } : undefined;
+    (paths[path] ??= {})[op.method.toLowerCase()] = {
       operationId: op.name,
-      summary: op.summary,
-      tags: [op.tag],
-      security: [{ [op.security]: [] }],
+      summary: op.doc.summary,
+      tags: [op.doc.tag],
+      security: [{ [op.auth]: [] }],
       ...(pathParams.length + queryParams.length ? { parameters: [...pathParams, ...queryParams] } : {}),
       ...(op.body ? { requestBody: { required: !op.body.safeParse(undefined).success, content: { 'application/json': media } } } : {}),
       responses,

@@ -8,6 +8,7 @@ import type {
   StorageQueueOutput,
   TimerHandler,
 } from '@azure/functions';
+import type { RouteDescription } from '../http/route.js';
 
 /** The app-setting name every storage binding uses. */
 export const STORAGE_CONNECTION = 'AzureWebJobsStorage';
@@ -20,6 +21,8 @@ export interface HttpFunctionDefinition {
   methods: HttpMethod[];
   authLevel: 'anonymous' | 'function' | 'admin';
   extraOutputs?: FunctionOutput[];
+  /** The route's declaration (shared/http/route.ts), for the OpenAPI document and the contract check. */
+  description?: RouteDescription;
   handler: HttpHandler;
 }
 

@@ -6,6 +6,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { readJson } from '../http/handle.js';
 import { problem } from '../http/problem.js';
+import type { RouteDeclaration } from '../http/route.js';
 import type { StorageSettings } from '../config.js';
 import type { Store } from '../store/index.js';
 import { checkValidationToken, MAX_NOTIFICATION_BODY_BYTES, MAX_NOTIFICATION_ITEMS, notificationBodySchema, takeNotifications, type IntakeResult } from './notification-intake.js';
@@ -52,4 +53,17 @@ function logDropped(context: InvocationContext, dropped: IntakeResult['dropped']
   }
   // Never the clientState (a secret shared with Graph); an id helps find a stale subscription.
   for (const [reason, { n, example }] of byReason) context.warn(`notifications dropped: ${n} ${reason} (e.g. subscription=${(example ?? '-').slice(0, 64)})`);
+}
+
+/** The declaration of either endpoint: anyone may POST (Graph proves itself by clientState); the answer is Graph's protocol, passed on as it is. */
+export function graphPostRoute(name: string, route: string): RouteDeclaration<'none', undefined, undefined, undefined, Record<number, undefined>> {
+  return {
+    name,
+    route,
+    method: 'POST',
+    auth: 'none',
+    answers: { 200: undefined, 202: undefined },
+    problems: [],
+    handle: async ({ services, request, context }) => ({ raw: await receiveGraphPost(request, context, services.store, services.config.storage) }),
+  };
 }

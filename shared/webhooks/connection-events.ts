@@ -5,6 +5,7 @@ import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { createConnectLinkForReauth } from '../auth/connection-tokens.js';
 import { describeError } from '../logging.js';
 import { emitWebhookEvent, type WebhookEvent } from './emit.js';
+import type { FreshConnectLink } from './dead-letters.js';
 
 /** A re-connect link for the connection, or null when none can be made (logged; the webhook still goes). */
 export async function reauthConnectLink(connection: ConnectionEntity, services: Services): Promise<{ url: string; expiresAt: string } | null> {
@@ -31,4 +32,12 @@ export async function emitDisconnected(connection: ConnectionEntity, services: S
     connectionId: connection.rowKey,
     externalUserId: connection.externalUserId,
   });
+}
+
+/** For a replay: a connection.needs_reauth event carries a new link while the connection still needs one. */
+export function freshConnectLink(services: Services): FreshConnectLink {
+  return async (clientId, connectionId) => {
+    const found = await services.store.connections.getConnection(clientId, connectionId);
+    return found?.entity.status === 'needs_reauth' ? reauthConnectLink(found.entity, services) : null;
+  };
 }

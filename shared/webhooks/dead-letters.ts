@@ -148,3 +148,8 @@ export async function replayClientDeadLetters(
   }
   return { replayed, remaining: page.continuationToken !== undefined };
 }
+
+/** DeadLetterView as the API describes it. */
+export const deadLetterSchema = z
+  .object({ clientId: z.string(), eventId: z.string(), eventType: z.string(), attempts: z.number().int(), firstAttemptAt: z.string(), deadLetteredAt: z.string() })
+  .loose();

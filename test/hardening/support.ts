@@ -25,8 +25,7 @@ export function routeKind(def: HttpFunctionDefinition): 'html' | 'graph' | 'cons
   if (def.route.startsWith('graph/')) return 'graph';
   // The local console (a development tool, shared/console): pages, assets, form posts and a webhook receiver.
   if (def.route === 'console' || def.route.startsWith('console/')) return 'console';
-  // The browser routes use shared/http/browser-handler.ts (connect, callback, picker).
-  if (/^(connect\/|connect-picker$|auth\/)/.test(def.route)) return 'html';
+  if (def.description?.auth === 'browserPage') return 'html';
   return 'json';
 }
 

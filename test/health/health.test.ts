@@ -6,7 +6,8 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/fu
 import type { TokenCredential } from '@azure/identity';
 import { azuriteConnectionString, DEV_ACCOUNT_KEY } from '../../dev/azurite.js';
 import { definitions } from '../../functions/definitions.js';
-import { health, runHealthChecks, type HealthReport } from '../../functions/health.js';
+import { healthFunction } from '../../functions/health.js';
+import { runHealthChecks, type HealthReport } from '../../shared/health/health-checks.js';
 import { getConfig, resetConfig } from '../../shared/config.js';
 import { getServices, resetServices, type Services } from '../../shared/services.js';
 import { CachingSecretStore } from '../../shared/secrets/caching-secret-store.js';
@@ -23,7 +24,7 @@ afterEach(() => {
 
 async function callHealth(): Promise<{ response: HttpResponseInit; report: HealthReport }> {
   const request = new HttpRequest({ method: 'GET', url: 'http://localhost:7071/api/health' });
-  const response = await health(request, new InvocationContext({ functionName: 'health' }));
+  const response = await healthFunction.handler(request, new InvocationContext({ functionName: 'health' }));
   return { response: response as HttpResponseInit, report: (response as HttpResponseInit).jsonBody as HealthReport };
 }
 

@@ -1,64 +1,17 @@
 // The OpenAPI document at GET /api/openapi.json is kept true: every booking-system and admin route of
 // functions/definitions.ts is in it with its method and security (and nothing else is), each request body
-// and query is the JSON Schema of the zod schema the function parses with, every problem code is listed
+// and query is the JSON Schema of the zod schema its declaration parses with, every problem code is listed
 // under its status with an example, and every webhook event type is described with its data and example.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { definitions } from '../../functions/definitions.js';
-import { connectLinkBody } from '../../functions/connectLinks.js';
-import { createSpaceRequest } from '../../shared/spaces/manage-spaces.js';
-import { createClientSchema, rotateKeySchema } from '../../shared/clients/manage-clients.js';
-import { mailSettingsSchema } from '../../shared/mail/mail-settings.js';
-import { listDeadLettersQuery } from '../../shared/webhooks/dead-letters.js';
-import { rotateSigningSecretSchema } from '../../shared/webhooks/signing-secrets.js';
-import { pauseSchema } from '../../functions/adminSystem.js';
-import { API_OPERATIONS } from '../../functions/api-description.js';
+import { createClientSchema } from '../../shared/clients/manage-clients.js';
 import { PROBLEM_CODES } from '../../shared/errors/catalogue.js';
 import { WEBHOOK_EVENTS, WEBHOOK_EVENT_TYPES } from '../../shared/webhooks/event-catalogue.js';
 import { apiDocument } from '../../scripts/api-docs.js';
-import { listConnectionsQuery } from '../../functions/connections.js';
-import { availabilityRequest } from '../../shared/availability/availability.js';
-import { busyQuery } from '../../shared/availability/busy.js';
-import { createBookingRequest, updateBookingRequest } from '../../shared/bookings/booking-request.js';
-import { cancelBookingRequest } from '../../shared/bookings/cancel-booking.js';
-import { calendarChoiceSchema } from '../../shared/connect/calendars.js';
-import { requestJsonSchema } from '../../shared/openapi/document.js';
-import { sendMailSchema } from '../../shared/mail/send-mail.js';
-import { xoauth2Schema } from '../../shared/mail/xoauth2.js';
+import { apiOperations, requestJsonSchema } from '../../shared/openapi/document.js';
 import type { HttpFunctionDefinition } from '../../shared/runtime/function-definitions.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-
-/** HTTP functions that are not the API, and why. */
-const NOT_THE_API: Record<string, RegExp> = {
-  'health and this document': /^(health|openapi)$/,
-  'pages a browser opens during connect': /^(connect|connectPicker|authCallback|tenantConsentCallback)$/,
-  'called by Microsoft Graph': /^graph(Notifications|Lifecycle)$/,
-  'the local console (simulated mode only, shared/console)': /^console/,
-};
-
-/** The schemas the functions parse bodies and queries with (imported from where the functions get them). */
-const BODIES: Record<string, z.ZodType> = {
-  connectLinks: connectLinkBody,
-  createSpace: createSpaceRequest,
-  updateConnection: calendarChoiceSchema,
-  createBooking: createBookingRequest,
-  updateBooking: updateBookingRequest,
-  cancelBooking: cancelBookingRequest.optional(),
-  availability: availabilityRequest,
-  connectionMail: sendMailSchema,
-  connectionXoauth2: xoauth2Schema,
-  manageClientsCreate: createClientSchema,
-  manageClientsRotateKey: rotateKeySchema.optional(),
-  manageClientsRotateSigningSecret: rotateSigningSecretSchema.optional(),
-  manageClientsMail: mailSettingsSchema,
-  manageSystemPause: pauseSchema.optional(),
-};
-const QUERIES: Record<string, z.ZodObject> = {
-  listConnections: listConnectionsQuery,
-  connectionBusy: busyQuery as unknown as z.ZodObject,
-  spaceBusy: busyQuery as unknown as z.ZodObject,
-  manageDeadLettersList: listDeadLettersQuery,
-};
 
 let app: AppHost;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,8 +27,8 @@ afterAll(async () => {
   await app?.close();
 });
 
-const apiFunctions = () =>
-  definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http' && !Object.values(NOT_THE_API).some((re) => re.test(d.name)));
+/** The routes that authenticate with a key: the API. */
+const apiFunctions = () => definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http' && /^(apiKey|adminKey)$/.test(d.description?.auth ?? ''));
 
 describe('GET /api/openapi.json', () => {
   it('is the OpenAPI 3.1 document the code builds, with the API key and admin key schemes', () => {
@@ -117,7 +70,7 @@ describe('GET /api/openapi.json', () => {
   });
 
   it('gives request examples that the schemas accept', () => {
-    for (const op of API_OPERATIONS) if (op.example !== undefined) expect(op.body!.safeParse(op.example).success, op.name).toBe(true);
+    for (const op of apiOperations(definitions)) if (op.doc.example !== undefined) expect(op.body!.safeParse(op.doc.example).success, op.name).toBe(true);
   });
 
   it('describes each webhook event type with its data schema and an example the schema accepts', () => {
@@ -132,6 +85,9 @@ describe('GET /api/openapi.json', () => {
   });
 
   it('describes every API route with its method, and no other', () => {
+    // The others are anonymous (health, this document, Graph's endpoints), browser pages, or the local console.
+    const others = definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http' && !apiFunctions().includes(d));
+    for (const d of others) expect(d.description?.auth ?? (d.route.startsWith('console') ? 'console' : d.name), d.name).toMatch(/^(none|browserPage|console)$/);
     const fromCode = apiFunctions().flatMap((d) => d.methods.map((m) => `${m} /api/${d.route} ${d.name}`)).sort();
     const fromSpec = Object.entries(doc.paths as Record<string, Record<string, { operationId: string }>>)
       .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`))
@@ -144,9 +100,10 @@ describe('GET /api/openapi.json', () => {
       for (const method of d.methods) {
         const op = doc.paths[`/api/${d.route}`][method.toLowerCase()];
         const body = op.requestBody?.content['application/json'].schema;
-        expect(body, `${d.name} request body`).toEqual(BODIES[d.name] ? requestJsonSchema(BODIES[d.name]!) : undefined);
+        const parsesWith = d.description!;
+        expect(body, `${d.name} request body`).toEqual(parsesWith.body ? requestJsonSchema(parsesWith.body) : undefined);
         const query = (op.parameters ?? []).filter((p: { in: string }) => p.in === 'query');
-        const expected = QUERIES[d.name];
+        const expected = parsesWith.query as z.ZodObject | undefined;
         expect(query.map((p: { name: string }) => p.name), `${d.name} query`).toEqual(expected ? Object.keys(expected.shape) : []);
       }
     }

@@ -55,7 +55,7 @@ describe('TableRepository on Azurite', () => {
   it('refuses to create an entity twice with ConflictError (409)', async () => {
     const entity = connection(uniqueId('client'));
     await repo.create(entity);
-    const error = await repo.create({ ...entity, status: 'revoked' }).catch((e: unknown) => e);
+    const error = await repo.create({ ...entity, status: 'disconnected' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConflictError);
     expect(error).toMatchObject({ status: 409, code: 'already_exists' });
     expect((await repo.get(entity.partitionKey, entity.rowKey))?.entity.status).toBe('active');

@@ -1,10 +1,10 @@
-// Holds every answer the app gives in any test to its description: an operation of the API description
-// (functions/api-description.ts) may answer only the statuses it documents, and a problem only with a code
-// it lists under that code's status. startAppHost wraps the handlers; close() fails on a breach.
+// Holds every answer the app gives in any test to its description: an operation of the API (a route
+// declaration with its doc, as the OpenAPI document lists them) may answer only the statuses it declares,
+// and a problem only with a code it lists under that code's status. startAppHost wraps the handlers;
+// close() fails on a breach.
 import type { HttpHandler, HttpResponseInit } from '@azure/functions';
-import { API_OPERATIONS } from '../../functions/api-description.js';
 import { PROBLEM_CODES, type ProblemCode } from '../../shared/errors/catalogue.js';
-import { operationProblems } from '../../shared/openapi/document.js';
+import { apiOperations, operationProblems, type ApiOperation } from '../../shared/openapi/document.js';
 import type { FunctionDefinition } from '../../shared/runtime/function-definitions.js';
 
 export interface ContractCheck {
@@ -12,10 +12,10 @@ export interface ContractCheck {
   breaches: string[];
 }
 
-function breachOf(name: string, response: HttpResponseInit): string | undefined {
-  const op = API_OPERATIONS.find((o) => o.name === name)!;
+function breachOf(op: ApiOperation, response: HttpResponseInit): string | undefined {
+  const name = op.name;
   const status = response.status ?? 200;
-  if (status < 400) return String(status) in op.responses ? undefined : `${name} answered ${status}, which it does not document`;
+  if (status < 400) return String(status) in op.answers ? undefined : `${name} answered ${status}, which it does not document`;
   let code: string | undefined;
   try {
     code = (JSON.parse(String(response.body)) as { code?: string }).code;
@@ -30,12 +30,13 @@ function breachOf(name: string, response: HttpResponseInit): string | undefined 
 
 export function checkAgainstDescription(definitions: readonly FunctionDefinition[]): ContractCheck {
   const breaches: string[] = [];
-  const described = new Set(API_OPERATIONS.map((o) => o.name));
+  const described = new Map(apiOperations(definitions).map((op) => [op.name, op]));
   const wrapped = definitions.map((d) => {
-    if (d.kind !== 'http' || !described.has(d.name)) return d;
+    const op = described.get(d.name);
+    if (d.kind !== 'http' || !op) return d;
     const handler: HttpHandler = async (request, context) => {
       const response = await d.handler(request, context);
-      const breach = breachOf(d.name, (response as HttpResponseInit | undefined) ?? { status: 204 });
+      const breach = breachOf(op, (response as HttpResponseInit | undefined) ?? { status: 204 });
       if (breach && !breaches.includes(breach)) breaches.push(breach);
       return response;
     };

@@ -2,7 +2,8 @@
 import type { ListOptions, Page, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
 
-export type ConnectionStatus = 'pending' | 'active' | 'needs_reauth' | 'revoked' | 'disconnected';
+/** What the code writes (the API documents exactly these). */
+export type ConnectionStatus = 'active' | 'needs_reauth' | 'disconnected';
 
 export interface ConnectionEntity {
   /** clientId */
