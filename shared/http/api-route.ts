@@ -1,12 +1,11 @@
 // The one adapter from a route declaration (shared/http/route.ts) to the function the host registers: it
 // builds the services, authenticates, parses path, query and body (naming the field at fault), runs the
 // handler, and turns its answer into JSON with the common headers, or its error into problem+json.
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpHandler, HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../runtime/function-definitions.js';
 import { getServices, type Services } from '../services.js';
-import { withTelemetryIds } from '../telemetry/tracing.js';
 import { authenticateAdmin, authenticateClient } from './authenticate-client.js';
-import { hasRequestBody, idsInPath, parseWith, readJson, toErrorResponse } from './handle.js';
+import { hasRequestBody, httpHandler, parseWith, readJson } from './handle.js';
 import { AppError } from '../errors/app-error.js';
 import type { Answers, Authentication, RawAnswer, RouteDeclaration, RouteDescription } from './route.js';
 
@@ -17,30 +16,24 @@ export function apiRoute<Auth extends Exclude<Authentication, 'browserPage'>, B 
   declaration: RouteDeclaration<Auth, B, Q, P, A>,
 ): HttpFunctionDefinition {
   const { handle, headers, ...description } = declaration;
-  return {
-    kind: 'http',
-    name: declaration.name,
-    route: declaration.route,
-    methods: [declaration.method],
-    authLevel: 'anonymous',
+  return httpDefinition(
     description,
-    handler: async (request, context) => {
-      try {
-        return await withTelemetryIds(idsInPath(request.url), async () => {
-          const services = getServices();
-          const client = await authenticate(declaration.auth, request, services);
-          const params = declaration.params ? parseParams(description, request) : undefined;
-          const query = declaration.query ? parseWith(declaration.query, Object.fromEntries(request.query.entries())) : undefined;
-          const body = declaration.body ? await readBody(description, request) : undefined;
-          // The declaration's schemas are the input's types: the casts only restate what parsing produced.
-          const input = { services, client, body, query, params, request, context } as Parameters<typeof handle>[0];
-          return toResponse(await handle(input), headers);
-        });
-      } catch (error) {
-        return toErrorResponse(error, context);
-      }
-    },
-  };
+    httpHandler(async (request, context) => {
+      const services = getServices();
+      const client = await authenticate(declaration.auth, request, services);
+      const params = declaration.params ? parseParams(description, request) : undefined;
+      const query = declaration.query ? parseWith(declaration.query, Object.fromEntries(request.query.entries())) : undefined;
+      const body = declaration.body ? await readBody(description, request) : undefined;
+      // The declaration's schemas are the input's types: the cast only restates what parsing produced.
+      const input = { services, client, body, query, params, request, context } as Parameters<typeof handle>[0];
+      return toResponse(await handle(input), headers);
+    }),
+  );
+}
+
+/** The function the host registers for a declared route. */
+export function httpDefinition(description: RouteDescription, handler: HttpHandler): HttpFunctionDefinition {
+  return { kind: 'http', name: description.name, route: description.route, methods: [description.method], authLevel: 'anonymous', description, handler };
 }
 
 async function authenticate(auth: Authentication, request: HttpRequest, services: Services) {

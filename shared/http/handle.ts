@@ -40,7 +40,7 @@ export function httpHandler(fn: (request: HttpRequest, context: InvocationContex
 }
 
 /** The connection or booking a resource path names (/api/connections/{id}..., /api/bookings/{id}...), for spans. */
-export function idsInPath(url: string): TelemetryIds {
+function idsInPath(url: string): TelemetryIds {
   const match = /\/api\/(connections|bookings)\/([^/?#]{1,200})/.exec(url);
   if (!match) return {};
   let id = match[2]!;

@@ -4,6 +4,7 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { describeError } from '../logging.js';
 import type { HttpFunctionDefinition } from '../runtime/function-definitions.js';
+import { httpDefinition } from './api-route.js';
 import { getServices, type Services } from '../services.js';
 import { isDependencyOutage } from './handle.js';
 import { errorPage } from './html.js';
@@ -30,22 +31,14 @@ export interface PageDeclaration {
 
 export function pageRoute(declaration: PageDeclaration): HttpFunctionDefinition {
   const { handle, form, ...description } = declaration;
-  return {
-    kind: 'http',
-    name: description.name,
-    route: description.route,
-    methods: [description.method],
-    authLevel: 'anonymous',
-    description: { ...description, auth: 'browserPage', answers: {}, problems: [] },
-    handler: async (request, context) => {
-      try {
-        const fields = form ? await readForm(request, form.maxBytes) : new URLSearchParams();
-        return await handle({ services: getServices(), request, context, query: new URL(request.url).searchParams, form: fields });
-      } catch (error) {
-        return pageForError(error, context);
-      }
-    },
-  };
+  return httpDefinition({ ...description, auth: 'browserPage', answers: {}, problems: [] }, async (request, context) => {
+    try {
+      const fields = form ? await readForm(request, form.maxBytes) : new URLSearchParams();
+      return await handle({ services: getServices(), request, context, query: new URL(request.url).searchParams, form: fields });
+    } catch (error) {
+      return pageForError(error, context);
+    }
+  });
 }
 
 async function readForm(request: HttpRequest, maxBytes: number): Promise<URLSearchParams> {

@@ -23,4 +23,14 @@ describe('parseWith names the field at fault', () => {
     expect(fieldOf(schema, { name: 'a', '': null })).toBe('""');
     expect(fieldOf(schema, { name: 1 }, 'query')).toBe('query.name');
   });
+
+  it('names the field of the union option the value came closest to', () => {
+    const user = z.strictObject({ externalUserId: z.string().min(1), returnUrl: z.string() });
+    const tenant = z.strictObject({ kind: z.literal('tenant'), returnUrl: z.string() });
+    const either = z.union([user, tenant]);
+    expect(fieldOf(either, { kind: 'tenant', returnUrl: 5 })).toBe('returnUrl');
+    expect(fieldOf(either, { externalUserId: '', returnUrl: 'x' })).toBe('externalUserId');
+    expect(fieldOf(either, { externalUserId: 'x' })).toBe('returnUrl');
+    expect(fieldOf(z.object({ link: either }), { link: { kind: 'tenant' } })).toBe('link.returnUrl');
+  });
 });
