@@ -1,8 +1,8 @@
 // The catalogue of every `code` the app answers with: its HTTP status, a title (the problem body's `title`,
 // the same for every occurrence, as RFC 9457 asks: https://www.rfc-editor.org/rfc/rfc9457#section-3.1.3) and
 // what the caller does about it. AppError takes a code and gets its status here, so a code has one status
-// wherever it is thrown; the OpenAPI document, the README's table of codes and each operation's share of
-// them (functions/api-description.ts) are built from this list.
+// wherever it is thrown; the OpenAPI document, the README's table of codes and each route declaration's share of
+// them (its `problems`) are built from this list.
 //
 // `seenBy` says who meets a code: `api` (the booking-system and admin API, listed by its operations),
 // `browser` (the connect and consent pages, shown as "Reference: code"), `graph` (Microsoft Graph's
