@@ -161,7 +161,7 @@ function queries(): fc.Arbitrary<string> {
 
 function paramValues(def: HttpFunctionDefinition, key: string, ctx: Ctx & { otherConnection: string; otherBooking: string }): fc.Arbitrary<Record<string, string>> {
   const names = routeParams(def.route);
-  const admin = def.route.startsWith('manage/');
+  const admin = def.description?.auth === 'adminKey';
   const value = (name: string) => {
     const generic: fc.Arbitrary<string>[] = [
       fc.uuid(),
@@ -194,7 +194,7 @@ interface Case {
 function cases(def: HttpFunctionDefinition): fc.Arbitrary<Case> {
   const key = `${def.methods[0]} ${def.route}`;
   const ctx = { myConnection: mine.connection.id, myBooking: myBookingId, otherConnection: other.connection.id, otherBooking: otherBookingId };
-  const admin = def.route.startsWith('manage/');
+  const admin = def.description?.auth === 'adminKey';
   const validKey = admin ? app.adminKey : mine.apiKey;
   const badAuth = fc.oneof(
     fc.constant(undefined),
