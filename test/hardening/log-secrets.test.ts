@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppHost } from '../support/app-host.js';
 import { createSimUser, createTestClient, nextHop, simControl, TEST_RETURN_ORIGIN } from '../support/connect-user.js';
 import { api, bookingBody, sim } from '../bookings/support.js';
-import { startWebhookReceiver, waitFor, type WebhookReceiver } from '../sync/support.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
+import { waitFor } from '../support/wait-for.js';
 import { resetConfig } from '../../shared/config.js';
 import { getServices, resetServices } from '../../shared/services.js';
 import { entraClientCredential } from '../../shared/auth/entra-credentials.js';
@@ -53,14 +54,12 @@ beforeAll(async () => {
   child = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  const [appUrl, simulatorUrl] = await waitFor(
-    'the app to start',
-    async () => {
+  const [appUrl, simulatorUrl] = await waitFor(async () => {
       const a = /app\s+(http:\/\/\S+?)\/api\//.exec(output)?.[1];
       const s = /simulator\s+(http:\/\/\S+)/.exec(output)?.[1];
       return a && s ? [a, s] : undefined;
     },
-    60_000,
+    { message: 'the app to start', timeout: 60_000 },
   );
   // The admin key is generated on first use: one refused call makes the app create it.
   await fetch(`${appUrl}/api/manage/system`);
@@ -107,14 +106,14 @@ describe('no secret or token in any log line', () => {
     expect((await api(app, client.apiKey, 'GET', `connections/${connectionId}/busy?start=2030-05-06T00:00:00Z&end=2030-05-07T00:00:00Z`)).status).toBe(200);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     // Push sync's first full sync fills the cache silently: change Outlook after it.
-    await waitFor('the first full sync', async () => /"kind":"synced","mode":"full"/.test(output), 30_000);
+    await waitFor(async () => /"kind":"synced","mode":"full"/.test(output), { message: 'the first full sync', timeout: 30_000 });
     await sim(app, 'POST', `/users/${encodeURIComponent(upn)}/events`, {
       subject: 'Dentist',
       // Inside the busy cache's window (it looks weeks ahead, not years).
       start: { dateTime: `${tomorrow}T13:00:00`, timeZone: 'UTC' },
       end: { dateTime: `${tomorrow}T14:00:00`, timeZone: 'UTC' },
     });
-    await waitFor('the busy.changed webhook', async () => receiver.events.some((e) => e.type === 'busy.changed'), 30_000).catch((e: Error) => {
+    await waitFor(async () => receiver.events.some((e) => e.type === 'busy.changed'), { message: 'the busy.changed webhook', timeout: 30_000 }).catch((e: Error) => {
       throw new Error(`${e.message}; webhooks: ${JSON.stringify(receiver.events.map((x) => x.type))}; output:\n${output.slice(-4000)}`);
     });
     expect((await api(app, client.apiKey, 'PATCH', `bookings/${booking.body.bookingId}`, { subject: 'Moved' })).status).toBe(200);

@@ -3,6 +3,7 @@ import type { Timer } from '@azure/functions';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startLocalHost, type LocalHost } from '../../dev/host/index.js';
 import type { FunctionDefinition } from '../../shared/runtime/function-definitions.js';
+import { holdsThroughout } from '../support/wait-for.js';
 import { latch, storage } from './support.js';
 
 const hosts: LocalHost[] = [];
@@ -59,7 +60,7 @@ describe('local host timers', () => {
       },
     ]);
     // Let the schedule come round at least twice while the first run is held.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await holdsThroughout(() => started === 1, { message: 'one run at a time while the first is held', duration: 2_500 });
     expect(started).toBe(1);
     release.resolve();
     await vi.waitFor(() => expect(started).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 20 });
