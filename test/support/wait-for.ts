@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface WaitOptions {
-  /** What is awaited, as a reader would say it ("the first full sync"): the error names it. */
+  /** What is awaited, as in "waiting for ..." ("the first full sync"): the error names it. */
   message: string;
   /** Milliseconds before giving up (default 20 s). */
   timeout?: number;
@@ -21,25 +21,16 @@ export class WaitTimeoutError extends Error {
 
 /**
  * Checks `condition` until it returns a value other than undefined, null or false, and returns that value.
- * A condition that throws (an `expect` that does not hold yet) counts as not holding; its last error is
- * quoted when the wait gives up.
+ * A condition that throws ends the wait at once with its error (a child process that exited, a refused
+ * request): only "not yet" is retried.
  */
 export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitOptions): Promise<Held<T>> {
   const timeout = options.timeout ?? 20_000;
   const deadline = Date.now() + timeout;
-  let lastError: unknown;
   for (;;) {
-    try {
-      const value = await condition();
-      if (value !== undefined && value !== null && value !== false) return value as Held<T>;
-      lastError = undefined;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) {
-      const why = lastError === undefined ? '' : `; last check: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
-      throw new WaitTimeoutError(`${options.message} did not happen within ${timeout / 1000} s${why}`, { cause: lastError });
-    }
+    const value = await condition();
+    if (value !== undefined && value !== null && value !== false) return value as Held<T>;
+    if (Date.now() >= deadline) throw new WaitTimeoutError(`waited ${timeout / 1000} s for ${options.message}, which never came`);
     await sleep(Math.min(options.interval ?? 100, Math.max(0, deadline - Date.now())));
   }
 }
