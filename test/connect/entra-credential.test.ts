@@ -17,7 +17,8 @@ import { SIMULATED_CLIENT_ID, type EntraCredentialMode } from '../../shared/conf
 import type { Services } from '../../shared/services.js';
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, json, SIM_TENANT, simControl, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, json, SIM_TENANT, type ConnectedUser } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 
 const MANAGED_IDENTITY = { clientId: randomUUID(), principalId: randomUUID() };
 

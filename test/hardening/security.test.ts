@@ -4,7 +4,8 @@
 // headers of every HTML page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createSimUser, createTestClient, nextHop, simControl, TEST_RETURN_ORIGIN, type ConnectedUser, type TestClient } from '../support/connect-user.js';
+import { connectUser, createSimUser, createTestClient, nextHop, TEST_RETURN_ORIGIN, type ConnectedUser, type TestClient } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { api, bookingBody, mailboxCounters, sim } from '../bookings/support.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import { holdsThroughout, waitFor } from '../support/wait-for.js';

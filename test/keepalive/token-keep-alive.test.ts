@@ -10,7 +10,8 @@ import { refreshDueAt, REFRESH_AFTER_MS, runTokenKeepAlive, SPREAD_MS, spreadOff
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, json, nextHop, simControl, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, createTestClient, json, nextHop, type ConnectedUser } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { startReceiver, verifiedWith, type Receiver } from '../webhooks/receiver.js';
 
 let sim: RunningSimulator;

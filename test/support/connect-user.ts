@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppHost } from './app-host.js';
 import type { ConnectionView } from '../../shared/connect/connection-view.js';
 import type { ClientView } from '../../shared/clients/manage-clients.js';
+import { simControl } from './simulator-control.js';
 
 /** A JSON response body, read loosely: the tests' assertions say what it must hold. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,16 +30,6 @@ export async function createTestClient(app: AppHost, input: { name?: string; ori
   const body = (await res.json()) as ClientView & { apiKey: string; signingSecret: string };
   const { apiKey, signingSecret, ...client } = body;
   return { client, apiKey, signingSecret };
-}
-
-export async function simControl(simulatorUrl: string, method: string, path: string, body?: unknown): Promise<Response> {
-  const res = await fetch(`${simulatorUrl}/_sim${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status >= 400) throw new Error(`simulator ${method} ${path}: ${res.status} ${await res.text()}`);
-  return res;
 }
 
 /** A new user in the simulated tenant, so tests never share a mailbox (or its revocations). */
