@@ -11,6 +11,9 @@ import { simControl } from './simulator-control.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const json = (res: Response): Promise<any> => res.json();
 
+/** What connecting needs of an app: its address, the operator's key and its simulator (in-process or not). */
+export type AppEndpoint = Pick<AppHost, 'url' | 'adminKey' | 'simulatorUrl'>;
+
 export const TEST_RETURN_ORIGIN = 'https://booking.example';
 export const SIM_TENANT = 'contoso.test';
 
@@ -20,7 +23,7 @@ export interface TestClient {
   signingSecret: string;
 }
 
-export async function createTestClient(app: AppHost, input: { name?: string; origins?: string[]; webhookUrl?: string } = {}): Promise<TestClient> {
+export async function createTestClient(app: AppEndpoint, input: { name?: string; origins?: string[]; webhookUrl?: string } = {}): Promise<TestClient> {
   const res = await fetch(`${app.url}/api/manage/clients`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${app.adminKey}`, 'Content-Type': 'application/json' },
@@ -94,7 +97,7 @@ export async function nextHop(url: string, init: RequestInit = {}, browser: Cook
   return { status: response.status, location: location ? new URL(location, url).toString() : undefined, response };
 }
 
-export async function connectUser(app: AppHost, options: ConnectOptions = {}): Promise<ConnectedUser> {
+export async function connectUser(app: AppEndpoint, options: ConnectOptions = {}): Promise<ConnectedUser> {
   const testClient = options.client ?? (await createTestClient(app));
   const upn = options.userPrincipalName ?? (await createSimUser(app.simulatorUrl)).userPrincipalName;
   await simControl(app.simulatorUrl, 'PUT', '/identity/auto-consent', { enabled: true });
