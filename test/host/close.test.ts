@@ -1,9 +1,9 @@
 // Graceful shutdown: close() stops accepting work, stops timers and pollers, and waits for running
 // invocations (up to its bound) before it resolves.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLocalHost } from '../../dev/host/index.js';
 import { enqueue, getQueue } from '../../shared/queues/queue-client.js';
-import { holdsThroughout } from '../support/wait-for.js';
+import { holdsThroughout, untilPasses } from '../support/wait-for.js';
 import { latch, storage, uniqueQueueName } from './support.js';
 
 describe('local host close()', () => {
@@ -89,6 +89,6 @@ describe('local host close()', () => {
     await entered.promise;
     await host.close();
     // The connection is cut, so the client sees an error rather than waiting for ever.
-    await vi.waitFor(async () => expect(await pending).toBeInstanceOf(Error), { timeout: 5_000 });
+    await untilPasses(async () => expect(await pending).toBeInstanceOf(Error), { message: 'the pending request to fail', timeout: 5_000 });
   });
 });

@@ -52,3 +52,27 @@ export async function holdsThroughout(invariant: () => boolean | Promise<boolean
     await sleep(Math.min(options.interval ?? 50, Math.max(0, end - Date.now())));
   }
 }
+
+/**
+ * waitFor for a wait written as expectations: checks `assertion` until it stops throwing and returns what it
+ * returns; when it never does, fails naming `message` and quoting the last failed expectation.
+ */
+export async function untilPasses<T>(assertion: () => T | Promise<T>, options: WaitOptions): Promise<T> {
+  let last: unknown;
+  let result: { value: T } | undefined;
+  try {
+    await waitFor(async () => {
+      try {
+        result = { value: await assertion() };
+        return true;
+      } catch (error) {
+        last = error;
+        return false;
+      }
+    }, options);
+  } catch (error) {
+    const why = last instanceof Error ? last.message : String(last);
+    throw new WaitTimeoutError(`${(error as Error).message}; last check: ${why}`, { cause: last });
+  }
+  return result!.value;
+}
