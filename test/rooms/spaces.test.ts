@@ -159,15 +159,15 @@ describe('bookings of a space', () => {
     const mine = (await roomEvents(organiser.userPrincipalName)).find((e) => e.subject === 'Town hall')!;
     expect(mine.attendees).toEqual([expect.objectContaining({ emailAddress: expect.objectContaining({ address: hall.userPrincipalName }), type: 'resource' })]);
     // The room's booking attendant processes the request a little later, then the booking shows its answer.
-    const roomCopy = await waitFor('the room booking the meeting', async () => {
+    const roomCopy = await waitFor(async () => {
       const copies = (await roomEvents(hall.userPrincipalName)).filter((e) => e.subject === 'Town hall');
       return copies.length ? copies : undefined;
-    });
+    }, { message: 'the room booking the meeting' });
     expect(roomCopy).toHaveLength(1);
-    const answered = await waitFor('the room accepting', async () => {
+    const answered = await waitFor(async () => {
       const view = await api(app, client.apiKey, 'GET', `bookings/${body.bookingId}`);
       return view.body.event?.attendees?.[0]?.response === 'accepted' ? view.body : undefined;
-    });
+    }, { message: 'the room accepting' });
     expect(answered.event.attendees).toEqual([expect.objectContaining({ email: hall.userPrincipalName, type: 'resource', response: 'accepted' })]);
 
     // Replacing the attendees keeps the room invited.

@@ -147,7 +147,7 @@ describe('Outlook-side changes to bookings', () => {
       return (view.body.event?.attendees as { email: string; response?: string }[] | undefined)?.find((a) => a.email === room)?.response;
     };
     expect(await roomResponse()).toBe('none');
-    await waitFor('the room accepting', async () => (await roomResponse()) === 'accepted' || undefined, 30_000);
+    await waitFor(async () => (await roomResponse()) === 'accepted' || undefined, { message: 'the room accepting', timeout: 30_000 });
     // The answer changed the organizer's event (a new change key) but nothing the booking wrote.
     const patched = await api(app, user.apiKey, 'PATCH', `bookings/${b.bookingId}`, { subject: 'Renamed by the booking system' });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);

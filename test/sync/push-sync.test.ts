@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, simControl, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { api, bookingBody, sim } from '../bookings/support.js';
 import { hashClientState } from '../../shared/sync/client-state.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
