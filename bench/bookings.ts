@@ -6,30 +6,19 @@
 // - Table requests (Azurite's own count) of a booking create: the least of 3 creates, since push sync's
 //   background work (the notification the new event causes) may land inside one of them.
 // Everything runs for real: Azurite, the simulator, the local host over HTTP, MSAL and the Graph client.
-import { startAzurite } from '../dev/azurite.js';
-import { startSimulator } from '../dev/simulator/server.js';
 import { replaceCalendarBusy } from '../shared/sync/busy-cache.js';
 import { startAppHost } from '../test/support/app-host.js';
 import { connectUser } from '../test/support/connect-user.js';
+import { simJson } from '../test/support/simulator-control.js';
+import { waitFor } from '../test/support/wait-for.js';
+import { startWorld } from '../test/support/world.js';
 
-const azurite = await startAzurite();
-const sim = await startSimulator({ port: 0 });
-process.env.AzureWebJobsStorage = azurite.connectionString;
-process.env.LOCAL_SECRETS_PATH = ':memory:';
-const app = await startAppHost({ simulatorUrl: sim.url });
+const world = await startWorld();
+const app = await startAppHost();
 
 const report = (metric: string, value: number, unit: string) => console.info(`RESULT ${JSON.stringify({ bench: 'bookings', metric, value, unit })}`);
 
-async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${sim.url}/_sim/graph${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status >= 300) throw new Error(`simulator ${method} ${path}: ${res.status} ${await res.text()}`);
-  const text = await res.text();
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+const control = <T>(method: string, path: string, body?: unknown): Promise<T> => simJson<T>(world.sim.url, method, `/graph${path}`, body);
 
 interface Counters {
   total: number;
@@ -72,7 +61,7 @@ try {
   console.info(`booking create: ${create.all} Graph request(s)`);
   const tableCosts: number[] = [];
   for (let i = 2; i <= 4; i += 1) {
-    const tables = (await azurite.requestCounts()).table;
+    const tables = (await world.azurite.requestCounts()).table;
     const another = await api(user.apiKey, 'POST', 'bookings', {
       bookingId: `bench-${i}`,
       connectionId: user.connection.id,
@@ -82,7 +71,7 @@ try {
       timeZone: 'Europe/Amsterdam',
     });
     if (another.status !== 201) throw new Error(`create answered ${another.status}`);
-    tableCosts.push((await azurite.requestCounts()).table - tables);
+    tableCosts.push((await world.azurite.requestCounts()).table - tables);
   }
   console.info(`booking create: ${tableCosts.join(', ')} Table requests (3 creates)`);
   report('booking create, Table requests (least of 3)', Math.min(...tableCosts), 'Table requests');
@@ -129,12 +118,16 @@ try {
   // 3. A read the busy cache answers (filled as push sync would). Push sync is still busy with the new
   // calendars (their first full sync), so let it finish first: it would replace what we write.
   const fingerprint = async () => JSON.stringify((await app.services.store.busy.listSyncStates(user.connection.id)).map((s) => [s.calendarId, s.syncedAt]).sort());
-  for (let last = '', i = 0; i < 60; i += 1) {
-    const now = await fingerprint();
-    if (now === last && now.split('],[').length >= ids.length) break;
-    last = now;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+  let last = '';
+  await waitFor(
+    async () => {
+      const now = await fingerprint();
+      const settled = now === last && now.split('],[').length >= ids.length;
+      last = now;
+      return settled;
+    },
+    { message: 'the first full syncs of the new calendars to settle (unchanged for a second)', timeout: 60_000, interval: 1000 },
+  );
   const cacheWindow = { start: new Date('2031-03-01T00:00:00Z'), end: new Date('2031-04-01T00:00:00Z') };
   for (const calendarId of ids) {
     await replaceCalendarBusy(app.services.store, user.connection.id, calendarId, cacheWindow, [
@@ -149,6 +142,5 @@ try {
   report('cached busy read, 20 calendars', cachedCost.all, 'Graph requests');
 } finally {
   await app.close();
-  await sim.close();
-  await azurite.close();
+  await world.close();
 }

@@ -10,56 +10,39 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startAzurite } from '../dev/azurite.js';
 import { freePort } from '../dev/host/ports.js';
-import { startSimulator } from '../dev/simulator/server.js';
+import { COMPILED_START_SCRIPT, spawnApp, untilAnswers } from '../test/support/app-process.js';
+import { startWorld } from '../test/support/world.js';
 import { report } from './lib/sync-fixture.js';
 
 const runs = Number(process.env.BENCH_COLD_STARTS ?? 5);
 const imports = Number(process.env.BENCH_IMPORTS ?? 7);
 const entry = fileURLToPath(new URL('../functions/index.js', import.meta.url));
-const startScript = fileURLToPath(new URL('../dev/start.js', import.meta.url));
-if (!existsSync(startScript)) {
-  console.error(`bench/cold-start: ${startScript} is missing; run \`npm run build\` first`);
+if (!existsSync(COMPILED_START_SCRIPT)) {
+  console.error(`bench/cold-start: ${COMPILED_START_SCRIPT} is missing; run \`npm run build\` first`);
   process.exit(1);
 }
 
-const azurite = await startAzurite();
-const sim = await startSimulator({ port: 0 });
 const dir = mkdtempSync(join(tmpdir(), 'cb-cold-'));
+// Storage and the simulator for the app processes; this process's own app settings are left alone.
+const world = await startWorld({ secretsPath: join(dir, 'secrets.json'), pointThisProcess: false });
 
 async function once(): Promise<{ health: number; api: number }> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    AzureWebJobsStorage: azurite.connectionString,
-    M365_SIMULATOR_URL: sim.url,
-    LOCAL_SECRETS_PATH: join(dir, 'secrets.json'),
-    LOG_LEVEL: 'warn',
-  };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...world.settings, PORT: String(port), LOG_LEVEL: 'warn' };
   delete env.PUBLIC_BASE_URL;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [startScript], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const app = spawnApp(env);
   const firstStatus = async (path: string, want: number): Promise<number> => {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`start.js exited: ${stderr}`);
-      if (performance.now() - t0 > 60_000) throw new Error(`no ${want} from ${path} within 60 s: ${stderr}`);
-      const status = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.arrayBuffer().then(() => r.status), () => 0);
-      if (status === want) return performance.now() - t0;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await untilAnswers(app, `http://127.0.0.1:${port}${path}`, want, { timeout: 60_000, interval: 5 });
+    return performance.now() - t0;
   };
   try {
     const health = await firstStatus('/api/health', 200);
     const api = await firstStatus('/api/connections?externalUserId=x', 401);
     return { health, api };
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await app.stop();
   }
 }
 
@@ -77,7 +60,7 @@ function importTime(specifier: string, env: NodeJS.ProcessEnv): Promise<number> 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
-  const importEnv = { ...process.env, AzureWebJobsStorage: azurite.connectionString, M365_SIMULATOR_URL: sim.url, LOCAL_SECRETS_PATH: ':memory:' };
+  const importEnv = { ...process.env, ...world.settings, LOCAL_SECRETS_PATH: ':memory:' };
   const appImports: number[] = [];
   const bareImports: number[] = [];
   for (let i = 0; i < imports; i += 1) {
@@ -100,7 +83,6 @@ try {
   report('cold-start', 'process start to first request served (max)', Math.max(...health), 'ms');
   report('cold-start', 'process start to first API answer (median)', median(api), 'ms');
 } finally {
-  await sim.close();
-  await azurite.close();
+  await world.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -2,33 +2,23 @@
 // queues), the simulator notifying it over HTTP. For BENCH_CONVERGE_ROUNDS (5) rounds an event is added,
 // moved and deleted "in Outlook" through the simulator's control API; each time the clock runs until the
 // busy cache holds the change and GET /busy answers it from the cache. Median and max, per kind of change.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { startAzurite } from '../dev/azurite.js';
-import { startSimulator } from '../dev/simulator/server.js';
 import { startAppHost } from '../test/support/app-host.js';
 import { connectUser } from '../test/support/connect-user.js';
+import { simJson } from '../test/support/simulator-control.js';
+import { waitFor } from '../test/support/wait-for.js';
+import { startWorld } from '../test/support/world.js';
 import { report } from './lib/sync-fixture.js';
 
 const rounds = Number(process.env.BENCH_CONVERGE_ROUNDS ?? 5);
-const azurite = await startAzurite();
-const sim = await startSimulator({ port: 0 });
-process.env.AzureWebJobsStorage = azurite.connectionString;
-process.env.LOCAL_SECRETS_PATH = ':memory:';
-const app = await startAppHost({ simulatorUrl: sim.url });
+const world = await startWorld();
+const app = await startAppHost();
 
-async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${sim.url}/_sim/graph${path}`, { method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`simulator ${method} ${path}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+const control = <T>(method: string, path: string, body?: unknown): Promise<T> => simJson<T>(world.sim.url, method, `/graph${path}`, body);
 
+/** Milliseconds until `check` holds (at most 30 s, then it fails naming `what`). */
 async function until(what: string, check: () => Promise<boolean>): Promise<number> {
   const t0 = performance.now();
-  while (!(await check())) {
-    if (performance.now() - t0 > 30_000) throw new Error(`${what} did not converge within 30 s`);
-    await sleep(10);
-  }
+  await waitFor(check, { message: what, timeout: 30_000, interval: 10 });
   return performance.now() - t0;
 }
 
@@ -73,6 +63,5 @@ try {
   report('convergence', 'Outlook change to cached busy, max', Math.round(Math.max(...Object.values(times).flat())), 'ms');
 } finally {
   await app.close();
-  await sim.close();
-  await azurite.close();
+  await world.close();
 }

@@ -14,6 +14,7 @@ import { processSyncMessage } from '../shared/sync/process-sync-message.js';
 import { DEFAULT_SETTLE_MS, type SyncDeps } from '../shared/sync/sync-deps.js';
 import { CALENDAR_SYNC_QUEUE } from '../shared/sync/sync-messages.js';
 import { report, seedConnection, startSyncFixture } from './lib/sync-fixture.js';
+import { waitFor } from '../test/support/wait-for.js';
 
 const burst = Number(process.env.BENCH_BURST ?? 50);
 const port = await freePort();
@@ -42,18 +43,18 @@ const host = await startLocalHost({
 
 try {
   const user = fx.addUser('burst');
-  const calendar = await fx.control<{ id: string }>('POST', `/_sim/graph/users/${user.id}/calendars`, { name: 'Work' });
+  const calendar = await fx.control<{ id: string }>('POST', `/graph/users/${user.id}/calendars`, { name: 'Work' });
   const connection = await seedConnection(fx.services, user, [calendar.id]);
   await subscribeCalendar(fx.services, deps.graphFor(connection), connection, calendar.id);
   await syncCalendar(deps, { clientId: connection.partitionKey, connectionId: connection.rowKey, calendarId: calendar.id, receivedAt: new Date(), full: true });
-  await fx.control('DELETE', '/_sim/graph/counters');
+  await fx.control('DELETE', '/graph/counters');
 
   const day = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
   const before = fx.graphRequests();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: burst }, (_, i) =>
-      fx.control('POST', `/_sim/graph/users/${user.id}/events`, {
+      fx.control('POST', `/graph/users/${user.id}/events`, {
         calendarId: calendar.id,
         subject: `Burst ${i}`,
         start: { dateTime: `${day}T${String(i % 24).padStart(2, '0')}:00:00`, timeZone: 'UTC' },
@@ -62,20 +63,21 @@ try {
     ),
   );
   // Converged: every burst event cached, and the queue quiet for a while.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const rows = await fx.services.store.busy.listCalendarEvents(connection.rowKey, calendar.id);
-    if (rows.length >= burst) break;
-    if (Date.now() > deadline) throw new Error(`only ${rows.length} of ${burst} events reached the cache`);
-    await sleep(100);
-  }
+  let cached = 0;
+  await waitFor(async () => (cached = (await fx.services.store.busy.listCalendarEvents(connection.rowKey, calendar.id)).length) >= burst, {
+    message: `all ${burst} events in the cache`,
+    timeout: 60_000,
+  }).catch((error: Error) => {
+    throw new Error(`${error.message} (${cached} got there)`);
+  });
   const converged = (performance.now() - t0) / 1000;
-  await sleep(DEFAULT_SETTLE_MS + 3000); // let any straggling message run
-  const counters = await fx.control<{ byEndpoint: Record<string, number> }>('GET', '/_sim/graph/counters');
+  // A measurement window, not a wait for a condition: what straggling messages still send is counted too.
+  await sleep(DEFAULT_SETTLE_MS + 3000);
+  const counters = await fx.control<{ byEndpoint: Record<string, number> }>('GET', '/graph/counters');
   const deltaRequests = Object.entries(counters.byEndpoint)
     .filter(([k]) => k.includes('calendarView/delta'))
     .reduce((sum, [, v]) => sum + v, 0);
-  const deliveries = await fx.control<{ value?: unknown[] } | unknown[]>('GET', '/_sim/graph/notifications');
+  const deliveries = await fx.control<{ value?: unknown[] } | unknown[]>('GET', '/graph/notifications');
   const posts = Array.isArray(deliveries) ? deliveries.length : (deliveries.value?.length ?? 0);
   const requests = fx.graphRequests() - before;
   console.info(`delta-burst: ${burst} changes -> ${posts} notification POSTs, ${deltaRequests} delta requests, ${requests} Graph requests; converged in ${converged.toFixed(1)} s`);

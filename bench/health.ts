@@ -1,9 +1,9 @@
 // Throughput and latency of GET /api/health on the local host, started in this process against an
 // in-memory Azurite. Prints requests/s and p50/p99 latency. BENCH_DURATION_S (10) and BENCH_CONNECTIONS (10).
 import { createRequire } from 'node:module';
-import { startAzurite } from '../dev/azurite.js';
 import { startLocalHost } from '../dev/host/index.js';
-import { getConfig, resetConfig } from '../shared/config.js';
+import { getConfig } from '../shared/config.js';
+import { startStorage } from '../test/support/world.js';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -18,11 +18,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 const duration = Number(process.env.BENCH_DURATION_S ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 
-const azurite = await startAzurite();
-process.env.AzureWebJobsStorage = azurite.connectionString;
-process.env.M365_SIMULATOR_URL ??= 'http://127.0.0.1:9';
-process.env.LOCAL_SECRETS_PATH = ':memory:';
-resetConfig();
+const { azurite } = await startStorage();
 const config = getConfig();
 
 const { definitions } = await import('../functions/definitions.js');

@@ -17,21 +17,17 @@ if (process.argv[2] === '--child') await child();
 else await parent();
 
 async function parent(): Promise<void> {
-  const { startAzurite } = await import('../dev/azurite.js');
-  const { startSimulator } = await import('../dev/simulator/server.js');
+  const { startWorld } = await import('../test/support/world.js');
   const { startAppHost } = await import('../test/support/app-host.js');
   const { connectUser } = await import('../test/support/connect-user.js');
   const dir = mkdtempSync(join(tmpdir(), 'cb-memory-'));
-  const azurite = await startAzurite();
-  const sim = await startSimulator({ port: 0 });
-  process.env.AzureWebJobsStorage = azurite.connectionString;
-  process.env.LOCAL_SECRETS_PATH = join(dir, 'secrets.json'); // shared with the child: same token key
-  const app = await startAppHost({ simulatorUrl: sim.url });
+  const world = await startWorld({ secretsPath: join(dir, 'secrets.json') }); // shared with the child: same token key
+  const app = await startAppHost();
   try {
     const user = await connectUser(app);
     const code = await new Promise<number>((resolve) => {
       const c = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', user.client.clientId, user.connection.id], {
-        env: { ...process.env, M365_SIMULATOR_URL: sim.url, LOG_LEVEL: 'error' },
+        env: { ...process.env, ...world.settings, LOG_LEVEL: 'error' },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       c.on('exit', (status) => resolve(status ?? 1));
@@ -39,8 +35,7 @@ async function parent(): Promise<void> {
     if (code !== 0) process.exitCode = code;
   } finally {
     await app.close();
-    await sim.close();
-    await azurite.close();
+    await world.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -5,22 +5,18 @@
 // Goal: p99 under 2 s and no 5xx for the booking system. Everything is real: Azurite, the simulator, the
 // local host over HTTP.
 import { randomUUID } from 'node:crypto';
-import { startAzurite } from '../dev/azurite.js';
-import { startSimulator } from '../dev/simulator/server.js';
 import { MAX_NOTIFICATION_ITEMS } from '../shared/sync/notification-intake.js';
 import { startAppHost } from '../test/support/app-host.js';
 import { connectUser } from '../test/support/connect-user.js';
+import { startWorld } from '../test/support/world.js';
 
 const FLOOD_S = Number(process.env.BENCH_FLOOD_S ?? 15);
 const BASELINE_S = Math.min(5, FLOOD_S);
 const FLOOD_LOOPS = 10;
 const BOOKING_WORKERS = 2;
 
-const azurite = await startAzurite();
-const sim = await startSimulator({ port: 0 });
-process.env.AzureWebJobsStorage = azurite.connectionString;
-process.env.LOCAL_SECRETS_PATH = ':memory:';
-const app = await startAppHost({ simulatorUrl: sim.url });
+const world = await startWorld();
+const app = await startAppHost();
 
 const report = (metric: string, value: number, unit: string) => console.info(`RESULT ${JSON.stringify({ bench: 'notification-flood', metric, value, unit })}`);
 
@@ -102,6 +98,5 @@ try {
   if (floodP99 >= 2000 || fivexx(flooded.legit) > 0) process.exitCode = 1;
 } finally {
   await app.close();
-  await sim.close();
-  await azurite.close();
+  await world.close();
 }

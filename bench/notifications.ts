@@ -8,26 +8,21 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startAzurite } from '../dev/azurite.js';
 import { startLocalHost } from '../dev/host/index.js';
 import { freePort } from '../dev/host/ports.js';
-import { getConfig, resetConfig } from '../shared/config.js';
+import { getConfig } from '../shared/config.js';
 import { getServices } from '../shared/services.js';
 import { hashClientState, newClientState } from '../shared/sync/client-state.js';
 import { notificationBody, runNotificationLoad, type LoadResult, type LoadSpec } from './lib/notification-load.js';
+import { startStorage } from '../test/support/world.js';
 import { report } from './lib/sync-fixture.js';
 
 const durationS = Number(process.env.BENCH_DURATION_S ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const PATH = '/api/graph/notifications';
 
-const azurite = await startAzurite();
 const port = await freePort();
-process.env.AzureWebJobsStorage = azurite.connectionString;
-process.env.M365_SIMULATOR_URL ??= 'http://127.0.0.1:9';
-process.env.LOCAL_SECRETS_PATH = ':memory:';
-process.env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
-resetConfig();
+const { azurite } = await startStorage({ publicBaseUrl: `http://127.0.0.1:${port}` });
 const config = getConfig();
 const { graphNotificationsFunction } = await import('../functions/graphNotifications.js');
 const host = await startLocalHost({ definitions: [graphNotificationsFunction], port, storage: config.storage, logLevel: 'error' });

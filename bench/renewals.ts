@@ -26,7 +26,7 @@ try {
     const user = fx.addUser(`renew${i}`);
     const calendars: string[] = [];
     for (let c = 0; c < perUser; c += 1) {
-      const cal = await fx.control<{ id: string }>('POST', `/_sim/graph/users/${user.id}/calendars`, { name: `Calendar ${c}` });
+      const cal = await fx.control<{ id: string }>('POST', `/graph/users/${user.id}/calendars`, { name: `Calendar ${c}` });
       calendars.push(cal.id);
     }
     const connection = await seedConnection(fx.services, user, calendars);

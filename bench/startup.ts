@@ -1,19 +1,18 @@
 // Time from spawning `node dist/dev/start.js` (what `npm start` runs after the build) to the first 200 from
 // GET /api/health, with fresh data folders and free ports each run. BENCH_STARTUP_RUNS (3).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../dev/host/ports.js';
+import { COMPILED_START_SCRIPT, spawnApp, statusOf, untilAnswers } from '../test/support/app-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const startScript = fileURLToPath(new URL('../dev/start.js', import.meta.url));
 const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 3);
 const GIVE_UP_MS = 60_000;
 
-if (!existsSync(startScript)) {
-  console.error(`bench/startup: ${startScript} is missing; run \`npm run build\` first`);
+if (!existsSync(COMPILED_START_SCRIPT)) {
+  console.error(`bench/startup: ${COMPILED_START_SCRIPT} is missing; run \`npm run build\` first`);
   process.exit(1);
 }
 
@@ -32,28 +31,15 @@ async function measureOnce(): Promise<number> {
   for (const name of ['AzureWebJobsStorage', 'M365_SIMULATOR_URL', 'PUBLIC_BASE_URL', 'LOCAL_SECRETS_PATH', 'ENTRA_CLIENT_ID']) delete env[name];
 
   const started = performance.now();
-  const child = spawn(process.execPath, [startScript], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  let exited = false;
-  const exitedPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
-
+  const app = spawnApp(env, { cwd: root });
   try {
-    while (performance.now() - started < GIVE_UP_MS) {
-      if (exited) throw new Error(`start.js exited before answering:\n${output}`);
-      const status = await fetch(`http://127.0.0.1:${port}/api/health`).then(
-        (res) => res.arrayBuffer().then(() => res.status),
-        () => 0,
-      );
-      if (status === 200) return performance.now() - started;
-      if (status === 404) throw new Error('the local host answers, but has no /api/health function (404)');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`no 200 from /api/health within ${GIVE_UP_MS} ms:\n${output}`);
+    await untilAnswers(app, `http://127.0.0.1:${port}/api/health`, 200, { timeout: GIVE_UP_MS, interval: 10 }).catch(async (error: Error) => {
+      if ((await statusOf(`http://127.0.0.1:${port}/api/health`)) === 404) throw new Error('the local host answers, but has no /api/health function (404)');
+      throw error;
+    });
+    return performance.now() - started;
   } finally {
-    if (!exited) child.kill('SIGTERM');
-    await exitedPromise;
+    await app.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

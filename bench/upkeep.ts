@@ -115,7 +115,7 @@ try {
   await pool(Array.from({ length: renewUsers }, (_, i) => i), 16, async (i) => {
     const simUser = fx.addUser(`upkeep${i}`);
     const calendars: string[] = [];
-    for (let c = 0; c < perUser; c += 1) calendars.push((await fx.control<{ id: string }>('POST', `/_sim/graph/users/${simUser.id}/calendars`, { name: `Calendar ${c}` })).id);
+    for (let c = 0; c < perUser; c += 1) calendars.push((await fx.control<{ id: string }>('POST', `/graph/users/${simUser.id}/calendars`, { name: `Calendar ${c}` })).id);
     const connection = await seedConnection(services, simUser, calendars);
     for (const calendarId of calendars) {
       const clientState = newClientState();

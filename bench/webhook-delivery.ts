@@ -9,6 +9,7 @@ import { emitWebhookEvent } from '../shared/webhooks/emit.js';
 import { WEBHOOK_EVENTS } from '../shared/webhooks/event-catalogue.js';
 import { Webhook } from 'standardwebhooks';
 import { pool, report, startSyncFixture } from './lib/sync-fixture.js';
+import { waitFor } from '../test/support/wait-for.js';
 
 const total = Number(process.env.BENCH_WEBHOOKS ?? 1000);
 const received = new Map<string, number>();
@@ -41,7 +42,7 @@ try {
     const event = await emitWebhookEvent(fx.services.config.storage, client.clientId, 'busy.changed', { ...WEBHOOK_EVENTS['busy.changed'].example, start: new Date(i * 60_000).toISOString() });
     emittedAt.set(event.id, performance.now());
   });
-  while (received.size < total) await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitFor(() => received.size >= total, { message: `all ${total} webhooks at the receiver`, timeout: 300_000, interval: 20 });
   const seconds = (performance.now() - t0) / 1000;
   const latencies = [...received].map(([id, at]) => at - emittedAt.get(id)!).sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;

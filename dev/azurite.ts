@@ -17,8 +17,11 @@ export interface RunningAzurite {
   connectionString: string;
   /** Requests each service has received since it (re)started. */
   requestCounts(): Promise<AzuriteRequestCounts>;
-  /** Stops and starts Azurite again on the same ports and data folder (in-memory data does not survive). */
-  restart(): Promise<void>;
+  /**
+   * Stops and starts Azurite again on the same ports and data folder (in-memory data does not survive),
+   * staying down `downMs` in between: a storage outage, as the chaos run injects one.
+   */
+  restart(options?: { downMs?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,8 +58,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
       const { table, queue } = await reply;
       return { table, queue };
     },
-    async restart() {
+    async restart({ downMs = 0 } = {}) {
       await stopChild(child);
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
       ({ child } = await startChild({ ...options, ...ports }));
     },
     close: () => stopChild(child),

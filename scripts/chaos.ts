@@ -14,20 +14,19 @@
 // The last line printed is one JSON object with every count by name; the exit code says whether all are 0.
 //
 //   npm run chaos [-- --duration=120] [--users=6] [--workers=4]      (CHAOS_DURATION_S also sets the duration)
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startAzurite, type RunningAzurite } from '../dev/azurite.js';
 import { freePort } from '../dev/host/ports.js';
-import { startSimulator } from '../dev/simulator/server.js';
-import { resetConfig } from '../shared/config.js';
-import { getServices, resetServices, type Services } from '../shared/services.js';
+import { getServices, type Services } from '../shared/services.js';
 import { readSyncLease } from '../shared/sync/sync-lease.js';
-import type { AppHost } from '../test/support/app-host.js';
+import { adminKeyOf, spawnApp, untilAnswers, type AppProcess } from '../test/support/app-process.js';
 import { connectUser, createSimUser, createTestClient, type ConnectedUser, type TestClient } from '../test/support/connect-user.js';
+import { IMMUTABLE_IDS, simJson } from '../test/support/simulator-control.js';
+import { waitFor } from '../test/support/wait-for.js';
+import { pointAppAt, startWorld } from '../test/support/world.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const durationS = arg('duration', Number(process.env.CHAOS_DURATION_S ?? 120));
@@ -42,63 +41,33 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length
 // ---- the world ---------------------------------------------------------------------------------------
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cb-chaos-'));
-const azuriteDir = join(dataDir, 'azurite');
-let azurite: RunningAzurite = await startAzurite({ location: azuriteDir, tablePort: 0, queuePort: 0 });
-const azuritePorts = { tablePort: Number(new URL(azurite.tableEndpoint).port), queuePort: Number(new URL(azurite.queueEndpoint).port) };
-const sim = await startSimulator({ port: 0 });
 const port = await freePort();
 const appUrl = `http://127.0.0.1:${port}`;
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  PORT: String(port),
-  PUBLIC_BASE_URL: appUrl,
-  AzureWebJobsStorage: azurite.connectionString,
-  M365_SIMULATOR_URL: sim.url,
-  LOCAL_SECRETS_PATH: join(dataDir, 'secrets.json'),
-  LOCAL_DATA_DIR: dataDir,
-  LOG_LEVEL: 'warn',
-};
-Object.assign(process.env, { AzureWebJobsStorage: env.AzureWebJobsStorage, M365_SIMULATOR_URL: sim.url, LOCAL_SECRETS_PATH: env.LOCAL_SECRETS_PATH, PUBLIC_BASE_URL: appUrl });
+// Azurite persisted, so it can be restarted; this process reads the app's tables with the app's own secrets.
+const world = await startWorld({ azurite: { location: join(dataDir, 'azurite'), tablePort: 0, queuePort: 0 }, secretsPath: join(dataDir, 'secrets.json'), publicBaseUrl: appUrl });
+const { sim } = world;
+const env: NodeJS.ProcessEnv = { ...process.env, ...world.settings, PORT: String(port), PUBLIC_BASE_URL: appUrl, LOCAL_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
 
-/** Azurite stops and starts again on the same ports with the same data, as a storage outage would end. */
-async function restartAzurite(): Promise<void> {
-  await azurite.close();
-  await sleep(2000);
-  azurite = await startAzurite({ location: azuriteDir, ...azuritePorts });
-}
+/** Azurite stops for 2 s and starts again on the same ports with the same data, as a storage outage would end. */
+const restartAzurite = () => world.azurite.restart({ downMs: 2000 });
 
-let appProcess: ChildProcess | undefined;
-let appLog = '';
+let appProcess: AppProcess | undefined;
+/** What the app printed, over all its restarts. */
+let earlierAppLog = '';
+const appLog = () => earlierAppLog + (appProcess?.output() ?? '');
 async function startApp(): Promise<void> {
   const t0 = Date.now();
-  await launchApp();
+  earlierAppLog = appLog();
+  appProcess = spawnApp(env);
+  await untilAnswers(appProcess, `${appUrl}/api/health`, 200, { timeout: 60_000 });
   log(`the app answers (${((Date.now() - t0) / 1000).toFixed(1)} s to start)`);
 }
-async function launchApp(): Promise<void> {
-  appProcess = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  appProcess.stdout!.on('data', (c: Buffer) => (appLog += c.toString()));
-  appProcess.stderr!.on('data', (c: Buffer) => (appLog += c.toString()));
-  for (const t0 = Date.now(); Date.now() - t0 < 60_000; await sleep(50)) {
-    if (appProcess.exitCode !== null) throw new Error(`the app exited:\n${appLog.slice(-2000)}`);
-    if ((await fetch(`${appUrl}/api/health`).then((r) => r.status, () => 0)) === 200) return;
-  }
-  throw new Error('the app did not start within 60 s');
-}
 async function stopApp(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
-  if (!appProcess || appProcess.exitCode !== null || appProcess.signalCode !== null) return;
-  const exited = new Promise((resolve) => appProcess!.once('exit', resolve));
-  appProcess.kill(signal);
-  await exited;
+  await appProcess?.stop(signal);
 }
 
-async function control(method: string, path: string, body?: unknown): Promise<unknown> {
-  // Event ids as the app holds them: immutable (https://learn.microsoft.com/en-us/graph/outlook-immutable-id).
-  const headers = { Prefer: 'IdType="ImmutableId"', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
-  const res = await fetch(`${sim.url}/_sim${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`simulator ${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+/** The simulator's control API, reading event ids as the app holds them (immutable). */
+const control = (method: string, path: string, body?: unknown): Promise<unknown> => simJson(sim.url, method, path, body, IMMUTABLE_IDS);
 
 interface Answer {
   status: number;
@@ -397,16 +366,13 @@ let failed = false;
 let summary: Record<string, number> = {};
 try {
   await startApp();
-  await fetch(`${appUrl}/api/manage/system`); // the admin key is generated on first use
-  const adminKey = (JSON.parse(readFileSync(env.LOCAL_SECRETS_PATH!, 'utf8')) as { secrets: Record<string, { value: string }[]> }).secrets['admin-api-key']!.at(-1)!.value;
-  const app = { url: appUrl, simulatorUrl: sim.url, adminKey } as AppHost;
+  const app = { url: appUrl, simulatorUrl: sim.url, adminKey: await adminKeyOf(appUrl, world.settings.LOCAL_SECRETS_PATH) };
   client = await createTestClient(app, { name: 'Chaos booking system', webhookUrl });
   guest = (await createSimUser(sim.url, 'chaos-guest')).userPrincipalName;
   const upns = await Promise.all(Array.from({ length: userCount }, async (_, i) => (await createSimUser(sim.url, `chaos${i}`)).userPrincipalName));
   users = [];
   for (const [i, upn] of upns.entries()) users.push(await connectUser(app, { client, userPrincipalName: upn, externalUserId: `staff-${i}` }));
-  resetConfig();
-  resetServices();
+  pointAppAt(world.settings, appUrl);
   const services = getServices();
   log(`app on ${appUrl}, ${users.length} connected users, ${workerCount} workers, ${durationS} s`);
 
@@ -421,10 +387,12 @@ try {
     }
   });
 
-  /** SIGKILL of the app once `during` holds (or after 15 s of waiting for it), then a restart. */
+  /** SIGKILL of the app once `during` holds (or after 15 s of waiting for it, said in the log), then a restart. */
   const killDuring = async (what: string, during: () => Promise<boolean> | boolean) => {
-    for (const t0 = Date.now(); Date.now() - t0 < 15_000 && !(await during()); ) await sleep(20);
-    const caught = await during();
+    const caught = await waitFor(during, { message: what, timeout: 15_000, interval: 20 }).then(
+      () => true,
+      () => false,
+    );
     await stopApp('SIGKILL');
     stats.kills += 1;
     log(`kill -9 of the app ${caught ? 'during' : 'without catching'} ${what}; restarting`);
@@ -542,11 +510,10 @@ try {
   console.info(failed ? '\nchaos: FAILED' : '\nchaos: all checks passed');
 } catch (error) {
   failed = true;
-  console.error(`chaos: the run itself failed: ${String((error as Error).stack ?? error)}\n${appLog.slice(-3000)}`);
+  console.error(`chaos: the run itself failed: ${String((error as Error).stack ?? error)}\n${appLog().slice(-3000)}`);
 } finally {
   await stopApp();
-  await sim.close();
-  await azurite.close();
+  await world.close();
   await new Promise((resolve) => receiver.close(resolve));
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -1,16 +1,18 @@
-// Shared set-up of the push-sync benches: in-memory Azurite, an in-process simulator, the app's settings
-// pointed at both, simulated users with delegated tokens, and a count of the Graph HTTP requests this
-// process sends (every fetch to the simulator's /v1.0 — exactly what Graph would see).
+// Shared set-up of the push-sync benches: the harness's world (in-memory Azurite, an in-process simulator,
+// the app's settings pointed at both), simulated users with delegated tokens, and a count of the Graph HTTP
+// requests this process sends (every fetch to the simulator's /v1.0 — exactly what Graph would see).
 import { createServer, type Server } from 'node:http';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { startAzurite, type RunningAzurite } from '../../dev/azurite.js';
-import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
+import type { RunningAzurite } from '../../dev/azurite.js';
+import type { RunningSimulator } from '../../dev/simulator/server.js';
 import { SEED_TENANT } from '../../dev/simulator/seed.js';
-import { getConfig, resetConfig, SIMULATED_CLIENT_ID } from '../../shared/config.js';
+import { SIMULATED_CLIENT_ID } from '../../shared/config.js';
 import { createGraphClient } from '../../shared/graph/client.js';
-import { getServices, resetServices, type Services } from '../../shared/services.js';
+import { getServices, type Services } from '../../shared/services.js';
 import { CLIENT_PARTITION } from '../../shared/store/repositories/clients.js';
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
+import { simJson } from '../../test/support/simulator-control.js';
+import { startWorld } from '../../test/support/world.js';
 
 export interface SyncFixture {
   azurite: RunningAzurite;
@@ -20,20 +22,14 @@ export interface SyncFixture {
   /** A delegated Graph client for a simulated user (tokens minted by the simulator, cached). */
   graphForUser(userId: string): Client;
   addUser(name: string): { id: string; userPrincipalName: string };
+  /** The simulator's control API (`path` below /_sim). */
   control<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
 }
 
 export async function startSyncFixture(publicBaseUrl?: string): Promise<SyncFixture> {
-  const azurite = await startAzurite();
-  const sim = await startSimulator({ port: 0 });
-  process.env.AzureWebJobsStorage = azurite.connectionString;
-  process.env.M365_SIMULATOR_URL = sim.url;
-  process.env.LOCAL_SECRETS_PATH = ':memory:';
-  if (publicBaseUrl) process.env.PUBLIC_BASE_URL = publicBaseUrl;
-  resetConfig();
-  resetServices();
-  getConfig();
+  const world = await startWorld({ publicBaseUrl });
+  const { azurite, sim } = world;
   const services = getServices();
 
   let graphRequests = 0;
@@ -70,20 +66,11 @@ export async function startSyncFixture(publicBaseUrl?: string): Promise<SyncFixt
     addUser(name) {
       return sim.state.directory.addUser({ tenantId: SEED_TENANT.id, userPrincipalName: `${name}@${SEED_TENANT.domain}` });
     },
-    async control<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const res = await realFetch(`${sim.url}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (res.status >= 300) throw new Error(`simulator ${method} ${path}: ${res.status} ${text}`);
-      return (text ? JSON.parse(text) : undefined) as T;
-    },
+    // Not counted: only /v1.0 requests are Graph's.
+    control: (method, path, body) => simJson(sim.url, method, path, body),
     async close() {
       globalThis.fetch = realFetch;
-      await sim.close();
-      await azurite.close();
+      await world.close();
     },
   };
 }

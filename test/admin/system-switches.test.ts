@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definitions } from '../../functions/definitions.js';
 import { createDeliverWebhooksFunction } from '../../functions/deliverWebhooks.js';
 import { assertWritesAllowed, isSyncPaused } from '../../shared/admin/pause.js';
@@ -18,6 +18,7 @@ import { runAdminCli } from '../support/admin-cli.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, json, type ConnectedUser } from '../support/connect-user.js';
 import { startReceiver, type Receiver } from '../webhooks/receiver.js';
+import { untilPasses } from '../support/wait-for.js';
 
 const run = promisify(execFile);
 const WAIT = { timeout: 20_000, interval: 50 };
@@ -96,7 +97,7 @@ describe('system-wide pause', () => {
     expect(receiver.deliveriesOf(event.id)).toHaveLength(0);
 
     await admin('POST', 'system/resume');
-    await vi.waitFor(() => expect(receiver.deliveriesOf(event.id)).toHaveLength(1), WAIT);
+    await untilPasses(() => expect(receiver.deliveriesOf(event.id)).toHaveLength(1), { message: 'the webhook delivered once', ...WAIT });
     expect(JSON.parse(receiver.deliveriesOf(event.id)[0]!.body).id).toBe(event.id);
   });
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceCalendarBusy } from '../../shared/sync/busy-cache.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
+import { waitFor } from '../support/wait-for.js';
 import { addFault, api, mailboxCounters, removeFault, sim } from './support.js';
 
 let app: AppHost;
@@ -88,9 +89,7 @@ describe('GET /api/connections/{id}/busy', () => {
 
   it('answers from the busy cache, without any Graph request, when it covers the window', async () => {
     // Let push sync's first full sync of the connection finish, so it does not replace what we put in.
-    for (let i = 0; i < 50 && !(await app.services.store.busy.getSyncState(user.connection.id, defaultCalendarId)); i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(() => app.services.store.busy.getSyncState(user.connection.id, defaultCalendarId), { message: "push sync's first full sync of the default calendar" });
     const window = { start: new Date('2030-06-01T00:00:00Z'), end: new Date('2030-07-01T00:00:00Z') };
     const syncedAt = new Date('2030-06-09T08:00:00Z');
     const cached = (eventId: string, start: string, end: string, showAs = 'busy') => ({ eventId, start: new Date(start), end: new Date(end), showAs });

@@ -1,9 +1,8 @@
 // Helpers for the bookings tests: the booking-system API over real HTTP, and the simulator's control API
 // ("the user in Outlook", faults, counters), always scoped to the test's own mailbox, since the run shares
 // one simulator between test files.
-import { expect } from 'vitest';
-import type { AppHost } from '../support/app-host.js';
-import type { ConnectedUser } from '../support/connect-user.js';
+import type { AppEndpoint, ConnectedUser } from '../support/connect-user.js';
+import { IMMUTABLE_IDS, simJson } from '../support/simulator-control.js';
 
 export interface Call {
   status: number;
@@ -13,7 +12,7 @@ export interface Call {
   body: any;
 }
 
-export async function api(app: AppHost, key: string | null, method: string, path: string, body?: unknown): Promise<Call> {
+export async function api(app: AppEndpoint, key: string | null, method: string, path: string, body?: unknown): Promise<Call> {
   const res = await fetch(`${app.url}/api/${path}`, {
     method,
     headers: { ...(key ? { Authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
@@ -23,17 +22,10 @@ export async function api(app: AppHost, key: string | null, method: string, path
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
+/** The simulator's Graph control API (`path` below /_sim/graph), with ids as the app sees them (immutable). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function sim(app: AppHost, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${app.simulatorUrl}/_sim/graph${path}`, {
-    method,
-    // Ids as the app sees them: it asks Graph for immutable ids on every request.
-    headers: { Prefer: 'IdType="ImmutableId"', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  expect(res.status, `simulator ${method} ${path}: ${text}`).toBeLessThan(300);
-  return text ? JSON.parse(text) : undefined;
+export function sim(app: AppEndpoint, method: string, path: string, body?: unknown): Promise<any> {
+  return simJson(app.simulatorUrl, method, `/graph${path}`, body, IMMUTABLE_IDS);
 }
 
 export interface SimEvent {
@@ -53,21 +45,21 @@ export interface SimEvent {
 }
 
 /** Every event of a calendar of the user, as Outlook holds it (times in UTC). */
-export async function calendarEvents(app: AppHost, user: ConnectedUser, calendarId = 'default'): Promise<SimEvent[]> {
+export async function calendarEvents(app: AppEndpoint, user: ConnectedUser, calendarId = 'default'): Promise<SimEvent[]> {
   return (await sim(app, 'GET', `/users/${encodeURIComponent(user.userPrincipalName)}/calendars/${encodeURIComponent(calendarId)}/events`)).value;
 }
 
 /** A fault for this user's mailbox only; returns its id (remove it with removeFault). */
-export async function addFault(app: AppHost, user: ConnectedUser, fault: Record<string, unknown>): Promise<string> {
+export async function addFault(app: AppEndpoint, user: ConnectedUser, fault: Record<string, unknown>): Promise<string> {
   return (await sim(app, 'POST', '/faults', { mailbox: user.userPrincipalName, ...fault })).id;
 }
 
-export async function removeFault(app: AppHost, id: string): Promise<void> {
+export async function removeFault(app: AppEndpoint, id: string): Promise<void> {
   await fetch(`${app.simulatorUrl}/_sim/graph/faults/${id}`, { method: 'DELETE' });
 }
 
 /** This mailbox's request counts per endpoint key. */
-export async function mailboxCounters(app: AppHost, user: ConnectedUser): Promise<Record<string, number>> {
+export async function mailboxCounters(app: AppEndpoint, user: ConnectedUser): Promise<Record<string, number>> {
   const counters = await sim(app, 'GET', '/counters');
   return counters.byMailboxEndpoint[user.userPrincipalName] ?? {};
 }

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { odata } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { CookieJar, createSimUser, createTestClient, json, nextHop, simControl, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+import { CookieJar, createSimUser, createTestClient, json, nextHop, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 
 let app: AppHost;
 let tc: TestClient;

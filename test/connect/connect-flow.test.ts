@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectLink } from '../../shared/connect/connect-links.js';
 import { OAUTH_STATE_ROW, stateHash } from '../../shared/store/repositories/oauth-states.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createSimUser, createTestClient, nextHop, simControl, SIM_TENANT, TEST_RETURN_ORIGIN, type TestClient , json } from '../support/connect-user.js';
+import { connectUser, createSimUser, createTestClient, nextHop, SIM_TENANT, TEST_RETURN_ORIGIN, type TestClient, json } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 
 let app: AppHost;
 let tc: TestClient;

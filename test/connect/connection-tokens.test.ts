@@ -14,7 +14,8 @@ import {
 } from '../../shared/auth/connection-tokens.js';
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, json, nextHop, simControl, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, json, nextHop, type ConnectedUser } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 
 let sim: RunningSimulator;
 let app: AppHost;

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { odata } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { CookieJar, createSimUser, createTestClient, nextHop, simControl, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+import { CookieJar, createSimUser, createTestClient, nextHop, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { createSimTenant, followToReturn, tenantLink } from '../rooms/support.js';
 
 let app: AppHost;

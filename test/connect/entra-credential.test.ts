@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { metrics } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { managedIdentityIssuer, MANAGED_IDENTITY_PATH, SIMULATED_IDENTITY_HEADER } from '../../dev/simulator/identity/managed-identity.js';
 import type { SimApp } from '../../dev/simulator/state.js';
@@ -17,7 +17,9 @@ import { SIMULATED_CLIENT_ID, type EntraCredentialMode } from '../../shared/conf
 import type { Services } from '../../shared/services.js';
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, json, SIM_TENANT, simControl, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, json, SIM_TENANT, type ConnectedUser } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
+import { untilPasses } from '../support/wait-for.js';
 
 const MANAGED_IDENTITY = { clientId: randomUUID(), principalId: randomUUID() };
 
@@ -124,21 +126,21 @@ describe('federated credential from the managed identity (no secret)', () => {
     expect((await row(services, user)).status).toBe('active');
 
     // Health reports are shared for a second: await one taken after the failure.
-    await vi.waitFor(
+    await untilPasses(
       async () => {
         const report = await health();
         expect(report.status).toBe(503);
         expect(report.body.failing).toContain('entraCredential');
         expect(report.body.checks.entraCredential).toMatchObject({ ok: false, mode: 'managed_identity', error: 'AADSTS70021' });
       },
-      { timeout: 5000, interval: 250 },
+      { message: 'a health report taken after the credential failure', timeout: 5000, interval: 250 },
     );
     expect((await credentialFailures()).AADSTS70021).toBeGreaterThan(before);
 
     // Fixed by the operator: the next token request succeeds and health recovers.
     trustManagedIdentity();
     expect((await getAccessToken(await row(services, user), { forceRefresh: true }, services)).refreshed).toBe(true);
-    await vi.waitFor(async () => expect((await health()).body.checks.entraCredential.ok).toBe(true), { timeout: 5000, interval: 250 });
+    await untilPasses(async () => expect((await health()).body.checks.entraCredential.ok).toBe(true), { message: 'health to recover', timeout: 5000, interval: 250 });
   });
 
   it('a federated credential for another subject or audience is no match', async () => {
@@ -166,10 +168,7 @@ describe('client secret (last resort)', () => {
     simApp.clientSecretExpiresAt = sim.state.clock.now();
     expect((await refusedRefresh(services, user)).reason).toBe('AADSTS7000222');
     expect((await row(services, user)).status).toBe('active');
-    await vi.waitFor(async () => expect((await health()).body.checks.entraCredential).toMatchObject({ ok: false, mode: 'secret', error: 'AADSTS7000222' }), {
-      timeout: 5000,
-      interval: 250,
-    });
+    await untilPasses(async () => expect((await health()).body.checks.entraCredential).toMatchObject({ ok: false, mode: 'secret', error: 'AADSTS7000222' }), { message: 'health to report the client secret failure', timeout: 5000, interval: 250 });
     simApp.clientSecretExpiresAt = undefined;
 
     sim.state.directory.apps.delete(SIMULATED_CLIENT_ID);

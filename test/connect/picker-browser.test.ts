@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { createSimUser, createTestClient, json, simControl, SIM_TENANT, type TestClient } from '../support/connect-user.js';
+import { createSimUser, createTestClient, json, SIM_TENANT, type TestClient } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 
 let app: AppHost;
 let receiver: Server;

@@ -3,16 +3,17 @@
 // level, with every byte of its stdout and stderr captured. The run connects a calendar, books, reads busy
 // time, changes the calendar "in Outlook" (notification -> delta sync -> signed webhook), reschedules and
 // cancels; then every credential it used is read back from the stores and the simulator and searched for.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AppHost } from '../support/app-host.js';
-import { createSimUser, createTestClient, nextHop, simControl, TEST_RETURN_ORIGIN } from '../support/connect-user.js';
+import { adminKeyOf, spawnApp, type AppProcess } from '../support/app-process.js';
+import { createSimUser, type AppEndpoint, createTestClient, nextHop, TEST_RETURN_ORIGIN } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { api, bookingBody, sim } from '../bookings/support.js';
-import { startWebhookReceiver, waitFor, type WebhookReceiver } from '../sync/support.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
+import { waitFor } from '../support/wait-for.js';
 import { resetConfig } from '../../shared/config.js';
 import { getServices, resetServices } from '../../shared/services.js';
 import { entraClientCredential } from '../../shared/auth/entra-credentials.js';
@@ -23,9 +24,10 @@ const queuePrefix = `log${randomBytes(4).toString('hex')}-`;
 const dataDir = mkdtempSync(join(tmpdir(), 'cb-logs-'));
 const secretsPath = join(dataDir, 'secrets.json');
 
-let child: ChildProcess;
-let output = '';
-let app: AppHost;
+let child: AppProcess;
+/** Every byte the app printed, stdout and stderr. */
+const output = () => child.output();
+let app: AppEndpoint;
 let receiver: WebhookReceiver;
 /** Every credential the run used, by what it is. */
 const used = new Map<string, string>();
@@ -50,30 +52,20 @@ beforeAll(async () => {
   };
   delete env.M365_SIMULATOR_URL; // the child starts its own simulator, so its output is captured too
   delete env.PUBLIC_BASE_URL;
-  child = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  const [appUrl, simulatorUrl] = await waitFor(
-    'the app to start',
-    async () => {
-      const a = /app\s+(http:\/\/\S+?)\/api\//.exec(output)?.[1];
-      const s = /simulator\s+(http:\/\/\S+)/.exec(output)?.[1];
+  child = spawnApp(env);
+  const [appUrl, simulatorUrl] = await waitFor(async () => {
+      if (child.exited()) throw new Error(`the app exited:\n${output()}`);
+      const a = /app\s+(http:\/\/\S+?)\/api\//.exec(output())?.[1];
+      const s = /simulator\s+(http:\/\/\S+)/.exec(output())?.[1];
       return a && s ? [a, s] : undefined;
     },
-    60_000,
+    { message: 'the app to start', timeout: 60_000 },
   );
-  // The admin key is generated on first use: one refused call makes the app create it.
-  await fetch(`${appUrl}/api/manage/system`);
-  const adminKey = (JSON.parse(readFileSync(secretsPath, 'utf8')) as { secrets: Record<string, { value: string }[]> }).secrets['admin-api-key']!.at(-1)!.value;
-  app = { url: appUrl!, simulatorUrl: simulatorUrl!, adminKey } as AppHost;
+  app = { url: appUrl!, simulatorUrl: simulatorUrl!, adminKey: await adminKeyOf(appUrl!, secretsPath) };
 }, 90_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await child?.stop();
   await receiver?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -107,15 +99,15 @@ describe('no secret or token in any log line', () => {
     expect((await api(app, client.apiKey, 'GET', `connections/${connectionId}/busy?start=2030-05-06T00:00:00Z&end=2030-05-07T00:00:00Z`)).status).toBe(200);
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     // Push sync's first full sync fills the cache silently: change Outlook after it.
-    await waitFor('the first full sync', async () => /"kind":"synced","mode":"full"/.test(output), 30_000);
+    await waitFor(async () => /"kind":"synced","mode":"full"/.test(output()), { message: 'the first full sync', timeout: 30_000 });
     await sim(app, 'POST', `/users/${encodeURIComponent(upn)}/events`, {
       subject: 'Dentist',
       // Inside the busy cache's window (it looks weeks ahead, not years).
       start: { dateTime: `${tomorrow}T13:00:00`, timeZone: 'UTC' },
       end: { dateTime: `${tomorrow}T14:00:00`, timeZone: 'UTC' },
     });
-    await waitFor('the busy.changed webhook', async () => receiver.events.some((e) => e.type === 'busy.changed'), 30_000).catch((e: Error) => {
-      throw new Error(`${e.message}; webhooks: ${JSON.stringify(receiver.events.map((x) => x.type))}; output:\n${output.slice(-4000)}`);
+    await waitFor(async () => receiver.events.some((e) => e.type === 'busy.changed'), { message: 'the busy.changed webhook', timeout: 30_000 }).catch((e: Error) => {
+      throw new Error(`${e.message}; webhooks: ${JSON.stringify(receiver.events.map((x) => x.type))}; output:\n${output().slice(-4000)}`);
     });
     expect((await api(app, client.apiKey, 'PATCH', `bookings/${booking.body.bookingId}`, { subject: 'Moved' })).status).toBe(200);
     expect((await api(app, client.apiKey, 'DELETE', `bookings/${booking.body.bookingId}`)).status).toBe(200);
@@ -156,9 +148,9 @@ describe('no secret or token in any log line', () => {
       expect(kinds, kind).toContain(kind);
     }
     // The capture is real: the run's own activity is in it.
-    expect(output).toMatch(/debug/);
-    expect(output).toContain(connectionId);
-    const lines = output.split('\n');
+    expect(output()).toMatch(/debug/);
+    expect(output()).toContain(connectionId);
+    const lines = output().split('\n');
     expect(lines.length).toBeGreaterThan(20);
     const leaks = [...used].flatMap(([value, what]) => lines.filter((line) => line.includes(value)).map((line) => `${what}: ${line.slice(0, 200)}`));
     expect(leaks).toEqual([]);

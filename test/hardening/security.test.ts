@@ -2,13 +2,13 @@
 // OAuth state replay and tampering, PKCE verifier mismatch, open redirects through returnUrl, a forged
 // Graph notification, one client reaching for another's data, the validationToken echo, and the security
 // headers of every HTML page.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createSimUser, createTestClient, nextHop, simControl, TEST_RETURN_ORIGIN, type ConnectedUser, type TestClient } from '../support/connect-user.js';
+import { connectUser, createSimUser, createTestClient, nextHop, TEST_RETURN_ORIGIN, type ConnectedUser, type TestClient } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { api, bookingBody, mailboxCounters, sim } from '../bookings/support.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
-import { waitFor } from '../sync/support.js';
+import { holdsThroughout, waitFor } from '../support/wait-for.js';
 import { fillRoute, httpRoutes, missingSecurityHeaders, routeKind } from './support.js';
 
 let app: AppHost;
@@ -141,10 +141,10 @@ describe('open redirect through returnUrl', () => {
 
 describe('a forged Graph notification', () => {
   it('a valid subscriptionId with a wrong clientState is answered 202 and nothing is enqueued or synced', async () => {
-    const subs = await waitFor('the subscription', async () => (await listConnectionSubscriptions(app.services, alice.client.clientId, alice.connection.id))[0]);
+    const subs = await waitFor(async () => (await listConnectionSubscriptions(app.services, alice.client.clientId, alice.connection.id))[0], { message: 'the subscription' });
     const simSub = ((await sim(app, 'GET', '/subscriptions')).value as { id: string; clientState: string }[]).find((s) => s.id === subs.subscriptionId)!;
     expect(simSub).toBeDefined();
-    await waitFor('the first sync', async () => (await app.services.store.busy.getSyncState(alice.connection.id, subs.calendarId!))?.entity.status === 'synced');
+    await waitFor(async () => (await app.services.store.busy.getSyncState(alice.connection.id, subs.calendarId!))?.entity.status === 'synced', { message: 'the first sync' });
     const notification = (clientState: string) => ({
       value: [
         {
@@ -159,7 +159,17 @@ describe('a forged Graph notification', () => {
       ],
     });
     const deltas = async () => Object.entries(await mailboxCounters(app, alice)).filter(([k]) => k.includes('delta')).reduce((n, [, v]) => n + v, 0);
-    await sleep(1500); // let the connect flow's own syncs finish
+    // Let the connect flow's own syncs finish: no new delta call for a second.
+    let seen = -1;
+    let quietSince = Date.now();
+    await waitFor(
+      async () => {
+        const n = await deltas();
+        if (n !== seen) [seen, quietSince] = [n, Date.now()];
+        return Date.now() - quietSince >= 1000;
+      },
+      { message: "the connect flow's own syncs to finish (a second without a delta call)" },
+    );
     const before = await deltas();
     const syncBefore = (await app.services.store.busy.getSyncState(alice.connection.id, subs.calendarId!))?.etag;
 
@@ -168,14 +178,15 @@ describe('a forged Graph notification', () => {
       // Answered as Graph expects (any other answer is retried for hours), with nothing processed.
       expect(res.status, wrong).toBe(202);
     }
-    await sleep(3000); // longer than the settle time plus a queue poll: a sync would have run by now
+    // Longer than the settle time plus a queue poll: a sync would have run by now.
+    await holdsThroughout(async () => (await deltas()) === before, { message: 'no delta round after the forged notifications', duration: 3000, interval: 250 });
     expect(await deltas()).toBe(before);
     expect((await app.services.store.busy.getSyncState(alice.connection.id, subs.calendarId!))?.etag).toBe(syncBefore);
 
     // The control: the same notification with the right clientState is accepted and does run a sync.
     const genuine = await fetch(`${app.url}/api/graph/notifications`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(notification(simSub.clientState)) });
     expect(genuine.status).toBe(202);
-    await waitFor('a delta round', async () => (await deltas()) > before);
+    await waitFor(async () => (await deltas()) > before, { message: 'a delta round' });
   }, 40_000);
 });
 

@@ -1,8 +1,9 @@
 // Graceful shutdown: close() stops accepting work, stops timers and pollers, and waits for running
 // invocations (up to its bound) before it resolves.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startLocalHost } from '../../dev/host/index.js';
 import { enqueue, getQueue } from '../../shared/queues/queue-client.js';
+import { holdsThroughout, untilPasses } from '../support/wait-for.js';
 import { latch, storage, uniqueQueueName } from './support.js';
 
 describe('local host close()', () => {
@@ -41,7 +42,7 @@ describe('local host close()', () => {
     const closing = host.close().then(() => {
       closed = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await holdsThroughout(() => !closed, { message: 'close() waiting for the request in flight', duration: 200 });
     expect(closed).toBe(false);
 
     release.resolve();
@@ -56,7 +57,7 @@ describe('local host close()', () => {
     // Nothing runs after close: no timer ticks, no message taken from the queue.
     const ticksAtClose = ticks;
     await enqueue(storage(), queueName, { late: true });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await holdsThroughout(() => ticks === ticksAtClose && consumed.length === 0, { message: 'nothing running after close', duration: 1_500 });
     expect(ticks).toBe(ticksAtClose);
     expect(consumed).toEqual([]);
     const queue = await getQueue(storage(), queueName);
@@ -88,6 +89,6 @@ describe('local host close()', () => {
     await entered.promise;
     await host.close();
     // The connection is cut, so the client sees an error rather than waiting for ever.
-    await vi.waitFor(async () => expect(await pending).toBeInstanceOf(Error), { timeout: 5_000 });
+    await untilPasses(async () => expect(await pending).toBeInstanceOf(Error), { message: 'the pending request to fail', timeout: 5_000 });
   });
 });

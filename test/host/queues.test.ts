@@ -1,10 +1,11 @@
 // Queue triggers and storageQueue outputs through the local host, against the run's Azurite.
 import { output, type InvocationContext } from '@azure/functions';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { poisonQueueName, startLocalHost, type LocalHost } from '../../dev/host/index.js';
 import { decodeQueueMessage, enqueue, getQueue } from '../../shared/queues/queue-client.js';
 import { STORAGE_CONNECTION, type FunctionDefinition } from '../../shared/runtime/function-definitions.js';
 import { logCollector, storage, uniqueQueueName } from './support.js';
+import { untilPasses } from '../support/wait-for.js';
 
 const hosts: LocalHost[] = [];
 afterEach(async () => {
@@ -61,7 +62,7 @@ describe('local host queues', () => {
     const res = await fetch(`${host.url}/api/submit`, { method: 'POST', body: JSON.stringify({ items }) });
     expect(res.status).toBe(202);
 
-    await vi.waitFor(() => expect(received).toHaveLength(2), { timeout: 15_000, interval: 50 });
+    await untilPasses(() => expect(received).toHaveLength(2), { message: 'both messages at the trigger', timeout: 15_000, interval: 50 });
     expect(received.map((r) => r.item)).toEqual(expect.arrayContaining(items));
     const meta = received[0]!.metadata!;
     expect(meta.dequeueCount).toBe(1);
@@ -71,7 +72,7 @@ describe('local host queues', () => {
 
     // Processed messages are deleted.
     const queue = await getQueue(storage(), queueName);
-    await vi.waitFor(async () => expect((await queue.getProperties()).approximateMessagesCount).toBe(0), { timeout: 10_000 });
+    await untilPasses(async () => expect((await queue.getProperties()).approximateMessagesCount).toBe(0), { message: 'the queue to empty', timeout: 10_000 });
   });
 
   it('retries a failing message and moves it to <queue>-poison after 5 failed dequeues', async () => {
@@ -97,13 +98,13 @@ describe('local host queues', () => {
     await enqueue(storage(), queueName, message);
 
     const poison = await getQueue(storage(), poisonQueueName(queueName));
-    const peeked = await vi.waitFor(
+    const peeked = await untilPasses(
       async () => {
         const { peekedMessageItems } = await poison.peekMessages({ numberOfMessages: 5 });
         expect(peekedMessageItems).toHaveLength(1);
         return peekedMessageItems;
       },
-      { timeout: 20_000, interval: 100 },
+      { message: 'the message on the poison queue', timeout: 20_000, interval: 100 },
     );
     expect(decodeQueueMessage(peeked[0]!.messageText)).toEqual(message);
     expect(attempts).toEqual([1, 2, 3, 4, 5]);
@@ -128,10 +129,10 @@ describe('local host queues', () => {
       },
     ]);
     await enqueue(storage(), queueName, 'plain text message');
-    await vi.waitFor(() => expect(attempts).toEqual([1, 2]), { timeout: 15_000, interval: 50 });
+    await untilPasses(() => expect(attempts).toEqual([1, 2]), { message: 'the second attempt', timeout: 15_000, interval: 50 });
 
     const queue = await getQueue(storage(), queueName);
-    await vi.waitFor(async () => expect((await queue.getProperties()).approximateMessagesCount).toBe(0), { timeout: 10_000 });
+    await untilPasses(async () => expect((await queue.getProperties()).approximateMessagesCount).toBe(0), { message: 'the queue to empty', timeout: 10_000 });
     const poison = await getQueue(storage(), poisonQueueName(queueName));
     expect((await poison.peekMessages()).peekedMessageItems).toHaveLength(0);
   });
@@ -154,6 +155,6 @@ describe('local host queues', () => {
       { kind: 'queue', name: 'stepTwo', queueName: second, handler: (item) => void seen.push(item) },
     ]);
     await enqueue(storage(), first, { n: 7 });
-    await vi.waitFor(() => expect(seen).toEqual([{ from: 'stepOne', item: { n: 7 } }]), { timeout: 15_000, interval: 50 });
+    await untilPasses(() => expect(seen).toEqual([{ from: 'stepOne', item: { n: 7 } }]), { message: 'the second step', timeout: 15_000, interval: 50 });
   });
 });

@@ -1,8 +1,9 @@
 // Timer dispatch through the local host: NCRONTAB schedules with seconds, runOnStartup, no overlap.
 import type { Timer } from '@azure/functions';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalHost, type LocalHost } from '../../dev/host/index.js';
 import type { FunctionDefinition } from '../../shared/runtime/function-definitions.js';
+import { holdsThroughout, untilPasses } from '../support/wait-for.js';
 import { latch, storage } from './support.js';
 
 const hosts: LocalHost[] = [];
@@ -20,7 +21,7 @@ describe('local host timers', () => {
   it('fires a */1 * * * * * timer every second with a Timer object', async () => {
     const ticks: Timer[] = [];
     await start([{ kind: 'timer', name: 'everySecond', schedule: '*/1 * * * * *', handler: (timer) => void ticks.push(timer) }]);
-    await vi.waitFor(() => expect(ticks.length).toBeGreaterThanOrEqual(2), { timeout: 10_000, interval: 50 });
+    await untilPasses(() => expect(ticks.length).toBeGreaterThanOrEqual(2), { message: 'two ticks', timeout: 10_000, interval: 50 });
     const [first, second] = ticks as [Timer, Timer];
     expect(first.isPastDue).toBe(false);
     expect(first.schedule).toEqual({ adjustForDST: true });
@@ -33,7 +34,7 @@ describe('local host timers', () => {
     await start([
       { kind: 'timer', name: 'yearly', schedule: '0 0 0 1 1 *', runOnStartup: true, handler: (timer) => void runs.push(timer) },
     ]);
-    await vi.waitFor(() => expect(runs).toHaveLength(1), { timeout: 5_000, interval: 20 });
+    await untilPasses(() => expect(runs).toHaveLength(1), { message: 'the first run', timeout: 5_000, interval: 20 });
     expect(new Date(runs[0]!.scheduleStatus.next).getUTCMonth()).toBe(0);
     expect(new Date(runs[0]!.scheduleStatus.next).getUTCDate()).toBe(1);
   });
@@ -59,10 +60,10 @@ describe('local host timers', () => {
       },
     ]);
     // Let the schedule come round at least twice while the first run is held.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await holdsThroughout(() => started === 1, { message: 'one run at a time while the first is held', duration: 2_500 });
     expect(started).toBe(1);
     release.resolve();
-    await vi.waitFor(() => expect(started).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 20 });
+    await untilPasses(() => expect(started).toBeGreaterThanOrEqual(2), { message: 'the next run after the release', timeout: 5_000, interval: 20 });
     expect(maxRunning).toBe(1);
   });
 

@@ -3,15 +3,17 @@
 // needs_reauth, loses its subscriptions and its booking system gets connection.needs_reauth with a
 // working connect link; a disconnect sends connection.disconnected.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { NeedsReauthError, withConnectionGraph } from '../../shared/auth/connection-tokens.js';
 import { refreshDueAt, REFRESH_AFTER_MS, runTokenKeepAlive, SPREAD_MS, spreadOffsetMs } from '../../shared/keepalive/token-keep-alive.js';
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, json, nextHop, simControl, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, createTestClient, json, nextHop, type ConnectedUser } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { startReceiver, verifiedWith, type Receiver } from '../webhooks/receiver.js';
+import { untilPasses } from '../support/wait-for.js';
 
 let sim: RunningSimulator;
 let app: AppHost;
@@ -124,7 +126,7 @@ describe('token keep-alive', () => {
     expect(view.status).toBe('needs_reauth');
     expect(await listConnectionSubscriptions(app.services, client.client.clientId, user.connection.id)).toHaveLength(0);
 
-    await vi.waitFor(() => expect(receiver.received.filter((r) => r.path === '/reauth')).toHaveLength(1), WAIT);
+    await untilPasses(() => expect(receiver.received.filter((r) => r.path === '/reauth')).toHaveLength(1), { message: 'the needs_reauth webhook', ...WAIT });
     const request = receiver.received.find((r) => r.path === '/reauth')!;
     expect(verifiedWith(client.signingSecret, request)).toBe(true);
     const event = JSON.parse(request.body);
@@ -149,7 +151,7 @@ describe('token keep-alive', () => {
     const user = await connectUser(app, { client });
     const res = await fetch(`${app.url}/api/connections/${user.connection.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${client.apiKey}` } });
     expect(res.status).toBe(200);
-    await vi.waitFor(() => expect(receiver.received.filter((r) => r.path === '/gone')).toHaveLength(1), WAIT);
+    await untilPasses(() => expect(receiver.received.filter((r) => r.path === '/gone')).toHaveLength(1), { message: 'the disconnected webhook', ...WAIT });
     const event = JSON.parse(receiver.received.find((r) => r.path === '/gone')!.body);
     expect(event).toMatchObject({ type: 'connection.disconnected', data: { connectionId: user.connection.id, externalUserId: user.connection.externalUserId } });
   });

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, type TestClient } from '../support/connect-user.js';
 import { api, newBookingId, sim, type SimEvent } from '../bookings/support.js';
-import { startWebhookReceiver, waitFor, type WebhookReceiver } from '../sync/support.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
+import { waitFor } from '../support/wait-for.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import { renewExpiringSubscriptions } from '../../shared/sync/renew-subscriptions.js';
 import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
@@ -30,7 +31,7 @@ const roomEvents = async (upn: string): Promise<SimEvent[]> => (await sim(app, '
 const simSubsOf = async (roomId: string): Promise<{ id: string; resource: string; expirationDateTime: string }[]> =>
   (await sim(app, 'GET', '/subscriptions')).value.filter((s: { resource: string }) => s.resource.includes(roomId));
 const synced = (spaceId: string, calendarId: string) =>
-  waitFor(`the first sync of ${spaceId}`, async () => (await app.services.store.busy.getSyncState(ownerOf(spaceId), calendarId))?.entity.status === 'synced');
+  waitFor(async () => (await app.services.store.busy.getSyncState(ownerOf(spaceId), calendarId))?.entity.status === 'synced', { message: `the first sync of ${spaceId}` });
 
 beforeAll(async () => {
   hooks = await startWebhookReceiver();
@@ -51,7 +52,7 @@ describe('POST /api/spaces', () => {
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ spaceId: 'reading-room', roomEmail: room.userPrincipalName, tenantId: tenant.id, bookingMode: 'room_calendar' });
     expect(res.body.calendarId).toEqual(expect.any(String));
-    await waitFor('the room subscription', async () => (await records('reading-room')).length === 1);
+    await waitFor(async () => (await records('reading-room')).length === 1, { message: 'the room subscription' });
     const [record] = await records('reading-room');
     // The room's default calendar, on the documented mailbox resource ("/users/{id}/events").
     expect(record!.resource).toBe(`/users/${room.id}/events`);
@@ -121,10 +122,10 @@ describe('bookings of a space', () => {
     const read = await api(app, client.apiKey, 'GET', `bookings/${body.bookingId}`);
     expect(read.status).toBe(200);
     expect(read.body.event).toMatchObject({ id: events[0]!.id, start: `${D1}T10:00:00Z` });
-    const busy = await waitFor('the booking in the busy cache', async () => {
+    const busy = await waitFor(async () => {
       const r = await api(app, client.apiKey, 'GET', `spaces/reading-room/busy?start=${D1}T00:00:00Z&end=${D1}T23:59:00Z`);
       return r.body.source === 'cache' && r.body.intervals.length > 0 ? r : undefined;
-    });
+    }, { message: 'the booking in the busy cache' });
     expect(busy.body.intervals).toEqual([{ start: `${D1}T10:00:00Z`, end: `${D1}T11:00:00Z`, showAs: 'busy' }]);
   });
 
@@ -158,15 +159,15 @@ describe('bookings of a space', () => {
     const mine = (await roomEvents(organiser.userPrincipalName)).find((e) => e.subject === 'Town hall')!;
     expect(mine.attendees).toEqual([expect.objectContaining({ emailAddress: expect.objectContaining({ address: hall.userPrincipalName }), type: 'resource' })]);
     // The room's booking attendant processes the request a little later, then the booking shows its answer.
-    const roomCopy = await waitFor('the room booking the meeting', async () => {
+    const roomCopy = await waitFor(async () => {
       const copies = (await roomEvents(hall.userPrincipalName)).filter((e) => e.subject === 'Town hall');
       return copies.length ? copies : undefined;
-    });
+    }, { message: 'the room booking the meeting' });
     expect(roomCopy).toHaveLength(1);
-    const answered = await waitFor('the room accepting', async () => {
+    const answered = await waitFor(async () => {
       const view = await api(app, client.apiKey, 'GET', `bookings/${body.bookingId}`);
       return view.body.event?.attendees?.[0]?.response === 'accepted' ? view.body : undefined;
-    });
+    }, { message: 'the room accepting' });
     expect(answered.event.attendees).toEqual([expect.objectContaining({ email: hall.userPrincipalName, type: 'resource', response: 'accepted' })]);
 
     // Replacing the attendees keeps the room invited.
@@ -187,8 +188,9 @@ describe('the room booked in Outlook', () => {
       end: { dateTime: `${D3}T09:30:00`, timeZone: 'UTC' },
       attendees: [{ emailAddress: { address: room.userPrincipalName, name: 'Reading room' }, type: 'resource' }],
     });
-    const event = await waitFor('space.busy_changed', async () =>
-      hooks.events.slice(before).find((e) => e.type === 'space.busy_changed' && (e.data.busy as { start: string }[]).some((b) => b.start === `${D3}T08:00:00Z`)),
+    const event = await waitFor(
+      async () => hooks.events.slice(before).find((e) => e.type === 'space.busy_changed' && (e.data.busy as { start: string }[]).some((b) => b.start === `${D3}T08:00:00Z`)),
+      { message: 'space.busy_changed' },
     );
     expect(event.data).toMatchObject({ spaceId: 'reading-room', roomEmail: room.userPrincipalName });
     expect(event.data.busy).toEqual([{ start: `${D3}T08:00:00Z`, end: `${D3}T09:30:00Z`, showAs: 'busy' }]);

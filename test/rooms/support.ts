@@ -2,7 +2,8 @@
 // here changes nothing for other test files), its rooms and users, and the tenant consent flow over real HTTP.
 import { randomBytes } from 'node:crypto';
 import type { AppHost } from '../support/app-host.js';
-import { defaultBrowser, nextHop, simControl, TEST_RETURN_ORIGIN, type CookieJar, type TestClient } from '../support/connect-user.js';
+import { defaultBrowser, nextHop, TEST_RETURN_ORIGIN, type CookieJar, type TestClient } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 
 /** Global Administrator's directory role template id (the simulator emits it as `wids`). */
 export const GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';

@@ -3,7 +3,8 @@
 // for it carries Calendars.ReadWrite. Local host over real HTTP, Azurite, the simulator, real MSAL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { CookieJar, createTestClient, nextHop, simControl, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+import { CookieJar, createTestClient, nextHop, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { api } from '../bookings/support.js';
 import { getAppAccessToken } from '../../shared/auth/app-tokens.js';
 import { consentTenant, createSimRoom, createSimTenant, createSimTenantUser, followToReturn, tenantLink, type SimTenant } from './support.js';

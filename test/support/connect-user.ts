@@ -5,10 +5,14 @@ import { randomBytes } from 'node:crypto';
 import type { AppHost } from './app-host.js';
 import type { ConnectionView } from '../../shared/connect/connection-view.js';
 import type { ClientView } from '../../shared/clients/manage-clients.js';
+import { simControl } from './simulator-control.js';
 
 /** A JSON response body, read loosely: the tests' assertions say what it must hold. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const json = (res: Response): Promise<any> => res.json();
+
+/** What connecting needs of an app: its address, the operator's key and its simulator (in-process or not). */
+export type AppEndpoint = Pick<AppHost, 'url' | 'adminKey' | 'simulatorUrl'>;
 
 export const TEST_RETURN_ORIGIN = 'https://booking.example';
 export const SIM_TENANT = 'contoso.test';
@@ -19,7 +23,7 @@ export interface TestClient {
   signingSecret: string;
 }
 
-export async function createTestClient(app: AppHost, input: { name?: string; origins?: string[]; webhookUrl?: string } = {}): Promise<TestClient> {
+export async function createTestClient(app: AppEndpoint, input: { name?: string; origins?: string[]; webhookUrl?: string } = {}): Promise<TestClient> {
   const res = await fetch(`${app.url}/api/manage/clients`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${app.adminKey}`, 'Content-Type': 'application/json' },
@@ -29,16 +33,6 @@ export async function createTestClient(app: AppHost, input: { name?: string; ori
   const body = (await res.json()) as ClientView & { apiKey: string; signingSecret: string };
   const { apiKey, signingSecret, ...client } = body;
   return { client, apiKey, signingSecret };
-}
-
-export async function simControl(simulatorUrl: string, method: string, path: string, body?: unknown): Promise<Response> {
-  const res = await fetch(`${simulatorUrl}/_sim${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status >= 400) throw new Error(`simulator ${method} ${path}: ${res.status} ${await res.text()}`);
-  return res;
 }
 
 /** A new user in the simulated tenant, so tests never share a mailbox (or its revocations). */
@@ -103,7 +97,7 @@ export async function nextHop(url: string, init: RequestInit = {}, browser: Cook
   return { status: response.status, location: location ? new URL(location, url).toString() : undefined, response };
 }
 
-export async function connectUser(app: AppHost, options: ConnectOptions = {}): Promise<ConnectedUser> {
+export async function connectUser(app: AppEndpoint, options: ConnectOptions = {}): Promise<ConnectedUser> {
   const testClient = options.client ?? (await createTestClient(app));
   const upn = options.userPrincipalName ?? (await createSimUser(app.simulatorUrl)).userPrincipalName;
   await simControl(app.simulatorUrl, 'PUT', '/identity/auto-consent', { enabled: true });

@@ -1,9 +1,8 @@
-// Starts the real dependencies once for the whole run: Azurite (in memory, free ports) and the
+// Starts the real dependencies once for the whole integration tier: Azurite (in memory, free ports) and the
 // Microsoft 365 simulator (default modules and seed, free port).
 // Workers read the endpoints through inject() (see worker-setup.ts).
 import type { TestProject } from 'vitest/node';
-import { startAzurite, type RunningAzurite } from '../../dev/azurite.js';
-import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
+import { startWorld, type World } from './world.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,17 +11,14 @@ declare module 'vitest' {
   }
 }
 
-let azurite: RunningAzurite | undefined;
-let simulator: RunningSimulator | undefined;
+let world: World | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  azurite = await startAzurite();
-  project.provide('azuriteConnectionString', azurite.connectionString);
-  simulator = await startSimulator({ port: 0 });
-  project.provide('simulatorUrl', simulator.url);
+  world = await startWorld({ pointThisProcess: false });
+  project.provide('azuriteConnectionString', world.settings.AzureWebJobsStorage);
+  project.provide('simulatorUrl', world.settings.M365_SIMULATOR_URL);
 }
 
 export async function teardown(): Promise<void> {
-  await simulator?.close();
-  await azurite?.close();
+  await world?.close();
 }

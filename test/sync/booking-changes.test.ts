@@ -6,9 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { SEED_ROOMS } from '../../dev/simulator/seed.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createSimUser, createTestClient, simControl, type ConnectedUser, type TestClient } from '../support/connect-user.js';
+import { connectUser, createSimUser, createTestClient, type ConnectedUser, type TestClient } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { api, bookingBody, sim } from '../bookings/support.js';
-import { startWebhookReceiver, waitFor, type WebhookReceiver } from './support.js';
+import { startWebhookReceiver, type WebhookReceiver } from './support.js';
+import { waitFor } from '../support/wait-for.js';
 
 let simulator: RunningSimulator;
 let app: AppHost;
@@ -20,7 +22,7 @@ const hostLog: string[] = [];
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 const syncState = (u: ConnectedUser) => app.services.store.busy.getSyncState(u.connection.id, u.connection.busyCalendarIds[0]!);
 const hooks = (bookingId: string, type: string) => receiver.events.filter((e) => e.type === type && e.data.bookingId === bookingId);
-const hook = (bookingId: string, type: string) => waitFor(`${type} for ${bookingId}`, async () => hooks(bookingId, type)[0], 30_000);
+const hook = (bookingId: string, type: string) => waitFor(async () => hooks(bookingId, type)[0], { message: `${type} for ${bookingId}`, timeout: 30_000 });
 const outlook = (u: ConnectedUser, method: string, eventId: string, body?: unknown) =>
   sim(app, method, `/users/${encodeURIComponent(u.userPrincipalName)}/events/${encodeURIComponent(eventId)}`, body);
 
@@ -37,7 +39,7 @@ beforeAll(async () => {
   app = await startAppHost({ simulatorUrl: simulator.url, log: (line) => hostLog.push(line) });
   client = await createTestClient(app, { webhookUrl: receiver.url });
   user = await connectUser(app, { client });
-  await waitFor('the first full sync', async () => (await syncState(user))?.entity.status === 'synced', 30_000);
+  await waitFor(async () => (await syncState(user))?.entity.status === 'synced', { message: 'the first full sync', timeout: 30_000 });
 }, 90_000);
 
 afterAll(async () => {
@@ -85,7 +87,7 @@ describe('Outlook-side changes to bookings', () => {
     });
     await hook(b.bookingId, 'booking.changed_in_calendar');
     const row = async () => (await app.services.store.bookings.require(client.client.clientId, b.bookingId)).entity;
-    await waitFor('the move recorded on the booking', async () => (await row()).start?.toISOString() === `${day(5)}T14:00:00.000Z` || undefined, 30_000);
+    await waitFor(async () => (await row()).start?.toISOString() === `${day(5)}T14:00:00.000Z` || undefined, { message: 'the move recorded on the booking', timeout: 30_000 });
 
     const read = await api(app, user.apiKey, 'GET', `bookings/${b.bookingId}`);
     expect(read.body.event).toMatchObject({ changedInCalendar: true });
@@ -125,14 +127,14 @@ describe('Outlook-side changes to bookings', () => {
     expect(first.data).toMatchObject({ eventId: b.eventId, declinedBy: [{ email: guest.userPrincipalName, type: 'required' }] });
 
     await sim(app, 'POST', `/users/${upn}/events/${encodeURIComponent(b.eventId)}/responses`, { attendee: room, response: 'declined' });
-    await waitFor('the room decline', async () => hooks(b.bookingId, 'booking.declined_in_calendar').length >= 2 || undefined, 30_000);
+    await waitFor(async () => hooks(b.bookingId, 'booking.declined_in_calendar').length >= 2 || undefined, { message: 'the room decline', timeout: 30_000 });
     const second = hooks(b.bookingId, 'booking.declined_in_calendar')[1]!;
     expect(second.data).toMatchObject({ declinedBy: [{ email: room, type: 'resource' }] });
 
     // An unrelated change later reports nothing new about the declines.
     await outlook(user, 'PATCH', b.eventId, { subject: 'Renamed in Outlook' });
     const before = (await syncState(user))!.entity.syncedAt.getTime();
-    await waitFor('a round after the rename', async () => (await syncState(user))!.entity.syncedAt.getTime() > before || undefined, 30_000);
+    await waitFor(async () => (await syncState(user))!.entity.syncedAt.getTime() > before || undefined, { message: 'a round after the rename', timeout: 30_000 });
     expect(hooks(b.bookingId, 'booking.declined_in_calendar')).toHaveLength(2);
     expect(hooks(b.bookingId, 'booking.changed_in_calendar')).toHaveLength(0);
   });
@@ -145,7 +147,7 @@ describe('Outlook-side changes to bookings', () => {
       return (view.body.event?.attendees as { email: string; response?: string }[] | undefined)?.find((a) => a.email === room)?.response;
     };
     expect(await roomResponse()).toBe('none');
-    await waitFor('the room accepting', async () => (await roomResponse()) === 'accepted' || undefined, 30_000);
+    await waitFor(async () => (await roomResponse()) === 'accepted' || undefined, { message: 'the room accepting', timeout: 30_000 });
     // The answer changed the organizer's event (a new change key) but nothing the booking wrote.
     const patched = await api(app, user.apiKey, 'PATCH', `bookings/${b.bookingId}`, { subject: 'Renamed by the booking system' });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
@@ -164,12 +166,12 @@ describe('Outlook-side changes to bookings', () => {
 describe('expected outcomes are not failures', () => {
   const failed = () => hostLog.filter((l) => l.includes("Executed 'syncCalendars' (Failed"));
   const completed = (u: ConnectedUser, reason: string) =>
-    waitFor(`a completed message of ${reason}`, async () => hostLog.some((l) => / info {2}/.test(l) && l.includes(`connection ${u.connection.id} completed: ${reason}`)), 60_000);
+    waitFor(async () => hostLog.some((l) => / info {2}/.test(l) && l.includes(`connection ${u.connection.id} completed: ${reason}`)), { message: `a completed message of ${reason}`, timeout: 60_000 });
 
   it('completes the sync messages of a connection that needs re-auth, and of one that is disconnected', { timeout: 150_000 }, async () => {
     const lapsed = await connectUser(app, { client });
     const gone = await connectUser(app, { client });
-    for (const u of [lapsed, gone]) await waitFor('the first full sync', async () => (await syncState(u))?.entity.status === 'synced', 30_000);
+    for (const u of [lapsed, gone]) await waitFor(async () => (await syncState(u))?.entity.status === 'synced', { message: 'the first full sync', timeout: 30_000 });
     const failedBefore = failed().length;
 
     // Needs re-auth: the user signs out everywhere and the access token runs out; then Outlook notifies.
@@ -186,7 +188,7 @@ describe('expected outcomes are not failures', () => {
     await add(gone);
     expect((await api(app, gone.apiKey, 'DELETE', `connections/${gone.connection.id}`)).status).toBeLessThan(300);
 
-    await waitFor('needs_reauth', async () => (await api(app, lapsed.apiKey, 'GET', `connections/${lapsed.connection.id}`)).body.status === 'needs_reauth', 30_000);
+    await waitFor(async () => (await api(app, lapsed.apiKey, 'GET', `connections/${lapsed.connection.id}`)).body.status === 'needs_reauth', { message: 'needs_reauth', timeout: 30_000 });
     // A failed attempt is logged before the retry that would complete it, so none may precede these.
     await completed(lapsed, 'connection_needs_reauth');
     await completed(gone, 'connection_not_active');

@@ -16,7 +16,7 @@ import { readSyncLease } from '../../shared/sync/sync-lease.js';
 import type { AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
 import { addFault, removeFault, sim } from '../bookings/support.js';
-import { waitFor } from './support.js';
+import { waitFor } from '../support/wait-for.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cb-crash-'));
 let simulator: RunningSimulator;
@@ -41,7 +41,7 @@ async function startApp(): Promise<void> {
   child = spawn(process.execPath, ['--import', 'tsx', 'dev/start.ts'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (c: Buffer) => (output += c.toString('utf8')));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString('utf8')));
-  await waitFor('the app to answer', async () => (await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.status, () => 0)) === 200, 60_000);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.status, () => 0)) === 200, { message: 'the app to answer', timeout: 60_000 });
 }
 
 beforeAll(async () => {
@@ -72,7 +72,7 @@ describe('a host killed mid-round', () => {
     const user: ConnectedUser = await connectUser(app, { client: await createTestClient(app) });
     const calendarId = user.connection.busyCalendarIds[0]!;
     const state = () => services.store.busy.getSyncState(user.connection.id, calendarId);
-    await waitFor('the first full sync', async () => (await state())?.entity.status === 'synced', 30_000);
+    await waitFor(async () => (await state())?.entity.status === 'synced', { message: 'the first full sync', timeout: 30_000 });
 
     const deltaCalls = async () =>
       Object.entries((await sim(app, 'GET', '/counters')).byMailboxEndpoint[user.userPrincipalName] ?? {})
@@ -87,11 +87,11 @@ describe('a host killed mid-round', () => {
       start: { dateTime: `${day}T10:00:00`, timeZone: 'UTC' },
       end: { dateTime: `${day}T11:00:00`, timeZone: 'UTC' },
     });
-    await waitFor('a round holding the lease', async () => {
+    await waitFor(async () => {
       const lease = await readSyncLease(services.store, user.connection.id, calendarId);
       return Boolean(lease?.leaseOwner && lease.leaseUntil && lease.leaseUntil.getTime() > Date.now());
-    });
-    await waitFor('the round inside calendarView/delta', async () => (await deltaCalls()) > before);
+    }, { message: 'a round holding the lease' });
+    await waitFor(async () => (await deltaCalls()) > before, { message: 'the round inside calendarView/delta' });
 
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     child!.kill('SIGKILL');
@@ -100,10 +100,8 @@ describe('a host killed mid-round', () => {
     await removeFault(app, slow);
     await startApp();
 
-    await waitFor(
-      'the busy cache to hold the event added before the kill',
-      async () => (await services.store.busy.listCalendarEvents(user.connection.id, calendarId)).some((r) => r.eventId === added.id),
-      60_000 - (Date.now() - killedAt),
+    await waitFor(async () => (await services.store.busy.listCalendarEvents(user.connection.id, calendarId)).some((r) => r.eventId === added.id),
+      { message: 'the busy cache to hold the event added before the kill', timeout: 60_000 - (Date.now() - killedAt) },
     );
     const convergedS = (Date.now() - killedAt) / 1000;
     console.info(`crash recovery: the busy cache converged ${convergedS.toFixed(1)} s after SIGKILL`);

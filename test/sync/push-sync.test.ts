@@ -6,12 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, simControl, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { api, bookingBody, sim } from '../bookings/support.js';
 import { hashClientState } from '../../shared/sync/client-state.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import type { SubscriptionEntity } from '../../shared/store/repositories/subscriptions.js';
-import { lifecycleSent as lifecycleDelivery, startWebhookReceiver, waitFor, type WebhookReceiver } from './support.js';
+import { lifecycleSent as lifecycleDelivery, startWebhookReceiver, type WebhookReceiver } from './support.js';
+import { waitFor } from '../support/wait-for.js';
 
 let simulator: RunningSimulator;
 let app: AppHost;
@@ -49,8 +51,8 @@ beforeAll(async () => {
   receiver = await startWebhookReceiver();
   user = await connectUser(app, { client: await createTestClient(app, { webhookUrl: receiver.url }) });
   calendarId = user.connection.busyCalendarIds[0]!;
-  record = await waitFor('the subscription record', async () => (await listConnectionSubscriptions(app.services, clientId(), connectionId()))[0]);
-  await waitFor('the first full sync', async () => (await syncState())?.entity.status === 'synced');
+  record = await waitFor(async () => (await listConnectionSubscriptions(app.services, clientId(), connectionId()))[0], { message: 'the subscription record' });
+  await waitFor(async () => (await syncState())?.entity.status === 'synced', { message: 'the first full sync' });
 }, 60_000);
 afterAll(async () => {
   await app?.close();
@@ -104,14 +106,14 @@ describe('notifications -> delta -> busy cache', () => {
       end: { dateTime: `${day}T11:00:00`, timeZone: 'UTC' },
       showAs: 'busy',
     });
-    const row = await waitFor('the event in the cache', async () => (await cachedRows()).find((r) => r.eventId === near.id));
+    const row = await waitFor(async () => (await cachedRows()).find((r) => r.eventId === near.id), { message: 'the event in the cache' });
     expect(row.start.toISOString()).toBe(`${day}T10:00:00.000Z`);
     expect(row.end.toISOString()).toBe(`${day}T11:00:00.000Z`);
     expect((await cachedRows()).some((r) => r.eventId === created.id)).toBe(false);
-    await waitFor('busy.changed', async () => (await webhookEvents()).find((e) => e.type === 'busy.changed'));
+    await waitFor(async () => (await webhookEvents()).find((e) => e.type === 'busy.changed'), { message: 'busy.changed' });
 
     await sim(app, 'DELETE', `/users/${user.userPrincipalName}/events/${near.id}`);
-    await waitFor('the event gone from the cache', async () => !(await cachedRows()).some((r) => r.eventId === near.id));
+    await waitFor(async () => !(await cachedRows()).some((r) => r.eventId === near.id), { message: 'the event gone from the cache' });
   });
 
   it("a booking's event moved and then deleted in Outlook is reported to the booking system", async () => {
@@ -120,21 +122,23 @@ describe('notifications -> delta -> busy cache', () => {
     const created = await api(app, user.apiKey, 'POST', 'bookings', body);
     expect(created.status).toBe(201);
     const eventId = created.body.eventId ?? created.body.event?.id;
-    const row = await waitFor('the booking in the cache', async () => (await cachedRows()).find((r) => r.bookingRef === `${clientId()}/${body.bookingId}`));
+    const row = await waitFor(async () => (await cachedRows()).find((r) => r.bookingRef === `${clientId()}/${body.bookingId}`), { message: 'the booking in the cache' });
     expect(eventId === undefined || row.eventId === eventId).toBe(true);
 
     await sim(app, 'PATCH', `/users/${user.userPrincipalName}/events/${row.eventId}`, {
       start: { dateTime: `${soon}T13:00:00`, timeZone: 'UTC' },
       end: { dateTime: `${soon}T13:30:00`, timeZone: 'UTC' },
     });
-    const moved = await waitFor('booking.changed_in_calendar', async () =>
-      (await webhookEvents()).find((e) => e.type === 'booking.changed_in_calendar' && e.data.bookingId === body.bookingId),
+    const moved = await waitFor(
+      async () => (await webhookEvents()).find((e) => e.type === 'booking.changed_in_calendar' && e.data.bookingId === body.bookingId),
+      { message: 'booking.changed_in_calendar' },
     );
     expect(moved.data).toMatchObject({ change: 'moved', connectionId: connectionId(), start: `${soon}T13:00:00.000Z` });
 
     await sim(app, 'DELETE', `/users/${user.userPrincipalName}/events/${row.eventId}`);
-    await waitFor('booking.deleted_in_calendar', async () =>
-      (await webhookEvents()).find((e) => e.type === 'booking.deleted_in_calendar' && e.data.bookingId === body.bookingId),
+    await waitFor(
+      async () => (await webhookEvents()).find((e) => e.type === 'booking.deleted_in_calendar' && e.data.bookingId === body.bookingId),
+      { message: 'booking.deleted_in_calendar' },
     );
     const booking = await app.services.store.bookings.getBooking(clientId(), String(body.bookingId));
     expect(booking?.entity.status).toBe('cancelled');
@@ -178,13 +182,13 @@ describe('lifecycle notifications, raised as Microsoft 365 raises them', () => {
     const before = (await app.services.store.subscriptions.getSubscription(record.subscriptionId))!.entity;
     // Time passes: the access token the subscription was made with nears its end.
     await simControl(app.simulatorUrl, 'POST', '/clock/advance', { minutes: 57 });
-    await waitFor('reauthorizationRequired', () => lifecycleSent('reauthorizationRequired', record.subscriptionId));
-    const after = await waitFor('the renewal', async () => {
+    await waitFor(() => lifecycleSent('reauthorizationRequired', record.subscriptionId), { message: 'reauthorizationRequired' });
+    const after = await waitFor(async () => {
       const now = (await app.services.store.subscriptions.getSubscription(record.subscriptionId))?.entity;
       return now?.updatedAt && now.updatedAt.getTime() > (before.updatedAt?.getTime() ?? 0) ? now : undefined;
-    });
+    }, { message: 'the renewal' });
     expect(after.expiresAt.getTime()).toBeGreaterThanOrEqual(before.expiresAt.getTime());
-    await waitFor('delivery resumed', async () => (await simSubs()).find((s) => s.id === record.subscriptionId && !(s as SimSub & { paused: boolean }).paused));
+    await waitFor(async () => (await simSubs()).find((s) => s.id === record.subscriptionId && !(s as SimSub & { paused: boolean }).paused), { message: 'delivery resumed' });
   });
 
   it('missed after notifications were lost marks the cache stale and runs a full resync', async () => {
@@ -199,16 +203,16 @@ describe('lifecycle notifications, raised as Microsoft 365 raises them', () => {
         start: { dateTime: `${day}T15:00:00`, timeZone: 'UTC' },
         end: { dateTime: `${day}T16:00:00`, timeZone: 'UTC' },
       });
-      await waitFor('missed', () => lifecycleSent('missed', record.subscriptionId));
+      await waitFor(() => lifecycleSent('missed', record.subscriptionId), { message: 'missed' });
     } finally {
       await sim(app, 'DELETE', `/faults/${fault.id}`);
     }
-    await waitFor('a full resync', async () => {
+    await waitFor(async () => {
       const state = (await syncState())?.entity;
       return state?.status === 'synced' && state.syncedAt > before;
-    });
+    }, { message: 'a full resync' });
     // The resync found what the lost notification would have announced.
-    await waitFor('the lost event in the cache', async () => (await cachedRows()).find((r) => r.start.toISOString() === `${day}T15:00:00.000Z`));
+    await waitFor(async () => (await cachedRows()).find((r) => r.start.toISOString() === `${day}T15:00:00.000Z`), { message: 'the lost event in the cache' });
   });
 });
 

@@ -8,7 +8,7 @@ import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
 import { addFault, api, bookingBody, calendarEvents, removeFault, sim } from '../bookings/support.js';
 import { BOOKING_PROPERTY_ID } from '../../shared/bookings/event-mapping.js';
-import { waitFor } from './support.js';
+import { waitFor } from '../support/wait-for.js';
 
 const N = Number(process.env.RELIABILITY_N ?? 500);
 const CONCURRENCY = 8;
@@ -58,7 +58,7 @@ beforeAll(async () => {
   const client = await createTestClient(app);
   alice = await connectUser(app, { client });
   bob = await connectUser(app, { client });
-  for (const u of [alice, bob]) await waitFor('the first full sync', async () => (await state(u))?.entity.status === 'synced', 30_000);
+  for (const u of [alice, bob]) await waitFor(async () => (await state(u))?.entity.status === 'synced', { message: 'the first full sync', timeout: 30_000 });
   for (const u of [alice, bob]) await withFaults(u);
 }, 60_000);
 
@@ -124,7 +124,7 @@ describe(`reliability with faults (N=${N})`, () => {
         start: { dateTime: new Date(base + 3600_000 * 7).toISOString().slice(0, 19), timeZone: 'UTC' },
         end: { dateTime: new Date(base + 3600_000 * 8).toISOString().slice(0, 19), timeZone: 'UTC' },
       });
-      await waitFor('the marker in the cache', async () => (await cache(u)).has(marker.id), 60_000);
+      await waitFor(async () => (await cache(u)).has(marker.id), { message: 'the marker in the cache', timeout: 60_000 });
     }
 
     // Every booking exactly once in Outlook.
@@ -139,10 +139,10 @@ describe(`reliability with faults (N=${N})`, () => {
 
     // The cache equals the simulator's truth, per connection, and holds nothing of the other one.
     for (const u of [alice, bob]) {
-      await waitFor('the cache to equal Outlook', async () => {
+      await waitFor(async () => {
         const [t, c] = [await truth(u), await cache(u)];
         return t.size === c.size && [...t].every(([id, span]) => c.get(id) === span);
-      }, 60_000);
+      }, { message: 'the cache to equal Outlook', timeout: 60_000 });
     }
     const aliceIds = new Set((await calendarEvents(app, alice, calendarOf(alice))).map((e) => e.id));
     const bobIds = new Set((await calendarEvents(app, bob, calendarOf(bob))).map((e) => e.id));

@@ -10,7 +10,7 @@ import { reconcileSubscriptions } from '../../shared/sync/reconcile-subscription
 import { renewExpiringSubscriptions } from '../../shared/sync/renew-subscriptions.js';
 import { defaultSyncDeps, type SyncDeps } from '../../shared/sync/sync-deps.js';
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
-import { waitFor } from './support.js';
+import { waitFor } from '../support/wait-for.js';
 import { ORPHAN_PARTITION } from '../../shared/store/repositories/subscriptions.js';
 
 let app: AppHost;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   user = await connectUser(app);
   deps = defaultSyncDeps(app.services);
   connection = (await app.services.store.connections.getConnection(user.client.clientId, user.connection.id))!.entity;
-  await waitFor('the subscription', async () => (await records()).length === 1);
+  await waitFor(async () => (await records()).length === 1, { message: 'the subscription' });
 }, 60_000);
 afterAll(() => app?.close());
 
@@ -54,7 +54,7 @@ describe('renewal timer', () => {
     const [after] = await records();
     expect(after!.subscriptionId).not.toBe(before!.subscriptionId);
     expect((await simSubs()).map((s) => s.id)).toEqual([after!.subscriptionId]);
-    await waitFor('the resync', async () => (await app.services.store.busy.getSyncState(connection.rowKey, after!.calendarId!))?.entity.status === 'synced');
+    await waitFor(async () => (await app.services.store.busy.getSyncState(connection.rowKey, after!.calendarId!))?.entity.status === 'synced', { message: 'the resync' });
   });
 });
 
@@ -103,7 +103,7 @@ describe('reconciliation', () => {
     const report = () => app.services.store.subscriptions.orphans.get(ORPHAN_PARTITION, orphan.id.toLowerCase());
     const answers = async () =>
       ((await sim(app, 'GET', `/notifications?subscriptionId=${orphan.id}`)).value as { attempts: { status?: number }[] }[]).flatMap((d) => d.attempts.map((a) => a.status));
-    await waitFor('the answer to the notification of the orphan', async () => (await answers()).some((status) => status !== undefined));
+    await waitFor(async () => (await answers()).some((status) => status !== undefined), { message: 'the answer to the notification of the orphan' });
     // Every attempt answered 202, so Graph has nothing to retry.
     expect(new Set((await answers()).filter((status) => status !== undefined))).toEqual(new Set([202]));
     expect((await report())?.entity.firstSeenAt).toBeInstanceOf(Date);

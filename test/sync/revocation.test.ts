@@ -8,10 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, simControl, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { api, sim } from '../bookings/support.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
-import { lifecycleSent as lifecycleDelivery, startWebhookReceiver, waitFor, type WebhookReceiver } from './support.js';
+import { lifecycleSent as lifecycleDelivery, startWebhookReceiver, type WebhookReceiver } from './support.js';
+import { waitFor } from '../support/wait-for.js';
 
 let simulator: RunningSimulator;
 let app: AppHost;
@@ -30,7 +32,7 @@ beforeAll(async () => {
   app = await startAppHost({ simulatorUrl: simulator.url });
   user = await connectUser(app, { client: await createTestClient(app, { webhookUrl: receiver.url }) });
   const calendarId = user.connection.busyCalendarIds[0]!;
-  await waitFor('the first full sync', async () => (await app.services.store.busy.getSyncState(user.connection.id, calendarId))?.entity.status === 'synced', 30_000);
+  await waitFor(async () => (await app.services.store.busy.getSyncState(user.connection.id, calendarId))?.entity.status === 'synced', { message: 'the first full sync', timeout: 30_000 });
 }, 90_000);
 
 afterAll(async () => {
@@ -44,13 +46,11 @@ describe("a person's sessions revoked in Entra", () => {
     const [first] = await subscriptions();
     expect(first).toBeDefined();
     await simControl(app.simulatorUrl, 'POST', `/users/${encodeURIComponent(user.userPrincipalName)}/revoke-sign-in-sessions`);
-    await waitFor('subscriptionRemoved', () => lifecycleSent('subscriptionRemoved', first!.subscriptionId), 20_000);
+    await waitFor(() => lifecycleSent('subscriptionRemoved', first!.subscriptionId), { message: 'subscriptionRemoved', timeout: 20_000 });
 
     // Recovers for now: a new subscription in Graph and in the app's records, the connection still active.
-    const fresh = await waitFor(
-      'a new subscription',
-      async () => (await subscriptions()).find((s) => s.calendarId === first!.calendarId && s.subscriptionId !== first!.subscriptionId),
-      30_000,
+    const fresh = await waitFor(async () => (await subscriptions()).find((s) => s.calendarId === first!.calendarId && s.subscriptionId !== first!.subscriptionId),
+      { message: 'a new subscription', timeout: 30_000 },
     );
     expect(await simSubscriptionIds()).toContain(fresh.subscriptionId);
     expect(await simSubscriptionIds()).not.toContain(first!.subscriptionId);
@@ -58,9 +58,9 @@ describe("a person's sessions revoked in Entra", () => {
 
     // The access token lapses: Graph challenges the subscription, and the refresh token is refused.
     await simControl(app.simulatorUrl, 'POST', '/clock/advance', { minutes: 65 });
-    await waitFor('reauthorizationRequired', () => lifecycleSent('reauthorizationRequired', fresh.subscriptionId), 20_000);
-    await waitFor('needs_reauth', async () => (await connectionStatus()) === 'needs_reauth' || undefined, 60_000);
-    const hook = await waitFor('connection.needs_reauth', async () => receiver.events.find((e) => e.type === 'connection.needs_reauth'), 60_000);
+    await waitFor(() => lifecycleSent('reauthorizationRequired', fresh.subscriptionId), { message: 'reauthorizationRequired', timeout: 20_000 });
+    await waitFor(async () => (await connectionStatus()) === 'needs_reauth' || undefined, { message: 'needs_reauth', timeout: 60_000 });
+    const hook = await waitFor(async () => receiver.events.find((e) => e.type === 'connection.needs_reauth'), { message: 'connection.needs_reauth', timeout: 60_000 });
     expect(hook.data).toMatchObject({ connectionId: user.connection.id, reason: 'refresh_token_rejected' });
   });
 });

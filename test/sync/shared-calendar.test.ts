@@ -14,7 +14,8 @@ import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscrip
 import { reconcileSubscriptions } from '../../shared/sync/reconcile-subscriptions.js';
 import { resyncCalendars } from '../../shared/sync/resync-calendars.js';
 import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
-import { startWebhookReceiver, waitFor, type WebhookReceiver } from './support.js';
+import { startWebhookReceiver, type WebhookReceiver } from './support.js';
+import { waitFor } from '../support/wait-for.js';
 
 let app: AppHost;
 let first: ConnectedUser;
@@ -43,7 +44,7 @@ beforeAll(async () => {
   first = await connectUser(app, { client: await createTestClient(app, { webhookUrl: receiver.url }) });
   second = await connectUser(app, { userPrincipalName: first.userPrincipalName });
   for (const user of [first, second]) {
-    await waitFor('the first full sync', async () => (await app.services.store.busy.getSyncState(user.connection.id, user.connection.busyCalendarIds[0]!))?.entity.status === 'synced');
+    await waitFor(async () => (await app.services.store.busy.getSyncState(user.connection.id, user.connection.busyCalendarIds[0]!))?.entity.status === 'synced', { message: 'the first full sync' });
   }
 }, 90_000);
 afterAll(async () => {
@@ -61,7 +62,7 @@ describe('two connections to one calendar', () => {
     expect((await records(second)).map((r) => r.subscriptionId)).toEqual([subs[0]!.id]);
 
     const event = await addOutlookEvent(first, 'Seen by both', day(2));
-    for (const user of [first, second]) await waitFor(`the event in ${user.client.clientId}'s cache`, async () => (await cached(user)).some((r) => r.eventId === event.id));
+    for (const user of [first, second]) await waitFor(async () => (await cached(user)).some((r) => r.eventId === event.id), { message: `the event in ${user.client.clientId}'s cache` });
   });
 
   it('the reconciliation displaces neither, however often it runs', async () => {
@@ -73,25 +74,25 @@ describe('two connections to one calendar', () => {
     }
     expect((await simSubs(first.connection.account.objectId!)).map((s) => s.id)).toEqual(before);
     const event = await addOutlookEvent(first, 'After reconciling', day(3));
-    for (const user of [first, second]) await waitFor('the event in both caches', async () => (await cached(user)).some((r) => r.eventId === event.id));
+    for (const user of [first, second]) await waitFor(async () => (await cached(user)).some((r) => r.eventId === event.id), { message: 'the event in both caches' });
   });
 
   it("a secondary calendar's undocumented resource is refused, so it shares the documented mailbox one", async () => {
     const side = await sim(app, 'POST', `/users/${first.userPrincipalName}/calendars`, { name: `Side ${Date.now()}` });
     const patched = await api(app, first.apiKey, 'PATCH', `connections/${first.connection.id}`, { busyCalendarIds: [...first.connection.busyCalendarIds, side.id] });
     expect(patched.status).toBe(200);
-    const sideRecord = await waitFor('the side calendar served', async () => (await records(first)).find((r) => r.calendarId === side.id));
+    const sideRecord = await waitFor(async () => (await records(first)).find((r) => r.calendarId === side.id), { message: 'the side calendar served' });
     const subs = await simSubs(first.connection.account.objectId!);
     expect(subs).toHaveLength(1);
     expect(sideRecord.subscriptionId).toBe(subs[0]!.id);
     expect(subs[0]!.resource).toBe(`/users/${first.connection.account.objectId}/events`);
     // Outlook does not notify the side calendar on that resource: the hourly sweep polls it.
     expect(sideRecord.unwatched).toBe(true);
-    await waitFor('the side calendar synced', async () => (await app.services.store.busy.getSyncState(first.connection.id, side.id))?.entity.status === 'synced');
+    await waitFor(async () => (await app.services.store.busy.getSyncState(first.connection.id, side.id))?.entity.status === 'synced', { message: 'the side calendar synced' });
     const event = await addOutlookEvent(first, 'On the side', day(2), side.id);
     const report = await resyncCalendars(defaultSyncDeps(app.services));
     expect(report.queued).toBeGreaterThanOrEqual(1);
-    await waitFor('the side event in the cache', async () => (await cached(first, side.id)).some((r) => r.eventId === event.id));
+    await waitFor(async () => (await cached(first, side.id)).some((r) => r.eventId === event.id), { message: 'the side event in the cache' });
   });
 
   it("a booking's event moved to another calendar in Outlook keeps its id and its booking", async () => {
@@ -99,11 +100,11 @@ describe('two connections to one calendar', () => {
     const body = bookingBody(first, { start: `${day(4)}T09:00:00`, end: `${day(4)}T09:30:00`, timeZone: 'UTC' });
     const created = await api(app, first.apiKey, 'POST', 'bookings', body);
     expect(created.status).toBe(201);
-    const row = await waitFor('the booking in the cache', async () => (await cached(first)).find((r) => r.bookingRef === `${first.client.clientId}/${body.bookingId}`));
+    const row = await waitFor(async () => (await cached(first)).find((r) => r.bookingRef === `${first.client.clientId}/${body.bookingId}`), { message: 'the booking in the cache' });
 
     const moved = await sim(app, 'POST', `/users/${first.userPrincipalName}/events/${row.eventId}/move`, { calendarId: target.id });
     expect(moved.id).toBe(row.eventId);
-    await waitFor('the event gone from the old calendar cache', async () => !(await cached(first)).some((r) => r.eventId === row.eventId));
+    await waitFor(async () => !(await cached(first)).some((r) => r.eventId === row.eventId), { message: 'the event gone from the old calendar cache' });
     const read = await api(app, first.apiKey, 'GET', `bookings/${body.bookingId}`);
     expect(read.status).toBe(200);
     expect(read.body.status).not.toBe('cancelled');
@@ -117,10 +118,10 @@ describe('two connections to one calendar', () => {
     const before = (await simSubs(objectId)).map((s) => s.id);
     const res = await api(app, first.apiKey, 'DELETE', `connections/${first.connection.id}`);
     expect(res.status).toBeLessThan(300);
-    await waitFor('the first connection unsubscribed', async () => (await records(first)).length === 0);
+    await waitFor(async () => (await records(first)).length === 0, { message: 'the first connection unsubscribed' });
     expect((await simSubs(objectId)).map((s) => s.id)).toEqual(before);
     expect((await records(second)).map((r) => r.subscriptionId)).toEqual(before);
     const event = await addOutlookEvent(second, 'Only the second is left', day(5));
-    await waitFor("the event in the second's cache", async () => (await cached(second)).some((r) => r.eventId === event.id));
+    await waitFor(async () => (await cached(second)).some((r) => r.eventId === event.id), { message: "the event in the second's cache" });
   });
 });

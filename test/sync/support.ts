@@ -1,7 +1,6 @@
 // Helpers for the push-sync tests: a local host serving only some definitions, subscription records
-// seeded straight into the store, the calendar-sync queue read without taking messages, and waiting.
+// seeded straight into the store, and the calendar-sync queue read without taking messages.
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../dev/host/ports.js';
 import { startLocalHost, type LocalHost } from '../../dev/host/index.js';
 import { getConfig, resetConfig } from '../../shared/config.js';
@@ -59,17 +58,6 @@ export async function peekSyncQueue(services: Services): Promise<Record<string, 
 
 export async function clearSyncQueue(services: Services): Promise<void> {
   await (await getQueue(services.config.storage, CALENDAR_SYNC_QUEUE)).clearMessages();
-}
-
-/** Polls until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /** The lifecycle notification the simulator sent for a subscription, once it has (its delivery record). */

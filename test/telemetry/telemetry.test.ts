@@ -16,9 +16,11 @@ import { appMeter, METRIC_NAMES } from '../../shared/telemetry/metrics.js';
 import { BOOKING_ID_ATTRIBUTE, CONNECTION_ID_ATTRIBUTE, withTelemetryIds } from '../../shared/telemetry/tracing.js';
 import { api, bookingBody, sim } from '../bookings/support.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, simControl, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
+import { simControl } from '../support/simulator-control.js';
 import { startKeyVaultEmulator, type KeyVaultEmulator } from '../support/keyvault-emulator.js';
-import { startWebhookReceiver, waitFor, type WebhookReceiver } from '../sync/support.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
+import { waitFor } from '../support/wait-for.js';
 
 const spans = new InMemorySpanExporter();
 const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
@@ -106,7 +108,7 @@ describe('traces', () => {
 
 describe('metrics', () => {
   it('count connections by status and subscriptions by state without scanning', async () => {
-    await waitFor('the subscriptions gauge', async () => (await sum(METRIC_NAMES.subscriptions, { state: 'healthy' })) >= 1);
+    await waitFor(async () => (await sum(METRIC_NAMES.subscriptions, { state: 'healthy' })) >= 1, { message: 'the subscriptions gauge' });
     expect(await sum(METRIC_NAMES.connections, { status: 'active' })).toBe(1);
     expect(await sum(METRIC_NAMES.subscriptions, { state: 'expired' })).toBe(0);
   });
@@ -121,7 +123,7 @@ describe('metrics', () => {
       end: { dateTime: `${soon}T11:00:00`, timeZone: 'UTC' },
       showAs: 'busy',
     });
-    await waitFor('a lag measurement', async () => (await sum(METRIC_NAMES.notificationToSyncLag)) >= 1, 30_000);
+    await waitFor(async () => (await sum(METRIC_NAMES.notificationToSyncLag)) >= 1, { message: 'a lag measurement', timeout: 30_000 });
   });
 
   it('count the needs_reauth transition, the status change and the webhook it sends', async () => {
@@ -131,6 +133,6 @@ describe('metrics', () => {
     expect(await sum(METRIC_NAMES.connectionsNeedsReauth)).toBe(1);
     expect(await sum(METRIC_NAMES.connections, { status: 'needs_reauth' })).toBe(1);
     expect(await sum(METRIC_NAMES.connections, { status: 'active' })).toBe(0);
-    await waitFor('the delivered webhook', async () => (await sum(METRIC_NAMES.webhookDeliveries, { outcome: 'delivered' })) >= 1);
+    await waitFor(async () => (await sum(METRIC_NAMES.webhookDeliveries, { outcome: 'delivered' })) >= 1, { message: 'the delivered webhook' });
   });
 });

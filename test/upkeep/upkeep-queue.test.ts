@@ -11,7 +11,7 @@ import { markCalendarStale } from '../../shared/sync/busy-cache.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, type ConnectedUser } from '../support/connect-user.js';
 import { useOwnTables } from '../support/own-tables.js';
-import { waitFor } from '../sync/support.js';
+import { waitFor } from '../support/wait-for.js';
 
 useOwnTables('upkeep');
 let sim: RunningSimulator;
@@ -39,10 +39,10 @@ describe('token keep-alive through the queue', () => {
     const freshBefore = (await app.services.store.connections.require(fresh.client.clientId, fresh.connection.id)).entity.lastTokenRefreshAt;
 
     await startKeepAliveScan(defaultSyncDeps(app.services));
-    const refreshedAt = await waitFor('the keep-alive refresh', async () => {
+    const refreshedAt = await waitFor(async () => {
       const at = (await connectionRow()).entity.lastTokenRefreshAt;
       return at && at.getTime() > weekAgo.getTime() ? at : undefined;
-    });
+    }, { message: 'the keep-alive refresh' });
     expect(Date.now() - refreshedAt.getTime()).toBeLessThan(60_000);
     expect((await connectionRow()).entity.status).toBe('active');
     const freshAfter = (await app.services.store.connections.require(fresh.client.clientId, fresh.connection.id)).entity.lastTokenRefreshAt;
@@ -52,18 +52,18 @@ describe('token keep-alive through the queue', () => {
 
 describe('subscription renewal through the queue', () => {
   it('renews a subscription that expires within the window, in Graph and in the store', async () => {
-    const [sub] = await waitFor('the connection subscriptions', async () => {
+    const [sub] = await waitFor(async () => {
       const subs = await listConnectionSubscriptions(app.services, user.client.clientId, user.connection.id);
       return subs.length > 0 ? subs : undefined;
-    });
+    }, { message: 'the connection subscriptions' });
     const soon = new Date(Date.now() + 30 * 60_000);
     await app.services.store.subscriptions.mutateSubscription(sub!.subscriptionId, (current) => ({ ...current, expiresAt: soon }));
 
     await startRenewalScan(defaultSyncDeps(app.services));
-    const renewed = await waitFor('the renewal', async () => {
+    const renewed = await waitFor(async () => {
       const record = (await app.services.store.subscriptions.getSubscription(sub!.subscriptionId))?.entity;
       return record && record.expiresAt.getTime() > Date.now() + RENEW_WITHIN_MS ? record : undefined;
-    });
+    }, { message: 'the renewal' });
     expect(renewed.subscriptionId).toBe(sub!.subscriptionId);
     // Nothing is left due in the window: the expiry index moved with the record.
     let due = 0;
@@ -74,16 +74,16 @@ describe('subscription renewal through the queue', () => {
 
 describe('resync sweep through the queue', () => {
   it('brings a stale calendar cache back to synced', async () => {
-    const calendarId = await waitFor('a synced calendar', async () => {
+    const calendarId = await waitFor(async () => {
       const row = (await connectionRow()).entity;
       for (const id of row.busyCalendarIds ?? []) if ((await app.services.store.busy.getSyncState(row.rowKey, id))?.entity.status === 'synced') return id;
       return undefined;
-    });
+    }, { message: 'a synced calendar' });
     await markCalendarStale(app.services.store, user.connection.id, calendarId);
     expect((await app.services.store.busy.getSyncState(user.connection.id, calendarId))?.entity.status).toBe('stale');
 
     await startResyncScan(defaultSyncDeps(app.services));
-    await waitFor('the resync', async () => (await app.services.store.busy.getSyncState(user.connection.id, calendarId))?.entity.status === 'synced');
+    await waitFor(async () => (await app.services.store.busy.getSyncState(user.connection.id, calendarId))?.entity.status === 'synced', { message: 'the resync' });
   });
 });
 

@@ -1,7 +1,7 @@
 // Outbound webhooks end to end: emitWebhookEvent -> the queue -> deliverWebhooks on the local host ->
 // a real loopback receiver. Signatures, retries with backoff, dead letters (list and replay through the
 // admin API), signing-secret rotation, and what is dropped.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definitions } from '../../functions/definitions.js';
 import { createDeliverWebhooksFunction } from '../../functions/deliverWebhooks.js';
 import { enqueue } from '../../shared/queues/queue-client.js';
@@ -12,6 +12,7 @@ import { startAppHost, type AppHost } from '../support/app-host.js';
 import { createTestClient, json, type TestClient } from '../support/connect-user.js';
 import { WEBHOOK_EVENTS } from '../../shared/webhooks/event-catalogue.js';
 import { startReceiver, verifiedWith, type Receiver } from './receiver.js';
+import { untilPasses } from '../support/wait-for.js';
 
 let app: AppHost;
 let receiver: Receiver;
@@ -43,7 +44,7 @@ const admin = (method: string, path: string, body?: unknown) =>
 describe('webhook delivery', () => {
   it('POSTs {id, type, occurredAt, data} signed (Standard Webhooks) with the client secret, once, on a 2xx', async () => {
     const event = await emitWebhookEvent(app.services.config.storage, client.client.clientId, 'busy.changed', busy);
-    await vi.waitFor(() => expect(receiver.deliveriesOf(event.id)).toHaveLength(1), WAIT);
+    await untilPasses(() => expect(receiver.deliveriesOf(event.id)).toHaveLength(1), { message: 'the first delivery', ...WAIT });
     const [request] = receiver.deliveriesOf(event.id);
     expect(request!.method).toBe('POST');
     expect(request!.path).toBe('/hooks');
@@ -62,7 +63,7 @@ describe('webhook delivery', () => {
   it('retries a failed delivery with backoff until the receiver accepts it', async () => {
     receiver.respond(500, 503);
     const event = await emitWebhookEvent(app.services.config.storage, client.client.clientId, 'booking.changed_in_calendar', WEBHOOK_EVENTS['booking.changed_in_calendar'].example);
-    await vi.waitFor(() => expect(receiver.deliveriesOf(event.id)).toHaveLength(3), WAIT);
+    await untilPasses(() => expect(receiver.deliveriesOf(event.id)).toHaveLength(3), { message: 'three delivery attempts', ...WAIT });
     const attempts = receiver.deliveriesOf(event.id);
     expect(new Set(attempts.map((a) => a.body)).size).toBe(1); // the same event each time
     for (const attempt of attempts) expect(verifiedWith(client.signingSecret, attempt)).toBe(true);
@@ -86,10 +87,10 @@ describe('webhook delivery', () => {
       await enqueue(app.services.config.storage, WEBHOOK_DELIVERY_QUEUE, delivery);
 
       let listed: { value: Record<string, unknown>[] } = { value: [] };
-      await vi.waitFor(async () => {
+      await untilPasses(async () => {
         listed = await json(await admin('GET', `dead-letters?clientId=${client.client.clientId}`));
         expect(listed.value.map((d) => d.eventId)).toContain(event.id);
-      }, WAIT);
+      }, { message: 'the dead letter', ...WAIT });
       expect(receiver.deliveriesOf(event.id)).toHaveLength(1); // one last try, then no more
       const dead = listed.value.find((d) => d.eventId === event.id)!;
       expect(dead).toMatchObject({ clientId: client.client.clientId, eventType: 'connection.needs_reauth', attempts: 15, lastStatus: 503 });
@@ -101,7 +102,7 @@ describe('webhook delivery', () => {
       receiver.fallbackStatus = 204;
       const replay = await admin('POST', `dead-letters/${client.client.clientId}/${event.id}/replay`);
       expect(replay.status).toBe(202);
-      await vi.waitFor(() => expect(receiver.deliveriesOf(event.id)).toHaveLength(2), WAIT);
+      await untilPasses(() => expect(receiver.deliveriesOf(event.id)).toHaveLength(2), { message: 'the replayed delivery', ...WAIT });
       const replayed = receiver.deliveriesOf(event.id)[1]!;
       expect(JSON.parse(replayed.body)).toMatchObject({ id: event.id, type: 'connection.needs_reauth' });
       expect(verifiedWith(client.signingSecret, replayed)).toBe(true);
@@ -121,7 +122,7 @@ describe('webhook delivery', () => {
     expect(rotated.signingSecret).not.toBe(own.signingSecret);
 
     const first = await emitWebhookEvent(app.services.config.storage, own.client.clientId, 'busy.changed', busy);
-    await vi.waitFor(() => expect(receiver.deliveriesOf(first.id)).toHaveLength(1), WAIT);
+    await untilPasses(() => expect(receiver.deliveriesOf(first.id)).toHaveLength(1), { message: 'the delivery signed with both secrets', ...WAIT });
     const both = receiver.deliveriesOf(first.id)[0]!;
     expect(String(both.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(verifiedWith(own.signingSecret, both)).toBe(true);
@@ -130,7 +131,7 @@ describe('webhook delivery', () => {
     const revoked = await json(await admin('POST', `clients/${own.client.clientId}/rotate-signing-secret`, { revokePrevious: true }));
     expect(revoked.activeSigningSecrets).toBe(1);
     const second = await emitWebhookEvent(app.services.config.storage, own.client.clientId, 'busy.changed', busy);
-    await vi.waitFor(() => expect(receiver.deliveriesOf(second.id)).toHaveLength(1), WAIT);
+    await untilPasses(() => expect(receiver.deliveriesOf(second.id)).toHaveLength(1), { message: 'the delivery signed with one secret', ...WAIT });
     const one = receiver.deliveriesOf(second.id)[0]!;
     expect(String(one.headers['webhook-signature']).split(' ')).toHaveLength(1);
     expect(verifiedWith(revoked.signingSecret, one)).toBe(true);

@@ -3,13 +3,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../dev/host/ports.js';
 import { emitWebhookEvent } from '../../shared/webhooks/emit.js';
 import { WEBHOOK_EVENTS } from '../../shared/webhooks/event-catalogue.js';
 import { newSigningSecret, signatureHeaders } from '../../shared/webhooks/signature.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { createTestClient, type TestClient } from '../support/connect-user.js';
+import { untilPasses } from '../support/wait-for.js';
 
 function readmeReceiverSnippet(): string {
   const readme = readFileSync('README.md', 'utf8');
@@ -38,7 +39,7 @@ beforeAll(async () => {
   child = spawn(process.execPath, [file], { env: { ...process.env, PORT: String(port), WEBHOOK_SIGNING_SECRET: client.signingSecret }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await vi.waitFor(async () => expect((await fetch(receiverUrl, { method: 'POST', body: '{}' })).status).toBe(401), { timeout: 15_000, interval: 100 });
+  await untilPasses(async () => expect((await fetch(receiverUrl, { method: 'POST', body: '{}' })).status).toBe(401), { message: 'the README receiver to answer 401', timeout: 15_000, interval: 100 });
 });
 afterAll(async () => {
   child?.kill();
@@ -54,7 +55,7 @@ describe('the README receiver snippet', () => {
 
   it('verifies a real delivery', async () => {
     const event = await emitWebhookEvent(app.services.config.storage, client.client.clientId, 'booking.deleted_in_calendar', WEBHOOK_EVENTS['booking.deleted_in_calendar'].example);
-    await vi.waitFor(() => expect(output).toContain(`verified booking.deleted_in_calendar ${event.id}`), { timeout: 20_000, interval: 50 });
+    await untilPasses(() => expect(output).toContain(`verified booking.deleted_in_calendar ${event.id}`), { message: 'the README receiver to verify the webhook', timeout: 20_000, interval: 50 });
   });
 
   it('refuses a wrong signature, a stale timestamp and a missing signature', async () => {

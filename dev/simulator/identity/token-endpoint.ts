@@ -259,7 +259,7 @@ function grantedPermissions(store: IdentityStore, state: SimState, user: SimUser
 }
 
 /** PKCE (RFC 7636): S256 or plain, as the platform supports both; the verifier must match the challenge. */
-function checkPkce(challenge: string | undefined, method: 'S256' | 'plain' | undefined, verifier: string | null): void {
+export function checkPkce(challenge: string | undefined, method: 'S256' | 'plain' | undefined, verifier: string | null): void {
   if (!challenge) {
     if (verifier)
       throw new IdentityError('invalid_grant', 50148, 'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.');

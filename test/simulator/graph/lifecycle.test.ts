@@ -3,6 +3,7 @@
 // subscription's access lapses, with delivery held until it is renewed; subscriptionRemoved after a
 // revocation; missed after a drop; several updated per edit.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../support/wait-for.js';
 import { type GraphSim, type Receiver, SEED_USERS, eventBody, startGraphSim, startReceiver } from './support.js';
 
 let g: GraphSim;
@@ -42,17 +43,17 @@ describe('lifecycle on its own', () => {
     const sub = await subscribe();
     expect(lifecycleEvents(sub.id)).toEqual([]);
     await g.control('POST', '/_sim/clock/advance', { minutes: 57 });
-    await receiver.waitFor(() => lifecycleEvents(sub.id).includes('reauthorizationRequired'));
+    await receiver.waitFor(() => lifecycleEvents(sub.id).includes('reauthorizationRequired'), 'reauthorizationRequired');
     expect((await simSub(sub.id))?.paused).toBe(true);
 
     const created = await g.client(ADELE).api('/me/events').post(eventBody({ subject: 'Held' }));
     const held = async () => (await simSub(sub.id))?.held ?? 0;
-    for (const deadline = Date.now() + 5_000; (await held()) < 2; ) if (Date.now() > deadline) throw new Error('the notifications were not held');
+    await waitFor(async () => (await held()) >= 2, { message: 'the notifications held', timeout: 5_000 });
     expect(changesFor(created.id)).toEqual([]);
 
     // Renewing reauthorizes: what was held is delivered.
     await g.client(ADELE).api(`/subscriptions/${sub.id}`).patch({ expirationDateTime: inMinutes(3 * 24 * 60) });
-    await receiver.waitFor(() => changesFor(created.id).length >= 2);
+    await receiver.waitFor(() => changesFor(created.id).length >= 2, 'both change notifications of the event');
     expect((await simSub(sub.id))?.paused).toBe(false);
   });
 
@@ -60,7 +61,7 @@ describe('lifecycle on its own', () => {
     receiver = await startReceiver();
     const sub = await subscribe();
     expect((await g.control('POST', `/_sim/users/${SEED_USERS.adele.id}/revoke-sign-in-sessions`)).status).toBe(200);
-    await receiver.waitFor(() => lifecycleEvents(sub.id).includes('subscriptionRemoved'));
+    await receiver.waitFor(() => lifecycleEvents(sub.id).includes('subscriptionRemoved'), 'subscriptionRemoved');
     expect(await simSub(sub.id)).toBeUndefined();
   });
 
@@ -68,14 +69,14 @@ describe('lifecycle on its own', () => {
     receiver = await startReceiver();
     const sub = await subscribe();
     const created = await g.client(ADELE).api('/me/events').post(eventBody({ subject: 'Edited' }));
-    await receiver.waitFor(() => changesFor(created.id).length >= 2);
+    await receiver.waitFor(() => changesFor(created.id).length >= 2, 'both change notifications of the event');
     await g.client(ADELE).api(`/me/events/${created.id}`).patch({ subject: 'Edited again' });
-    await receiver.waitFor(() => changesFor(created.id).filter((n) => n.changeType === 'updated').length >= 1 + 3);
+    await receiver.waitFor(() => changesFor(created.id).filter((n) => n.changeType === 'updated').length >= 1 + 3, 'three more updates');
 
     const fault = await g.control<{ id: string }>('POST', '/_sim/graph/faults', { mailbox: SEED_USERS.adele.userPrincipalName, dropNotifications: 1 });
     expect(fault.status).toBe(201);
     const lost = await g.client(ADELE).api('/me/events').post(eventBody({ subject: 'Lost' }));
-    await receiver.waitFor(() => lifecycleEvents(sub.id).includes('missed'));
+    await receiver.waitFor(() => lifecycleEvents(sub.id).includes('missed'), 'missed');
     expect(changesFor(lost.id)).toEqual([]);
   });
 });

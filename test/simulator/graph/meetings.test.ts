@@ -114,7 +114,7 @@ describe('rooms answer later, by their calendar processing', () => {
     expect((await roomEvents()).find((e) => e.subject === 'Planning')).toMatchObject({ showAs: 'busy', responseStatus: { response: 'accepted' } });
     const etag = after['@odata.etag' as keyof SimEvent];
     const carries = (body: string) => (JSON.parse(body) as { value: { resourceData?: Record<string, unknown> }[] }).value.some((n) => n.resourceData?.['@odata.etag'] === etag);
-    await receiver.waitFor((r) => !r.query.has('validationToken') && carries(r.body));
+    await receiver.waitFor((r) => !r.query.has('validationToken') && carries(r.body), 'the notification carrying the new etag');
     expect(receiver.notifications().filter((n) => n.subscriptionId === sub.id && n.changeType === 'updated').length).toBeGreaterThan(0);
     expect(await messagesOf('adele@contoso.test')).toEqual([
       expect.objectContaining({ '@odata.type': '#microsoft.graph.eventMessageResponse', meetingMessageType: 'meetingAccepted', from: { emailAddress: { name: ROOM.displayName, address: ROOM.mail } }, subject: 'Accepted: Planning', iCalUId: sent.iCalUId }),

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../../sync/support.js';
+import { waitFor } from '../../support/wait-for.js';
 import { ADELE, type GraphSim, eventBody, startGraphSim } from './support.js';
 
 let g: GraphSim;
@@ -92,37 +92,37 @@ describe('slow notification endpoints', () => {
     endpoint = await startEndpoint();
     await subscribe();
     await createEvents(100);
-    await waitFor('100 fast answers', async () => ((await health())?.answers ?? 0) >= 100 || undefined);
+    await waitFor(async () => ((await health())?.answers ?? 0) >= 100 || undefined, { message: '100 fast answers' });
     expect((await health())?.state).toBe('normal');
 
     endpoint.holdMs = 4_000;
     await createEvents(15);
-    await waitFor('the slow state', async () => ((await health())?.state === 'slow' ? true : undefined), 20_000);
+    await waitFor(async () => ((await health())?.state === 'slow' ? true : undefined), { message: 'the slow state', timeout: 20_000 });
     endpoint.holdMs = 0;
 
     const [later] = await createEvents(1);
-    const waiting = await waitFor('the next notification', () => deliveryOf(later!));
+    const waiting = await waitFor(() => deliveryOf(later!), { message: 'the next notification' });
     expect(waiting.status).toBe('retrying');
     await g.control('POST', '/_sim/clock/advance', { minutes: 10 });
-    await waitFor('the delayed delivery', async () => ((await deliveryOf(later!))?.status === 'delivered' ? true : undefined));
+    await waitFor(async () => ((await deliveryOf(later!))?.status === 'delivered' ? true : undefined), { message: 'the delayed delivery' });
   });
 
   it('drops new notifications when over 15% of retries exceed the 10-second retry timeout, and sends missed', { timeout: 60_000 }, async () => {
     endpoint = await startEndpoint();
     await subscribe();
     await createEvents(100);
-    await waitFor('100 fast answers', async () => ((await health())?.answers ?? 0) >= 100 || undefined);
+    await waitFor(async () => ((await health())?.answers ?? 0) >= 100 || undefined, { message: '100 fast answers' });
 
     // Thirty notifications time out at 3 s, then their retries (10 s later) time out at 10 s.
     endpoint.holdMs = 60_000;
     await createEvents(30);
-    await waitFor('30 first attempts timed out', async () => ((await deliveries()).filter((d) => d.status === 'retrying').length >= 30 ? true : undefined), 20_000);
+    await waitFor(async () => ((await deliveries()).filter((d) => d.status === 'retrying').length >= 30 ? true : undefined), { message: '30 first attempts timed out', timeout: 20_000 });
     await g.control('POST', '/_sim/clock/advance', { ms: 10_000 });
-    await waitFor('the drop state', async () => ((await health())?.state === 'drop' ? true : undefined), 25_000);
+    await waitFor(async () => ((await health())?.state === 'drop' ? true : undefined), { message: 'the drop state', timeout: 25_000 });
     endpoint.holdMs = 0;
 
     const [lost] = await createEvents(1);
-    expect((await waitFor('the next notification', () => deliveryOf(lost!))).status).toBe('dropped');
-    await waitFor('missed', async () => (endpoint.lifecycle.includes('missed') ? true : undefined));
+    expect((await waitFor(() => deliveryOf(lost!), { message: 'the next notification' })).status).toBe('dropped');
+    await waitFor(async () => (endpoint.lifecycle.includes('missed') ? true : undefined), { message: 'missed' });
   });
 });

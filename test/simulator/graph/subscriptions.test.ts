@@ -46,7 +46,7 @@ describe('subscriptions', () => {
     expect(receiver.received.filter((r) => r.query.has('validationToken'))).toHaveLength(2);
 
     const created = await g.client(ADELE).api('/me/events').post(eventBody({ subject: 'Notify me' }));
-    await receiver.waitFor(() => receiver.notifications().filter((n) => (n.resourceData as { id: string }).id === created.id).length >= 2);
+    await receiver.waitFor(() => receiver.notifications().filter((n) => (n.resourceData as { id: string }).id === created.id).length >= 2, 'two notifications of the event');
     const mine = receiver.notifications().filter((n) => (n.resourceData as { id: string }).id === created.id);
     expect(mine.map((n) => n.changeType).sort()).toEqual(['created', 'updated']);
     expect(mine[0]).toMatchObject({
@@ -61,11 +61,11 @@ describe('subscriptions', () => {
     // A change "in Outlook" through the control API notifies too.
     const del = await g.control('DELETE', `/_sim/graph/users/${SEED_USERS.adele.id}/events/${created.id}`);
     expect(del.status).toBe(204);
-    await receiver.waitFor((r) => r.body.includes('"deleted"'));
+    await receiver.waitFor((r) => r.body.includes('"deleted"'), 'a deleted notification');
 
     // Time passes: before the delegated access lapses, Graph challenges the subscription.
     expect((await g.control('POST', '/_sim/clock/advance', { minutes: 57 })).status).toBe(200);
-    const lifecycle = await receiver.waitFor((r) => r.query.get('lifecycle') === '1' && !r.query.has('validationToken'));
+    const lifecycle = await receiver.waitFor((r) => r.query.get('lifecycle') === '1' && !r.query.has('validationToken'), 'a lifecycle notification');
     expect(JSON.parse(lifecycle.body).value[0]).toMatchObject({ lifecycleEvent: 'reauthorizationRequired', subscriptionId: sub.id, clientState: 'secret-state', tenantId: SEED_TENANT.id });
     await g.client(ADELE).api(`/subscriptions/${sub.id}`).delete();
   });
@@ -76,11 +76,11 @@ describe('subscriptions', () => {
     const sub = await subscribe({ changeType: 'deleted' });
     const created = await g.client(ADELE).api('/me/events').post(eventBody({ subject: 'Retry me' }));
     await g.client(ADELE).api(`/me/events/${created.id}`).delete();
-    await receiver.waitFor((r) => r.body.includes(created.id));
+    await receiver.waitFor((r) => r.body.includes(created.id), 'a notification of the event');
     const { body } = await g.control<{ value: { status: string; attempts: { status: number }[] }[] }>('GET', `/_sim/graph/notifications?subscriptionId=${sub.id}`);
     expect(body.value[0]).toMatchObject({ status: 'retrying', attempts: [{ status: 503 }] });
     g.sim.state.clock.advance(60_000);
-    await receiver.waitFor(() => receiver.received.filter((r) => r.body.includes(created.id)).length >= 2);
+    await receiver.waitFor(() => receiver.received.filter((r) => r.body.includes(created.id)).length >= 2, 'two requests about the event');
     const after = await g.control<{ value: { status: string; attempts: { status: number }[] }[] }>('GET', `/_sim/graph/notifications?subscriptionId=${sub.id}`);
     expect(after.body.value[0]!.attempts.map((a) => a.status)).toEqual([503, 202]);
     expect(after.body.value[0]!.status).toBe('delivered');

@@ -7,6 +7,7 @@ import { SIMULATED_CLIENT_ID } from '../../../shared/config.js';
 import { createGraphClient } from '../../../shared/graph/client.js';
 import { SEED_ROOMS, SEED_TENANT, SEED_USERS } from '../../../dev/simulator/seed.js';
 import { startSimulator, type RunningSimulator } from '../../../dev/simulator/server.js';
+import { waitFor } from '../../support/wait-for.js';
 
 export { SEED_ROOMS, SEED_TENANT, SEED_USERS };
 
@@ -68,13 +69,12 @@ export interface Receiver {
   /** Statuses for the next notification POSTs (then 202). */
   statuses: number[];
   notifications(): Record<string, unknown>[];
-  /** Resolves when a received request satisfies the predicate (already or later). */
-  waitFor(predicate: (r: Received) => boolean): Promise<Received>;
+  /** Resolves when a received request satisfies the predicate (already or later); fails naming `what` when none does in time. */
+  waitFor(predicate: (r: Received) => boolean, what: string): Promise<Received>;
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
-  const waiters: { predicate: (r: Received) => boolean; resolve: (r: Received) => void }[] = [];
   const receiver: Receiver = {
     url: '',
     received: [],
@@ -82,11 +82,7 @@ export async function startReceiver(): Promise<Receiver> {
     statuses: [],
     notifications: () =>
       receiver.received.filter((r) => !r.query.has('validationToken')).flatMap((r) => (JSON.parse(r.body) as { value: Record<string, unknown>[] }).value),
-    waitFor(predicate) {
-      const found = receiver.received.find(predicate);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve) => waiters.push({ predicate, resolve }));
-    },
+    waitFor: (predicate, what) => waitFor(() => receiver.received.find(predicate), { message: `the receiver getting ${what}` }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server = createServer((req, res) => {
@@ -103,11 +99,6 @@ export async function startReceiver(): Promise<Receiver> {
         else res.writeHead(500).end();
       } else res.writeHead(receiver.statuses.shift() ?? 202).end();
       receiver.received.push(r);
-      for (const w of [...waiters])
-        if (w.predicate(r)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(r);
-        }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bicepFiles, bicepParser, parse, readBicepFile, repoRoot, syntaxProblems } from './bicep.js';
+import { bicepFiles, bicepParser, parse, readBicepFile, repoRoot, syntaxProblems } from '../infra/bicep.js';
 
 let parser: Parser;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { postWebhook, webhookUrlProblem } from '../../shared/webhooks/post-webhook.js';
 import { backoffSeconds, DEFAULT_RETRY_POLICY, nextStep } from '../../shared/webhooks/retry-policy.js';
-import { startReceiver, type Receiver } from './receiver.js';
+import { startReceiver, type Receiver } from '../webhooks/receiver.js';
 
 let home: Receiver;
 let elsewhere: Receiver;

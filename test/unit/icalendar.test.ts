@@ -1,5 +1,6 @@
 import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
+import { bookingUid } from '../../shared/mail/booking-invitation.js';
 import { buildInvitation, escapeText, fold } from '../../shared/mail/icalendar.js';
 
 const invite = {
@@ -40,6 +41,56 @@ describe('buildInvitation (RFC 5545)', () => {
     expect(attendees.map((a) => a.getFirstValue())).toEqual(['mailto:customer@example.com', 'mailto:other@example.com']);
     expect(attendees[1]!.getParameter('cn')).toBe('Other; Person');
     expect(attendees[0]!.getParameter('rsvp')).toBe('TRUE');
+  });
+
+  it('writes a fixed booking as exactly this text (known answer), which ical.js reads back', () => {
+    const ics = buildInvitation({
+      uid: bookingUid('client1', 'bk-1'),
+      sequence: 0,
+      stamp: new Date('2030-05-01T10:00:00Z'),
+      start: new Date('2030-05-06T08:00:00Z'),
+      end: new Date('2030-05-06T08:45:00Z'),
+      summary: 'Haircut, with Sam; room "2"',
+      location: 'Salon 1',
+      description: 'Bring the booking reference BK-1 and arrive ten minutes early, please.',
+      organizer: { email: 'adele@contoso.test', name: 'Adele Vance' },
+      attendees: [{ email: 'customer@example.com', name: 'Zoë Kund' }],
+    });
+    expect(ics).toBe(
+      [
+        'BEGIN:VCALENDAR',
+        'PRODID:-//Calendar Bridge//Mail//EN',
+        'VERSION:2.0',
+        'CALSCALE:GREGORIAN',
+        'METHOD:REQUEST',
+        'BEGIN:VEVENT',
+        'UID:bk-1.client1@calendar-bridge',
+        'DTSTAMP:20300501T100000Z',
+        'SEQUENCE:0',
+        'DTSTART:20300506T080000Z',
+        'DTEND:20300506T084500Z',
+        'SUMMARY:Haircut\\, with Sam\\; room "2"',
+        'LOCATION:Salon 1',
+        // Folded at 75 octets (RFC 5545 3.1): the continuation starts with one space; the ë counts two octets.
+        'DESCRIPTION:Bring the booking reference BK-1 and arrive ten minutes early\\,',
+        '  please.',
+        'ORGANIZER;CN="Adele Vance":mailto:adele@contoso.test',
+        'ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN="Zoë Kund',
+        ' ":mailto:customer@example.com',
+        'STATUS:CONFIRMED',
+        'TRANSP:OPAQUE',
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n'),
+    );
+    const event = new ICAL.Event(new ICAL.Component(ICAL.parse(ics)).getFirstSubcomponent('vevent')!);
+    expect(event.uid).toBe('bk-1.client1@calendar-bridge');
+    expect(event.summary).toBe('Haircut, with Sam; room "2"');
+    expect(event.location).toBe('Salon 1');
+    expect(event.description).toBe('Bring the booking reference BK-1 and arrive ten minutes early, please.');
+    expect(event.attendees[0]!.getParameter('cn')).toBe('Zoë Kund');
+    expect(event.endDate.toJSDate().toISOString()).toBe('2030-05-06T08:45:00.000Z');
   });
 
   it('folds on character boundaries, never inside a UTF-8 sequence', () => {

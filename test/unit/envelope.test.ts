@@ -1,4 +1,8 @@
-// Envelope encryption: round trip, tamper detection and key rotation, on the real local secret store.
+// Envelope encryption: round trip, tamper detection and key rotation, on the real local secret store; and a
+// value stored in the cb1 format, written by code independent of EnvelopeCipher, that must stay readable.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DecryptionError, EnvelopeCipher, envelopeKeyRef } from '../../shared/secrets/envelope.js';
 import { IN_MEMORY, LocalSecretStore } from '../../shared/secrets/local-secret-store.js';
@@ -96,5 +100,35 @@ describe('EnvelopeCipher', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/32 bytes/);
     expect((error as Error).message).not.toContain('dG9vLXNob3J0LWtleQ');
+  });
+});
+
+describe('the stored cb1 format (known answer)', () => {
+  // Sealed outside EnvelopeCipher with node:crypto alone, following the format: key-encryption key 00 01 .. 1f,
+  // data key 32 x 0x42, nonces 00112233445566778899aabb (wrap) and ccddeeff0011223344556677 (data).
+  const KEY_VERSION = '0123456789abcdef0123456789abcdef';
+  const KEK = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
+  const STORED =
+    'cb1.token-encryption-key.0123456789abcdef0123456789abcdef' +
+    '.ABEiM0RVZneImaq7mMSy8Q0lCVwqIoJeOM7Af3tA8RdQKDn1yM1UstPyXPkTrW2wIhOdXglRkWkvETuf' +
+    '.zN3u_wARIjNEVWZ3' +
+    '.0N8EwnSbxFXDs4lVw_jHoAfmgU0cklB1h0xB7bFkTBe7PNOj_b7l32bOcylRLQRHBuAEVDlMb1o1aD0KXl5tP1s';
+
+  it('decrypts a fixed stored value with the key version it names, and only under its own associated data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cb-envelope-'));
+    try {
+      const path = join(dir, 'secrets.json');
+      writeFileSync(path, JSON.stringify({ secrets: { [KEY]: [{ version: KEY_VERSION, value: KEK, createdOn: '2026-01-01T00:00:00.000Z' }] } }));
+      const secrets = new LocalSecretStore(path);
+      const cipher = new EnvelopeCipher(secrets, KEY);
+      expect(envelopeKeyRef(STORED)).toEqual({ keyName: KEY, keyVersion: KEY_VERSION });
+      expect(await cipher.decryptString(STORED, AAD)).toBe('{"RefreshToken":{"rt":"stored before this test"}}');
+      expect((await failure(cipher.decrypt(STORED, 'connections|client-1|conn-2'))).code).toBe('tampered');
+      // After a rotation the stored value still reads with the version it names.
+      await secrets.set(KEY, generateTokenKey());
+      expect(await cipher.decryptString(STORED, AAD)).toBe('{"RefreshToken":{"rt":"stored before this test"}}');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -19,7 +19,7 @@ import {
   stringValue,
   type BicepFile,
   type Node,
-} from './bicep.js';
+} from '../infra/bicep.js';
 
 const ROLE = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
