@@ -14,6 +14,7 @@ import { startAzurite } from '../dev/azurite.js';
 import { freePort } from '../dev/host/ports.js';
 import { startSimulator } from '../dev/simulator/server.js';
 import { report } from './lib/sync-fixture.js';
+import { SIMULATED_CLIENT_ID } from '../dev/simulator/seed.js';
 
 const runs = Number(process.env.BENCH_COLD_STARTS ?? 5);
 const imports = Number(process.env.BENCH_IMPORTS ?? 7);
@@ -77,7 +78,7 @@ function importTime(specifier: string, env: NodeJS.ProcessEnv): Promise<number> 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
-  const importEnv = { ...process.env, AzureWebJobsStorage: azurite.connectionString, M365_SIMULATOR_URL: sim.url, LOCAL_SECRETS_PATH: ':memory:' };
+  const importEnv = { ...process.env, AzureWebJobsStorage: azurite.connectionString, ENTRA_CLIENT_ID: SIMULATED_CLIENT_ID, LOCAL_SECRETS_PATH: ':memory:' };
   const appImports: number[] = [];
   const bareImports: number[] = [];
   for (let i = 0; i < imports; i += 1) {

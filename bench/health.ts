@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { startAzurite } from '../dev/azurite.js';
 import { startLocalHost } from '../dev/host/index.js';
 import { getConfig, resetConfig } from '../shared/config.js';
+import { useSimulator } from '../dev/simulated-microsoft.js';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -20,7 +21,8 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 
 const azurite = await startAzurite();
 process.env.AzureWebJobsStorage = azurite.connectionString;
-process.env.M365_SIMULATOR_URL ??= 'http://127.0.0.1:9';
+// A simulated run whose Microsoft 365 is never reached.
+useSimulator(process.env.M365_SIMULATOR_URL ?? 'http://127.0.0.1:9');
 process.env.LOCAL_SECRETS_PATH = ':memory:';
 resetConfig();
 const config = getConfig();

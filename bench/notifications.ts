@@ -16,6 +16,7 @@ import { getServices } from '../shared/services.js';
 import { hashClientState, newClientState } from '../shared/sync/client-state.js';
 import { notificationBody, runNotificationLoad, type LoadResult, type LoadSpec } from './lib/notification-load.js';
 import { report } from './lib/sync-fixture.js';
+import { useSimulator } from '../dev/simulated-microsoft.js';
 
 const durationS = Number(process.env.BENCH_DURATION_S ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -24,7 +25,8 @@ const PATH = '/api/graph/notifications';
 const azurite = await startAzurite();
 const port = await freePort();
 process.env.AzureWebJobsStorage = azurite.connectionString;
-process.env.M365_SIMULATOR_URL ??= 'http://127.0.0.1:9';
+// A simulated run whose Microsoft 365 is never reached.
+useSimulator(process.env.M365_SIMULATOR_URL ?? 'http://127.0.0.1:9');
 process.env.LOCAL_SECRETS_PATH = ':memory:';
 process.env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
 resetConfig();

@@ -23,6 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startAzurite, type RunningAzurite } from '../dev/azurite.js';
 import { freePort } from '../dev/host/ports.js';
 import { startSimulator } from '../dev/simulator/server.js';
+import { useSimulator } from '../dev/simulated-microsoft.js';
 import { resetConfig } from '../shared/config.js';
 import { getServices, resetServices, type Services } from '../shared/services.js';
 import { readSyncLease } from '../shared/sync/sync-lease.js';
@@ -59,6 +60,7 @@ const env: NodeJS.ProcessEnv = {
   LOG_LEVEL: 'warn',
 };
 Object.assign(process.env, { AzureWebJobsStorage: env.AzureWebJobsStorage, M365_SIMULATOR_URL: sim.url, LOCAL_SECRETS_PATH: env.LOCAL_SECRETS_PATH, PUBLIC_BASE_URL: appUrl });
+useSimulator(sim.url);
 
 /** Azurite stops and starts again on the same ports with the same data, as a storage outage would end. */
 async function restartAzurite(): Promise<void> {

@@ -6,7 +6,9 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { startAzurite, type RunningAzurite } from '../../dev/azurite.js';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { SEED_TENANT } from '../../dev/simulator/seed.js';
-import { getConfig, resetConfig, SIMULATED_CLIENT_ID } from '../../shared/config.js';
+import { getConfig, resetConfig } from '../../shared/config.js';
+import { SIMULATED_CLIENT_ID } from '../../dev/simulator/seed.js';
+import { useSimulator } from '../../dev/simulated-microsoft.js';
 import { createGraphClient } from '../../shared/graph/client.js';
 import { getServices, resetServices, type Services } from '../../shared/services.js';
 import { CLIENT_PARTITION } from '../../shared/store/repositories/clients.js';
@@ -31,6 +33,7 @@ export async function startSyncFixture(publicBaseUrl?: string): Promise<SyncFixt
   process.env.M365_SIMULATOR_URL = sim.url;
   process.env.LOCAL_SECRETS_PATH = ':memory:';
   if (publicBaseUrl) process.env.PUBLIC_BASE_URL = publicBaseUrl;
+  useSimulator(sim.url);
   resetConfig();
   resetServices();
   getConfig();
@@ -62,7 +65,7 @@ export async function startSyncFixture(publicBaseUrl?: string): Promise<SyncFixt
           }
           return t;
         };
-        client = createGraphClient({ config: services.config, getAccessToken: token, retryDelaySeconds: 1 });
+        client = createGraphClient({ config: services.config, fetch: services.transports.fetch, getAccessToken: token, retryDelaySeconds: 1 });
         clients.set(userId, client);
       }
       return client;

@@ -33,7 +33,7 @@ const NOT_THE_API: Record<string, RegExp> = {
   'health and this document': /^(health|openapi)$/,
   'pages a browser opens during connect': /^(connect|connectPicker|authCallback|tenantConsentCallback)$/,
   'called by Microsoft Graph': /^graph(Notifications|Lifecycle)$/,
-  'the local console (simulated mode only, shared/console)': /^console/,
+  'the local console (served by the local host with the simulator, dev/console)': /^console/,
 };
 
 /** The schemas the functions parse bodies and queries with (imported from where the functions get them). */

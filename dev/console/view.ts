@@ -1,11 +1,11 @@
 // Everything the console page shows, read fresh on every render: the booking system's view through the
 // public API (connection, calendars, busy time), Outlook's view through the simulator (the week grid),
 // and the live status.
-import type { CalendarInfo } from '../connect/calendars.js';
-import type { ConnectionView } from '../connect/connection-view.js';
-import { describeError } from '../logging.js';
-import { ianaZoneFor } from '../time/windows-zones.js';
-import { parseDateTime } from '../time/zoned-time.js';
+import type { CalendarInfo } from '../../shared/connect/calendars.js';
+import type { ConnectionView } from '../../shared/connect/connection-view.js';
+import { describeError } from '../../shared/logging.js';
+import { ianaZoneFor } from '../../shared/time/windows-zones.js';
+import { parseDateTime } from '../../shared/time/zoned-time.js';
 import { bridgeApi } from './bridge-api.js';
 import { readLiveStatus, type LiveStatus } from './live-status.js';
 import type { SimulatedUser } from './simulator-control.js';

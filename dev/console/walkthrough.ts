@@ -3,15 +3,15 @@
 // the public API with the client's API key; "the user in Outlook" goes through the simulator.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { createClient } from '../clients/manage-clients.js';
-import { AppError } from '../errors/app-error.js';
-import type { Services } from '../services.js';
-import { ianaZoneFor } from '../time/windows-zones.js';
-import { formatWallTime, parseDateTime, wallTimeAt } from '../time/zoned-time.js';
+import { createClient } from '../../shared/clients/manage-clients.js';
+import { AppError } from '../../shared/errors/app-error.js';
+import type { Services } from '../../shared/services.js';
+import { ianaZoneFor } from '../../shared/time/windows-zones.js';
+import { formatWallTime, parseDateTime, wallTimeAt } from '../../shared/time/zoned-time.js';
 import { bridgeApi, type BridgeApi } from './bridge-api.js';
-import { CONSOLE_PATH } from './enabled.js';
+import { CONSOLE_PATH } from './paths.js';
 import { registerReceiver, type ConsoleSession, type DemoBooking } from './session-store.js';
-import { SimulatorControl } from './simulator-control.js';
+import type { SimulatorControl } from './simulator-control.js';
 
 export interface ConsoleContext {
   services: Services;
@@ -21,8 +21,8 @@ export interface ConsoleContext {
   simulator: SimulatorControl;
 }
 
-export function consoleContext(services: Services, session: ConsoleSession): ConsoleContext {
-  return { services, session, baseUrl: services.config.publicBaseUrl, simulator: new SimulatorControl(services.config.simulatorUrl!) };
+export function consoleContext(services: Services, session: ConsoleSession, simulator: SimulatorControl): ConsoleContext {
+  return { services, session, baseUrl: services.config.publicBaseUrl, simulator };
 }
 
 const sealingContext = (session: ConsoleSession, name: string) => `console:${session.rowKey}:${name}`;
