@@ -6,7 +6,7 @@ import { cookieValue } from '../../shared/http/cookies.js';
 import { describeError } from '../../shared/logging.js';
 import { isAppError } from '../../shared/errors/app-error.js';
 import { getServices, type Services } from '../../shared/services.js';
-import { BridgeApiError } from './bridge-api.js';
+import { BridgeApiError } from '../bridge-client.js';
 import { emptySession, loadSession, saveSession, SESSION_COOKIE, type ConsoleSession } from './session-store.js';
 
 const SESSION_DAYS = 7;
