@@ -72,9 +72,9 @@ async function createVerifier({ config, transports }: VerifierServices): Promise
   if (typeof discovery.issuer !== 'string' || typeof discovery.jwks_uri !== 'string') {
     throw new AdminTokenUnavailableError('OpenID configuration of the admin tenant has no issuer or jwks_uri');
   }
-  const { createRemoteJWKSet, jwtVerify } = await import('jose');
+  const { createRemoteJWKSet, customFetch, jwtVerify } = await import('jose');
   // Keys are fetched on first use and again when a token names an unknown kid (Entra rolls its keys).
-  const keys = createRemoteJWKSet(new URL(discovery.jwks_uri), { timeoutDuration: DISCOVERY_TIMEOUT_MS });
+  const keys = createRemoteJWKSet(new URL(discovery.jwks_uri), { timeoutDuration: DISCOVERY_TIMEOUT_MS, [customFetch]: transports.fetch });
   const issuer = discovery.issuer;
   return async (token) =>
     (
