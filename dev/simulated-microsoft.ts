@@ -6,7 +6,7 @@
 // client routes to the loopback URL; the endpoints are given up front (no discovery request), and the one a
 // browser opens (authorize) is the simulator's own loopback URL.
 import { AuthError, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
-import { resetConfig, type Config } from '../shared/config.js';
+import { isRunningInAzure, resetConfig, type Config } from '../shared/config.js';
 import { GRAPH_ORIGIN } from '../shared/graph/client.js';
 import { CachingSecretStore } from '../shared/secrets/caching-secret-store.js';
 import { createSecretStore } from '../shared/secrets/create-secret-store.js';
@@ -29,6 +29,8 @@ export function isSimulatedRun(env: NodeJS.ProcessEnv = process.env): boolean {
  * app registration, with its transports routed to `simulatorUrl` and the simulated app's client secret.
  */
 export function useSimulator(simulatorUrl: string, env: NodeJS.ProcessEnv = process.env): void {
+  // The Azure bundle holds none of dev/; this refuses even a hand-started local host there.
+  if (isRunningInAzure(env)) throw new Error('The Microsoft 365 simulator is for local runs only, never in Azure');
   env.ENTRA_CLIENT_ID = SIMULATED_CLIENT_ID;
   resetConfig();
   configureServices({ transports: () => simulatorTransports(simulatorUrl), secrets: simulatedAppSecrets });

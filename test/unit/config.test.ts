@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { APP_VERSION, ConfigError, loadConfig, SETTING_NAMES } from '../../shared/config.js';
+import { simulatorTransports, useSimulator } from '../../dev/simulated-microsoft.js';
 
 const local = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', ENTRA_CLIENT_ID: '00000000-0000-4000-8000-00000000c1b0' };
 const azure = {
@@ -43,6 +44,16 @@ describe('config', () => {
     expect(SETTING_NAMES).not.toContain('M365_SIMULATOR_URL');
     expect(Object.keys(loadConfig(local))).not.toContain('simulatorUrl');
     expect(Object.keys(loadConfig(local).entra)).not.toContain('simulated');
+  });
+
+  it("refuses the simulator's transports in Azure, and lets them send nothing outside the simulator", async () => {
+    const env = { ...azure };
+    expect(() => useSimulator('http://127.0.0.1:7072', env)).toThrow(/local runs only/);
+    expect(env.ENTRA_CLIENT_ID).toBe(azure.ENTRA_CLIENT_ID);
+    const transports = simulatorTransports('http://127.0.0.1:7072');
+    await expect(transports.fetch('https://example.com/v1.0/me')).rejects.toThrow(/outside the simulator/);
+    await expect(transports.msalNetworkClient!.sendGetRequestAsync('https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration')).rejects.toMatchObject({ errorCode: 'network_error' });
+    expect(transports.msalAuthority('contoso.test').authority).toBe('https://login.simulator.test/contoso.test');
   });
 
   it('authenticates to Entra with the federated managed identity in Azure and a secret locally by default', () => {
