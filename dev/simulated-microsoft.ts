@@ -6,14 +6,12 @@
 // client routes to the loopback URL; the endpoints are given up front (no discovery request), and the one a
 // browser opens (authorize) is the simulator's own loopback URL.
 import { AuthError, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
-import { isRunningInAzure, resetConfig, type Config } from '../shared/config.js';
+import { isRunningInAzure, resetConfig } from '../shared/config.js';
 import { GRAPH_ORIGIN } from '../shared/graph/client.js';
-import { CachingSecretStore } from '../shared/secrets/caching-secret-store.js';
-import { createSecretStore } from '../shared/secrets/create-secret-store.js';
-import { isSecretNotFound, type SecretCallOptions, type SecretStore, type SecretValue } from '../shared/secrets/secret-store.js';
 import { configureServices } from '../shared/services.js';
 import type { Transports } from '../shared/transports.js';
-import { SIMULATED_CLIENT_ID, SIMULATED_CLIENT_SECRET } from './simulator/seed.js';
+import { simulatedAppSecrets } from './simulated-app-secret.js';
+import { SIMULATED_CLIENT_ID } from './simulator/seed.js';
 
 /** The authority host MSAL sees when the simulator stands in for Entra. Never resolved by DNS. */
 export const SIMULATED_AUTHORITY_HOST = 'https://login.simulator.test';
@@ -34,39 +32,6 @@ export function useSimulator(simulatorUrl: string, env: NodeJS.ProcessEnv = proc
   env.ENTRA_CLIENT_ID = SIMULATED_CLIENT_ID;
   resetConfig();
   configureServices({ transports: () => simulatorTransports(simulatorUrl), secrets: simulatedAppSecrets });
-}
-
-/** The configured secret store, which answers the simulated app's client secret while it holds none (never stored). */
-function simulatedAppSecrets(config: Config): CachingSecretStore {
-  return new CachingSecretStore(new WithSimulatedAppSecret(createSecretStore(config).inner, config.entra.clientSecretName), config.secrets.cacheTtlSeconds);
-}
-
-class WithSimulatedAppSecret implements SecretStore {
-  constructor(
-    private readonly inner: SecretStore,
-    private readonly secretName: string,
-  ) {}
-
-  async get(name: string, version?: string, options?: SecretCallOptions): Promise<SecretValue> {
-    try {
-      return await this.inner.get(name, version, options);
-    } catch (error) {
-      if (name !== this.secretName || version || !isSecretNotFound(error)) throw error;
-      return { value: SIMULATED_CLIENT_SECRET, version: 'simulated' };
-    }
-  }
-
-  set(name: string, value: string, options?: SecretCallOptions): Promise<string> {
-    return this.inner.set(name, value, options);
-  }
-
-  listVersions(name: string, options?: SecretCallOptions): Promise<string[]> {
-    return this.inner.listVersions(name, options);
-  }
-
-  probe(options?: SecretCallOptions): Promise<void> {
-    return this.inner.probe(options);
-  }
 }
 
 export function simulatorTransports(simulatorUrl: string): Transports {
