@@ -42,6 +42,8 @@ async function parent(): Promise<void> {
 
 async function child(): Promise<void> {
   const [clientId, templateId] = process.argv.slice(3) as [string, string];
+  const { useSimulator } = await import('../dev/simulated-microsoft.js');
+  useSimulator(process.env.M365_SIMULATOR_URL!);
   const { getServices } = await import('../shared/services.js');
   const { getAccessToken } = await import('../shared/auth/connection-tokens.js');
   const { encryptTokenCache, tokenCacheBinding } = await import('../shared/auth/token-cache-plugin.js');

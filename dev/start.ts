@@ -1,16 +1,18 @@
 // `npm start`: Azurite (persisted in .data/azurite), the Microsoft 365 simulator (unless a real Entra app is
-// configured) and the local host serving every function of functions/definitions.ts.
+// configured) and the local host serving every function of functions/definitions.ts, plus the local console
+// when the simulator stands in (dev/local-app.ts).
 //
 // Dev-only variables (not app settings): PORT (7071), SIM_PORT (7072), LOCAL_DATA_DIR (.data),
-// AZURITE_TABLE_PORT (10002), AZURITE_QUEUE_PORT (10001); 0 picks a free port.
+// AZURITE_TABLE_PORT (10002), AZURITE_QUEUE_PORT (10001); 0 picks a free port. M365_SIMULATOR_URL: a
+// simulator already running, used instead of starting one.
 import { join, resolve } from 'node:path';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 import { startLocalHost, type LocalHost } from './host/index.js';
 import { readQueueSettings } from './host/host-json.js';
 import { freePort, preferredOrFree } from './host/ports.js';
 import type { RunningSimulator } from './simulator/server.js';
+import { isSimulatedRun, useSimulator } from './simulated-microsoft.js';
 import { ConfigError, getConfig, resetConfig, type Config } from '../shared/config.js';
-import { consoleHomePath } from '../shared/console/enabled.js';
 import { describeError } from '../shared/logging.js';
 import { startTelemetry } from '../shared/telemetry/start.js';
 
@@ -49,12 +51,18 @@ async function main(): Promise<void> {
   }
 
   let simulator: RunningSimulator | undefined;
-  if (!env.ENTRA_CLIENT_ID && !env.M365_SIMULATOR_URL) {
-    // Imported only when needed: with a real Entra app the simulator's modules are never loaded.
-    const { startSimulator } = await import('./simulator/server.js');
-    simulator = await startSimulator({ port: await preferredOrFree(simPort) });
-    stoppers.unshift(() => simulator!.close());
-    env.M365_SIMULATOR_URL = simulator.url;
+  let simulatorUrl: string | undefined;
+  if (isSimulatedRun(env)) {
+    simulatorUrl = env.M365_SIMULATOR_URL?.trim() || undefined;
+    if (!simulatorUrl) {
+      // Imported only when needed: with a real Entra app the simulator's modules are never loaded.
+      const { startSimulator } = await import('./simulator/server.js');
+      simulator = await startSimulator({ port: await preferredOrFree(simPort) });
+      stoppers.unshift(() => simulator!.close());
+      simulatorUrl = simulator.url;
+    }
+    // The app runs as the simulated app registration, reaching the simulator through its transports.
+    useSimulator(simulatorUrl);
   }
   env.PUBLIC_BASE_URL ||= `http://localhost:${port}`;
   env.LOCAL_SECRETS_PATH ||= join(dataDir, 'secrets.json');
@@ -72,7 +80,8 @@ async function main(): Promise<void> {
 
   // Nothing is exported locally unless APPLICATIONINSIGHTS_CONNECTION_STRING is set.
   if (await startTelemetry(config)) console.info('Telemetry: exporting to Application Insights');
-  const { definitions } = await import('../functions/definitions.js');
+  const { localApp } = await import('./local-app.js');
+  const { definitions, rootRedirect } = localApp(simulatorUrl);
   let host: LocalHost;
   try {
     host = await startLocalHost({
@@ -81,7 +90,7 @@ async function main(): Promise<void> {
       storage: config.storage,
       logLevel: config.logLevel,
       queues: readQueueSettings(resolve('host.json')),
-      rootRedirect: consoleHomePath(config),
+      rootRedirect,
     });
   } catch (error) {
     await stopAll();
@@ -94,10 +103,10 @@ async function main(): Promise<void> {
   const appUrl = `http://localhost:${host.port}`;
   console.info('');
   console.info(`Calendar Bridge ${config.version}: ${definitions.length} function(s)`);
-  if (consoleHomePath(config)) console.info(`  console    ${appUrl}/   (open this: the whole flow, click by click)`);
+  if (rootRedirect) console.info(`  console    ${appUrl}/   (open this: the whole flow, click by click)`);
   console.info(`  app        ${appUrl}/api/`);
   console.info(`  health     ${appUrl}/api/health`);
-  console.info(`  simulator  ${simulator ? simulator.url : config.entra.simulated ? (config.simulatorUrl ?? '-') : 'off (real Microsoft 365)'}`);
+  console.info(`  simulator  ${simulatorUrl ?? 'off (real Microsoft 365)'}`);
   console.info(`  storage    ${azurite ? `Azurite: table ${azurite.tableEndpoint}, queue ${azurite.queueEndpoint} (data in ${join(dataDir, 'azurite')})` : 'from AzureWebJobsStorage'}`);
   console.info('Ctrl-C stops.');
 }

@@ -1,4 +1,4 @@
-// The list of every function of the app. Add a function by adding its file here.
+// The list of every function of the app, as it ships to Azure. Add a function by adding its file here.
 import type { FunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { adminClientFunctions } from './adminClients.js';
 import { authCallbackFunction } from './authCallback.js';
@@ -22,7 +22,6 @@ import { reconcileSubscriptionsFunction, renewSubscriptionsFunction } from './re
 import { resyncCalendarsFunction } from './resyncCalendars.js';
 import { mailFunctions } from './mail.js';
 import { connectionXoauth2Function } from './xoauth2.js';
-import { consoleFunctions } from './console.js';
 import { spaceFunctions } from './spaces.js';
 import { tenantConsentCallbackFunction } from './tenantConsentCallback.js';
 
@@ -53,6 +52,4 @@ export const definitions: readonly FunctionDefinition[] = [
   resyncCalendarsFunction,
   ...mailFunctions,
   connectionXoauth2Function,
-  // Local simulated mode only: every console route answers 404 in Azure.
-  ...consoleFunctions,
 ];

@@ -20,6 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../dev/host/ports.js';
+import type { paths } from '../client/calendar-bridge-api.js';
+import { bridgeClient, type BridgeClient } from '../dev/bridge-client.js';
 import { getServices, type Services } from '../shared/services.js';
 import { readSyncLease } from '../shared/sync/sync-lease.js';
 import { adminKeyOf, spawnApp, untilAnswers, type AppProcess } from '../test/support/app-process.js';
@@ -73,30 +75,30 @@ interface Answer {
   status: number;
   body: Record<string, unknown>;
 }
+type CreateBody = paths['/api/bookings']['post']['requestBody']['content']['application/json'];
+type UpdateBody = NonNullable<paths['/api/bookings/{bookingId}']['patch']['requestBody']>['content']['application/json'];
 let creating = 0;
-async function call(key: string, method: string, path: string, body?: unknown): Promise<Answer> {
-  const isCreate = method === 'POST' && path === 'bookings';
+/** One request of the booking system through the API client; status 0 when its outcome is unknown. */
+async function call(request: () => Promise<{ data?: unknown; error?: unknown; response: Response }>, isCreate = false): Promise<Answer> {
   if (isCreate) creating += 1;
   try {
-    const res = await fetch(`${appUrl}/api/${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      // not JSON: the status says enough
-    }
-    return { status: res.status, body: parsed };
+    const { data, error, response } = await request();
+    const body = data ?? error;
+    // Not JSON: the status says enough.
+    return { status: response.status, body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {} };
   } catch {
     return { status: 0, body: {} }; // the app is down or restarting, or the request timed out: outcome unknown
   } finally {
     if (isCreate) creating -= 1;
   }
+}
+
+/** A booking's create, update or cancel as the booking system sends it. */
+function bookingRequest(b: Booking, method: string, body?: unknown) {
+  const path = { bookingId: b.id };
+  if (method === 'POST') return api.POST('/api/bookings', { body: body as CreateBody });
+  if (method === 'PATCH') return api.PATCH('/api/bookings/{bookingId}', { params: { path }, body: body as UpdateBody });
+  return api.DELETE('/api/bookings/{bookingId}', { params: { path } });
 }
 
 // ---- the booking system's webhook receiver ----------------------------------------------------------
@@ -165,6 +167,8 @@ const bookings: Booking[] = [];
 let users: ConnectedUser[] = [];
 let guest = '';
 let client: TestClient;
+/** The booking system's client of the API, with its API key. */
+let api: BridgeClient;
 let seq = 0;
 
 function count(a: Answer): Answer {
@@ -187,8 +191,7 @@ const slot = () => {
 async function send(b: Booking, method: string, body?: unknown): Promise<void> {
   b.busy = true;
   try {
-    const path = method === 'POST' ? 'bookings' : `bookings/${b.id}`;
-    const a = count(await call(client.apiKey, method, path, body));
+    const a = count(await call(() => bookingRequest(b, method, body), method === 'POST'));
     if (method === 'DELETE' && (a.status === 200 || a.status === 404)) {
       b.state = 'cancelled';
       b.retry = undefined;
@@ -251,7 +254,8 @@ async function operation(): Promise<void> {
   } else if (roll < 0.7) {
     const user = pick(users);
     const d = day(1 + Math.floor(Math.random() * 20));
-    count(await call(client.apiKey, 'GET', `connections/${user.connection.id}/busy?start=${d}T00:00:00Z&end=${d}T23:59:00Z`));
+    const query = { start: `${d}T00:00:00Z`, end: `${d}T23:59:00Z` };
+    count(await call(() => api.GET('/api/connections/{id}/busy', { params: { path: { id: user.connection.id }, query } })));
   } else if (roll < 0.85) {
     const changeable = bookings.filter((b) => !b.busy && b.state === 'confirmed' && b.eventId && !b.outlook.some((a) => a.kind === 'delete'));
     if (changeable.length > 0) await changeBookingInOutlook(pick(changeable));
@@ -368,6 +372,7 @@ try {
   await startApp();
   const app = { url: appUrl, simulatorUrl: sim.url, adminKey: await adminKeyOf(appUrl, world.settings.LOCAL_SECRETS_PATH) };
   client = await createTestClient(app, { name: 'Chaos booking system', webhookUrl });
+  api = bridgeClient(appUrl, client.apiKey);
   guest = (await createSimUser(sim.url, 'chaos-guest')).userPrincipalName;
   const upns = await Promise.all(Array.from({ length: userCount }, async (_, i) => (await createSimUser(sim.url, `chaos${i}`)).userPrincipalName));
   users = [];

@@ -34,7 +34,6 @@ const schema = z.object({
   ENTRA_CERTIFICATE_NAME: z.string().default('entra-client-certificate'),
   ENTRA_CLIENT_SECRET_NAME: z.string().default('entra-client-secret'),
   GRAPH_BASE_URL: httpUrl.default('https://graph.microsoft.com'),
-  M365_SIMULATOR_URL: httpUrl.optional(),
   GRAPH_TIMEOUT_MS: positiveInt(20_000),
   TOKEN_KEY_NAME: z.string().default('token-encryption-key'),
   ADMIN_KEY_SECRET_NAME: z.string().default('admin-api-key'),
@@ -91,12 +90,8 @@ export interface Config {
     credential: EntraCredentialMode;
     certificateName: string;
     clientSecretName: string;
-    /** True when no real Entra app is configured and the Microsoft 365 simulator stands in. */
-    simulated: boolean;
   };
   graphBaseUrl: string;
-  /** Loopback URL of the Microsoft 365 simulator; never set in Azure. */
-  simulatorUrl?: string;
   /** How long one Graph call may take before the app gives up on it (bookings treat that as ambiguous). */
   graphTimeoutMs: number;
   /** How far ahead push sync keeps the busy cache (further when a live booking lies beyond it). */
@@ -117,12 +112,6 @@ export interface Config {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
-
-/** The client id the simulator accepts when no real Entra app is configured. */
-export const SIMULATED_CLIENT_ID = '00000000-0000-4000-8000-00000000c1b0';
-
-/** The simulated app's client secret: well known, accepted only by the loopback simulator (never in Azure). */
-export const SIMULATED_CLIENT_SECRET = 'sim~CalendarBridge.local-secret-0001';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.0'): Config {
   const parsed = schema.safeParse(withoutEmptyValues(env));
@@ -157,21 +146,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     if (!s.KEY_VAULT_URL.startsWith('https://')) throw new ConfigError('Invalid setting KEY_VAULT_URL: must be https');
     if (!s.PUBLIC_BASE_URL.startsWith('https://'))
       throw new ConfigError('Invalid setting PUBLIC_BASE_URL: must be an https URL when running in Azure');
-    if (!s.ENTRA_CLIENT_ID) throw new ConfigError('Missing setting ENTRA_CLIENT_ID: required when running in Azure');
-    if (s.M365_SIMULATOR_URL) throw new ConfigError('Invalid setting M365_SIMULATOR_URL: the simulator is for local runs only');
     if (s.TABLE_NAME_PREFIX || s.QUEUE_NAME_PREFIX) {
       throw new ConfigError(`Invalid setting ${s.TABLE_NAME_PREFIX ? 'TABLE_NAME_PREFIX' : 'QUEUE_NAME_PREFIX'}: for local runs only`);
     }
   }
+  // Locally too: `npm start` sets it to the simulated app's when it runs the Microsoft 365 simulator.
+  if (!s.ENTRA_CLIENT_ID) throw new ConfigError('Missing setting ENTRA_CLIENT_ID: the application (client) id of the Entra app registration');
   const adminKeyEnabled = s.ADMIN_KEY_ENABLED ? s.ADMIN_KEY_ENABLED === 'true' : !inAzure;
   // A tenant id as ENTRA_TENANT names the registration's home tenant, whose operators are the admins.
   const adminTenant = s.ADMIN_ENTRA_TENANT_ID ?? (z.uuid().safeParse(s.ENTRA_TENANT).success ? s.ENTRA_TENANT : undefined);
   if (inAzure && !adminKeyEnabled && !adminTenant) {
     throw new ConfigError('Missing setting ADMIN_ENTRA_TENANT_ID: the admin API needs a tenant to accept Entra tokens from (or ADMIN_KEY_ENABLED=true)');
-  }
-  const simulated = !s.ENTRA_CLIENT_ID;
-  if (simulated && !s.M365_SIMULATOR_URL) {
-    throw new ConfigError('Missing setting ENTRA_CLIENT_ID: set it, or set M365_SIMULATOR_URL to use the Microsoft 365 simulator');
   }
 
   return {
@@ -182,17 +167,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     managedIdentityClientId: s.AZURE_CLIENT_ID ?? s.AzureWebJobsStorage__clientId,
     secrets: { keyVaultUrl: s.KEY_VAULT_URL, localPath: s.LOCAL_SECRETS_PATH, cacheTtlSeconds: s.SECRET_CACHE_TTL_SECONDS },
     entra: {
-      clientId: s.ENTRA_CLIENT_ID ?? SIMULATED_CLIENT_ID,
+      clientId: s.ENTRA_CLIENT_ID,
       tenant: s.ENTRA_TENANT,
       authorityHost: s.ENTRA_AUTHORITY_HOST,
-      // In Azure the federated credential unless told otherwise; locally the simulator's secret.
+      // In Azure the federated credential unless told otherwise; locally a secret from the local secret store.
       credential: s.ENTRA_CREDENTIAL ?? (inAzure ? 'managed_identity' : 'secret'),
       certificateName: s.ENTRA_CERTIFICATE_NAME,
       clientSecretName: s.ENTRA_CLIENT_SECRET_NAME,
-      simulated,
     },
     graphBaseUrl: s.GRAPH_BASE_URL,
-    simulatorUrl: s.M365_SIMULATOR_URL,
     graphTimeoutMs: s.GRAPH_TIMEOUT_MS,
     busyCacheDaysAhead: s.BUSY_CACHE_DAYS_AHEAD,
     tokenKeyName: s.TOKEN_KEY_NAME,

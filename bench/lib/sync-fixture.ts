@@ -6,7 +6,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { RunningAzurite } from '../../dev/azurite.js';
 import type { RunningSimulator } from '../../dev/simulator/server.js';
 import { SEED_TENANT } from '../../dev/simulator/seed.js';
-import { SIMULATED_CLIENT_ID } from '../../shared/config.js';
+import { SIMULATED_CLIENT_ID } from '../../dev/simulator/seed.js';
 import { createGraphClient } from '../../shared/graph/client.js';
 import { getServices, type Services } from '../../shared/services.js';
 import { CLIENT_PARTITION } from '../../shared/store/repositories/clients.js';
@@ -58,7 +58,7 @@ export async function startSyncFixture(publicBaseUrl?: string): Promise<SyncFixt
           }
           return t;
         };
-        client = createGraphClient({ config: services.config, getAccessToken: token, retryDelaySeconds: 1 });
+        client = createGraphClient({ config: services.config, fetch: services.transports.fetch, getAccessToken: token, retryDelaySeconds: 1 });
         clients.set(userId, client);
       }
       return client;

@@ -5,7 +5,7 @@ import type { Timer } from '@azure/functions';
 import type { StorageSettings } from '../../shared/config.js';
 import { describeError } from '../../shared/logging.js';
 import type { TimerFunctionDefinition } from '../../shared/runtime/function-definitions.js';
-import { noteTimerRun, noteTimerScheduled } from '../../shared/runtime/timer-runs.js';
+import { noteTimerRun, noteTimerScheduled } from './timer-runs.js';
 import type { InFlight } from './in-flight.js';
 import { createContext, flushQueueOutputs, type HostLogger } from './invocation.js';
 

@@ -3,10 +3,9 @@
 // docs/simulator-identity.md. Also applies the default seed at start and after every reset.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { SIMULATED_CLIENT_ID } from '../../shared/config.js';
 import { identityStore } from './identity/store.js';
 import type { SimRequest, SimResponse } from './router.js';
-import { applySeed } from './seed.js';
+import { applySeed, SIMULATED_CLIENT_ID } from './seed.js';
 import type { SimModule } from './server.js';
 import type { SimState, SimTenant, SimUser } from './state.js';
 

@@ -1,6 +1,5 @@
-// `npm run simulator`: the Microsoft 365 simulator on its own, for `func start` (which starts only the
-// Functions host) or any other client. SIM_PORT (7072, what local.settings.sample.json's M365_SIMULATOR_URL
-// names; 0 picks a free port). Prints its URL; Ctrl-C stops.
+// `npm run simulator`: the Microsoft 365 simulator on its own, for `npm start` (M365_SIMULATOR_URL names it)
+// or any other client. SIM_PORT (7072; 0 picks a free port). Prints its URL; Ctrl-C stops.
 import { startSimulator } from './server.js';
 
 const raw = process.env.SIM_PORT?.trim() || '7072';

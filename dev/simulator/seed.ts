@@ -1,11 +1,13 @@
 // The default directory: one tenant (contoso.test) with a few people, two rooms and the app itself, so
 // `npm start` and the tests have someone to sign in as. Ids are fixed so logs and tests can name them.
-import { SIMULATED_CLIENT_ID, SIMULATED_CLIENT_SECRET } from '../../shared/config.js';
 import { ADMIN_APP_ROLE } from '../../shared/auth/admin-tokens.js';
 import type { SimState } from './state.js';
 
-/** The simulated app's client secret (the simulator checks it like Entra does); defined next to the client id. */
-export { SIMULATED_CLIENT_SECRET };
+/** The app's registration in the simulated directory: `npm start` runs the app with this client id. */
+export const SIMULATED_CLIENT_ID = '00000000-0000-4000-8000-00000000c1b0';
+
+/** The simulated app's client secret (the simulator checks it like Entra does): well known, accepted only by the loopback simulator. */
+export const SIMULATED_CLIENT_SECRET = 'sim~CalendarBridge.local-secret-0001';
 
 export const SEED_TENANT = { id: '7d1c4e2a-5b6f-4c3d-9e8a-0c0a7e55c0de', domain: 'contoso.test', displayName: 'Contoso (simulated)' };
 

@@ -6,6 +6,7 @@
 // jose is loaded only when a token is checked, so the other functions pay nothing for it at start-up.
 import type { JWTPayload } from 'jose';
 import type { Config } from '../config.js';
+import type { Transports } from '../transports.js';
 
 /** The app role (value) an operator or a service principal needs on the app's registration. */
 export const ADMIN_APP_ROLE = 'CalendarBridge.Admin';
@@ -19,6 +20,7 @@ export class AdminTokenUnavailableError extends Error {
 }
 
 type Verifier = (token: string) => Promise<JWTPayload>;
+type VerifierServices = { config: Config; transports: Pick<Transports, 'fetch' | 'entraHost'> };
 const verifiers = new WeakMap<Config, Promise<Verifier>>();
 
 /** True for a compact JWS (three base64url parts): such a bearer is checked as an Entra token, never as a key. */
@@ -27,10 +29,11 @@ export function looksLikeJwt(credential: string): boolean {
 }
 
 /** The verified claims of an admin access token; throws jose's errors for a bad token. */
-export async function verifyAdminToken(token: string, config: Config): Promise<JWTPayload> {
+export async function verifyAdminToken(token: string, services: VerifierServices): Promise<JWTPayload> {
+  const { config } = services;
   let verifier = verifiers.get(config);
   if (!verifier) {
-    verifier = createVerifier(config);
+    verifier = createVerifier(services);
     verifiers.set(config, verifier);
     // A failed discovery is retried by the next request rather than remembered.
     verifier.catch(() => verifiers.delete(config));
@@ -53,14 +56,14 @@ export function hasAdminRole(claims: JWTPayload): boolean {
   return Array.isArray(claims.roles) && claims.roles.includes(ADMIN_APP_ROLE);
 }
 
-async function createVerifier(config: Config): Promise<Verifier> {
+async function createVerifier({ config, transports }: VerifierServices): Promise<Verifier> {
   const tenant = config.admin.entraTenantId;
   if (!tenant) throw new AdminTokenUnavailableError('No admin tenant is configured');
-  const authority = config.entra.simulated && config.simulatorUrl ? config.simulatorUrl : config.entra.authorityHost;
-  const discoveryUrl = `${authority}/${tenant}/v2.0/.well-known/openid-configuration`;
+  // The host that issued the operator's token, as token holders know it.
+  const discoveryUrl = `${transports.entraHost}/${tenant}/v2.0/.well-known/openid-configuration`;
   let discovery: { issuer?: unknown; jwks_uri?: unknown };
   try {
-    const response = await fetch(discoveryUrl, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
+    const response = await transports.fetch(discoveryUrl, { signal: AbortSignal.timeout(DISCOVERY_TIMEOUT_MS) });
     if (!response.ok) throw new Error(`status ${response.status}`);
     discovery = (await response.json()) as typeof discovery;
   } catch (error) {
@@ -69,9 +72,9 @@ async function createVerifier(config: Config): Promise<Verifier> {
   if (typeof discovery.issuer !== 'string' || typeof discovery.jwks_uri !== 'string') {
     throw new AdminTokenUnavailableError('OpenID configuration of the admin tenant has no issuer or jwks_uri');
   }
-  const { createRemoteJWKSet, jwtVerify } = await import('jose');
+  const { createRemoteJWKSet, customFetch, jwtVerify } = await import('jose');
   // Keys are fetched on first use and again when a token names an unknown kid (Entra rolls its keys).
-  const keys = createRemoteJWKSet(new URL(discovery.jwks_uri), { timeoutDuration: DISCOVERY_TIMEOUT_MS });
+  const keys = createRemoteJWKSet(new URL(discovery.jwks_uri), { timeoutDuration: DISCOVERY_TIMEOUT_MS, [customFetch]: transports.fetch });
   const issuer = discovery.issuer;
   return async (token) =>
     (

@@ -45,7 +45,7 @@ function msalFor(services: Services, tenantId: string): Promise<ConfidentialClie
   let msal = perTenant.get(tenantId);
   if (!msal) {
     msal = entraClientCredential(services).then(
-      (credential) => createMsalClient(services.config, { credential, tenant: tenantId }),
+      (credential) => createMsalClient(services, { credential, tenant: tenantId }),
       (error: unknown) => Promise.reject(recordEntraCredentialFailure(error)),
     );
     // A failed secret read must not stick.
@@ -90,6 +90,7 @@ export function tokenRoles(accessToken: string): string[] {
 export function getAppGraphClient(services: Services, tenantId: string, mailboxId: string): Client {
   return createGraphClient({
     config: services.config,
+    fetch: services.transports.fetch,
     getAccessToken: async () => (await getAppAccessToken(services, tenantId)).token,
     refreshAccessToken: async () => (await getAppAccessToken(services, tenantId, { forceRefresh: true })).token,
     mailboxId,

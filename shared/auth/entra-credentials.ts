@@ -7,12 +7,9 @@
 //     of the same name: https://learn.microsoft.com/azure/key-vault/certificates/about-certificates#composition-of-a-certificate
 //     MSAL signs the client assertion with it:
 //     https://learn.microsoft.com/entra/identity-platform/certificate-credentials
-//   secret: a client secret in Key Vault, the last resort.
-// With no real Entra app configured, the Microsoft 365 simulator's fixed, well-known secret (not a secret: it
-// only works against the loopback simulator, which config refuses in Azure).
+//   secret: a client secret in Key Vault (the local secret store locally), the last resort.
 import { X509Certificate } from 'node:crypto';
 import type { TokenCredential } from '@azure/identity';
-import { SIMULATED_CLIENT_SECRET } from '../config.js';
 import type { Services } from '../services.js';
 import { managedIdentityCredential } from './azure-credential.js';
 import { EntraCredentialError } from './entra-credential-health.js';
@@ -38,7 +35,7 @@ export async function entraClientCredential(services: CredentialServices): Promi
       case 'certificate':
         return { clientCertificate: parseCertificate((await services.secrets.get(entra.certificateName)).value) };
       case 'secret':
-        return { clientSecret: entra.simulated ? SIMULATED_CLIENT_SECRET : (await services.secrets.get(entra.clientSecretName)).value };
+        return { clientSecret: (await services.secrets.get(entra.clientSecretName)).value };
     }
   } catch (error) {
     throw error instanceof EntraCredentialError ? error : new EntraCredentialError('credential_unreadable', { cause: error });

@@ -81,7 +81,7 @@ export async function completeConnect(query: URLSearchParams, services: Services
   let serializedCache: string;
   try {
     const credential = await entraClientCredential(services).catch((e: unknown) => Promise.reject(recordEntraCredentialFailure(e)));
-    const msal = createMsalClient(services.config, { credential });
+    const msal = createMsalClient(services, { credential });
     const codeVerifier = await services.envelope.decryptString(attempt.codeVerifier, verifierBinding(attempt.partitionKey));
     result = await withEntraCredential(() =>
       msal.acquireTokenByCode({
@@ -105,7 +105,7 @@ export async function completeConnect(query: URLSearchParams, services: Services
   let me: { id: string; userPrincipalName?: string; mail?: string };
   let calendars: CalendarInfo[];
   try {
-    const graph = createGraphClient({ config: services.config, getAccessToken: async () => result.accessToken });
+    const graph = createGraphClient({ config: services.config, fetch: services.transports.fetch, getAccessToken: async () => result.accessToken });
     // A passing Graph fault must not cost the person their (now used) link: retry within the state's lifetime.
     const deadline = Math.min(Date.now() + GRAPH_READ_BUDGET_MS, attempt.expiresAt.getTime());
     me = await retryTransientReads(() => graph.api('/me').select('id,userPrincipalName,mail').get(), deadline);

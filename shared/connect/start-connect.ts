@@ -53,7 +53,7 @@ export async function startConnect(link: ConnectLinkEntity, services: Services):
     expiresAt: new Date(Date.now() + OAUTH_STATE_TTL_MS),
   };
   await services.store.oauthStates.create(entity);
-  const msal = createMsalClient(services.config, { credential: await entraClientCredential(services) });
+  const msal = createMsalClient(services, { credential: await entraClientCredential(services) });
   const url = await msal.getAuthCodeUrl({
     scopes: [...CONNECT_SCOPES, ...extra.graph],
     extraScopesToConsent: extra.outlook.length ? extra.outlook : undefined,

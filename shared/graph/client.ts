@@ -1,7 +1,7 @@
 // The app's Microsoft Graph client: the real @microsoft/microsoft-graph-client with an explicit middleware
-// chain (auth -> retry honouring Retry-After -> redirect -> telemetry -> HTTP). URLs stay
-// https://graph.microsoft.com so the client keeps adding the bearer token and following @odata links;
-// only when the Microsoft 365 simulator is configured does the last handler send them to its loopback URL.
+// chain (auth -> retry honouring Retry-After -> redirect -> telemetry -> HTTP). URLs stay on GRAPH_BASE_URL so
+// the client keeps adding the bearer token and following @odata links; the last handler sends them with the
+// fetch it is given (the services' transport: the platform's in Azure).
 import {
   AuthenticationHandler,
   Client,
@@ -29,7 +29,9 @@ export interface GraphClientOptions {
    * Graph can refuse a token MSAL still counts as valid (revoked, or expired by Graph's clock).
    */
   refreshAccessToken?: () => Promise<string>;
-  config: Pick<Config, 'graphBaseUrl' | 'simulatorUrl'>;
+  config: Pick<Config, 'graphBaseUrl'>;
+  /** Sends each request (the services' transports.fetch). */
+  fetch: typeof fetch;
   /** Retries of a 429/503/504 (Retry-After honoured; default 3, the client's cap is 10). */
   maxRetries?: number;
   /** Seconds to wait when a retryable answer has no Retry-After (default 3). */
@@ -41,19 +43,17 @@ export interface GraphClientOptions {
   mailboxId?: string;
 }
 
-/** The last handler: fetch, with Graph's origin swapped for the simulator's when one is configured. */
+/** The last handler: the given fetch, in a span. */
 class GraphHttpHandler implements Middleware {
-  constructor(private readonly loopbackOrigin: string | undefined) {}
+  constructor(private readonly send: typeof fetch) {}
 
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === 'string' ? context.request : context.request.url;
-    const target = this.loopbackOrigin && url.startsWith(GRAPH_ORIGIN) ? this.loopbackOrigin + url.slice(GRAPH_ORIGIN.length) : url;
     const method = (typeof context.request === 'string' ? context.options?.method : context.request.method) ?? 'GET';
     // The span has the path only: query strings carry paging and delta tokens.
     const attributes = { 'http.request.method': method, 'server.address': new URL(url).host, 'url.path': new URL(url).pathname };
     await withSpan(`Graph ${method}`, attributes, async (span) => {
-      if (typeof context.request === 'string' || target === url) context.response = await fetch(target === url ? context.request : target, context.options);
-      else context.response = await fetch(new Request(target, context.request), context.options);
+      context.response = await this.send(context.request, context.options);
       span.setAttribute('http.response.status_code', context.response.status);
     });
   }
@@ -92,13 +92,12 @@ export function createGraphClient(options: GraphClientOptions): Client {
   const retry = new RetryHandler(new RetryHandlerOptions(options.retryDelaySeconds ?? 3, options.maxRetries ?? 3));
   const redirect = new RedirectHandler(new RedirectHandlerOptions());
   const telemetry = new TelemetryHandler();
-  const http = new GraphHttpHandler(config.simulatorUrl);
+  const http = new GraphHttpHandler(options.fetch);
   auth.setNext(retry);
   retry.setNext(redirect);
   redirect.setNext(telemetry);
   telemetry.setNext(http);
-  // With the simulator, requests are still addressed to Graph's origin and rewritten at the last step.
-  const baseUrl = config.simulatorUrl ? GRAPH_ORIGIN : config.graphBaseUrl;
+  const baseUrl = config.graphBaseUrl;
   const customHosts = baseUrl === GRAPH_ORIGIN ? undefined : new Set([new URL(baseUrl).hostname]);
   const authFirst = options.refreshAccessToken ? new UnauthorizedRetryHandler(options.refreshAccessToken, auth, retry) : auth;
   const scoped = options.mailboxId ? new MailboxScopeHandler(options.mailboxId, authFirst) : authFirst;

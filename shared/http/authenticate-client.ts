@@ -40,18 +40,18 @@ const MAX_ADMIN_CREDENTIAL_LENGTH = 16 * 1024;
  * (locally, or in Azure with ADMIN_KEY_ENABLED=true) the shared admin key. 401 for a missing or bad
  * credential, 403 admin_role_required for a valid token without the role.
  */
-export async function authenticateAdmin(request: HttpRequest, services: Pick<Services, 'config' | 'secrets'>): Promise<void> {
+export async function authenticateAdmin(request: HttpRequest, services: Pick<Services, 'config' | 'secrets' | 'transports'>): Promise<void> {
   const credential = bearerToken(request.headers.get('authorization'), MAX_ADMIN_CREDENTIAL_LENGTH);
   const { admin } = services.config;
-  if (credential && admin.entraTenantId && looksLikeJwt(credential)) return authenticateAdminToken(credential, services.config);
+  if (credential && admin.entraTenantId && looksLikeJwt(credential)) return authenticateAdminToken(credential, services);
   if (!admin.keyEnabled) throw unauthorized(`An Entra access token with the app role ${ADMIN_APP_ROLE} is required: send Authorization: Bearer <token>.`);
   return authenticateAdminKey(credential, services);
 }
 
-async function authenticateAdminToken(token: string, config: Services['config']): Promise<void> {
+async function authenticateAdminToken(token: string, services: Pick<Services, 'config' | 'transports'>): Promise<void> {
   let claims;
   try {
-    claims = await verifyAdminToken(token, config);
+    claims = await verifyAdminToken(token, services);
   } catch (error) {
     if (error instanceof AdminTokenUnavailableError) {
       throw new AppError('identity_platform_unavailable', 'The identity platform could not be reached to check the token; retry shortly.', {

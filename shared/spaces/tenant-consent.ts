@@ -68,8 +68,8 @@ export async function startTenantConsent(link: ConnectLinkEntity, services: Serv
     expiresAt: new Date(Date.now() + TENANT_CONSENT_STATE_TTL_MS),
   };
   await services.store.tenants.states.create(entity);
-  // The browser opens it: Entra's host, or the simulator's loopback URL.
-  const host = services.config.simulatorUrl ?? services.config.entra.authorityHost;
+  // The browser opens it, on Entra's host as browsers know it.
+  const host = services.transports.entraHost;
   const url = new URL(`${host}/${encodeURIComponent(link.tenant ?? 'organizations')}/v2.0/adminconsent`);
   url.searchParams.set('client_id', services.config.entra.clientId);
   url.searchParams.set('scope', GRAPH_APP_SCOPE);
@@ -143,7 +143,7 @@ async function startSignIn(
     expiresAt: new Date(Date.now() + TENANT_CONSENT_STATE_TTL_MS),
   });
   // The tenant's own authority: only its accounts can sign in there.
-  const msal = createMsalClient(services.config, { credential: await entraClientCredential(services), tenant: tenantId });
+  const msal = createMsalClient(services, { credential: await entraClientCredential(services), tenant: tenantId });
   const url = await msal.getAuthCodeUrl({
     scopes: ['openid', 'profile'],
     redirectUri: tenantConsentCallbackUrl(services.config.publicBaseUrl),
@@ -169,7 +169,7 @@ async function finishSignIn(
   if (!code || code.length > 4096 || !tenantId || !attempt.codeVerifier || !attempt.nonce) return toApp('consent_failed');
   let claims: { tid?: unknown; wids?: unknown };
   try {
-    const msal = createMsalClient(services.config, { credential: await entraClientCredential(services), tenant: tenantId });
+    const msal = createMsalClient(services, { credential: await entraClientCredential(services), tenant: tenantId });
     const result = await msal.acquireTokenByCode({
       code,
       codeVerifier: await services.envelope.decryptString(attempt.codeVerifier, verifierBinding(attempt.partitionKey)),

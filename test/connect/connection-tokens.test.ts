@@ -116,7 +116,7 @@ describe('connection tokens', () => {
     const credential = await entraClientCredential(app.services);
     const clients = [0, 1].map(() => {
       const plugin = new ConnectionTokenCachePlugin(app.services, entity.partitionKey, entity.rowKey);
-      return { plugin, msal: createMsalClient(app.services.config, { credential, cachePlugin: plugin }) };
+      return { plugin, msal: createMsalClient(app.services, { credential, cachePlugin: plugin }) };
     });
     // Both read the same version of the row before either refreshes.
     const accounts = await Promise.all(clients.map((c) => c.msal.getTokenCache().getAccountByHomeId(entity.homeAccountId!)));

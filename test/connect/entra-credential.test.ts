@@ -13,7 +13,8 @@ import { managedIdentityIssuer, MANAGED_IDENTITY_PATH, SIMULATED_IDENTITY_HEADER
 import type { SimApp } from '../../dev/simulator/state.js';
 import { getAccessToken } from '../../shared/auth/connection-tokens.js';
 import { EntraCredentialError } from '../../shared/auth/entra-credential-health.js';
-import { SIMULATED_CLIENT_ID, type EntraCredentialMode } from '../../shared/config.js';
+import type { EntraCredentialMode } from '../../shared/config.js';
+import { SIMULATED_CLIENT_ID } from '../../dev/simulator/seed.js';
 import type { Services } from '../../shared/services.js';
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_USERS } from '../../dev/simulator/seed.js';
-import { addDays, isoDate, todayIn } from '../../shared/console/week-grid.js';
+import { addDays, isoDate, todayIn } from '../../dev/console/week-grid.js';
 import { startConsoleApp, TICK_TIMER, type ConsoleApp } from './support.js';
 
 const WAIT = { timeout: 20_000 };

@@ -2,10 +2,13 @@
 // check on actions, the live fragment, the static assets; and that none of it exists outside local
 // simulated mode (a real Entra app configured, or in Azure).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIMULATED_CLIENT_ID, loadConfig } from '../../shared/config.js';
-import { consoleEnabled, consoleHomePath } from '../../shared/console/enabled.js';
-import { loadSession } from '../../shared/console/session-store.js';
-import { signingSecretOf } from '../../shared/console/walkthrough.js';
+import { definitions } from '../../functions/definitions.js';
+import { localApp } from '../../dev/local-app.js';
+import { isSimulatedRun, useSimulator } from '../../dev/simulated-microsoft.js';
+import { SIMULATED_CLIENT_ID } from '../../dev/simulator/seed.js';
+import type { FunctionDefinition } from '../../shared/runtime/function-definitions.js';
+import { loadSession } from '../../dev/console/session-store.js';
+import { signingSecretOf } from '../../dev/console/walkthrough.js';
 import { newSigningSecret, signatureHeaders } from '../../shared/webhooks/signature.js';
 import { startConsoleApp, type ConsoleApp } from './support.js';
 
@@ -84,14 +87,22 @@ describe('console routes in local simulated mode', () => {
 
 describe('the console outside local simulated mode', () => {
   it('is off in Azure and with a real Entra app', () => {
-    const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', M365_SIMULATOR_URL: 'http://127.0.0.1:7072' };
-    expect(consoleEnabled(loadConfig(base))).toBe(true);
-    expect(consoleHomePath(loadConfig(base))).toBe('/api/console');
-    const real = loadConfig({ ...base, ENTRA_CLIENT_ID: SIMULATED_CLIENT_ID.replace('c1b0', 'beef') });
-    expect(consoleEnabled(real)).toBe(false);
-    expect(consoleHomePath(real)).toBeUndefined();
-    // Config refuses the simulator in Azure; even a hand-made config that claims both is refused.
-    expect(consoleEnabled({ ...loadConfig(base), inAzure: true })).toBe(false);
+    const consoleRoutes = (defs: readonly FunctionDefinition[]) => defs.filter((d) => d.kind === 'http' && /^console(\/|$)/.test(d.route)).length;
+    expect(isSimulatedRun({})).toBe(true);
+    expect(isSimulatedRun({ ENTRA_CLIENT_ID: SIMULATED_CLIENT_ID })).toBe(true);
+    expect(isSimulatedRun({ ENTRA_CLIENT_ID: SIMULATED_CLIENT_ID.replace('c1b0', 'beef') })).toBe(false);
+    try {
+      const simulated = localApp('http://127.0.0.1:7072');
+      expect(consoleRoutes(simulated.definitions)).toBe(6);
+      expect(simulated.rootRedirect).toBe('/api/console');
+      const real = localApp(undefined);
+      expect(consoleRoutes(real.definitions)).toBe(0);
+      expect(real.rootRedirect).toBeUndefined();
+    } finally {
+      useSimulator(process.env.M365_SIMULATOR_URL!);
+    }
+    // What ships to Azure has no console at all (test/infra/publish-package.test.ts: nor does the bundle).
+    expect(consoleRoutes(definitions)).toBe(0);
   });
 
   it('answers 404 on every console route, and GET / is 404, when a real Entra app is configured', async () => {

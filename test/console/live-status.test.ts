@@ -2,8 +2,8 @@
 // that expire sooner (a shared store: other connections, other booking systems).
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { readLiveStatus } from '../../shared/console/live-status.js';
-import { SimulatorControl } from '../../shared/console/simulator-control.js';
+import { readLiveStatus } from '../../dev/console/live-status.js';
+import { SimulatorControl } from '../../dev/console/simulator-control.js';
 import { useOwnTables } from '../support/own-tables.js';
 
 const ownServices = useOwnTables('ls');

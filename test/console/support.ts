@@ -4,9 +4,9 @@
 import { freePort } from '../../dev/host/ports.js';
 import { startLocalHost, type LocalHost } from '../../dev/host/index.js';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
-import { definitions } from '../../functions/definitions.js';
+import { localApp } from '../../dev/local-app.js';
+import { isSimulatedRun, useSimulator } from '../../dev/simulated-microsoft.js';
 import { getConfig, resetConfig } from '../../shared/config.js';
-import { consoleHomePath } from '../../shared/console/enabled.js';
 import type { FunctionDefinition, TimerFunctionDefinition } from '../../shared/runtime/function-definitions.js';
 import { getServices, resetServices, type Services } from '../../shared/services.js';
 
@@ -30,12 +30,13 @@ export async function startConsoleApp(options: { env?: Record<string, string>; d
   Object.assign(process.env, options.env ?? {});
   resetConfig();
   resetServices();
+  const local = localApp(isSimulatedRun() ? simulator.url : undefined);
   const config = getConfig();
   const host: LocalHost = await startLocalHost({
-    definitions: options.definitions ?? [...definitions, tick],
+    definitions: options.definitions ?? [...local.definitions, tick],
     port,
     storage: config.storage,
-    rootRedirect: consoleHomePath(config),
+    rootRedirect: local.rootRedirect,
     log: () => undefined,
   });
   return {
@@ -48,6 +49,8 @@ export async function startConsoleApp(options: { env?: Record<string, string>; d
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
       resetConfig();
+      // Back to the run's simulator for whatever the test file does next.
+      if (saved.M365_SIMULATOR_URL) useSimulator(saved.M365_SIMULATOR_URL);
       resetServices();
     },
   };

@@ -1,4 +1,4 @@
-// Every HTTP route of functions/definitions.ts, fuzzed over real HTTP on the local host (Azurite, the
+// Every HTTP route of functions/definitions.ts and the local console, fuzzed over real HTTP on the local host (Azurite, the
 // simulator): random and adversarial methods, Authorization values, headers, query strings and bodies.
 // Whatever arrives: never a 5xx or a dropped connection; JSON routes answer problem+json naming the field
 // at fault; browser routes answer an HTML page with the security headers; Graph's endpoints answer only
@@ -324,7 +324,7 @@ function send(def: HttpFunctionDefinition, c: Case): Promise<RawResponse> {
 }
 
 describe('every HTTP route, fuzzed', () => {
-  it('covers every HTTP route of functions/definitions.ts', () => {
+  it('covers every HTTP route of functions/definitions.ts and the local console', () => {
     expect(httpRoutes.length).toBeGreaterThanOrEqual(25);
     for (const kind of ['html', 'graph', 'json']) expect(httpRoutes.some((d) => routeKind(d) === kind)).toBe(true);
   });

@@ -1,14 +1,18 @@
-// Helpers for the hardening tests: the app's HTTP routes read from functions/definitions.ts (so a new route
-// is fuzzed without touching these tests), raw HTTP requests (any method, raw bytes, raw query strings),
+// Helpers for the hardening tests: the HTTP routes the local host serves, read from functions/definitions.ts
+// and the local console's (so a new route is fuzzed without touching these tests), raw HTTP requests (any method, raw bytes, raw query strings),
 // and a snapshot of every table the run's app owns.
 import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { consoleFunctions } from '../../dev/console/functions.js';
 import { definitions } from '../../functions/definitions.js';
 import type { HttpFunctionDefinition } from '../../shared/runtime/function-definitions.js';
 import type { StorageSettings } from '../../shared/config.js';
 import { createTableClient, createTableServiceClient } from '../../shared/store/index.js';
 
-export const httpRoutes: readonly HttpFunctionDefinition[] = definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http');
+/** Every HTTP route `npm start` serves against the simulator: the app's and the local console's. */
+export const httpRoutes: readonly HttpFunctionDefinition[] = [...definitions, ...consoleFunctions(process.env.M365_SIMULATOR_URL!)].filter(
+  (d): d is HttpFunctionDefinition => d.kind === 'http',
+);
 
 /** The `{name}` parameters of a route template (`{id}`, `{id?}`, `{*rest}`, `{id:int}`). */
 export function routeParams(route: string): string[] {
@@ -23,7 +27,7 @@ export function fillRoute(route: string, values: Record<string, string>): string
 /** Where a route's answers are shaped: browser pages, Graph's endpoints, or the JSON API. */
 export function routeKind(def: HttpFunctionDefinition): 'html' | 'graph' | 'console' | 'json' {
   if (def.route.startsWith('graph/')) return 'graph';
-  // The local console (a development tool, shared/console): pages, assets, form posts and a webhook receiver.
+  // The local console (a development tool, dev/console): pages, assets, form posts and a webhook receiver.
   if (def.route === 'console' || def.route.startsWith('console/')) return 'console';
   if (def.description?.auth === 'browserPage') return 'html';
   return 'json';

@@ -69,4 +69,12 @@ describe('deployment package', () => {
     expect(published.filter((f) => /^(dist\/)?(dev|bench|test|scripts)\//.test(f) || f.endsWith('.map'))).toEqual([]);
     expect(files.some((f) => f.startsWith('dist/dev/'))).toBe(true); // the build does compile dev/: the exclusion matters
   });
+
+  it('bundles the entry point from functions/ and shared/ alone: the console and the simulated transports (dev/) are not in it', async () => {
+    const { build } = await import('esbuild');
+    const result = await build({ entryPoints: ['functions/index.ts'], bundle: true, write: false, metafile: true, format: 'esm', platform: 'node', splitting: true, outdir: 'out', external: ['@azure/functions-core'], logLevel: 'silent' });
+    const ours = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/'));
+    expect(ours.filter((f) => !/^(functions|shared)\//.test(f))).toEqual([]);
+    expect(ours).toContain('shared/transports.ts');
+  });
 });

@@ -1,9 +1,10 @@
-// The app served over real HTTP by the local host, against the run's Azurite and a Microsoft 365 simulator
-// (the run's shared one unless a test passes its own). PUBLIC_BASE_URL is the host's own address, so
-// redirects come back to it.
+// The app served over real HTTP by the local host as `npm start` serves it (the app's functions and the
+// local console's), against the run's Azurite and a Microsoft 365 simulator (the run's shared one unless a
+// test passes its own). PUBLIC_BASE_URL is the host's own address, so redirects come back to it.
 import { freePort } from '../../dev/host/ports.js';
 import { startLocalHost, type LocalHost } from '../../dev/host/index.js';
-import { definitions } from '../../functions/definitions.js';
+import { localApp } from '../../dev/local-app.js';
+import { isSimulatedRun } from '../../dev/simulated-microsoft.js';
 import type { FunctionDefinition } from '../../shared/runtime/function-definitions.js';
 import { getConfig, resetConfig } from '../../shared/config.js';
 import { getServices, resetServices, type Services } from '../../shared/services.js';
@@ -24,11 +25,13 @@ export async function startAppHost(
   const port = await freePort();
   process.env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
   if (options.simulatorUrl) process.env.M365_SIMULATOR_URL = options.simulatorUrl;
+  const simulatorUrl = process.env.M365_SIMULATOR_URL!;
   resetConfig();
   resetServices();
+  const local = localApp(isSimulatedRun() ? simulatorUrl : undefined);
   const config = getConfig();
   // Every answer is held to the API description; a breach fails the test file at close().
-  const contract = checkAgainstDescription(options.definitions ?? definitions);
+  const contract = checkAgainstDescription(options.definitions ?? local.definitions);
   const host: LocalHost = await startLocalHost({ definitions: contract.definitions, port, storage: config.storage, log: options.log ?? (() => undefined) });
   const services = getServices();
   const adminKey = (await services.secrets.get(config.adminKeySecretName)).value;
@@ -36,5 +39,5 @@ export async function startAppHost(
     await host.close();
     if (contract.breaches.length > 0) throw new Error(`answers the API description does not give:\n${contract.breaches.join('\n')}`);
   };
-  return { url: host.url, services, adminKey, simulatorUrl: config.simulatorUrl!, close };
+  return { url: host.url, services, adminKey, simulatorUrl, close };
 }

@@ -3,6 +3,7 @@
 // integration tests' global set-up starts one world for the whole run; a bench or the chaos run starts its own.
 import { startAzurite, type AzuriteOptions, type RunningAzurite } from '../../dev/azurite.js';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
+import { useSimulator } from '../../dev/simulated-microsoft.js';
 import { resetConfig } from '../../shared/config.js';
 import { resetServices } from '../../shared/services.js';
 
@@ -39,6 +40,8 @@ export const NO_SIMULATOR_URL = 'http://127.0.0.1:9';
 export function pointAppAt(settings: Partial<WorldSettings>, publicBaseUrl?: string): void {
   Object.assign(process.env, settings);
   if (publicBaseUrl) process.env.PUBLIC_BASE_URL = publicBaseUrl;
+  // The services reach Microsoft 365 through the simulator's transports (which live in dev/ only).
+  if (settings.M365_SIMULATOR_URL) useSimulator(settings.M365_SIMULATOR_URL);
   resetConfig();
   resetServices();
 }

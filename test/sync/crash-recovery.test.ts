@@ -17,6 +17,7 @@ import type { AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
 import { addFault, removeFault, sim } from '../bookings/support.js';
 import { waitFor } from '../support/wait-for.js';
+import { useSimulator } from '../../dev/simulated-microsoft.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cb-crash-'));
 let simulator: RunningSimulator;
@@ -48,6 +49,7 @@ beforeAll(async () => {
   simulator = await startSimulator({ port: 0 });
   port = await freePort();
   Object.assign(process.env, { M365_SIMULATOR_URL: simulator.url, LOCAL_SECRETS_PATH: join(dataDir, 'secrets.json'), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
+  useSimulator(simulator.url);
   resetConfig();
   resetServices();
   services = getServices();

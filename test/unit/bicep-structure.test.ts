@@ -32,7 +32,6 @@ const ROLE = {
 const NOT_IN_AZURE: Record<string, string> = {
   AzureWebJobsStorage: 'a connection string; identity-based AzureWebJobsStorage__* is used instead',
   LOCAL_SECRETS_PATH: 'the local file secret store; Key Vault is used in Azure',
-  M365_SIMULATOR_URL: 'the simulator is for local runs only, and the config refuses it in Azure',
   TABLE_NAME_PREFIX: 'for local and test runs sharing one Azurite; the config refuses it in Azure',
   QUEUE_NAME_PREFIX: 'for local and test runs sharing one Azurite; the config refuses it in Azure',
 };
@@ -79,7 +78,7 @@ describe('app settings (shared/config.ts in Azure)', () => {
     const env = azureEnvironment();
     const config = loadConfig(env);
     expect(config.inAzure).toBe(true);
-    expect(config.entra.simulated).toBe(false);
+    expect(config.entra.clientId).toBe(env.ENTRA_CLIENT_ID);
     expect(config.storage.connectionString).toBeUndefined();
     expect(config.publicBaseUrl).toMatch(/^https:\/\//);
     // No secret: the app registration trusts the managed identity, whose client id the app is given.

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { APP_VERSION, ConfigError, loadConfig, SETTING_NAMES } from '../../shared/config.js';
+import { simulatorTransports, useSimulator } from '../../dev/simulated-microsoft.js';
 
-const local = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', M365_SIMULATOR_URL: 'http://127.0.0.1:7072' };
+const local = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', ENTRA_CLIENT_ID: '00000000-0000-4000-8000-00000000c1b0' };
 const azure = {
   WEBSITE_SITE_NAME: 'cb-app',
   AzureWebJobsStorage__accountName: 'cbstore',
@@ -13,10 +14,10 @@ const azure = {
 };
 
 describe('config', () => {
-  it('accepts a local simulator setup with defaults', () => {
+  it('accepts a local setup with defaults', () => {
     const c = loadConfig(local);
     expect(c.inAzure).toBe(false);
-    expect(c.entra.simulated).toBe(true);
+    expect(c.entra.clientId).toBe(local.ENTRA_CLIENT_ID);
     expect(c.publicBaseUrl).toBe('http://localhost:7071');
     expect(c.storage.connectionString).toBe('UseDevelopmentStorage=true');
   });
@@ -33,13 +34,29 @@ describe('config', () => {
     ['KEY_VAULT_URL', { KEY_VAULT_URL: undefined }],
     ['PUBLIC_BASE_URL', { PUBLIC_BASE_URL: 'http://cb-app.azurewebsites.net' }],
     ['ENTRA_CLIENT_ID', { ENTRA_CLIENT_ID: undefined }],
-    ['M365_SIMULATOR_URL', { M365_SIMULATOR_URL: 'http://127.0.0.1:7072' }],
     ['ADMIN_ENTRA_TENANT_ID', { ADMIN_ENTRA_TENANT_ID: undefined }],
   ])('names %s when production rules are broken in Azure', (name, change) => {
     expect(() => loadConfig({ ...azure, ...change })).toThrow(new RegExp(`setting ${name}\\b`));
   });
 
-  it('authenticates to Entra with the federated managed identity in Azure and the simulator secret locally by default', () => {
+  it('requires the Entra app locally too, and has no setting for the Microsoft 365 simulator (dev/ hands the services its transports)', () => {
+    expect(() => loadConfig({ AzureWebJobsStorage: local.AzureWebJobsStorage })).toThrow(/^Missing setting ENTRA_CLIENT_ID: /);
+    expect(SETTING_NAMES).not.toContain('M365_SIMULATOR_URL');
+    expect(Object.keys(loadConfig(local))).not.toContain('simulatorUrl');
+    expect(Object.keys(loadConfig(local).entra)).not.toContain('simulated');
+  });
+
+  it("refuses the simulator's transports in Azure, and lets them send nothing outside the simulator", async () => {
+    const env = { ...azure };
+    expect(() => useSimulator('http://127.0.0.1:7072', env)).toThrow(/local runs only/);
+    expect(env.ENTRA_CLIENT_ID).toBe(azure.ENTRA_CLIENT_ID);
+    const transports = simulatorTransports('http://127.0.0.1:7072');
+    await expect(transports.fetch('https://example.com/v1.0/me')).rejects.toThrow(/outside the simulator/);
+    await expect(transports.msalNetworkClient!.sendGetRequestAsync('https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration')).rejects.toMatchObject({ errorCode: 'network_error' });
+    expect(transports.msalAuthority('contoso.test').authority).toBe('https://login.simulator.test/contoso.test');
+  });
+
+  it('authenticates to Entra with the federated managed identity in Azure and a secret locally by default', () => {
     expect(loadConfig(azure).entra.credential).toBe('managed_identity');
     expect(loadConfig(local).entra.credential).toBe('secret');
     expect(loadConfig({ ...azure, ENTRA_CREDENTIAL: 'certificate' }).entra).toMatchObject({ credential: 'certificate', certificateName: 'entra-client-certificate' });
@@ -80,7 +97,7 @@ describe('config', () => {
   });
 
   it('requires storage', () => {
-    expect(() => loadConfig({ M365_SIMULATOR_URL: 'http://127.0.0.1:7072' })).toThrow(/Missing setting AzureWebJobsStorage/);
+    expect(() => loadConfig({ ENTRA_CLIENT_ID: local.ENTRA_CLIENT_ID })).toThrow(/Missing setting AzureWebJobsStorage/);
   });
 
   it('keeps APP_VERSION in step with package.json', () => {

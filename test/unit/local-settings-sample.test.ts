@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, SETTING_NAMES } from '../../shared/config.js';
 
 const sample = JSON.parse(readFileSync('local.settings.sample.json', 'utf8')) as { Values: Record<string, string> };
-const local = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', M365_SIMULATOR_URL: 'http://127.0.0.1:7072' };
+const local = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', ENTRA_CLIENT_ID: '11111111-2222-4333-8444-555555555555' };
 
 describe('local.settings.sample.json', () => {
   it('loads as the environment', () => {
@@ -13,7 +13,8 @@ describe('local.settings.sample.json', () => {
     expect(config.storage.connectionString).toBe('UseDevelopmentStorage=true');
     expect(config.storage.tableEndpoint).toBeUndefined();
     expect(config.storage.managedIdentityClientId).toBeUndefined();
-    expect(config.entra.simulated).toBe(true);
+    // Under `func start` the app reaches the real Microsoft 365: the sample names where the app's client id goes.
+    expect(config.entra.clientId).toBe(sample.Values.ENTRA_CLIENT_ID);
     expect(config.secrets.keyVaultUrl).toBeUndefined();
   });
 

@@ -1,7 +1,7 @@
 // The week grid: events in the cell of the hour they start in (in the person's zone), busy time shaded,
 // all-day events in their own row, rows stretched to the events, and text escaped.
 import { describe, expect, it } from 'vitest';
-import { addDays, parseIsoDate, renderWeekGrid, weekWindow } from '../../shared/console/week-grid.js';
+import { addDays, parseIsoDate, renderWeekGrid, weekWindow } from '../../dev/console/week-grid.js';
 
 const zone = 'Europe/London';
 const first = { year: 2030, month: 3, day: 25 }; // Mon; the clocks go forward on Sun 31 Mar

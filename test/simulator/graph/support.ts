@@ -3,8 +3,9 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { SIMULATED_CLIENT_ID } from '../../../shared/config.js';
+import { SIMULATED_CLIENT_ID } from '../../../dev/simulator/seed.js';
 import { createGraphClient } from '../../../shared/graph/client.js';
+import { simulatorTransports } from '../../../dev/simulated-microsoft.js';
 import { SEED_ROOMS, SEED_TENANT, SEED_USERS } from '../../../dev/simulator/seed.js';
 import { startSimulator, type RunningSimulator } from '../../../dev/simulator/server.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -37,7 +38,8 @@ export async function startGraphSim(): Promise<GraphSim> {
     client: (who = ADELE, maxRetries = 3) =>
       createGraphClient({
         getAccessToken: () => token(who),
-        config: { graphBaseUrl: 'https://graph.microsoft.com', simulatorUrl: sim.url },
+        config: { graphBaseUrl: 'https://graph.microsoft.com' },
+        fetch: simulatorTransports(sim.url).fetch,
         maxRetries,
         retryDelaySeconds: 1,
       }),

@@ -2,8 +2,8 @@
 // redemption and the id_token it yields; plus the refusals of the authorize and token endpoints.
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SIMULATED_CLIENT_ID } from '../../../shared/config.js';
-import { SIMULATED_AUTHORITY_HOST } from '../../../shared/auth/msal-client.js';
+import { SIMULATED_CLIENT_ID } from '../../../dev/simulator/seed.js';
+import { SIMULATED_AUTHORITY_HOST } from '../../../dev/simulated-microsoft.js';
 import { SEED_TENANT, SEED_USERS } from '../../../dev/simulator/seed.js';
 import type { RunningSimulator } from '../../../dev/simulator/server.js';
 import { Browser, REDIRECT_URI, SCOPES, autoSignIn, control, formOf, msalClient, redirectParams, signInWithForms, startAuth, startIdentitySimulator } from './support.js';

@@ -2,8 +2,8 @@
 // Graph-token verification the Graph module relies on.
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SIMULATED_CLIENT_ID } from '../../../shared/config.js';
-import { SIMULATED_AUTHORITY_HOST, loopbackNetworkClient } from '../../../shared/auth/msal-client.js';
+import { SIMULATED_CLIENT_ID } from '../../../dev/simulator/seed.js';
+import { SIMULATED_AUTHORITY_HOST, loopbackNetworkClient } from '../../../dev/simulated-microsoft.js';
 import { SEED_TENANT, SEED_USERS, SIMULATED_CLIENT_SECRET } from '../../../dev/simulator/seed.js';
 import type { RunningSimulator } from '../../../dev/simulator/server.js';
 import { SimAuthError } from '../../../dev/simulator/state.js';

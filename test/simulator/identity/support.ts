@@ -5,7 +5,8 @@ import { createMsalClient } from '../../../shared/auth/msal-client.js';
 import { loadConfig, type Config } from '../../../shared/config.js';
 import { controlDirectoryModule } from '../../../dev/simulator/control-directory.js';
 import { identityModule } from '../../../dev/simulator/identity/index.js';
-import { SIMULATED_CLIENT_SECRET } from '../../../dev/simulator/seed.js';
+import { SIMULATED_CLIENT_ID, SIMULATED_CLIENT_SECRET } from '../../../dev/simulator/seed.js';
+import { simulatorTransports } from '../../../dev/simulated-microsoft.js';
 import { startSimulator, type RunningSimulator } from '../../../dev/simulator/server.js';
 
 export const REDIRECT_URI = 'http://localhost:7071/api/auth/callback';
@@ -15,12 +16,12 @@ export function startIdentitySimulator(): Promise<RunningSimulator> {
   return startSimulator({ modules: [identityModule, controlDirectoryModule] });
 }
 
-export function simConfig(simulatorUrl: string, tenant = 'contoso.test'): Config {
-  return loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', M365_SIMULATOR_URL: simulatorUrl, ENTRA_TENANT: tenant });
+export function simConfig(tenant = 'contoso.test'): Config {
+  return loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', ENTRA_CLIENT_ID: SIMULATED_CLIENT_ID, ENTRA_TENANT: tenant });
 }
 
 export function msalClient(sim: RunningSimulator, options: { tenant?: string; secret?: string } = {}): ConfidentialClientApplication {
-  return createMsalClient(simConfig(sim.url, options.tenant), { credential: { clientSecret: options.secret ?? SIMULATED_CLIENT_SECRET } });
+  return createMsalClient({ config: simConfig(options.tenant), transports: simulatorTransports(sim.url) }, { credential: { clientSecret: options.secret ?? SIMULATED_CLIENT_SECRET } });
 }
 
 export async function control(sim: RunningSimulator, method: string, path: string, body?: unknown): Promise<Response> {

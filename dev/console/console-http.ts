@@ -1,33 +1,23 @@
-// The console's HTTP plumbing: routes that exist only in local simulated mode (404 otherwise), the session
-// cookie, same-origin checks on form posts, and one canonical origin (the connect flow returns to
-// PUBLIC_BASE_URL, so the session cookie must live there).
+// The console's HTTP plumbing: the services for each route, the session cookie, same-origin checks on form
+// posts, and one canonical origin (the connect flow returns to PUBLIC_BASE_URL, so the session cookie must
+// live there).
 import type { Cookie, HttpRequest, HttpResponseInit } from '@azure/functions';
-import { cookieValue } from '../http/cookies.js';
-import { describeError } from '../logging.js';
-import { isAppError } from '../errors/app-error.js';
-import { getServices, type Services } from '../services.js';
-import { BridgeApiError } from './bridge-api.js';
-import { consoleEnabled } from './enabled.js';
+import { cookieValue } from '../../shared/http/cookies.js';
+import { describeError } from '../../shared/logging.js';
+import { isAppError } from '../../shared/errors/app-error.js';
+import { getServices, type Services } from '../../shared/services.js';
+import { BridgeApiError } from '../bridge-client.js';
 import { emptySession, loadSession, saveSession, SESSION_COOKIE, type ConsoleSession } from './session-store.js';
 
 const SESSION_DAYS = 7;
 
 export const notFound = (): HttpResponseInit => ({ status: 404, headers: { 'Cache-Control': 'no-store' } });
 
-/** The console's services, or undefined when the console must not exist (Azure, real Entra). */
-export function consoleServices(): Services | undefined {
-  const services = getServices();
-  return consoleEnabled(services.config) ? services : undefined;
-}
-
-/** The one gate every console route passes: 404 unless the console may exist here. */
-export function whenConsoleEnabled(
+/** A console route's handler, given the process's services. */
+export function withServices(
   fn: (request: HttpRequest, services: Services) => Promise<HttpResponseInit>,
 ): (request: HttpRequest) => Promise<HttpResponseInit> {
-  return async (request) => {
-    const services = consoleServices();
-    return services ? fn(request, services) : notFound();
-  };
+  return (request) => fn(request, getServices());
 }
 
 export function sessionCookie(session: ConsoleSession): Cookie {

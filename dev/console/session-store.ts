@@ -4,9 +4,9 @@
 // - the webhook receiver index ('receiver' / receiverId -> session id);
 // - the last webhooks received ('hooks-<receiverId>' / inverted time), signature verified or not.
 import { randomBytes } from 'node:crypto';
-import type { Services } from '../services.js';
-import { TableRepository } from '../store/repository.js';
-import { createTableClient } from '../store/table-client.js';
+import type { Services } from '../../shared/services.js';
+import { TableRepository } from '../../shared/store/repository.js';
+import { createTableClient } from '../../shared/store/table-client.js';
 
 export const CONSOLE_TABLE = 'console';
 export const SESSION_COOKIE = 'cb_console';

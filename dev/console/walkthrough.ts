@@ -3,15 +3,15 @@
 // the public API with the client's API key; "the user in Outlook" goes through the simulator.
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { createClient } from '../clients/manage-clients.js';
-import { AppError } from '../errors/app-error.js';
-import type { Services } from '../services.js';
-import { ianaZoneFor } from '../time/windows-zones.js';
-import { formatWallTime, parseDateTime, wallTimeAt } from '../time/zoned-time.js';
-import { bridgeApi, type BridgeApi } from './bridge-api.js';
-import { CONSOLE_PATH } from './enabled.js';
+import { createClient } from '../../shared/clients/manage-clients.js';
+import { AppError } from '../../shared/errors/app-error.js';
+import type { Services } from '../../shared/services.js';
+import { ianaZoneFor } from '../../shared/time/windows-zones.js';
+import { formatWallTime, parseDateTime, wallTimeAt } from '../../shared/time/zoned-time.js';
+import { answerOf, bridgeClient, type BridgeClient } from '../bridge-client.js';
+import { CONSOLE_PATH } from './paths.js';
 import { registerReceiver, type ConsoleSession, type DemoBooking } from './session-store.js';
-import { SimulatorControl } from './simulator-control.js';
+import type { SimulatorControl } from './simulator-control.js';
 
 export interface ConsoleContext {
   services: Services;
@@ -21,8 +21,8 @@ export interface ConsoleContext {
   simulator: SimulatorControl;
 }
 
-export function consoleContext(services: Services, session: ConsoleSession): ConsoleContext {
-  return { services, session, baseUrl: services.config.publicBaseUrl, simulator: new SimulatorControl(services.config.simulatorUrl!) };
+export function consoleContext(services: Services, session: ConsoleSession, simulator: SimulatorControl): ConsoleContext {
+  return { services, session, baseUrl: services.config.publicBaseUrl, simulator };
 }
 
 const sealingContext = (session: ConsoleSession, name: string) => `console:${session.rowKey}:${name}`;
@@ -37,10 +37,10 @@ export async function signingSecretOf(services: Services, session: ConsoleSessio
   return sealed ? services.envelope.decryptString(sealed, sealingContext(session, 'signingSecret')) : undefined;
 }
 
-async function api(ctx: ConsoleContext): Promise<BridgeApi> {
+async function api(ctx: ConsoleContext): Promise<BridgeClient> {
   const key = await apiKeyOf(ctx);
   if (!key) throw new AppError('no_client', 'Create the demo booking system first (step 1).');
-  return bridgeApi(ctx.baseUrl, key);
+  return bridgeClient(ctx.baseUrl, key);
 }
 
 function requireConnection(ctx: ConsoleContext): { connectionId: string; upn: string; zone: string } {
@@ -79,11 +79,11 @@ export async function createConnectLink(ctx: ConsoleContext, form: URLSearchPara
   const upn = form.get('userPrincipalName') ?? '';
   const user = (await ctx.simulator.users()).find((u) => u.userPrincipalName === upn && u.kind === 'user');
   if (!user) throw new AppError('invalid_field', 'Choose one of the simulated people.', { field: 'userPrincipalName' });
-  const link = await (await api(ctx)).call<{ url: string }>('POST', 'connect-links', {
-    externalUserId: `demo-${upn.split('@')[0]}`,
-    returnUrl: `${ctx.baseUrl}${CONSOLE_PATH}/connected`,
-    loginHint: upn,
-  });
+  const link = await answerOf<{ url: string }>(
+    (await api(ctx)).POST('/api/connect-links', {
+      body: { externalUserId: `demo-${upn.split('@')[0]}`, returnUrl: `${ctx.baseUrl}${CONSOLE_PATH}/connected`, loginHint: upn },
+    }),
+  );
   Object.assign(ctx.session, { userPrincipalName: upn, timeZone: ianaZoneFor(user.timeZone) ?? 'UTC', connectLinkUrl: link.url, connectionId: undefined });
 }
 
@@ -123,16 +123,11 @@ export async function createBooking(ctx: ConsoleContext, form: URLSearchParams):
   const { connectionId, zone } = requireConnection(ctx);
   const { subject, start, end } = readTimedForm(form, zone);
   const bookingId = `demo-${randomBytes(6).toString('hex')}`;
-  const created = await (await api(ctx)).call<{ bookingId: string; status: string; eventId?: string }>('POST', 'bookings', {
-    bookingId,
-    connectionId,
-    subject,
-    start,
-    end,
-    timeZone: zone,
-    body: 'Booked in the Calendar Bridge console',
-    reminderMinutes: 15,
-  });
+  const created = await answerOf<{ status: string; eventId?: string }>(
+    (await api(ctx)).POST('/api/bookings', {
+      body: { bookingId, connectionId, subject, start, end, timeZone: zone, body: 'Booked in the Calendar Bridge console', reminderMinutes: 15 },
+    }),
+  );
   const booking: DemoBooking = { bookingId, eventId: created.eventId, subject, start, end, status: created.status };
   ctx.session.bookings = [booking, ...(ctx.session.bookings ?? [])].slice(0, 10);
   return booking;
@@ -148,5 +143,5 @@ export async function addOutlookEvent(ctx: ConsoleContext, form: URLSearchParams
 /** Step 6: the booking system disconnects; events already written stay in Outlook. */
 export async function disconnectCalendar(ctx: ConsoleContext): Promise<void> {
   const { connectionId } = requireConnection(ctx);
-  await (await api(ctx)).call('DELETE', `connections/${encodeURIComponent(connectionId)}`);
+  await answerOf<unknown>((await api(ctx)).DELETE('/api/connections/{id}', { params: { path: { id: connectionId } } }));
 }

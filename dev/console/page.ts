@@ -1,8 +1,8 @@
 // The console's pages: complete HTML documents with a strict CSP. Unlike the connect pages (no script at
 // all), the console loads one same-origin script and one same-origin stylesheet, and nothing inline.
 import type { HttpResponseInit } from '@azure/functions';
-import { escapeHtml } from '../http/html.js';
-import { CONSOLE_PATH } from './enabled.js';
+import { escapeHtml } from '../../shared/http/html.js';
+import { CONSOLE_PATH } from './paths.js';
 
 export const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";

@@ -1,12 +1,12 @@
 // Everything the console page shows, read fresh on every render: the booking system's view through the
 // public API (connection, calendars, busy time), Outlook's view through the simulator (the week grid),
 // and the live status.
-import type { CalendarInfo } from '../connect/calendars.js';
-import type { ConnectionView } from '../connect/connection-view.js';
-import { describeError } from '../logging.js';
-import { ianaZoneFor } from '../time/windows-zones.js';
-import { parseDateTime } from '../time/zoned-time.js';
-import { bridgeApi } from './bridge-api.js';
+import type { CalendarInfo } from '../../shared/connect/calendars.js';
+import type { ConnectionView } from '../../shared/connect/connection-view.js';
+import { describeError } from '../../shared/logging.js';
+import { ianaZoneFor } from '../../shared/time/windows-zones.js';
+import { parseDateTime } from '../../shared/time/zoned-time.js';
+import { answerOf, bridgeClient } from '../bridge-client.js';
 import { readLiveStatus, type LiveStatus } from './live-status.js';
 import type { SimulatedUser } from './simulator-control.js';
 import { apiKeyOf, type ConsoleContext } from './walkthrough.js';
@@ -48,18 +48,19 @@ export async function readConsoleView(ctx: ConsoleContext, from: string | null, 
   const first: WallDate = parseIsoDate(from) ?? todayIn(zone);
   const week = weekWindow(first, zone);
   const key = await attempt('the API key', () => apiKeyOf(ctx));
-  const api = key ? bridgeApi(ctx.baseUrl, key) : undefined;
+  const api = key ? bridgeClient(ctx.baseUrl, key) : undefined;
 
   let connection: ConnectionView | undefined;
   let calendars: CalendarInfo[] | undefined;
   let busy: BusyAnswer | undefined;
   if (api && session.connectionId) {
-    const id = encodeURIComponent(session.connectionId);
-    connection = await attempt('the connection', () => api.call<ConnectionView>('GET', `connections/${id}`));
+    const path = { id: session.connectionId };
+    connection = await attempt('the connection', () => answerOf<ConnectionView>(api.GET('/api/connections/{id}', { params: { path } })));
     if (connection?.status === 'active') {
-      if (!options.live) calendars = await attempt('the calendars', async () => (await api.call<{ value: CalendarInfo[] }>('GET', `connections/${id}/calendars`)).value);
-      const window = new URLSearchParams({ start: new Date(week.startMs).toISOString(), end: new Date(week.endMs).toISOString() });
-      busy = await attempt('busy time', () => api.call<BusyAnswer>('GET', `connections/${id}/busy?${window}`));
+      const list = () => answerOf<{ value: CalendarInfo[] }>(api.GET('/api/connections/{id}/calendars', { params: { path } }));
+      if (!options.live) calendars = await attempt('the calendars', async () => (await list()).value);
+      const query = { start: new Date(week.startMs).toISOString(), end: new Date(week.endMs).toISOString() };
+      busy = await attempt('busy time', () => answerOf<BusyAnswer>(api.GET('/api/connections/{id}/busy', { params: { path, query } })));
     }
   }
 

@@ -1,8 +1,8 @@
 // A week of simulated calendars as a server-rendered table: one column per day, one row per hour, each event
 // in the cell of the hour it starts in, and the busy time Calendar Bridge reports shaded behind. A table
 // (with headers and a caption) keeps it readable by screen readers and needs no script and no inline style.
-import { escapeHtml } from '../http/html.js';
-import { instantOf, wallTimeAt } from '../time/zoned-time.js';
+import { escapeHtml } from '../../shared/http/html.js';
+import { instantOf, wallTimeAt } from '../../shared/time/zoned-time.js';
 
 export interface WallDate {
   year: number;

@@ -1,8 +1,8 @@
 // The console as the booking system's webhook receiver: verifies the Standard Webhooks signature with the
 // `standardwebhooks` library and the client's signing secret (as the README's receiver does) and keeps the
 // last deliveries, verified or not, for the page to show.
-import type { Services } from '../services.js';
-import { wallTimeAt } from '../time/zoned-time.js';
+import type { Services } from '../../shared/services.js';
+import { wallTimeAt } from '../../shared/time/zoned-time.js';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { sessionOfReceiver, storeWebhookReceipt } from './session-store.js';
 import { signingSecretOf } from './walkthrough.js';

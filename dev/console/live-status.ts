@@ -1,9 +1,9 @@
 // The console's live status: the app's Graph subscriptions with their expiry, the last notifications the
 // simulator delivered to the app, the last webhooks this console received, and the timers' last runs.
-import type { Services } from '../services.js';
-import { escapeHtml } from '../http/html.js';
-import { timerRuns, type TimerRunRecord } from '../runtime/timer-runs.js';
-import { SUBSCRIPTION_RECORD_ROW } from '../store/repositories/subscriptions.js';
+import type { Services } from '../../shared/services.js';
+import { escapeHtml } from '../../shared/http/html.js';
+import { timerRuns, type TimerRunRecord } from '../host/timer-runs.js';
+import { SUBSCRIPTION_RECORD_ROW } from '../../shared/store/repositories/subscriptions.js';
 import { listWebhookReceipts, type WebhookReceipt } from './session-store.js';
 import type { SimulatedDelivery, SimulatorControl } from './simulator-control.js';
 

@@ -1,6 +1,6 @@
 // What the console asks the Microsoft 365 simulator's control API (/_sim): its people, their calendars and
 // events, changes "as the user in Outlook", and the log of notifications it delivered to the app.
-import { IMMUTABLE_ID_PREFERENCE } from '../graph/immutable-ids.js';
+import { IMMUTABLE_ID_PREFERENCE } from '../../shared/graph/immutable-ids.js';
 
 export interface SimulatedUser {
   id: string;

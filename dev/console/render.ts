@@ -1,8 +1,8 @@
 // The console page: the walk-through as numbered steps, the week grid, the busy time and the live status.
 // Plain forms posting to /api/console/actions/*, so every step also works without the script.
-import { escapeHtml } from '../http/html.js';
-import { wallTimeAt } from '../time/zoned-time.js';
-import { CONSOLE_PATH } from './enabled.js';
+import { escapeHtml } from '../../shared/http/html.js';
+import { wallTimeAt } from '../../shared/time/zoned-time.js';
+import { CONSOLE_PATH } from './paths.js';
 import { renderLiveStatus } from './live-status.js';
 import type { ConsoleView } from './view.js';
 import { addDays, isoDate, renderWeekGrid, todayIn } from './week-grid.js';

@@ -1,6 +1,5 @@
-// The timers' schedules and last runs, recorded by whichever host runs them in this process (the local host
-// does; the Azure host keeps its own schedule monitor). In memory: the local console reads it to show when
-// each timer last ran and runs next.
+// The timers' schedules and last runs, recorded by the local host as it runs them (the Azure host keeps its
+// own schedule monitor). In memory: the local console reads it to show when each timer last ran and runs next.
 export interface TimerRunRecord {
   name: string;
   schedule: string;
