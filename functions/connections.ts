@@ -7,7 +7,6 @@ import { applyCalendarChoice, calendarChoiceSchema, listCalendars } from '../sha
 import { connectionView, subscriptionHealth } from '../shared/connect/connection-view.js';
 import { disconnect } from '../shared/connect/disconnect.js';
 import { requestSubscriptionSync } from '../shared/sync/calendar-subscriptions.js';
-import '../shared/sync/connection-hooks.js';
 import { authenticateClient } from '../shared/http/authenticate-client.js';
 import { httpHandler, parseWith, readJson } from '../shared/http/handle.js';
 import { AppError } from '../shared/http/problem.js';

@@ -7,7 +7,7 @@
 // queue (shared/upkeep/upkeep.ts); runTokenKeepAlive() is the same work inline (tests, an operator's
 // targeted run), at most maxPerRun per run, oldest first.
 // A refresh token Entra refuses turns the connection needs_reauth (connection-tokens.ts), which removes
-// its subscriptions and sends connection.needs_reauth with a fresh connect link (connection-state-hooks.ts).
+// its subscriptions and sends connection.needs_reauth with a fresh connect link (shared/connection-reactions.ts).
 import { createHash } from 'node:crypto';
 import { odata } from '@azure/data-tables';
 import { ConnectionNotActiveError, getAccessToken, NeedsReauthError } from '../auth/connection-tokens.js';
@@ -18,7 +18,6 @@ import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { escapeKey } from '../store/keys.js';
 import { CONNECTION_COUNTER } from '../telemetry/gauges.js';
-import './connection-state-hooks.js';
 
 export const REFRESH_AFTER_MS = 6 * 24 * 3600 * 1000;
 export const SPREAD_MS = 22 * 3600 * 1000;
