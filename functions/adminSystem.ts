@@ -1,21 +1,13 @@
 // Operator API for the system-wide switch (admin key): pause all syncing and writes for everyone, resume,
 // and read the state. While paused, writes answer 503 integration_paused with Retry-After, timers do
 // nothing and webhook deliveries wait on their queue (shared/admin/pause.ts).
-import { z } from 'zod';
 import { authenticateAdmin } from '../shared/http/authenticate-client.js';
 import { httpHandler, readOptionalJson } from '../shared/http/handle.js';
 import type { HttpFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
-import { forgetCachedSwitches, getSystemState, setSystemPause } from '../shared/admin/pause.js';
+import { forgetCachedSwitches, getSystemState, pauseSchema, setSystemPause } from '../shared/admin/pause.js';
 
 const json = (status: number, body: unknown) => ({ status, headers: { 'Cache-Control': 'no-store' }, jsonBody: body });
-
-export const pauseSchema = z
-  .object({
-    reason: z.string().trim().min(1).max(500).optional(),
-    retryAfterSeconds: z.number().int().min(1).max(86_400).optional(),
-  })
-  .strict();
 
 export const manageSystemStatusFunction: HttpFunctionDefinition = {
   kind: 'http',

@@ -7,8 +7,11 @@ import { busyQuery, busyResponse } from '../shared/availability/busy.js';
 import { createBookingRequest, updateBookingRequest } from '../shared/bookings/booking-request.js';
 import { bookingView } from '../shared/bookings/booking-view.js';
 import { cancelBookingRequest } from '../shared/bookings/cancel-booking.js';
+import { pauseSchema } from '../shared/admin/pause.js';
 import { createClientSchema, rotateKeySchema } from '../shared/clients/manage-clients.js';
 import { calendarChoiceSchema } from '../shared/connect/calendars.js';
+import { connectLinkBody } from '../shared/connect/connect-link-request.js';
+import { listConnectionsQuery } from '../shared/connect/connection-view.js';
 import type { ProblemCode } from '../shared/http/problem-codes.js';
 import { mailSettingsSchema } from '../shared/mail/mail-settings.js';
 import { sendMailSchema, sentMailViewSchema } from '../shared/mail/send-mail.js';
@@ -18,9 +21,6 @@ import type { HttpFunctionDefinition } from '../shared/runtime/function-definiti
 import { createSpaceRequest, spaceView } from '../shared/spaces/manage-spaces.js';
 import { listDeadLettersQuery } from '../shared/webhooks/dead-letters.js';
 import { rotateSigningSecretSchema } from '../shared/webhooks/signing-secrets.js';
-import { pauseSchema } from './adminSystem.js';
-import { connectLinkBody } from './connectLinks.js';
-import { listConnectionsQuery } from './connections.js';
 
 const connectLink = z.object({ linkId: z.string(), url: z.string(), expiresAt: z.string() });
 const connection = z.object({ id: z.string(), externalUserId: z.string(), status: z.enum(['active', 'needs_reauth', 'disconnected']) }).loose();

@@ -2,6 +2,7 @@
 // or (kind "tenant") its customer's administrator to grant tenant-wide access for room mailboxes.
 import { z } from 'zod';
 import { createConnectLink } from '../shared/connect/connect-links.js';
+import { connectLinkRequest, tenantConnectLinkRequest } from '../shared/connect/connect-link-request.js';
 import { authenticateClient } from '../shared/http/authenticate-client.js';
 import { httpHandler, parseWith, readJson } from '../shared/http/handle.js';
 import { createTenantConsentLink } from '../shared/spaces/tenant-consent.js';
@@ -9,39 +10,6 @@ import type { HttpFunctionDefinition } from '../shared/runtime/function-definiti
 import { getServices } from '../shared/services.js';
 
 const MAX_BODY_BYTES = 8 * 1024;
-
-export const connectLinkRequest = z
-  .object({
-    externalUserId: z.string().trim().min(1).max(256),
-    returnUrl: z.string().min(1).max(2048),
-    loginHint: z.string().trim().min(3).max(256).regex(/^[^\s@]+@[^\s@]+$/, 'an email address or UPN').optional(),
-    allowOtherAccount: z
-      .boolean()
-      .optional()
-      .describe('with loginHint: accept a sign-in with another account (refused with error=account_mismatch by default)'),
-    pickCalendars: z.boolean().optional(),
-  })
-  .strict();
-
-/** kind "tenant": tenant-wide (admin) consent for rooms and spaces (docs/rooms.md). */
-export const tenantConnectLinkRequest = z
-  .object({
-    kind: z.literal('tenant'),
-    returnUrl: z.string().min(1).max(2048),
-    tenant: z
-      .string()
-      .trim()
-      .min(3)
-      .max(253)
-      .regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'a tenant id or domain')
-      .optional()
-      .describe('tenant id or domain; the administrator\'s own tenant when absent'),
-    loginHint: z.string().trim().min(3).max(256).regex(/^[^\s@]+@[^\s@]+$/, 'an email address or UPN').optional(),
-  })
-  .strict();
-
-/** What POST /api/connect-links accepts (as the OpenAPI document describes it). */
-export const connectLinkBody = z.union([connectLinkRequest, tenantConnectLinkRequest]);
 
 export const connectLinksFunction: HttpFunctionDefinition = {
   kind: 'http',

@@ -1,10 +1,9 @@
 // The connection API (API key), always scoped to the calling client: another client's connection id is 404.
 import type { HttpRequest } from '@azure/functions';
 import { odata } from '@azure/data-tables';
-import { z } from 'zod';
 import { withConnectionGraph } from '../shared/auth/connection-tokens.js';
 import { applyCalendarChoice, calendarChoiceSchema, listCalendars } from '../shared/connect/calendars.js';
-import { connectionView, subscriptionHealth } from '../shared/connect/connection-view.js';
+import { connectionView, listConnectionsQuery, subscriptionHealth } from '../shared/connect/connection-view.js';
 import { disconnect } from '../shared/connect/disconnect.js';
 import { requestSubscriptionSync } from '../shared/sync/calendar-subscriptions.js';
 import { authenticateClient } from '../shared/http/authenticate-client.js';
@@ -27,8 +26,6 @@ async function ownConnection(request: HttpRequest, services: Services): Promise<
   if (!found) throw new AppError(404, 'not_found', 'No such connection.');
   return found;
 }
-
-export const listConnectionsQuery = z.object({ externalUserId: z.string().trim().min(1).max(256) });
 
 export const listConnectionsFunction: HttpFunctionDefinition = {
   kind: 'http',

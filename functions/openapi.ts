@@ -12,7 +12,9 @@ export const openApiFunction: HttpFunctionDefinition = {
   authLevel: 'anonymous',
   handler: httpHandler(async () => {
     const { config } = getServices();
-    // Loaded here: the description reads the function definitions, which include this function.
+    // Loaded here: the description reads the function definitions, which include this function. The one
+    // function file that reads others, as it describes them all.
+    // eslint-disable-next-line no-restricted-syntax -- the registry and the API description, loaded lazily
     const [{ buildApiDocument }, { definitions }] = await Promise.all([import('./api-description.js'), import('./definitions.js')]);
     const routes = definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http');
     return {

@@ -4,6 +4,7 @@
 // Reads are cached a few seconds per store, so a check per request or per queue message stays cheap;
 // changes made through setSystemPause() take effect at once in this process, and within the cache
 // lifetime everywhere else.
+import { z } from 'zod';
 import { AppError } from '../http/problem.js';
 import type { Services } from '../services.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
@@ -11,6 +12,14 @@ import { SETTINGS_PARTITION, SYSTEM_SETTING_ROW, type SystemSettingEntity } from
 
 export const PAUSE_CACHE_MS = 5_000;
 export const DEFAULT_PAUSE_RETRY_AFTER_SECONDS = 300;
+
+/** The operator's pause request (PUT /api/manage/system/pause), every field optional. */
+export const pauseSchema = z
+  .object({
+    reason: z.string().trim().min(1).max(500).optional(),
+    retryAfterSeconds: z.number().int().min(1).max(86_400).optional(),
+  })
+  .strict();
 
 export interface SystemState {
   paused: boolean;

@@ -1,8 +1,12 @@
 // What the connection API shows of a connection: never tokens, never key versions.
 import { odata } from '@azure/data-tables';
+import { z } from 'zod';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Services } from '../services.js';
 import { DEFAULT_BUSY_SHOW_AS } from '../sync/merge-busy.js';
+
+/** GET /api/connections: a user's connections are listed by the booking system's own user id. */
+export const listConnectionsQuery = z.object({ externalUserId: z.string().trim().min(1).max(256) });
 
 export interface SubscriptionHealth {
   /** `none` until push sync creates subscriptions; `expired` when one has lapsed unrenewed. */
