@@ -15,10 +15,10 @@ export function sha256Hex(text: string): string {
   return sha256(text).toString('hex');
 }
 
-/** Whether `text` hashes to `storedHash` (a sha256Base64Url), compared in constant time. */
+/** Whether `text` hashes to `storedHash` (a sha256Base64Url): the two 32-byte digests compared in constant time. */
 export function matchesSha256(text: string, storedHash: string): boolean {
-  const actual = Buffer.from(sha256Base64Url(text), 'utf8');
-  const expected = Buffer.from(storedHash, 'utf8');
+  const expected = Buffer.from(storedHash, 'base64url');
+  const actual = sha256(text);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
