@@ -8,14 +8,13 @@ import tseslint from 'typescript-eslint';
  * (no-restricted-imports) and for import() (no-restricted-syntax; esquery regexes cannot hold a slash,
  * hence \x2F). Every import in these folders is relative, so the path as written says where it goes.
  */
-const OUTSIDE_THE_APP = {
-  regex: '^(\\.\\.\\x2F)+(functions|dev|test|bench|scripts)(\\x2F|$)',
-  message: 'shared/ is the app: it never imports functions/, dev/, test/, bench/ or scripts/ (they use it).',
-};
-const LOCAL_OR_TOOLING = {
-  regex: '^(\\.\\.\\x2F)+(dev|test|bench|scripts)(\\x2F|$)',
-  message: 'functions/ ships to Azure: it never imports dev/, test/, bench/ or scripts/ (they use it).',
-};
+/** Imports that climb out of the file's folder into one of `folders` at the repository's root. */
+const into = (folders, message) => ({ regex: `^(\\.\\.\\x2F)+(${folders.join('|')})(\\x2F|$)`, message });
+const OUTSIDE_THE_APP = into(
+  ['functions', 'dev', 'test', 'bench', 'scripts'],
+  'shared/ is the app: it never imports functions/, dev/, test/, bench/ or scripts/ (they use it).',
+);
+const LOCAL_OR_TOOLING = into(['dev', 'test', 'bench', 'scripts'], 'functions/ ships to Azure: it never imports dev/, test/, bench/ or scripts/ (they use it).');
 const ANOTHER_FUNCTION = {
   regex: '^\\.\\x2F',
   message: 'A function file never imports another one: move what both need into shared/ (functions/definitions.ts is the registry).',

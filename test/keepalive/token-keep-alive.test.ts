@@ -11,7 +11,7 @@ import { refreshDueAt, REFRESH_AFTER_MS, runTokenKeepAlive, SPREAD_MS, spreadOff
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, json, nextHop, simControl, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, createTestClient, json, nextHop, simControl, type ConnectedUser, type TestClient } from '../support/connect-user.js';
 import { startReceiver, verifiedWith, type Receiver } from '../webhooks/receiver.js';
 
 let sim: RunningSimulator;
@@ -33,6 +33,20 @@ afterAll(async () => {
 
 async function row(user: ConnectedUser): Promise<ConnectionEntity> {
   return (await app.services.store.connections.require(user.client.clientId, user.connection.id)).entity;
+}
+
+/** A subscription record of the connection (as push sync would have made), which must go with the tokens. */
+async function seedSubscriptionRecord(client: TestClient, user: ConnectedUser): Promise<void> {
+  await app.services.store.subscriptions.createSubscription({
+    subscriptionId: randomUUID(),
+    clientId: client.client.clientId,
+    connectionId: user.connection.id,
+    resource: '/me/events',
+    clientStateHash: 'x',
+    expiresAt: new Date(Date.now() + 86_400_000),
+    createdAt: new Date(),
+  });
+  expect(await listConnectionSubscriptions(app.services, client.client.clientId, user.connection.id)).not.toHaveLength(0);
 }
 
 async function simNow(): Promise<Date> {
@@ -104,17 +118,7 @@ describe('token keep-alive', () => {
   it('turns a revoked user needs_reauth, removes its subscriptions and sends connection.needs_reauth with a working connect link', async () => {
     const client = await createTestClient(app, { webhookUrl: `${receiver.url}/reauth` });
     const user = await connectUser(app, { client });
-    // A subscription record of the connection (as push sync would have made), which must go with the tokens.
-    await app.services.store.subscriptions.createSubscription({
-      subscriptionId: randomUUID(),
-      clientId: client.client.clientId,
-      connectionId: user.connection.id,
-      resource: '/me/events',
-      clientStateHash: 'x',
-      expiresAt: new Date(Date.now() + 86_400_000),
-      createdAt: new Date(),
-    });
-    expect(await listConnectionSubscriptions(app.services, client.client.clientId, user.connection.id)).not.toHaveLength(0);
+    await seedSubscriptionRecord(client, user);
 
     await simControl(sim.url, 'POST', `/users/${user.userPrincipalName}/revoke-sign-in-sessions`);
     const future = new Date((await simNow()).getTime() + REFRESH_AFTER_MS + SPREAD_MS);
@@ -162,16 +166,7 @@ describe('token keep-alive', () => {
       const path = `/reauth-${entry.replace(/\W+/g, '-')}`;
       const client = await createTestClient(app, { webhookUrl: `${receiver.url}${path}` });
       const user = await connectUser(app, { client });
-      await app.services.store.subscriptions.createSubscription({
-        subscriptionId: randomUUID(),
-        clientId: client.client.clientId,
-        connectionId: user.connection.id,
-        resource: '/me/events',
-        clientStateHash: 'x',
-        expiresAt: new Date(Date.now() + 86_400_000),
-        createdAt: new Date(),
-      });
-      expect(await listConnectionSubscriptions(app.services, client.client.clientId, user.connection.id)).not.toHaveLength(0);
+      await seedSubscriptionRecord(client, user);
 
       // Revoked, and the access token held expired: the next call must redeem the refresh token, and fails.
       await simControl(sim.url, 'POST', `/users/${user.userPrincipalName}/revoke-sign-in-sessions`);
