@@ -9,7 +9,6 @@ import { listConnections, listConnectionsQuery } from '../shared/connect/list-co
 import { ownConnection, updateConnection, viewWithHealth } from '../shared/connect/own-connection.js';
 import { GRAPH_PROBLEMS } from '../shared/graph/graph-problems.js';
 import { apiRoute } from '../shared/http/api-route.js';
-import '../shared/sync/connection-hooks.js';
 
 const route = 'connections/{id}';
 const params = z.object({ id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/) });

@@ -7,7 +7,6 @@ import { getServices, type Services } from '../shared/services.js';
 import { WEBHOOK_DELIVERY_QUEUE } from '../shared/webhooks/emit.js';
 import { processWebhookDelivery, type DeliveryOptions } from '../shared/webhooks/deliver.js';
 import { recordWebhookDelivery } from '../shared/telemetry/metrics.js';
-import '../shared/keepalive/connection-state-hooks.js';
 
 export type DeliverWebhooksSettings = Omit<DeliveryOptions, 'services' | 'log' | 'queueName'> & {
   name?: string;

@@ -6,7 +6,6 @@ import { getServices } from '../shared/services.js';
 import { processSyncQueueItem, type ProcessOutcome } from '../shared/sync/process-sync-message.js';
 import { defaultSyncDeps } from '../shared/sync/sync-deps.js';
 import { CALENDAR_SYNC_QUEUE } from '../shared/sync/sync-messages.js';
-import '../shared/sync/connection-hooks.js';
 
 export async function syncCalendars(item: unknown, context: InvocationContext): Promise<void> {
   const outcome = await processSyncQueueItem(defaultSyncDeps(getServices()), item);

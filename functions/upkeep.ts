@@ -5,8 +5,6 @@ import type { QueueFunctionDefinition } from '../shared/runtime/function-definit
 import { getServices } from '../shared/services.js';
 import { processUpkeepMessage, UPKEEP_QUEUE } from '../shared/upkeep/upkeep.js';
 import { defaultSyncDeps } from '../shared/sync/sync-deps.js';
-import '../shared/keepalive/connection-state-hooks.js';
-import '../shared/sync/connection-hooks.js';
 
 export async function upkeep(item: unknown, context: InvocationContext): Promise<void> {
   const outcome = await processUpkeepMessage(defaultSyncDeps(getServices()), item);

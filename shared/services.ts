@@ -1,6 +1,7 @@
 // The process-wide services function handlers use, built on first use from the configuration.
 // Tests call resetConfig() and resetServices() after changing process.env.
 import { getConfig, type Config } from './config.js';
+import { connectionReactions, type ConnectionReactions } from './connection-reactions.js';
 import { createStore, type Store } from './store/store.js';
 import type { CachingSecretStore } from './secrets/caching-secret-store.js';
 import { createSecretStore } from './secrets/create-secret-store.js';
@@ -15,6 +16,8 @@ export interface Services {
   envelope: EnvelopeCipher;
   /** How Microsoft Graph and Entra are reached. */
   transports: Transports;
+  /** What disconnecting and needs_reauth set off (subscriptions removed, webhooks sent). */
+  connectionReactions: ConnectionReactions;
 }
 
 /** What the host running the app may hand in instead of the defaults (Azure uses the defaults). */
@@ -37,6 +40,7 @@ export function getServices(): Services {
       secrets,
       envelope: new EnvelopeCipher(secrets, config.tokenKeyName),
       transports: options.transports?.(config) ?? defaultTransports(config),
+      connectionReactions,
     };
   }
   return services;

@@ -4,15 +4,23 @@
 // Reads are cached a few seconds per store, so a check per request or per queue message stays cheap;
 // changes made through setSystemPause() take effect at once in this process, and within the cache
 // lifetime everywhere else.
+import { z } from 'zod';
 import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import { SETTINGS_PARTITION, SYSTEM_SETTING_ROW, type SystemSettingEntity } from '../store/repositories/settings.js';
-import { z } from 'zod';
 import type { ProblemCode } from '../errors/catalogue.js';
 
 export const PAUSE_CACHE_MS = 5_000;
 export const DEFAULT_PAUSE_RETRY_AFTER_SECONDS = 300;
+
+/** The operator's pause request (PUT /api/manage/system/pause), every field optional. */
+export const pauseSchema = z
+  .object({
+    reason: z.string().trim().min(1).max(500).optional(),
+    retryAfterSeconds: z.number().int().min(1).max(86_400).optional(),
+  })
+  .strict();
 
 export interface SystemState {
   paused: boolean;
@@ -122,14 +130,6 @@ function toState(entity: SystemSettingEntity | undefined): SystemState {
     changedAt: entity?.changedAt?.toISOString(),
   };
 }
-
-/** What POST /api/manage/system/pause may say. */
-export const pauseSchema = z
-  .object({
-    reason: z.string().trim().min(1).max(500).optional(),
-    retryAfterSeconds: z.number().int().min(1).max(86_400).optional(),
-  })
-  .strict();
 
 /** SystemState as the API describes it. */
 export const systemStateSchema = z.object({ paused: z.boolean(), reason: z.string().optional(), retryAfterSeconds: z.number().int(), changedAt: z.string().optional() });

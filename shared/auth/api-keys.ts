@@ -1,7 +1,8 @@
 // Booking-system API keys: `cb_live_<clientId>_<secret>`. The client id inside the key makes the lookup a
 // point read; only a SHA-256 hash of the key is stored (the key is 256 random bits, so a slow hash buys
 // nothing), and hashes are compared in constant time.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { matchesSha256, sha256Base64Url } from '../sha256.js';
 
 export const API_KEY_PREFIX = 'cb_live_';
 const KEY_PATTERN = /^cb_live_([a-z0-9]{8,40})_([A-Za-z0-9_-]{43})$/;
@@ -16,7 +17,7 @@ export function generateApiKey(clientId: string): { key: string; hash: string } 
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('base64url');
+  return sha256Base64Url(key);
 }
 
 /** The client id a well-formed key claims, or undefined. Proves nothing until verifyApiKey agrees. */
@@ -26,12 +27,8 @@ export function clientIdOfKey(key: string): string | undefined {
 
 /** True when `key` hashes to one of the stored hashes. Every stored hash is compared, in constant time. */
 export function verifyApiKey(key: string, storedHashes: readonly string[]): boolean {
-  const presented = Buffer.from(hashApiKey(key), 'base64url');
   let match = false;
-  for (const stored of storedHashes) {
-    const candidate = Buffer.from(stored, 'base64url');
-    if (candidate.length === presented.length && timingSafeEqual(candidate, presented)) match = true;
-  }
+  for (const stored of storedHashes) if (matchesSha256(key, stored)) match = true;
   return match;
 }
 

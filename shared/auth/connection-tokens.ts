@@ -118,12 +118,6 @@ function isConsentRequired(error: unknown): boolean {
   return e?.subError === 'consent_required' || e?.errorCode === 'consent_required' || /AADSTS65001\b/.test(e?.message ?? '');
 }
 
-/** A step run once when a connection turns needs_reauth; a failure is logged and changes nothing else. */
-export type NeedsReauthStep = (connection: ConnectionEntity, services: Services) => Promise<void>;
-
-/** shared/keepalive adds "remove its subscriptions" and "send connection.needs_reauth" here. */
-export const afterNeedsReauth: NeedsReauthStep[] = [];
-
 /** The same sign-in: a reconnect sets a new connectedAt (rows from before it have none on either side). */
 const sameSignIn = (a: ConnectionEntity, b: ConnectionEntity) => a.connectedAt?.getTime() === b.connectedAt?.getTime();
 
@@ -143,15 +137,14 @@ export async function markNeedsReauth(services: Services, connection: Connection
       return turned ? { ...current, status: 'needs_reauth', updatedAt: new Date() } : current;
     });
     if (signedInAgain) return undefined;
-    // Only the caller that made the change runs the steps, so the booking system hears of it once.
+    // Only the caller that made the change reacts (services.connectionReactions: subscriptions removed,
+    // webhook sent), so the booking system hears of it once.
     if (turned) {
       recordNeedsReauth();
       await countConnectionStatusChange(services.store, 'active', 'needs_reauth');
-      for (const step of afterNeedsReauth) {
-        await step(saved.entity, services).catch((error: unknown) =>
-          console.warn(`connection ${connection.rowKey}: a needs_reauth step failed: ${describeError(error)}`),
-        );
-      }
+      await services.connectionReactions.afterNeedsReauth(saved.entity, services).catch((error: unknown) =>
+        console.warn(`connection ${connection.rowKey}: a needs_reauth step failed: ${describeError(error)}`),
+      );
     }
     return new NeedsReauthError(saved.entity, { cause });
   } catch (error) {

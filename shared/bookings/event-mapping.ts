@@ -1,9 +1,9 @@
 // Booking -> Graph event body. Deterministic: the same booking always maps to the same body, so a retried
 // POST carries the same transactionId and Graph creates no second event
 // (transactionId: https://learn.microsoft.com/en-us/graph/api/resources/event#properties).
-import { createHash } from 'node:crypto';
 import type { CreateBookingRequest } from './booking-request.js';
 import { toGraphDateTime } from '../time/windows-zones.js';
+import { sha256Base64Url, sha256Hex } from '../sha256.js';
 
 /**
  * Our single-value extended property: `String {GUID} Name CalendarBridgeBooking`, value `clientId/bookingId`.
@@ -17,14 +17,14 @@ export function bookingPropertyValue(clientId: string, bookingId: string): strin
 
 /** A UUID (RFC 9562 version 8) derived from the client and booking ids: stable across retries. */
 export function transactionIdFor(clientId: string, bookingId: string): string {
-  const hex = createHash('sha256').update(`calendar-bridge\n${clientId}\n${bookingId}`).digest('hex');
+  const hex = sha256Hex(`calendar-bridge\n${clientId}\n${bookingId}`);
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** A digest of what the booking system asked for, to tell a retry from a reused bookingId. */
 export function bookingFingerprint(request: CreateBookingRequest): string {
-  return createHash('sha256').update(canonicalJson(request)).digest('base64url');
+  return sha256Base64Url(canonicalJson(request));
 }
 
 function canonicalJson(value: unknown): string {

@@ -3,9 +3,10 @@
 // accepts the state only from a browser that sends the same value. A Microsoft sign-in URL copied out of
 // the flow and sent to someone else therefore completes nothing.
 // One cookie per attempt (named after the state's hash), so several flows in one browser do not collide.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Cookie, HttpRequest } from '@azure/functions';
 import { cookieValue } from '../http/cookies.js';
+import { matchesSha256, sha256Base64Url } from '../sha256.js';
 import { stateHash } from '../store/repositories/oauth-states.js';
 
 export interface BrowserBinding {
@@ -21,10 +22,6 @@ function cookieName(publicBaseUrl: string, hashOfState: string): string {
   return `${prefix}cb-bind-${hashOfState.slice(0, 22)}`;
 }
 
-function hashOf(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
-}
-
 export function newBrowserBinding(publicBaseUrl: string, hashOfState: string, ttlMs: number): BrowserBinding {
   const value = randomBytes(32).toString('base64url');
   const cookie: Cookie = {
@@ -37,7 +34,7 @@ export function newBrowserBinding(publicBaseUrl: string, hashOfState: string, tt
     secure: publicBaseUrl.startsWith('https:'),
     maxAge: Math.ceil(ttlMs / 1000),
   };
-  return { cookie, hash: hashOf(value) };
+  return { cookie, hash: sha256Base64Url(value) };
 }
 
 /** How the shared flow code asks whether the request comes from the browser a state row is bound to. */
@@ -47,9 +44,7 @@ export type BrowserCheck = (hashOfState: string, storedHash: string | undefined)
 export function browserMatches(request: HttpRequest, publicBaseUrl: string, hashOfState: string, storedHash: string | undefined): boolean {
   const value = cookieValue(request, cookieName(publicBaseUrl, hashOfState));
   if (!value || !storedHash) return false;
-  const a = Buffer.from(hashOf(value));
-  const b = Buffer.from(storedHash);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return matchesSha256(value, storedHash);
 }
 
 /** Expires the attempt's cookie once the callback has used it. */

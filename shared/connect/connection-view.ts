@@ -1,9 +1,9 @@
 // What the connection API shows of a connection: never tokens, never key versions.
 import { odata } from '@azure/data-tables';
+import { z } from 'zod';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Services } from '../services.js';
 import { DEFAULT_BUSY_SHOW_AS } from '../sync/merge-busy.js';
-import { z } from 'zod';
 
 export interface SubscriptionHealth {
   /** `none` until push sync creates subscriptions; `expired` when one has lapsed unrenewed. */

@@ -1,11 +1,11 @@
 // Who is calling: a booking system (`Authorization: Bearer <api key>`) or the operator (`Bearer <admin key>`).
 // Every failure is the same 401, whatever went wrong, and the comparison work does not depend on which
 // part of the key was wrong (hashes compared in constant time, a dummy compare when the client is unknown).
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
 import { bearerToken, clientIdOfKey, hashApiKey, verifyApiKey } from '../auth/api-keys.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import type { Services } from '../services.js';
+import { sameSecret } from '../sha256.js';
 import { AppError } from '../errors/app-error.js';
 import { clientDisabledError } from '../admin/pause.js';
 import { ADMIN_APP_ROLE, AdminTokenUnavailableError, hasAdminRole, looksLikeJwt, verifyAdminToken } from '../auth/admin-tokens.js';
@@ -67,8 +67,6 @@ async function authenticateAdminToken(token: string, services: Pick<Services, 'c
 /** The shared admin key (held in the secret store), compared in constant time. */
 async function authenticateAdminKey(key: string | undefined, services: Pick<Services, 'config' | 'secrets'>): Promise<void> {
   const expected = (await services.secrets.get(services.config.adminKeySecretName)).value;
-  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-  // Equal-length digests, so the comparison is constant time whatever the lengths of the keys.
-  const ok = timingSafeEqual(digest(key ?? ''), digest(expected)) && key !== undefined;
+  const ok = sameSecret(key ?? '', expected) && key !== undefined;
   if (!ok) throw unauthorized('The admin key is required: send Authorization: Bearer <admin key>.');
 }

@@ -7,18 +7,17 @@
 // queue (shared/upkeep/upkeep.ts); runTokenKeepAlive() is the same work inline (tests, an operator's
 // targeted run), at most maxPerRun per run, oldest first.
 // A refresh token Entra refuses turns the connection needs_reauth (connection-tokens.ts), which removes
-// its subscriptions and sends connection.needs_reauth with a fresh connect link (connection-state-hooks.ts).
-import { createHash } from 'node:crypto';
+// its subscriptions and sends connection.needs_reauth with a fresh connect link (shared/connection-reactions.ts).
 import { odata } from '@azure/data-tables';
 import { ConnectionNotActiveError, getAccessToken, NeedsReauthError } from '../auth/connection-tokens.js';
 import { isSyncPaused } from '../admin/pause.js';
 import { describeError } from '../logging.js';
 import { settleLimited } from '../runtime/settle-limited.js';
 import type { Services } from '../services.js';
+import { sha256 } from '../sha256.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { escapeKey } from '../store/keys.js';
 import { CONNECTION_COUNTER } from '../telemetry/gauges.js';
-import './connection-state-hooks.js';
 
 export const REFRESH_AFTER_MS = 6 * 24 * 3600 * 1000;
 export const SPREAD_MS = 22 * 3600 * 1000;
@@ -27,7 +26,7 @@ const CONCURRENCY = 4;
 
 /** A stable offset in [0, SPREAD_MS) from the connection id. */
 export function spreadOffsetMs(connectionId: string): number {
-  return createHash('sha256').update(connectionId).digest().readUInt32BE(0) % SPREAD_MS;
+  return sha256(connectionId).readUInt32BE(0) % SPREAD_MS;
 }
 
 /** When the connection's tokens are next due for a refresh. */

@@ -2,7 +2,6 @@
 // Sent Items), optionally carrying a booking's iCalendar invitation. Exactly once per client-supplied
 // messageId: the mailMessages row is created before Graph is called, so a repeat (or a concurrent twin)
 // finds it and sends nothing. Every check happens before the row is written, so a refusal sends nothing.
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ConsentMissingError, NeedsReauthError, withConnectionGraph } from '../auth/connection-tokens.js';
 import { GRAPH_SCOPES } from '../auth/entra-credentials.js';
@@ -13,6 +12,7 @@ import { isGraphAnswer } from '../graph/graph-problems.js';
 import { AppError } from '../errors/app-error.js';
 import { describeError } from '../logging.js';
 import type { Services } from '../services.js';
+import { sha256Base64Url } from '../sha256.js';
 import { ConflictError } from '../store/errors.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
@@ -180,7 +180,7 @@ function graphMessage(input: SendMailInput, attachment: IcsAttachment | undefine
 
 function fingerprint(connectionId: string, input: SendMailInput): string {
   const { messageId: _ignored, ...content } = input;
-  return createHash('sha256').update(JSON.stringify([connectionId, content])).digest('base64url');
+  return sha256Base64Url(JSON.stringify([connectionId, content]));
 }
 
 function viewOf(row: MailMessageEntity): SentMailView {

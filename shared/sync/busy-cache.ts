@@ -5,15 +5,8 @@ import type { Store } from '../store/index.js';
 import { busyEventRowKey, calendarSyncRowKey, type BusyEventEntity, type CalendarSyncEntity } from '../store/repositories/busy.js';
 import { DEFAULT_BUSY_SHOW_AS, mergeBusy, type BusyInterval } from './merge-busy.js';
 
-export interface CachedEvent {
-  eventId: string;
-  start: Date;
-  end: Date;
-  showAs: string;
-  isAllDay?: boolean;
-  bookingRef?: string;
-  changeKey?: string;
-}
+/** An event as the cache keeps it: its row without the keys. */
+export type CachedEvent = Pick<BusyEventEntity, 'eventId' | 'start' | 'end' | 'showAs' | 'isAllDay' | 'bookingRef' | 'changeKey'>;
 
 export interface CachedBusy {
   intervals: BusyInterval[];

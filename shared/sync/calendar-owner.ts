@@ -4,7 +4,7 @@ import { odata } from '@azure/data-tables';
 import type { Services } from '../services.js';
 import { isSpaceOwnerId, parseSpaceOwnerId, spaceAsOwner, type CalendarOwner } from '../spaces/space-owner.js';
 import type { BusyChange } from './busy-change.js';
-import type { WebhookEventData } from '../webhooks/emit.js';
+import type { WebhookEventData } from '../webhooks/event-catalogue.js';
 
 export type { CalendarOwner } from '../spaces/space-owner.js';
 

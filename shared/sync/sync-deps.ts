@@ -4,7 +4,8 @@ import { getAppGraphClient } from '../auth/app-tokens.js';
 import { getGraphClientForConnection } from '../auth/connection-tokens.js';
 import type { Services } from '../services.js';
 import type { CalendarOwner } from './calendar-owner.js';
-import { emitWebhookEvent, type WebhookEventData, type WebhookEventType } from '../webhooks/emit.js';
+import { emitWebhookEvent } from '../webhooks/emit.js';
+import type { WebhookEventData, WebhookEventType } from '../webhooks/event-catalogue.js';
 
 export interface SyncDeps {
   services: Services;

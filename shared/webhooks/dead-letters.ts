@@ -8,7 +8,8 @@ import { enqueue } from '../queues/queue-client.js';
 import type { Services } from '../services.js';
 import type { DeadLetterEntity } from '../store/repositories/dead-letters.js';
 import { ConcurrencyError } from '../store/errors.js';
-import { WEBHOOK_DELIVERY_QUEUE, type WebhookDelivery, type WebhookEvent, type WebhookEventType } from './emit.js';
+import { WEBHOOK_DELIVERY_QUEUE, type WebhookDelivery, type WebhookEvent } from './emit.js';
+import type { WebhookEventType } from './event-catalogue.js';
 import { recordDeadLetter } from '../telemetry/metrics.js';
 
 export interface DeadLetterView {

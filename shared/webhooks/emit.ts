@@ -1,13 +1,12 @@
 // The one way to tell a booking system that something happened: emitWebhookEvent() enqueues a delivery;
 // the delivery processor (a queue-triggered function) signs and POSTs it with retries.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { StorageSettings } from '../config.js';
 import { enqueue } from '../queues/queue-client.js';
+import { sha256Base64Url } from '../sha256.js';
 import type { WebhookEventData, WebhookEventType } from './event-catalogue.js';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
-
-export { WEBHOOK_EVENT_TYPES, type WebhookEventType, type WebhookEventData } from './event-catalogue.js';
 
 /** The JSON body the booking system receives. */
 export interface WebhookEvent<T = Record<string, unknown>> {
@@ -36,7 +35,7 @@ export function newWebhookEvent<T extends WebhookEventType>(type: T, data: Webho
  * report made again — a sync round repeated after a crash — reaches the receiver with the same id.
  */
 export function stableEventId(type: WebhookEventType, ...facts: string[]): string {
-  return `evt_${createHash('sha256').update([type, ...facts].join('\n')).digest('base64url').slice(0, 22)}`;
+  return `evt_${sha256Base64Url([type, ...facts].join('\n')).slice(0, 22)}`;
 }
 
 export async function emitWebhookEvent<T extends WebhookEventType>(

@@ -1,7 +1,6 @@
 // Point 5 and its bad inputs: the connection API, scoped to the calling client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionNotActiveError, getAccessToken } from '../../shared/auth/connection-tokens.js';
-import { beforeDisconnect } from '../../shared/connect/disconnect.js';
 import { definitions } from '../../functions/definitions.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, type ConnectedUser, type TestClient , json } from '../support/connect-user.js';
@@ -133,18 +132,24 @@ describe('connection API', () => {
     expect((await api(`connections/${alice.connection.id}`, { key: 'cb_live_nope' })).status).toBe(401);
   });
 
-  it('DELETE disconnects: runs the registered clean-up steps, wipes the tokens, status disconnected', async () => {
+  it("DELETE disconnects: runs the services' clean-up reaction, wipes the tokens, status disconnected", async () => {
     const bob = await connectUser(app, { client: { client: alice.client, apiKey: alice.apiKey, signingSecret: alice.signingSecret }, externalUserId: 'bob' });
     const seen: string[] = [];
-    beforeDisconnect.push(async (connection) => {
-      seen.push(connection.rowKey);
-    });
+    // The host's handlers use these very services: the clean-up they run is observed, then run as composed.
+    const reactions = app.services.connectionReactions;
+    app.services.connectionReactions = {
+      ...reactions,
+      beforeDisconnect: async (connection, services) => {
+        seen.push(connection.rowKey);
+        await reactions.beforeDisconnect(connection, services);
+      },
+    };
     try {
       const res = await api(`connections/${bob.connection.id}`, { method: 'DELETE' });
       expect(res.status).toBe(200);
       expect((await json(res)).status).toBe('disconnected');
     } finally {
-      beforeDisconnect.pop();
+      app.services.connectionReactions = reactions;
     }
     expect(seen).toEqual([bob.connection.id]);
     const row = await app.services.store.connections.getConnection(alice.client.clientId, bob.connection.id);

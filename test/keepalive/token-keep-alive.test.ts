@@ -1,7 +1,8 @@
 // Token keep-alive against a simulator of this file's own (its clock moves a year): a connection used once
 // and then idle stays connected only because the keep-alive refreshes it; a revoked user turns
 // needs_reauth, loses its subscriptions and its booking system gets connection.needs_reauth with a
-// working connect link; a disconnect sends connection.disconnected.
+// working connect link, as it does when an API call or a Graph call notices the revocation; a disconnect
+// sends connection.disconnected.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
@@ -10,7 +11,7 @@ import { refreshDueAt, REFRESH_AFTER_MS, runTokenKeepAlive, SPREAD_MS, spreadOff
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, json, nextHop, type ConnectedUser } from '../support/connect-user.js';
+import { connectUser, createTestClient, json, nextHop, type ConnectedUser, type TestClient } from '../support/connect-user.js';
 import { simControl } from '../support/simulator-control.js';
 import { startReceiver, verifiedWith, type Receiver } from '../webhooks/receiver.js';
 import { untilPasses } from '../support/wait-for.js';
@@ -34,6 +35,20 @@ afterAll(async () => {
 
 async function row(user: ConnectedUser): Promise<ConnectionEntity> {
   return (await app.services.store.connections.require(user.client.clientId, user.connection.id)).entity;
+}
+
+/** A subscription record of the connection (as push sync would have made), which must go with the tokens. */
+async function seedSubscriptionRecord(client: TestClient, user: ConnectedUser): Promise<void> {
+  await app.services.store.subscriptions.createSubscription({
+    subscriptionId: randomUUID(),
+    clientId: client.client.clientId,
+    connectionId: user.connection.id,
+    resource: '/me/events',
+    clientStateHash: 'x',
+    expiresAt: new Date(Date.now() + 86_400_000),
+    createdAt: new Date(),
+  });
+  expect(await listConnectionSubscriptions(app.services, client.client.clientId, user.connection.id)).not.toHaveLength(0);
 }
 
 async function simNow(): Promise<Date> {
@@ -105,17 +120,7 @@ describe('token keep-alive', () => {
   it('turns a revoked user needs_reauth, removes its subscriptions and sends connection.needs_reauth with a working connect link', async () => {
     const client = await createTestClient(app, { webhookUrl: `${receiver.url}/reauth` });
     const user = await connectUser(app, { client });
-    // A subscription record of the connection (as push sync would have made), which must go with the tokens.
-    await app.services.store.subscriptions.createSubscription({
-      subscriptionId: randomUUID(),
-      clientId: client.client.clientId,
-      connectionId: user.connection.id,
-      resource: '/me/events',
-      clientStateHash: 'x',
-      expiresAt: new Date(Date.now() + 86_400_000),
-      createdAt: new Date(),
-    });
-    expect(await listConnectionSubscriptions(app.services, client.client.clientId, user.connection.id)).not.toHaveLength(0);
+    await seedSubscriptionRecord(client, user);
 
     await simControl(sim.url, 'POST', `/users/${user.userPrincipalName}/revoke-sign-in-sessions`);
     const future = new Date((await simNow()).getTime() + REFRESH_AFTER_MS + SPREAD_MS);
@@ -145,6 +150,38 @@ describe('token keep-alive', () => {
     expect(new URL(url).searchParams.get('connectionId')).toBe(user.connection.id);
     expect((await row(user)).status).toBe('active');
   });
+
+  // Whichever entry point notices the dead refresh token, the services' reactions run: not only the keep-alive.
+  const noticedBy: Record<string, (user: ConnectedUser) => Promise<void>> = {
+    'the connection API': async (user) => {
+      const res = await fetch(`${app.url}/api/connections/${user.connection.id}/calendars`, { headers: { Authorization: `Bearer ${user.apiKey}` } });
+      expect(res.status).toBe(409);
+      expect((await json(res)).code).toBe('connection_needs_reauth');
+    },
+    'a Graph call as the user (bookings, sync)': async (user) => {
+      const error = await withConnectionGraph(await row(user), (graph) => graph.api('/me').get(), app.services).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(NeedsReauthError);
+    },
+  };
+  for (const [entry, notice] of Object.entries(noticedBy)) {
+    it(`when ${entry} finds the refresh token revoked: needs_reauth, subscriptions removed, connection.needs_reauth sent`, async () => {
+      const path = `/reauth-${entry.replace(/\W+/g, '-')}`;
+      const client = await createTestClient(app, { webhookUrl: `${receiver.url}${path}` });
+      const user = await connectUser(app, { client });
+      await seedSubscriptionRecord(client, user);
+
+      // Revoked, and the access token held expired: the next call must redeem the refresh token, and fails.
+      await simControl(sim.url, 'POST', `/users/${user.userPrincipalName}/revoke-sign-in-sessions`);
+      await simControl(sim.url, 'POST', '/clock/advance', { minutes: 61 });
+      await notice(user);
+
+      expect((await row(user)).status).toBe('needs_reauth');
+      expect(await listConnectionSubscriptions(app.services, client.client.clientId, user.connection.id)).toHaveLength(0);
+      await untilPasses(() => expect(receiver.received.filter((r) => r.path === path)).toHaveLength(1), { message: 'the needs_reauth webhook', ...WAIT });
+      const event = JSON.parse(receiver.received.find((r) => r.path === path)!.body);
+      expect(event).toMatchObject({ type: 'connection.needs_reauth', data: { connectionId: user.connection.id, reason: 'refresh_token_rejected' } });
+    });
+  }
 
   it('sends connection.disconnected when a connection is disconnected', async () => {
     const client = await createTestClient(app, { webhookUrl: `${receiver.url}/gone` });

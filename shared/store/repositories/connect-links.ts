@@ -3,9 +3,9 @@
 //   by its user. Only the hash is a key, so the table never holds a usable link.
 // - A calendar-picker session (PartitionKey = hash of its token, RowKey 'picker'): the CSRF token of the
 //   hosted picker form, bound to one connection, consumed by the submit that uses it.
-import { createHash } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 import { TableRepository, type CallOptions, type Versioned } from '../repository.js';
+import { sha256Base64Url } from '../../sha256.js';
 
 export const CONNECT_LINK_ROW = 'link';
 export const PICKER_ROW = 'picker';
@@ -45,7 +45,7 @@ export interface PickerSessionEntity {
 
 /** SHA-256 of a bearer capability (link id, picker token): what the table keys on. */
 export function capabilityHash(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
+  return sha256Base64Url(value);
 }
 
 export class ConnectLinkRepository {

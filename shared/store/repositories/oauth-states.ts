@@ -1,8 +1,8 @@
 // oauthStates: single-use connect attempts. PartitionKey = hash of the state value / RowKey 's'.
 // Only the hash is a key, so the table never holds a usable state; the PKCE verifier is encrypted.
-import { createHash } from 'node:crypto';
 import type { CallOptions, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
+import { sha256Base64Url } from '../../sha256.js';
 
 export const OAUTH_STATE_ROW = 's';
 export const OAUTH_STATE_TTL_MS = 10 * 60 * 1000;
@@ -35,7 +35,7 @@ export interface OAuthStateEntity {
 }
 
 export function stateHash(state: string): string {
-  return createHash('sha256').update(state, 'utf8').digest('base64url');
+  return sha256Base64Url(state);
 }
 
 export class OAuthStateRepository extends TableRepository<OAuthStateEntity> {

@@ -9,12 +9,12 @@
 //   the mailbox-wide resource, share it. A share row repeats the record's fields with its own owner.
 // Index rows are written before the record changes and removed after, so a crash leaves at worst a stale
 // index row, which listExpiring() recognises (its bucket no longer matches the record) and removes.
-import { createHash } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
 import type { CallOptions, MutateOptions, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
 import type { CounterRepository } from './counters.js';
 import { describeError } from '../../logging.js';
+import { sha256Hex } from '../../sha256.js';
 
 export const SUBSCRIPTION_RECORD_ROW = 'record';
 const SHARE_ROW_PREFIX = 'share-';
@@ -88,7 +88,7 @@ export function isShareRow(entity: Pick<SubscriptionEntity, 'rowKey'>): boolean 
 }
 
 function shareRowKey(owner: Pick<SubscriptionEntity, 'clientId' | 'connectionId' | 'calendarId'>): string {
-  return SHARE_ROW_PREFIX + createHash('sha256').update(`${owner.clientId}\n${owner.connectionId}\n${owner.calendarId ?? ''}`).digest('hex').slice(0, 40);
+  return SHARE_ROW_PREFIX + sha256Hex(`${owner.clientId}\n${owner.connectionId}\n${owner.calendarId ?? ''}`).slice(0, 40);
 }
 
 export function subscriptionRecordKey(subscriptionId: string): string {
