@@ -16,6 +16,8 @@ vi.mock('node:crypto', async (importOriginal) => {
   return { ...original, default: { ...original, timingSafeEqual }, timingSafeEqual };
 });
 
+// The worker's set-up loaded the app's modules before this file's mock: load them again, now over the mock.
+vi.resetModules();
 const { generateApiKey, hashApiKey, verifyApiKey } = await import('../../shared/auth/api-keys.js');
 const { authenticateAdmin, authenticateClient } = await import('../../shared/http/authenticate-client.js');
 const { HttpRequest } = await import('../../dev/host/azure-functions.js');
