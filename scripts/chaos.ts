@@ -457,12 +457,11 @@ try {
   log(`load done: ${stats.requests} API requests (${[...stats.byStatus].sort().map(([s, n]) => `${s}:${n}`).join(' ')}), ${stats.outlookChanges} Outlook changes of own events, ${stats.bookingChanges} of bookings, ${stats.kills} kill -9`);
   const faultsStoppedAt = Date.now();
 
-  // Graph reports what it could not deliver as `missed` on the subscription.
+  // Graph reports what it could not deliver as `missed` on the subscription: the simulator sent those itself,
+  // as each drop happened (https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events).
   const dropped = ((await control('GET', '/graph/notifications?status=dropped')) as { value: { payload: { value: { subscriptionId: string }[] } }[] }).value;
-  const live = new Set(((await control('GET', '/graph/subscriptions')) as { value: { id: string }[] }).value.map((x) => x.id));
-  const missed = new Set(dropped.flatMap((d) => d.payload.value.map((n) => n.subscriptionId)).filter((id) => live.has(id)));
-  for (const id of missed) await control('POST', `/graph/subscriptions/${id}/lifecycle`, { lifecycleEvent: 'missed' });
-  log(`${dropped.length} dropped notification deliveries: 'missed' sent for ${missed.size} subscription(s)`);
+  const missed = new Set(dropped.flatMap((d) => d.payload.value.map((n) => n.subscriptionId)));
+  log(`${dropped.length} dropped notification deliveries: Graph sent 'missed' for ${missed.size} subscription(s)`);
 
   // Settle as a booking system would: repeat every request whose outcome it does not know.
   for (let round = 0; round < 5 && bookings.some((b) => b.state === 'pending'); round += 1) {
