@@ -1,12 +1,11 @@
 // Timers of push sync: hourly renewal of subscriptions that expire within 3 days (the timer starts a paged
 // scan on the connection-upkeep queue, shared/upkeep/upkeep.ts), and a daily reconciliation with Graph's
-// own list.
+// own list (a paged scan on the same queue).
 import type { InvocationContext, Timer } from '@azure/functions';
 import type { TimerFunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { getServices } from '../shared/services.js';
-import { reconcileSubscriptions } from '../shared/sync/reconcile-subscriptions.js';
 import { defaultSyncDeps } from '../shared/sync/sync-deps.js';
-import { startRenewalScan } from '../shared/upkeep/upkeep.js';
+import { startReconcileScan, startRenewalScan } from '../shared/upkeep/upkeep.js';
 
 export async function renewSubscriptions(_timer: Timer, context: InvocationContext): Promise<void> {
   await startRenewalScan(defaultSyncDeps(getServices()));
@@ -14,8 +13,8 @@ export async function renewSubscriptions(_timer: Timer, context: InvocationConte
 }
 
 export async function reconcileSubscriptionsTimer(_timer: Timer, context: InvocationContext): Promise<void> {
-  const report = await reconcileSubscriptions(defaultSyncDeps(getServices()));
-  context.info(`subscription reconciliation: ${JSON.stringify(report)}`);
+  await startReconcileScan(defaultSyncDeps(getServices()));
+  context.info('subscription reconciliation: scan queued');
 }
 
 export const renewSubscriptionsFunction: TimerFunctionDefinition = {

@@ -4,16 +4,18 @@
 // - We have a record Graph does not: the calendar is marked stale (busy reads go live), the subscription
 //   recreated and the calendar fully resynced.
 // - Busy calendars without a subscription get one; subscriptions of calendars no longer busy go.
+// The daily timer runs it page by page on the upkeep queue (shared/upkeep/upkeep.ts: reconcileOwners per
+// chunk of owners, then reconcileOrphanReports once the last page is read).
 import { isSyncPaused } from '../admin/pause.js';
 import { odata } from '@azure/data-tables';
 import { ConnectionNotActiveError, NeedsReauthError } from '../auth/connection-tokens.js';
 import { deleteSubscription, listSubscriptions } from '../graph/subscriptions.js';
 import { describeError } from '../logging.js';
-import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
+import { ORPHAN_PARTITION, type SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { ensureCalendarSubscriptions, NOTIFICATIONS_ROUTE, unsubscribe } from './calendar-subscriptions.js';
 import { replaceLost } from './renew-subscriptions.js';
 import { resolveOrphanReports } from './orphan-reports.js';
-import { activeCalendarOwners, ownsGraphSubscription } from './calendar-owner.js';
+import { activeCalendarOwners, ownsGraphSubscription, type CalendarOwner } from './calendar-owner.js';
 import type { SyncDeps } from './sync-deps.js';
 
 export interface ReconcileReport {
@@ -27,60 +29,99 @@ export interface ReconcileReport {
   paused?: boolean;
 }
 
+const emptyReport = (): ReconcileReport => ({ connections: 0, orphansDeleted: 0, lostRecreated: 0, created: 0, removed: 0, failed: 0 });
+
+/** The whole reconciliation in one run (tests, tools); the daily timer spreads it over the upkeep queue instead. */
 export async function reconcileSubscriptions(deps: SyncDeps): Promise<ReconcileReport> {
   const { store } = deps.services;
-  if (await isSyncPaused(deps.services)) return { connections: 0, orphansDeleted: 0, lostRecreated: 0, created: 0, removed: 0, failed: 0, paused: true };
+  if (await isSyncPaused(deps.services)) return { ...emptyReport(), paused: true };
   const records = new Map<string, SubscriptionEntity[]>();
-  // Records and share rows (both live in `sub-` partitions; expiry index rows do not).
-  for await (const { entity } of store.subscriptions.records.queryAll(odata`PartitionKey ge 'sub-' and PartitionKey lt 'sub.'`)) {
-    const key = `${entity.clientId}\n${entity.connectionId}`;
-    records.set(key, [...(records.get(key) ?? []), entity]);
-  }
-  const report: ReconcileReport = { connections: 0, orphansDeleted: 0, lostRecreated: 0, created: 0, removed: 0, failed: 0 };
-  const ourUrl = `${deps.services.config.publicBaseUrl}${NOTIFICATIONS_ROUTE}`;
+  for await (const { entity } of store.subscriptions.records.queryAll(RECORDS_FILTER)) groupByOwner(records, entity);
+  const report = emptyReport();
   const deletedOrphans = new Set<string>();
-  for await (const connection of activeCalendarOwners(deps.services)) {
-    report.connections += 1;
-    try {
-      const graph = deps.graphFor(connection);
-      const mine = records.get(`${connection.partitionKey}\n${connection.rowKey}`) ?? [];
-      const inGraph = (await listSubscriptions(graph)).filter((s) => ownsGraphSubscription(connection, s.resource));
-      const graphIds = new Set(inGraph.map((s) => s.id));
-      const recordIds = new Set(mine.map((s) => s.subscriptionId));
-      for (const sub of inGraph) {
-        if (recordIds.has(sub.id) || sub.notificationUrl !== ourUrl) continue;
-        // Another owner's subscription for the same mailbox (a second booking system, a reconnect) is not an
-        // orphan: deleting it would displace that owner.
-        if (await store.subscriptions.getSubscription(sub.id)) continue;
-        await deleteSubscription(graph, sub.id);
-        deletedOrphans.add(sub.id.toLowerCase());
-        report.orphansDeleted += 1;
-      }
-      const kept: SubscriptionEntity[] = [];
-      for (const record of mine) {
-        if (graphIds.has(record.subscriptionId)) kept.push(record);
-        else if (record.calendarId && (connection.busyCalendarIds ?? []).includes(record.calendarId)) {
-          kept.push(await replaceLost(deps, graph, connection, record));
-          report.lostRecreated += 1;
-        } else {
-          await unsubscribe(deps.services, undefined, record);
-          report.removed += 1;
-        }
-      }
-      const changes = await ensureCalendarSubscriptions(deps.services, graph, connection, kept);
-      report.created += changes.created.length;
-      report.removed += changes.removed.length;
-    } catch (error) {
-      report.failed += 1;
-      if (!(error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError))
-        console.warn(`reconcile: connection ${connection.rowKey}: ${describeError(error)}`);
-    }
-  }
+  for await (const connection of activeCalendarOwners(deps.services)) await reconcileOwner(deps, connection, records.get(ownerKey(connection)) ?? [], report, deletedOrphans);
+  await resolveOrphans(deps, deletedOrphans, report);
+  return report;
+}
+
+/**
+ * One page's share of the reconciliation: these owners' records in one filtered query, then each owner
+ * with Graph. An owner's failure is counted, never thrown; the reports of orphans it deleted go.
+ */
+export async function reconcileOwners(deps: SyncDeps, owners: readonly CalendarOwner[]): Promise<ReconcileReport> {
+  const { store } = deps.services;
+  const report = emptyReport();
+  if (owners.length === 0) return report;
+  const byOwner = owners.map((o) => odata`(clientId eq ${o.partitionKey} and connectionId eq ${o.rowKey})`).join(' or ');
+  const records = new Map<string, SubscriptionEntity[]>();
+  for await (const { entity } of store.subscriptions.records.queryAll(`${RECORDS_FILTER} and (${byOwner})`)) groupByOwner(records, entity);
+  const deletedOrphans = new Set<string>();
+  for (const owner of owners) await reconcileOwner(deps, owner, records.get(ownerKey(owner)) ?? [], report, deletedOrphans);
+  for (const id of deletedOrphans) await store.subscriptions.orphans.delete(ORPHAN_PARTITION, id).catch(() => undefined);
+  return report;
+}
+
+/** After the owners: the orphan reports no connection could reach. */
+export async function reconcileOrphanReports(deps: SyncDeps): Promise<ReconcileReport> {
+  const report = emptyReport();
+  await resolveOrphans(deps, new Set(), report);
+  return report;
+}
+
+// Records and share rows (both live in `sub-` partitions; expiry index rows and orphan reports do not).
+const RECORDS_FILTER = odata`PartitionKey ge 'sub-' and PartitionKey lt 'sub.'`;
+const keyOf = (clientId: string, ownerId: string) => `${clientId}\n${ownerId}`;
+const ownerKey = (owner: CalendarOwner) => keyOf(owner.partitionKey, owner.rowKey);
+
+function groupByOwner(records: Map<string, SubscriptionEntity[]>, entity: SubscriptionEntity): void {
+  const key = keyOf(entity.clientId, entity.connectionId);
+  records.set(key, [...(records.get(key) ?? []), entity]);
+}
+
+async function resolveOrphans(deps: SyncDeps, deletedOrphans: ReadonlySet<string>, report: ReconcileReport): Promise<void> {
   // Ids the notification endpoints reported as unknown: the ones just deleted, or reachable app-only.
   try {
     report.orphansDeleted += await resolveOrphanReports(deps.services, deletedOrphans);
   } catch (error) {
     console.warn(`reconcile: orphan reports: ${describeError(error)}`);
   }
-  return report;
+}
+
+async function reconcileOwner(deps: SyncDeps, connection: CalendarOwner, mine: SubscriptionEntity[], report: ReconcileReport, deletedOrphans: Set<string>): Promise<void> {
+  const { store } = deps.services;
+  const ourUrl = `${deps.services.config.publicBaseUrl}${NOTIFICATIONS_ROUTE}`;
+  report.connections += 1;
+  try {
+    const graph = deps.graphFor(connection);
+    const inGraph = (await listSubscriptions(graph)).filter((s) => ownsGraphSubscription(connection, s.resource));
+    const graphIds = new Set(inGraph.map((s) => s.id));
+    const recordIds = new Set(mine.map((s) => s.subscriptionId));
+    for (const sub of inGraph) {
+      if (recordIds.has(sub.id) || sub.notificationUrl !== ourUrl) continue;
+      // Another owner's subscription for the same mailbox (a second booking system, a reconnect) is not an
+      // orphan: deleting it would displace that owner.
+      if (await store.subscriptions.getSubscription(sub.id)) continue;
+      await deleteSubscription(graph, sub.id);
+      deletedOrphans.add(sub.id.toLowerCase());
+      report.orphansDeleted += 1;
+    }
+    const kept: SubscriptionEntity[] = [];
+    for (const record of mine) {
+      if (graphIds.has(record.subscriptionId)) kept.push(record);
+      else if (record.calendarId && (connection.busyCalendarIds ?? []).includes(record.calendarId)) {
+        kept.push(await replaceLost(deps, graph, connection, record));
+        report.lostRecreated += 1;
+      } else {
+        await unsubscribe(deps.services, undefined, record);
+        report.removed += 1;
+      }
+    }
+    const changes = await ensureCalendarSubscriptions(deps.services, graph, connection, kept);
+    report.created += changes.created.length;
+    report.removed += changes.removed.length;
+  } catch (error) {
+    report.failed += 1;
+    if (!(error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError))
+      console.warn(`reconcile: connection ${connection.rowKey}: ${describeError(error)}`);
+  }
 }

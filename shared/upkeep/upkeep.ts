@@ -14,6 +14,7 @@ import { renewConnection, RENEW_WITHIN_MS, type RenewalReport } from '../sync/re
 import type { SyncDeps } from '../sync/sync-deps.js';
 import { loadCalendarOwner, type CalendarOwner } from '../sync/calendar-owner.js';
 import { resyncOwner, unwatchedCalendars } from '../sync/resync-calendars.js';
+import { reconcileOrphanReports, reconcileOwners, type ReconcileReport } from '../sync/reconcile-subscriptions.js';
 import { spaceAsOwner } from '../spaces/space-owner.js';
 import { describeError } from '../logging.js';
 import { CONNECTION_COUNTER } from '../telemetry/gauges.js';
@@ -36,14 +37,28 @@ export type UpkeepMessage =
   | { kind: 'keepalive'; at: string; connections: { clientId: string; connectionId: string }[] }
   | { kind: 'renewal-scan'; until: string; continuationToken?: string }
   | { kind: 'renewal'; until: string; connections: { clientId: string; connectionId: string; subscriptions: { id: string; bucket: string }[] }[] }
-  | { kind: 'resync-scan'; at: string; table: 'connections' | 'spaces'; continuationToken?: string }
-  | { kind: 'resync'; at: string; connections: { clientId: string; connectionId: string }[] };
+  | OwnerScan
+  | { kind: 'resync'; at: string; connections: { clientId: string; connectionId: string }[] }
+  | { kind: 'reconcile'; at: string; connections: { clientId: string; connectionId: string }[] }
+  /** After the last page: the orphan reports no connection reached. */
+  | { kind: 'reconcile-orphans'; at: string };
+
+/** A page of the active owners (connections, then spaces) for the resync sweep or the reconciliation. */
+type OwnerScan = {
+  kind: 'resync-scan' | 'reconcile-scan';
+  at: string;
+  table: 'connections' | 'spaces';
+  continuationToken?: string;
+  /** Rows per page when not SCAN_PAGE_SIZE (a smaller page is a shorter message). */
+  pageSize?: number;
+};
 
 export type UpkeepOutcome =
-  | { kind: 'scanned'; task: 'keepalive' | 'renewal' | 'resync'; rows: number; due: number; messages: number; more: boolean }
+  | { kind: 'scanned'; task: 'keepalive' | 'renewal' | 'resync' | 'reconcile'; rows: number; due: number; messages: number; more: boolean }
   | { kind: 'resynced'; checked: number; queued: number }
   | { kind: 'refreshed'; refreshed: number; needsReauth: number; failed: number }
   | { kind: 'renewed'; report: RenewalReport }
+  | { kind: 'reconciled'; report: ReconcileReport }
   | { kind: 'paused' }
   | { kind: 'invalid' };
 
@@ -63,6 +78,12 @@ export async function startResyncScan(deps: SyncDeps, now = new Date()): Promise
   await enqueue(deps.services.config.storage, UPKEEP_QUEUE, { kind: 'resync-scan', at: now.toISOString(), table: 'connections' } satisfies UpkeepMessage);
 }
 
+/** Daily timer: start the reconciliation with Graph's list over every active owner, page by page. */
+export async function startReconcileScan(deps: SyncDeps, now = new Date(), options: { pageSize?: number } = {}): Promise<void> {
+  const message: UpkeepMessage = { kind: 'reconcile-scan', at: now.toISOString(), table: 'connections', ...options };
+  await enqueue(deps.services.config.storage, UPKEEP_QUEUE, message);
+}
+
 export async function processUpkeepMessage(deps: SyncDeps, item: unknown): Promise<UpkeepOutcome> {
   const message = parseUpkeepMessage(item);
   if (!message) return { kind: 'invalid' };
@@ -78,9 +99,14 @@ export async function processUpkeepMessage(deps: SyncDeps, item: unknown): Promi
     case 'renewal':
       return renewChunk(deps, message);
     case 'resync-scan':
-      return scanResyncPage(deps, message);
+    case 'reconcile-scan':
+      return scanOwnersPage(deps, message);
     case 'resync':
       return resyncChunk(deps, message);
+    case 'reconcile':
+      return reconcileChunk(deps, message);
+    case 'reconcile-orphans':
+      return { kind: 'reconciled', report: await reconcileOrphanReports(deps) };
   }
 }
 
@@ -174,9 +200,10 @@ async function renewChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind
   return { kind: 'renewed', report };
 }
 
-async function scanResyncPage(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'resync-scan' }>): Promise<UpkeepOutcome> {
+async function scanOwnersPage(deps: SyncDeps, message: OwnerScan): Promise<UpkeepOutcome> {
   const { store } = deps.services;
-  const options = { pageSize: SCAN_PAGE_SIZE, continuationToken: message.continuationToken };
+  const task = message.kind === 'resync-scan' ? 'resync' : 'reconcile';
+  const options = { pageSize: message.pageSize ?? SCAN_PAGE_SIZE, continuationToken: message.continuationToken };
   let owners: CalendarOwner[];
   let next: string | undefined;
   if (message.table === 'connections') {
@@ -189,14 +216,17 @@ async function scanResyncPage(deps: SyncDeps, message: Extract<UpkeepMessage, { 
     next = page.continuationToken;
   }
   const work: UpkeepMessage[] = chunk(owners, KEEPALIVE_CHUNK).map((part) => ({
-    kind: 'resync',
+    kind: task,
     at: message.at,
     connections: part.map((o) => ({ clientId: o.partitionKey, connectionId: o.rowKey })),
   }));
-  if (next) work.push({ kind: 'resync-scan', at: message.at, table: message.table, continuationToken: next });
-  else if (message.table === 'connections') work.push({ kind: 'resync-scan', at: message.at, table: 'spaces' });
+  const size = message.pageSize === undefined ? {} : { pageSize: message.pageSize };
+  if (next) work.push({ kind: message.kind, at: message.at, table: message.table, continuationToken: next, ...size });
+  else if (message.table === 'connections') work.push({ kind: message.kind, at: message.at, table: 'spaces', ...size });
+  else if (task === 'reconcile') work.push({ kind: 'reconcile-orphans', at: message.at });
   await put(deps, work);
-  return { kind: 'scanned', task: 'resync', rows: owners.length, due: owners.length, messages: work.length, more: work.some((w) => w.kind === 'resync-scan') };
+  const more = work.some((w) => w.kind === message.kind);
+  return { kind: 'scanned', task, rows: owners.length, due: owners.length, messages: work.length, more };
 }
 
 async function resyncChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'resync' }>): Promise<UpkeepOutcome> {
@@ -210,6 +240,14 @@ async function resyncChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kin
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason; // the message is retried; queuing a resync twice is harmless (coalesced)
   return { kind: 'resynced', ...totals };
+}
+
+async function reconcileChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'reconcile' }>): Promise<UpkeepOutcome> {
+  // Read again: since the scan, an owner may have been disconnected or deleted.
+  const settled = await settleLimited(message.connections, 8, ({ clientId, connectionId }) => loadCalendarOwner(deps.services, clientId, connectionId));
+  if (settled.some((s) => s.status === 'rejected')) throw new Error('reconciliation: an owner could not be read; the message is retried');
+  const owners = settled.flatMap((s) => (s.status === 'fulfilled' && s.value?.status === 'active' ? [s.value] : []));
+  return { kind: 'reconciled', report: await reconcileOwners(deps, owners) };
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -240,11 +278,17 @@ export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
     case 'keepalive':
       return instant(m.at) && ids(m.connections) ? { kind: 'keepalive', at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
     case 'resync-scan':
-      return instant(m.at) && (m.table === 'connections' || m.table === 'spaces')
-        ? { kind: 'resync-scan', at: m.at, table: m.table, ...(token ? { continuationToken: token } : {}) }
+    case 'reconcile-scan': {
+      const pageSize = m.pageSize === undefined || (Number.isSafeInteger(m.pageSize) && (m.pageSize as number) >= 1 && (m.pageSize as number) <= SCAN_PAGE_SIZE) ? (m.pageSize as number | undefined) : null;
+      return instant(m.at) && (m.table === 'connections' || m.table === 'spaces') && pageSize !== null
+        ? { kind: m.kind, at: m.at, table: m.table, ...(token ? { continuationToken: token } : {}), ...(pageSize !== undefined ? { pageSize } : {}) }
         : undefined;
+    }
     case 'resync':
-      return instant(m.at) && ids(m.connections) ? { kind: 'resync', at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
+    case 'reconcile':
+      return instant(m.at) && ids(m.connections) ? { kind: m.kind, at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
+    case 'reconcile-orphans':
+      return instant(m.at) ? { kind: 'reconcile-orphans', at: m.at } : undefined;
     case 'renewal': {
       if (!instant(m.until) || !ids(m.connections)) return undefined;
       const connections = m.connections as { clientId: string; connectionId: string; subscriptions?: unknown }[];
