@@ -1,0 +1,117 @@
+// Team availability from the busy cache: findAvailability() over N connections (default 50, the request's
+// maximum) whose every busy calendar is synced and covers the window, so no Graph request is made.
+// Prints per call: the median and p90 wall time, the Table requests Azurite received, and a bare in-memory
+// computation of the same answer (the same events merged and intersected, no storage) for a same-run ratio.
+// Runs for real against Azurite in its own process. BENCH_AVAILABILITY_CONNECTIONS, BENCH_AVAILABILITY_RUNS.
+import { randomUUID } from 'node:crypto';
+import { startAzurite } from '../dev/azurite.js';
+import { startSimulator } from '../dev/simulator/server.js';
+import { findAvailability, type AvailabilityRequest } from '../shared/availability/availability.js';
+import { getServices } from '../shared/services.js';
+import { replaceCalendarBusy, type CachedEvent } from '../shared/sync/busy-cache.js';
+import { DEFAULT_BUSY_SHOW_AS, mergeBusy } from '../shared/sync/merge-busy.js';
+import { commonSlots } from '../shared/time/intervals.js';
+import { parseDateTime } from '../shared/time/zoned-time.js';
+
+const CONNECTIONS = Number(process.env.BENCH_AVAILABILITY_CONNECTIONS ?? 50);
+const RUNS = Number(process.env.BENCH_AVAILABILITY_RUNS ?? 20);
+const CALENDARS = ['cal-a', 'cal-b'];
+const EVENTS_PER_CALENDAR = 10;
+
+const azurite = await startAzurite();
+// The app's settings point at the simulator; a cached answer makes no Graph request to it.
+const sim = await startSimulator({ port: 0 });
+process.env.M365_SIMULATOR_URL = sim.url;
+process.env.AzureWebJobsStorage = azurite.connectionString;
+process.env.LOCAL_SECRETS_PATH = ':memory:';
+const services = getServices();
+const report = (metric: string, value: number, unit: string) => console.info(`RESULT ${JSON.stringify({ bench: 'availability', metric, value, unit })}`);
+
+const DAY = 24 * 3600_000;
+const base = Date.UTC(2031, 4, 5);
+const window = { start: new Date(base - DAY), end: new Date(base + 30 * DAY) };
+const clientId = `bench-${randomUUID().slice(0, 8)}`;
+const eventsByConnection: CachedEvent[][] = [];
+
+try {
+  const ids: string[] = [];
+  for (let c = 0; c < CONNECTIONS; c += 1) {
+    const id = randomUUID();
+    ids.push(id);
+    await services.store.connections.create({
+      partitionKey: clientId,
+      rowKey: id,
+      externalUserId: `avail-${id}`,
+      status: 'active',
+      objectId: randomUUID(),
+      busyCalendarIds: CALENDARS,
+      createdAt: new Date(),
+    });
+    const all: CachedEvent[] = [];
+    for (const calendarId of CALENDARS) {
+      // Spread over the week: each connection busy at its own hours, so the common slots are non-trivial.
+      const events = Array.from({ length: EVENTS_PER_CALENDAR }, (_, i) => {
+        const start = new Date(base + (i % 7) * DAY + (8 + ((c + i) % 9)) * 3600_000 + (calendarId === 'cal-b' ? 30 * 60_000 : 0));
+        return { eventId: `${calendarId}-${i}`, start, end: new Date(start.getTime() + 45 * 60_000), showAs: 'busy' };
+      });
+      await replaceCalendarBusy(services.store, id, calendarId, window, events, 'https://graph.microsoft.com/v1.0/delta-link', new Date());
+      all.push(...events);
+    }
+    eventsByConnection.push(all);
+  }
+
+  const request: AvailabilityRequest = {
+    connectionIds: ids,
+    start: new Date(base).toISOString(),
+    end: new Date(base + 7 * DAY).toISOString(),
+    durationMinutes: 30,
+  };
+  const span = { start: Date.parse(request.start), end: Date.parse(request.end) };
+  // The same answer with every event already in memory: the floor storage reads add to.
+  const bare = () => {
+    const busy = eventsByConnection.map((events) =>
+      mergeBusy(events.map((e) => ({ start: e.start.getTime(), end: e.end.getTime(), showAs: e.showAs })), span.start, span.end, DEFAULT_BUSY_SHOW_AS).map((b) => ({
+        start: parseDateTime(b.start, 'UTC')!,
+        end: parseDateTime(b.end, 'UTC')!,
+      })),
+    );
+    return commonSlots(busy, span, 30 * 60_000, 30 * 60_000);
+  };
+
+  const first = await findAvailability(services, clientId, request); // warm: modules, clients, table handles
+  if (first.connections.some((c) => c.source !== 'cache')) throw new Error('availability bench: a connection was not answered from the cache');
+  if (first.slots.length !== bare().length) throw new Error(`availability bench: ${first.slots.length} slots, the in-memory computation ${bare().length}`);
+
+  const times: number[] = [];
+  const bareTimes: number[] = [];
+  const tableRequests: number[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const before = (await azurite.requestCounts()).table;
+    const t0 = performance.now();
+    await findAvailability(services, clientId, request);
+    times.push(performance.now() - t0);
+    tableRequests.push((await azurite.requestCounts()).table - before);
+    const t1 = performance.now();
+    bare();
+    bareTimes.push(performance.now() - t1);
+  }
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const pct = (xs: number[], p: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+  const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+  const median = pct(times, 0.5);
+  const bareMedian = pct(bareTimes, 0.5);
+  const requests = Math.min(...tableRequests);
+  console.info(
+    `availability: ${CONNECTIONS} cached connections x ${CALENDARS.length} calendars, ${RUNS} calls: median ${round(median, 1)} ms, p90 ${round(pct(times, 0.9), 1)} ms ` +
+      `(${round(median / CONNECTIONS)} ms per connection); ${requests} Table requests a call (${round(requests / CONNECTIONS)} per connection); ` +
+      `the same answer in memory ${round(bareMedian, 3)} ms (storage path ${Math.round(median / Math.max(bareMedian, 0.001))}x); load average ${process.platform === 'linux' ? (await import('node:os')).loadavg()[0]!.toFixed(1) : 'n/a'}`,
+  );
+  report(`median ms, ${CONNECTIONS} cached connections`, round(median, 1), 'ms');
+  report(`p90 ms, ${CONNECTIONS} cached connections`, round(pct(times, 0.9), 1), 'ms');
+  report('Table requests per connection', round(requests / CONNECTIONS), 'requests');
+  report('in-memory computation of the same answer', round(bareMedian, 3), 'ms');
+  report('storage path / in-memory', Math.round(median / Math.max(bareMedian, 0.001)), 'x');
+} finally {
+  await sim.close();
+  await azurite.close();
+}
