@@ -1,17 +1,18 @@
 // POST /api/availability: the free slots common to up to 50 connections of the caller (team scheduling).
-// Each connection's busy time comes from its cache or a live read; connections are read a few at a time,
-// which is enough since each live read is one $batch against its own mailbox.
+// Each connection's busy time comes from its cache (one Table query each, all at once: storage serves
+// partitions in parallel) or, for the ones the cache cannot answer, a live read a few at a time, which is
+// enough since each live read is one $batch against its own mailbox.
 import { z } from 'zod';
 import { externalId } from '../bookings/booking-request.js';
 import { requireConnection } from '../bookings/connection-access.js';
 import type { Services } from '../services.js';
 import { commonSlots } from '../time/intervals.js';
 import { parseDateTime, toUtcIso } from '../time/zoned-time.js';
-import { readBusy } from './busy.js';
+import { readBusyFromCache, readBusyLive, type BusyResult } from './busy.js';
 import { checkWindow, isoInstant, windowOf } from './time-window.js';
 
 export const MAX_AVAILABILITY_CONNECTIONS = 50;
-/** Connections whose busy time is read at once. */
+/** Connections whose busy time is read live (from Graph) at once. */
 export const AVAILABILITY_CONCURRENCY = 8;
 export const MAX_SLOTS = 5000;
 
@@ -48,7 +49,11 @@ export async function findAvailability(services: Services, clientId: string, req
   const window = windowOf(request);
   // Every connection is checked before any Graph call, so a bad id costs nothing.
   const connections = await Promise.all(request.connectionIds.map((id, i) => requireConnection(services, clientId, id, `connectionIds.${i}`)));
-  const results = await mapBounded(connections, AVAILABILITY_CONCURRENCY, (connection, i) => readBusy(services, connection, window, `connectionIds.${i}`));
+  const cached = await Promise.all(connections.map((connection) => readBusyFromCache(services, connection, window)));
+  const live = cached.flatMap((c, i) => (c ? [] : [i]));
+  const fetched = await mapBounded(live, AVAILABILITY_CONCURRENCY, (i) => readBusyLive(services, connections[i]!, window, `connectionIds.${i}`));
+  let next = 0; // the live results come in the order of `live`, which is the connections' order
+  const results: BusyResult[] = cached.map((c) => c ?? fetched[next++]!);
   const busy = results.map((r) => r.intervals.map((b) => ({ start: parseDateTime(b.start, 'UTC')!, end: parseDateTime(b.end, 'UTC')! })));
   const slotMinutes = request.slotMinutes ?? request.durationMinutes;
   const slots = commonSlots(busy, { start: window.start.getTime(), end: window.end.getTime() }, request.durationMinutes * 60_000, slotMinutes * 60_000);

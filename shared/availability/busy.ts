@@ -28,12 +28,20 @@ export interface BusyResult {
 
 /** `field` names the request field that chose this connection, for problems. */
 export async function readBusy(services: Services, connection: ConnectionEntity, window: TimeWindow, field?: string): Promise<BusyResult> {
+  return (await readBusyFromCache(services, connection, window)) ?? readBusyLive(services, connection, window, field);
+}
+
+/** From the busy cache (one Table query), or undefined when it cannot answer for every calendar and the whole window. */
+export async function readBusyFromCache(services: Services, connection: ConnectionEntity, window: TimeWindow): Promise<BusyResult | undefined> {
   const chosen = connection.busyCalendarIds?.length ? connection.busyCalendarIds : undefined;
-  const counted = connection.busyShowAs?.length ? connection.busyShowAs : DEFAULT_BUSY_SHOW_AS;
-  if (chosen) {
-    const cached = await readCachedBusy(services.store, { connectionId: connection.rowKey, calendarIds: chosen, start: window.start, end: window.end, countedShowAs: counted });
-    if (cached) return { intervals: cached.intervals, source: 'cache', asOf: cached.asOf };
-  }
+  if (!chosen) return undefined;
+  const cached = await readCachedBusy(services.store, { connectionId: connection.rowKey, calendarIds: chosen, start: window.start, end: window.end, countedShowAs: countedShowAs(connection) });
+  return cached && { intervals: cached.intervals, source: 'cache', asOf: cached.asOf };
+}
+
+/** Live: one $batch of calendarView requests to the connection's mailbox. */
+export async function readBusyLive(services: Services, connection: ConnectionEntity, window: TimeWindow, field?: string): Promise<BusyResult> {
+  const chosen = connection.busyCalendarIds?.length ? connection.busyCalendarIds : undefined;
   const asOf = new Date();
   const { call } = await connectedGraph(services, connection, field);
   const timeoutMs = services.config.graphTimeoutMs;
@@ -45,8 +53,10 @@ export async function readBusy(services: Services, connection: ConnectionEntity,
       { signal: () => AbortSignal.timeout(timeoutMs) },
     ),
   );
-  return { intervals: mergeBusy(items, window.start.getTime(), window.end.getTime(), counted), source: 'live', asOf };
+  return { intervals: mergeBusy(items, window.start.getTime(), window.end.getTime(), countedShowAs(connection)), source: 'live', asOf };
 }
+
+const countedShowAs = (connection: ConnectionEntity) => (connection.busyShowAs?.length ? connection.busyShowAs : DEFAULT_BUSY_SHOW_AS);
 
 export function toBusyResponse(result: BusyResult): BusyResponse {
   return { intervals: result.intervals, source: result.source, asOf: result.asOf.toISOString() };

@@ -97,6 +97,24 @@ export class BusyRepository {
     return out;
   }
 
+  /**
+   * What a cached busy read needs, in one partition query: every calendar sync state of the connection and
+   * its events overlapping [start, end) (all calendars; callers filter by calendar).
+   */
+  async readWindow(connectionId: string, start: Date, end: Date, options: CallOptions = {}): Promise<{ states: CalendarSyncEntity[]; events: BusyEventEntity[] }> {
+    const sync = prefixRange(SYNC_PREFIX);
+    const event = prefixRange(EVENT_PREFIX);
+    const filter = odata`PartitionKey eq ${escapeKey(connectionId)} and ((RowKey ge ${sync.from} and RowKey lt ${sync.to}) or (RowKey ge ${event.from} and RowKey lt ${event.to} and start lt ${end} and end gt ${start}))`;
+    const states: CalendarSyncEntity[] = [];
+    const events: BusyEventEntity[] = [];
+    // Both kinds of row share the table: a sync state has no eventId.
+    for await (const { entity } of this.events.queryAll(filter, options)) {
+      if (typeof entity.eventId === 'string') events.push(entity);
+      else states.push(entity as unknown as CalendarSyncEntity);
+    }
+    return { states, events };
+  }
+
   /** Every cached event row of one calendar (for a full resync that replaces them). */
   async listCalendarEvents(connectionId: string, calendarId: string, options: CallOptions = {}): Promise<BusyEventEntity[]> {
     const { from, to } = prefixRange(`${EVENT_PREFIX}${calendarId}|`);
