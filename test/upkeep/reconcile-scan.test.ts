@@ -8,7 +8,7 @@ import { decodeQueueMessage, getQueue } from '../../shared/queues/queue-client.j
 import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
 import { parseUpkeepMessage, processUpkeepMessage, startReconcileScan, UPKEEP_QUEUE, type UpkeepMessage } from '../../shared/upkeep/upkeep.js';
 import { useOwnTables } from '../support/own-tables.js';
-import { waitFor } from '../sync/support.js';
+import { waitFor } from '../support/wait-for.js';
 
 const ownServices = useOwnTables('rc');
 const CLIENT = 'client-reconcile';
@@ -49,7 +49,7 @@ describe('reconciliation through the upkeep queue', () => {
       const [item] = (await queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: 5 })).receivedMessageItems;
       if (!item) {
         if (!crashed || redone) break;
-        await waitFor('the crashed scan message back on the queue', async () => (await queue.peekMessages()).peekedMessageItems.length > 0, 10_000);
+        await waitFor(async () => (await queue.peekMessages()).peekedMessageItems.length > 0, { message: 'the crashed scan message back on the queue', timeout: 10_000 });
         continue;
       }
       const message = parseUpkeepMessage(decodeQueueMessage(item.messageText));
