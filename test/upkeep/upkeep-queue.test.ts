@@ -1,12 +1,14 @@
 // Connection upkeep through the connection-upkeep queue, in the whole app (local host, Azurite, simulator):
 // the timers only queue a scan; the queue trigger pages through the table and refreshes the due tokens and
-// renews the due subscriptions. Tables of this file's own, so the scans see only this file's connections.
+// renews the due subscriptions, resyncs and reconciles. Tables of this file's own, so the scans see only this file's connections.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
 import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
 import { RENEW_WITHIN_MS } from '../../shared/sync/renew-subscriptions.js';
-import { parseUpkeepMessage, processUpkeepMessage, startKeepAliveScan, startRenewalScan, startResyncScan } from '../../shared/upkeep/upkeep.js';
+import { parseUpkeepMessage, processUpkeepMessage, startKeepAliveScan, startReconcileScan, startRenewalScan, startResyncScan } from '../../shared/upkeep/upkeep.js';
+import { subscriptionExpiry } from '../../shared/graph/subscriptions.js';
+import { sim as simGraph } from '../bookings/support.js';
 import { markCalendarStale } from '../../shared/sync/busy-cache.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, type ConnectedUser } from '../support/connect-user.js';
@@ -84,6 +86,31 @@ describe('resync sweep through the queue', () => {
 
     await startResyncScan(defaultSyncDeps(app.services));
     await waitFor(async () => (await app.services.store.busy.getSyncState(user.connection.id, calendarId))?.entity.status === 'synced', { message: 'the resync' });
+  });
+});
+
+describe('reconciliation through the queue', () => {
+  it('deletes a subscription of ours Graph still has and we hold no record of', async () => {
+    const connection = (await connectionRow()).entity;
+    const graph = defaultSyncDeps(app.services).graphFor(connection);
+    // A documented resource with another changeType than ours (the same one would be a 409).
+    const orphan = (await graph.api('/subscriptions').post({
+      changeType: 'deleted',
+      resource: `/users/${connection.objectId}/events`,
+      notificationUrl: `${app.url}/api/graph/notifications`,
+      lifecycleNotificationUrl: `${app.url}/api/graph/lifecycle`,
+      clientState: 'a-client-state-we-forgot-about-long-enough',
+      expirationDateTime: subscriptionExpiry().toISOString(),
+    })) as { id: string };
+    const ids = async () => ((await simGraph(app, 'GET', '/subscriptions')).value as { id: string }[]).map((s) => s.id);
+    expect(await ids()).toContain(orphan.id);
+
+    await startReconcileScan(defaultSyncDeps(app.services));
+    await waitFor(async () => !(await ids()).includes(orphan.id), { message: 'the orphan deleted by the queued reconciliation' });
+    // Ours stays: the connection's own subscription is still in Graph.
+    const mine = await listConnectionSubscriptions(app.services, user.client.clientId, user.connection.id);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const record of mine) expect(await ids()).toContain(record.subscriptionId);
   });
 });
 
