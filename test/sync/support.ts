@@ -1,5 +1,6 @@
 // Helpers for the push-sync tests: a local host serving only some definitions, subscription records
 // seeded straight into the store, and the calendar-sync queue read without taking messages.
+import { subscriptionExpiry } from '../../shared/graph/subscriptions.js';
 import { randomUUID } from 'node:crypto';
 import { freePort } from '../../dev/host/ports.js';
 import { startLocalHost, type LocalHost } from '../../dev/host/index.js';
@@ -106,4 +107,19 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   return { url: `http://127.0.0.1:${port}/hooks`, events, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * A subscription of ours (our notification URL) that no record holds, as a crashed create or an old
+ * deployment leaves behind. A documented resource with another changeType than ours (the same one would be a 409).
+ */
+export async function postUnrecordedSubscription(graph: { api(path: string): { post(body: unknown): Promise<unknown> } }, objectId: string, appUrl: string, changeType: 'created' | 'deleted', clientState: string): Promise<{ id: string }> {
+  return (await graph.api('/subscriptions').post({
+    changeType,
+    resource: `/users/${objectId}/events`,
+    notificationUrl: `${appUrl}/api/graph/notifications`,
+    lifecycleNotificationUrl: `${appUrl}/api/graph/lifecycle`,
+    clientState,
+    expirationDateTime: subscriptionExpiry().toISOString(),
+  })) as { id: string };
 }

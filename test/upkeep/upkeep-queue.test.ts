@@ -7,8 +7,8 @@ import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscrip
 import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
 import { RENEW_WITHIN_MS } from '../../shared/sync/renew-subscriptions.js';
 import { parseUpkeepMessage, processUpkeepMessage, startKeepAliveScan, startReconcileScan, startRenewalScan, startResyncScan } from '../../shared/upkeep/upkeep.js';
-import { subscriptionExpiry } from '../../shared/graph/subscriptions.js';
 import { sim as simGraph } from '../bookings/support.js';
+import { postUnrecordedSubscription } from '../sync/support.js';
 import { markCalendarStale } from '../../shared/sync/busy-cache.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, type ConnectedUser } from '../support/connect-user.js';
@@ -93,15 +93,7 @@ describe('reconciliation through the queue', () => {
   it('deletes a subscription of ours Graph still has and we hold no record of', async () => {
     const connection = (await connectionRow()).entity;
     const graph = defaultSyncDeps(app.services).graphFor(connection);
-    // A documented resource with another changeType than ours (the same one would be a 409).
-    const orphan = (await graph.api('/subscriptions').post({
-      changeType: 'deleted',
-      resource: `/users/${connection.objectId}/events`,
-      notificationUrl: `${app.url}/api/graph/notifications`,
-      lifecycleNotificationUrl: `${app.url}/api/graph/lifecycle`,
-      clientState: 'a-client-state-we-forgot-about-long-enough',
-      expirationDateTime: subscriptionExpiry().toISOString(),
-    })) as { id: string };
+    const orphan = await postUnrecordedSubscription(graph, connection.objectId!, app.url, 'deleted', 'a-client-state-we-forgot-about-long-enough');
     const ids = async () => ((await simGraph(app, 'GET', '/subscriptions')).value as { id: string }[]).map((s) => s.id);
     expect(await ids()).toContain(orphan.id);
 
