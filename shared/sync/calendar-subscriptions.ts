@@ -93,7 +93,7 @@ export async function subscribeCalendar(services: Services, graph: Client, conne
       }
       const existing = /Subscription Id ([0-9a-f-]{36})/i.exec(String((error as Error).message))?.[1];
       if (categorizeGraphError(error) !== 'conflict' || !existing) throw error;
-      const owners = await services.store.subscriptions.listOwners(existing);
+      const owners = await ownersOnceRecorded(services, existing);
       const record = owners.find((o) => !isShareRow(o));
       if (!record) {
         // One we lost track of (its clientState is unknown to us): delete it and create ours.
@@ -105,6 +105,24 @@ export async function subscribeCalendar(services: Services, graph: Client, conne
       return services.store.subscriptions.addShare(record, { clientId: connection.partitionKey, connectionId: connection.rowKey, calendarId }, unwatched);
     }
   }
+}
+
+/** How long a subscription Graph holds may go without its record before we take it for one we lost. */
+const RECORD_GRACE_MS = [250, 500, 1_000, 2_000, 4_000];
+
+/**
+ * The owners of a subscription Graph says exists. With none, another owner's create may have reached Graph
+ * and not yet written its record: wait for it a few seconds before the caller takes the subscription for
+ * lost (and deletes it, which would pull it from under that owner).
+ */
+async function ownersOnceRecorded(services: Services, subscriptionId: string): Promise<SubscriptionEntity[]> {
+  let owners = await services.store.subscriptions.listOwners(subscriptionId);
+  for (const delay of RECORD_GRACE_MS) {
+    if (owners.some((o) => !isShareRow(o))) break;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    owners = await services.store.subscriptions.listOwners(subscriptionId);
+  }
+  return owners;
 }
 
 async function createAndRecord(

@@ -124,4 +124,27 @@ describe('two connections to one calendar', () => {
     const event = await addOutlookEvent(second, 'Only the second is left', day(5));
     await waitFor(async () => (await cached(second)).some((r) => r.eventId === event.id), { message: "the event in the second's cache" });
   });
+
+  it("a subscription whose owner has not recorded it yet is shared, not deleted as lost", async () => {
+    // The first owner's create reached Graph, but its record is not written yet (a slow Table write): a
+    // second owner's create then meets Graph's 409 for a subscription no record names. It must not take
+    // that for one we lost track of and delete it under its owner.
+    const owner = await connectUser(app, { client: await createTestClient(app) });
+    await waitFor(async () => (await records(owner)).length === 1, { message: "the first owner's subscription record" });
+    const [record] = await records(owner);
+    const before = (await simSubs(owner.connection.account.objectId!)).map((s) => s.id);
+    expect(before).toEqual([record!.subscriptionId]);
+    const { partitionKey: _p, rowKey: _r, ...fields } = record!;
+    await app.services.store.subscriptions.deleteSubscription(record!.subscriptionId);
+
+    const late = new Promise<void>((resolve, reject) => {
+      setTimeout(() => app.services.store.subscriptions.createSubscription(fields).then(() => resolve(), reject), 1_000);
+    });
+    const other = await connectUser(app, { userPrincipalName: owner.userPrincipalName });
+    await late;
+    await waitFor(async () => (await records(other)).length === 1, { message: "the second owner's share" });
+    expect((await simSubs(owner.connection.account.objectId!)).map((s) => s.id)).toEqual(before);
+    expect((await records(other)).map((r) => r.subscriptionId)).toEqual(before);
+    expect((await records(owner)).map((r) => r.subscriptionId)).toEqual(before);
+  });
 });
