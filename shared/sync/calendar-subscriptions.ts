@@ -6,6 +6,7 @@
 // system, a reconnect) shares the existing subscription instead of displacing it (share rows).
 // Runs on the calendar-sync queue, never inside the connect redirect, so a slow handshake or a Graph
 // failure is retried by the queue rather than failing the user's sign-in.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { odata } from '@azure/data-tables';
 import { categorizeGraphError } from '../graph/client.js';
@@ -119,7 +120,7 @@ async function ownersOnceRecorded(services: Services, subscriptionId: string): P
   let owners = await services.store.subscriptions.listOwners(subscriptionId);
   for (const delay of RECORD_GRACE_MS) {
     if (owners.some((o) => !isShareRow(o))) break;
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await sleep(delay);
     owners = await services.store.subscriptions.listOwners(subscriptionId);
   }
   return owners;
