@@ -41,6 +41,8 @@ const schema = z.object({
   ADMIN_ENTRA_TENANT_ID: z.uuid().optional(),
   ADMIN_KEY_ENABLED: z.enum(['true', 'false']).optional(),
   SECRET_CACHE_TTL_SECONDS: positiveInt(300),
+  // How long a tenant consent keeps checking for its application roles to reach tokens (Entra propagates them late).
+  TENANT_CONSENT_WAIT_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   STORAGE_TIMEOUT_MS: positiveInt(5000),
   BUSY_CACHE_DAYS_AHEAD: z.coerce.number().int().min(1).max(1825).default(90),
   // Local and test runs only: namespaces tables and queues so that runs sharing one Azurite stay apart.
@@ -96,6 +98,8 @@ export interface Config {
   graphTimeoutMs: number;
   /** How far ahead push sync keeps the busy cache (further when a live booking lies beyond it). */
   busyCacheDaysAhead: number;
+  /** How long after an administrator's consent the app keeps waiting for its application roles in tokens. */
+  tenantConsentWaitMs: number;
   tokenKeyName: string;
   adminKeySecretName: string;
   admin: {
@@ -178,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     graphBaseUrl: s.GRAPH_BASE_URL,
     graphTimeoutMs: s.GRAPH_TIMEOUT_MS,
     busyCacheDaysAhead: s.BUSY_CACHE_DAYS_AHEAD,
+    tenantConsentWaitMs: s.TENANT_CONSENT_WAIT_SECONDS * 1000,
     tokenKeyName: s.TOKEN_KEY_NAME,
     adminKeySecretName: s.ADMIN_KEY_SECRET_NAME,
     admin: { entraTenantId: adminTenant?.toLowerCase(), keyEnabled: adminKeyEnabled },

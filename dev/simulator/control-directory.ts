@@ -127,11 +127,14 @@ export function createControlDirectoryModule(options: ControlDirectoryOptions = 
     on('PUT', '/_sim/tenants/:tenant/admin-consents/:clientId', (req) => {
       const t = tenant(state, req.params.tenant!);
       if (!state.directory.apps.has(req.params.clientId!)) throw new ControlError(404, 'NotFound', `No app ${req.params.clientId}.`);
-      t.adminConsentedApps.add(req.params.clientId!);
+      // An administrator's consent given outside the flow (the Entra admin center); `roles` models a consent
+      // given when the app registration asked for fewer permissions than it does now.
+      const { roles } = optionalJson(req, z.object({ roles: z.array(z.string().min(1)).optional() }));
+      store.grantAdminConsent(t, req.params.clientId!, state.clock.now(), roles);
       return { status: 204 };
     });
     on('DELETE', '/_sim/tenants/:tenant/admin-consents/:clientId', (req) => {
-      tenant(state, req.params.tenant!).adminConsentedApps.delete(req.params.clientId!);
+      store.withdrawAdminConsent(tenant(state, req.params.tenant!), req.params.clientId!);
       return { status: 204 };
     });
 
@@ -189,6 +192,15 @@ export function createControlDirectoryModule(options: ControlDirectoryOptions = 
       const settings = { redirectUris: input.redirectUris, roles: input.roles ?? store.settingsFor(clientId).roles };
       store.appSettings.set(clientId, settings);
       return { status: 201, body: { ...app, ...settings } };
+    });
+
+    // The registration's API permissions edited (e.g. one removed): consents given from now on grant these.
+    on('PATCH', '/_sim/apps/:clientId', (req) => {
+      const clientId = req.params.clientId!;
+      if (!state.directory.apps.has(clientId)) throw new ControlError(404, 'NotFound', `No app ${clientId}.`);
+      const input = json(req, z.object({ roles: z.array(z.string().min(1)) }).strict());
+      store.appSettings.set(clientId, { ...store.settingsFor(clientId), roles: input.roles });
+      return { status: 200, body: { clientId, ...store.settingsFor(clientId) } };
     });
 
     on('GET', '/_sim/settings', () => ({ status: 200, body: state.settings }));

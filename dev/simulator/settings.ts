@@ -28,8 +28,9 @@ export interface SimSettings {
    */
   extraUpdatedPerEdit: number;
   /**
-   * Delay before application roles granted by admin consent appear in client-credential tokens, in ms
-   * ("it can take some time for the permissions to propagate"):
+   * Delay (sim clock, ms) between an administrator's consent and its application roles appearing in
+   * client-credential tokens ("it can take some time for the permissions to propagate"; no figure is
+   * documented, a minute is commonly seen):
    * https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent
    */
   appRoleConsentDelayMs: number;
@@ -47,6 +48,6 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = {
   reauthorizationRatePerHour: 0.05,
   notificationLatencyMs: 250,
   extraUpdatedPerEdit: 2,
-  appRoleConsentDelayMs: 3_000,
+  appRoleConsentDelayMs: 60_000,
   roomResponseDelayMs: 2_000,
 };

@@ -14,12 +14,20 @@ import { createMsalClient } from './msal-client.js';
 /** Client credentials always ask for the resource's configured application permissions as a whole. */
 export const GRAPH_APP_SCOPE = 'https://graph.microsoft.com/.default';
 
-/** Application permissions the room features use (docs/rooms.md lists them for the app registration). */
 /**
- * Every application permission the room features use: events and busy time in room calendars, the room's
- * mailboxSettings (is it a room?), and the directory lookup of a room by its address.
+ * Every application permission the app uses app-only (the room features): events and busy time in room
+ * calendars, the room's mailboxSettings (is it a room?), and the directory lookup of a room by its address.
+ * docs/rooms.md lists them for the app registration; tenant consent checks each of them.
  */
 export const ROOM_APP_ROLES = ['Calendars.ReadWrite', 'MailboxSettings.Read', 'User.Read.All'] as const;
+
+/**
+ * The roles of ROOM_APP_ROLES a token lacks. Application permissions arrive as the `roles` claim of an
+ * app-only token: https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference
+ */
+export function missingAppRoles(roles: readonly string[]): string[] {
+  return ROOM_APP_ROLES.filter((role) => !roles.includes(role));
+}
 
 const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -29,12 +29,19 @@ legend{font-weight:600;padding:0 4px}label{display:block;padding:6px 0}.hint{col
 button:focus,input:focus,select:focus{outline:3px solid #ffb900;outline-offset:2px}code{word-break:break-all}`;
 
 /** A complete page. `body` must already be escaped HTML; `formTargets` are origins its form may lead to. */
-export function htmlPage(title: string, body: string, status = 200, formTargets: readonly string[] = []): HttpResponseInit {
+export function htmlPage(title: string, body: string, status = 200, formTargets: readonly string[] = [], head = ''): HttpResponseInit {
   const nonce = randomNonce();
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style nonce="${nonce}">${STYLE}</style></head>
+<meta name="viewport" content="width=device-width, initial-scale=1">${head}<style nonce="${nonce}">${STYLE}</style></head>
 <body><main>${body}</main></body></html>`;
   return { status, headers: { 'Content-Type': 'text/html; charset=utf-8', ...securityHeaders(nonce, formTargets) }, body: html };
+}
+
+/** A page that opens `url` by itself after `afterSeconds` (a meta refresh: no script), and links to it. */
+export function selfRefreshingPage(title: string, body: string, refresh: { url: string; afterSeconds: number }, status = 202): HttpResponseInit {
+  const url = escapeHtml(refresh.url);
+  const head = `<meta http-equiv="refresh" content="${Math.max(1, Math.round(refresh.afterSeconds))}; url=${url}">`;
+  return htmlPage(title, `${body}\n<p><a href="${url}">Check now</a></p>`, status, [], head);
 }
 
 /**

@@ -7,12 +7,13 @@
 // 1. an OpenID Connect sign-in (auth code + PKCE + nonce, through MSAL) against that tenant's authority,
 //    whose id token's `tid` is the tenant and whose `wids` hold a directory role that can grant consent to
 //    Microsoft Graph application permissions (tenant-admin-roles.ts), and
-// 2. a client-credentials token for the tenant whose roles include Calendars.ReadWrite.
+// 2. a client-credentials token for the tenant whose roles include every application permission the app
+//    uses (ROOM_APP_ROLES); while Entra is still propagating them, the administrator waits on a page that
+//    checks again by itself.
 import type { ProblemCode } from '../errors/catalogue.js';
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CryptoProvider } from '@azure/msal-node';
-import { getAppAccessToken, GRAPH_APP_SCOPE, isTenantId, ROOM_APP_ROLES } from '../auth/app-tokens.js';
+import { getAppAccessToken, GRAPH_APP_SCOPE, isTenantId, missingAppRoles } from '../auth/app-tokens.js';
 import { entraClientCredential } from '../auth/entra-credentials.js';
 import { createMsalClient } from '../auth/msal-client.js';
 import { newBrowserBinding, type BrowserBinding, type BrowserCheck } from '../connect/browser-binding.js';
@@ -93,13 +94,22 @@ export type TenantConsentErrorCode =
 
 /**
  * Roles granted by admin consent take a while to reach tokens ("it can take some time for the permissions
- * to propagate", https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent): while a token
- * has none of them, ask again with backoff, about 15 s in all (the administrator's browser waits on it).
+ * to propagate", https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent). The consent page
+ * does not hold a Functions invocation while it waits: each check is one token request, and between checks
+ * the administrator's browser shows a page that comes back by itself after this backoff (5 s doubling to 30 s),
+ * until every role is there or config.tenantConsentWaitMs has passed since the sign-in.
  */
-const CONSENT_CHECK_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000];
+export function nextConsentCheckDelayMs(checksMade: number): number {
+  return Math.min(5_000 * 2 ** checksMade, 30_000);
+}
+
+/** The stable code of the waiting page (its reference, as error pages show theirs). */
+export const CONSENT_PROPAGATING = 'consent_propagating';
 
 export type TenantConsentOutcome =
   | { kind: 'redirect'; location: string; binding?: BrowserBinding }
+  /** Consent proven, roles not yet in tokens: a page that asks again at `checkUrl` after `afterMs`. */
+  | { kind: 'waiting'; checkUrl: string; afterMs: number; granted: string[]; missing: string[]; binding: BrowserBinding }
   | { kind: 'page'; code: ProblemCode; message: string; returnUrl?: string };
 
 export async function completeTenantConsent(query: URLSearchParams, services: Services, sameBrowser: BrowserCheck): Promise<TenantConsentOutcome> {
@@ -112,6 +122,7 @@ export async function completeTenantConsent(query: URLSearchParams, services: Se
   // The booking system was disabled while its link was in use: nothing is recorded for it.
   if (!(await isClientActive(services, attempt.clientId))) return page('link_revoked', linkRevoked().message);
   if (query.get('error')) return toApp(query.get('error') === 'access_denied' ? 'access_denied' : 'consent_failed');
+  if (attempt.step === 'propagating') return checkConsentRoles(attempt, services, toApp);
   return attempt.step === 'signin' ? finishSignIn(query, attempt, services, toApp) : startSignIn(query, attempt, services, toApp);
 }
 
@@ -186,27 +197,57 @@ async function finishSignIn(
   if (!canGrantGraphAppConsent(claims.wids)) return toApp('not_tenant_admin');
 
   // The redirect alone proves nothing (a browser can be sent here with any parameters): only a token for
-  // the tenant that carries the application permission does.
-  let roles: string[] = [];
-  for (let round = 0; ; round += 1) {
-    try {
-      roles = (await getAppAccessToken(services, tenantId, { forceRefresh: true })).roles;
-    } catch (err) {
-      console.warn(`tenant consent: no app-only token for tenant ${tenantId}: ${describeError(err)}`);
-      return toApp('token_unavailable');
-    }
-    // Some roles but not all: the app registration lacks the others, and waiting will not bring them.
-    if (roles.length > 0 || round >= CONSENT_CHECK_DELAYS_MS.length) break;
-    await sleep(CONSENT_CHECK_DELAYS_MS[round]!);
+  // the tenant that carries the application permissions does.
+  return checkConsentRoles({ ...attempt, tenantId, checks: 0, waitUntil: new Date(Date.now() + services.config.tenantConsentWaitMs) }, services, toApp);
+}
+
+/**
+ * One check of a proven consent: a fresh app-only token for the tenant. With every role the app uses, the
+ * consent is recorded; without, the administrator waits on a page that checks again, until the wait is over
+ * and the missing roles are named (the app registration lacks them, or Entra never propagated them).
+ */
+async function checkConsentRoles(
+  attempt: TenantConsentStateEntity,
+  services: Services,
+  toApp: (error: TenantConsentErrorCode) => TenantConsentOutcome,
+): Promise<TenantConsentOutcome> {
+  const tenantId = attempt.tenantId;
+  if (!tenantId || !attempt.waitUntil) return toApp('consent_failed');
+  let roles: string[];
+  try {
+    roles = (await getAppAccessToken(services, tenantId, { forceRefresh: true })).roles;
+  } catch (err) {
+    console.warn(`tenant consent: no app-only token for tenant ${tenantId}: ${describeError(err)}`);
+    return toApp('token_unavailable');
   }
-  const missing = ROOM_APP_ROLES.filter((r) => !roles.includes(r));
-  if (missing.length === ROOM_APP_ROLES.length) return toApp('consent_incomplete');
-  if (missing.length) {
-    console.warn(`tenant consent: tenant ${tenantId} granted ${roles.join(' ')} but not ${missing.join(' ')}`);
+  const missing = missingAppRoles(roles);
+  if (missing.length === 0) {
+    await services.store.tenants.consents.upsert({ partitionKey: attempt.clientId, rowKey: tenantId, status: 'consented', consentedAt: new Date(), roles });
+    return { kind: 'redirect', location: returnUrlWith(attempt.returnUrl, { status: 'consented', tenantId }) };
+  }
+  if (attempt.waitUntil.getTime() <= Date.now()) {
+    console.warn(`tenant consent: tenant ${tenantId} gave ${roles.join(' ') || 'no roles'}, still missing ${missing.join(' ')}`);
     return { kind: 'redirect', location: returnUrlWith(attempt.returnUrl, { status: 'error', error: 'consent_incomplete', missingRoles: missing.join(' ') }) };
   }
-  await services.store.tenants.consents.upsert({ partitionKey: attempt.clientId, rowKey: tenantId, status: 'consented', consentedAt: new Date(), roles });
-  return { kind: 'redirect', location: returnUrlWith(attempt.returnUrl, { status: 'consented', tenantId }) };
+  const checks = attempt.checks ?? 0;
+  const state = randomBytes(32).toString('base64url');
+  const key = stateHash(state);
+  const binding = newBrowserBinding(services.config.publicBaseUrl, key, TENANT_CONSENT_STATE_TTL_MS);
+  await services.store.tenants.states.create({
+    partitionKey: key,
+    rowKey: TENANT_CONSENT_STATE_ROW,
+    step: 'propagating',
+    clientId: attempt.clientId,
+    connectLinkId: attempt.connectLinkId,
+    returnUrl: attempt.returnUrl,
+    tenantId,
+    waitUntil: attempt.waitUntil,
+    checks: checks + 1,
+    bindingHash: binding.hash,
+    expiresAt: new Date(Date.now() + TENANT_CONSENT_STATE_TTL_MS),
+  });
+  const checkUrl = `${tenantConsentCallbackUrl(services.config.publicBaseUrl)}?state=${encodeURIComponent(state)}`;
+  return { kind: 'waiting', checkUrl, afterMs: nextConsentCheckDelayMs(checks), granted: roles, missing, binding };
 }
 
 function page(code: ProblemCode, message: string): TenantConsentOutcome {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppHost } from '../support/app-host.js';
 import { defaultBrowser, nextHop, TEST_RETURN_ORIGIN, type CookieJar, type TestClient } from '../support/connect-user.js';
-import { simControl } from '../support/simulator-control.js';
+import { simControl, simJson } from '../support/simulator-control.js';
 
 /** Global Administrator's directory role template id (the simulator emits it as `wids`). */
 export const GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';
@@ -40,24 +40,54 @@ export async function tenantLink(app: AppHost, client: TestClient, body: Record<
   });
 }
 
+/** The next check a consent waiting page asks for (its meta refresh), or undefined for any other page. */
+export function consentCheckUrl(html: string): string | undefined {
+  const refresh = /<meta http-equiv="refresh" content="\d+; url=([^"]+)">/.exec(html)?.[1];
+  return refresh?.replace(/&amp;/g, '&');
+}
+
+export interface FollowOptions {
+  /**
+   * Called on each "consent recorded, waiting for Microsoft" page before its next check is followed; without
+   * it, such a page ends the walk like any other page.
+   */
+  whileWaiting?: (page: { html: string; checkUrl: string }) => Promise<void>;
+}
+
 /** Follows redirects in one browser (without fetching the booking system's return URL) until it is reached; the hops seen. */
-export async function followToReturn(start: string, browser: CookieJar = defaultBrowser): Promise<{ finalUrl: URL; hops: string[] }> {
+export async function followToReturn(start: string, browser: CookieJar = defaultBrowser, options: FollowOptions = {}): Promise<{ finalUrl: URL; hops: string[] }> {
   const hops: string[] = [];
   let url = start;
-  for (let hop = 0; hop < 6 && !url.startsWith(TEST_RETURN_ORIGIN); hop += 1) {
+  for (let hop = 0; hop < 12 && !url.startsWith(TEST_RETURN_ORIGIN); hop += 1) {
     hops.push(url);
     const step = await nextHop(url, {}, browser);
-    if (!step.location) throw new Error(`consent flow stopped at ${new URL(url).pathname}: ${step.status} ${await step.response.text()}`);
-    url = step.location;
+    if (step.location) {
+      url = step.location;
+      continue;
+    }
+    const html = await step.response.text();
+    const checkUrl = consentCheckUrl(html);
+    if (!checkUrl || !options.whileWaiting) throw new Error(`consent flow stopped at ${new URL(url).pathname}: ${step.status} ${html}`);
+    await options.whileWaiting({ html, checkUrl });
+    url = checkUrl;
   }
   return { finalUrl: new URL(url), hops };
 }
 
-/** The whole admin-consent flow with auto-consent (the admin's login_hint completes it at once). */
+/** Lets the simulator's clock run past its admin-consent propagation delay (its `appRoleConsentDelayMs`). */
+export async function letConsentPropagate(app: Pick<AppHost, 'simulatorUrl'>): Promise<void> {
+  const { appRoleConsentDelayMs } = await simJson<{ appRoleConsentDelayMs: number }>(app.simulatorUrl, 'GET', '/settings');
+  await simControl(app.simulatorUrl, 'POST', '/clock/advance', { ms: appRoleConsentDelayMs });
+}
+
+/**
+ * The whole admin-consent flow with auto-consent (the admin's login_hint completes it at once), waiting on
+ * the consent page while the simulator propagates the roles, as an administrator would.
+ */
 export async function consentTenant(app: AppHost, client: TestClient, tenant: SimTenant): Promise<URL> {
   await simControl(app.simulatorUrl, 'PUT', '/identity/auto-consent', { enabled: true });
   const res = await tenantLink(app, client, { tenant: tenant.domain, loginHint: tenant.admin });
   if (res.status !== 201) throw new Error(`tenant link: ${res.status} ${await res.text()}`);
   const { url } = (await res.json()) as { url: string };
-  return (await followToReturn(url)).finalUrl;
+  return (await followToReturn(url, defaultBrowser, { whileWaiting: () => letConsentPropagate(app) })).finalUrl;
 }

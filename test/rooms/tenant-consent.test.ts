@@ -1,13 +1,13 @@
 // A connect link of kind `tenant` takes an administrator through the admin-consent
 // endpoint; the callback checks the state and records the tenant only after a client-credentials token
-// for it carries Calendars.ReadWrite. Local host over real HTTP, Azurite, the simulator, real MSAL.
+// for it carries every application permission the app uses. Local host over real HTTP, Azurite, the simulator, real MSAL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { CookieJar, createTestClient, nextHop, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+import { CookieJar, createTestClient, defaultBrowser, nextHop, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
 import { simControl } from '../support/simulator-control.js';
 import { api } from '../bookings/support.js';
 import { getAppAccessToken } from '../../shared/auth/app-tokens.js';
-import { consentTenant, createSimRoom, createSimTenant, createSimTenantUser, followToReturn, tenantLink, type SimTenant } from './support.js';
+import { consentTenant, createSimRoom, createSimTenant, createSimTenantUser, followToReturn, letConsentPropagate, tenantLink, type SimTenant } from './support.js';
 
 let app: AppHost;
 let client: TestClient;
@@ -26,7 +26,15 @@ describe('tenant connect link', () => {
     expect(res.status).toBe(201);
     const { url } = (await res.json()) as { url: string };
     await simControl(app.simulatorUrl, 'PUT', '/identity/auto-consent', { enabled: true });
-    const { finalUrl, hops } = await followToReturn(url);
+    // Entra takes a while to put the consented roles in tokens: the administrator waits on a page meanwhile.
+    const waits: string[] = [];
+    const whileWaiting = async ({ html }: { html: string }) => {
+      waits.push(html);
+      await letConsentPropagate(app);
+    };
+    const { finalUrl, hops } = await followToReturn(url, defaultBrowser, { whileWaiting });
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toContain('consent_propagating');
     const consentHop = new URL(hops.find((h) => h.includes('adminconsent'))!);
     expect(consentHop.pathname).toBe(`/${tenant.domain}/v2.0/adminconsent`);
     expect(consentHop.searchParams.get('scope')).toBe('https://graph.microsoft.com/.default');

@@ -1,6 +1,8 @@
 // /{tenant}/adminconsent (and /{tenant}/v2.0/adminconsent): an administrator grants an app tenant-wide,
 // which includes its application permissions (roles) for client credentials, then returns to the app
-// with admin_consent=True&tenant={tid}.
+// with admin_consent=True&tenant={tid}. The roles reach client-credential tokens only after a while
+// (IdentityStore.appRolesInTokens).
+// https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent
 import type { Router, SimRequest, SimResponse } from '../router.js';
 import type { SimState } from '../state.js';
 import { checkClientAndRedirect, errorPageFor, errorToApp, findByHint, resolveTenantScope, respondToApp, usersIn } from './authorize.js';
@@ -38,7 +40,7 @@ export function registerAdminConsent(router: Router, state: SimState): void {
       if (!admin) return errorPageFor(state, req, new IdentityError('invalid_request', 50034, 'The user account does not exist in this directory.'));
     }
     const tenant = state.directory.tenants.get(admin.tenantId)!;
-    tenant.adminConsentedApps.add(checked.app.clientId);
+    store.grantAdminConsent(tenant, checked.app.clientId, state.clock.now());
     return respondToApp(back, { admin_consent: 'True', tenant: tenant.id, scope: q.get('scope') ?? undefined });
   }
 }

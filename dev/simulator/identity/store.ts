@@ -1,7 +1,7 @@
 // Everything the simulated identity platform remembers: pending sign-ins, browser sessions, codes,
 // refresh tokens, consents, revocations and per-app settings. One store per simulator, found by state.
 import { randomBytes } from 'node:crypto';
-import type { SimState } from '../state.js';
+import type { SimState, SimTenant } from '../state.js';
 import { createSigningKey, type SigningKey } from './keys.js';
 
 export const CODE_LIFETIME_MS = 10 * 60 * 1000;
@@ -64,6 +64,12 @@ export interface AppSettings {
   roles: string[];
 }
 
+export interface AdminGrant {
+  /** Sim clock time of the consent. */
+  at: number;
+  roles: string[];
+}
+
 export class IdentityStore {
   readonly key: SigningKey = createSigningKey();
   readonly flows = new Map<string, AuthorizeFlow>();
@@ -76,6 +82,11 @@ export class IdentityStore {
   /** userId -> revocation generation and the time of the last revocation. */
   readonly revocations = new Map<string, { generation: number; at: number }>();
   readonly appSettings = new Map<string, AppSettings>();
+  /**
+   * `${tenantId}|${clientId}` -> an administrator's tenant-wide consent: when (sim clock) and the
+   * application permissions it granted, which are the ones the app registration asked for at that moment.
+   */
+  readonly adminGrants = new Map<string, AdminGrant>();
   /** When on, GET /authorize with a login_hint completes without pages (automated tests). */
   autoConsent = false;
 
@@ -87,11 +98,37 @@ export class IdentityStore {
     this.consents.clear();
     this.revocations.clear();
     this.appSettings.clear();
+    this.adminGrants.clear();
     this.autoConsent = false;
   }
 
   settingsFor(clientId: string): AppSettings {
     return this.appSettings.get(clientId) ?? { roles: DEFAULT_APP_ROLES };
+  }
+
+  /** Records a tenant-wide consent now: it grants `roles`, the registration's current ones unless given. */
+  grantAdminConsent(tenant: SimTenant, clientId: string, now: number, roles?: string[]): void {
+    tenant.adminConsentedApps.add(clientId);
+    this.adminGrants.set(`${tenant.id}|${clientId}`, { at: now, roles: roles ?? [...this.settingsFor(clientId).roles] });
+  }
+
+  withdrawAdminConsent(tenant: SimTenant, clientId: string): void {
+    tenant.adminConsentedApps.delete(clientId);
+    this.adminGrants.delete(`${tenant.id}|${clientId}`);
+  }
+
+  /**
+   * The application permissions a client-credentials token for the tenant carries now. Roles granted by
+   * admin consent reach tokens only after `propagationMs` ("it can take some time for the permissions to
+   * propagate": https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent); a tenant seeded
+   * as consented was consented long ago. The roles appear in the token's `roles` claim:
+   * https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference
+   */
+  appRolesInTokens(tenant: SimTenant, clientId: string, now: number, propagationMs: number): string[] {
+    if (!tenant.adminConsentedApps.has(clientId)) return [];
+    const grant = this.adminGrants.get(`${tenant.id}|${clientId}`);
+    if (!grant) return this.settingsFor(clientId).roles;
+    return now - grant.at >= propagationMs ? grant.roles : [];
   }
 
   consented(userId: string, clientId: string): Set<string> {

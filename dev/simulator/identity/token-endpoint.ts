@@ -17,22 +17,6 @@ import { appApiResource, mintAppApiToken } from './app-api.js';
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 export function registerTokenEndpoint(router: Router, state: SimState, sim: { baseUrl: () => string }): void {
-  // Application roles granted by admin consent reach client-credential tokens only after a while ("it can
-  // take some time for the permissions to propagate", settings.appRoleConsentDelayMs), counted from the
-  // first token request that sees the consent; an app registration may also list only some roles.
-  // https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent
-  const consentSeen = new Map<string, number>();
-  state.resetHooks.push(() => consentSeen.clear());
-  const consentedRoles = (tenantId: string, clientId: string, consented: boolean): string[] => {
-    const key = `${tenantId}|${clientId}`;
-    if (!consented) {
-      consentSeen.delete(key);
-      return [];
-    }
-    const now = state.clock.now();
-    if (!consentSeen.has(key)) consentSeen.set(key, now);
-    return now - consentSeen.get(key)! >= state.settings.appRoleConsentDelayMs ? store.settingsFor(clientId).roles : [];
-  };
   const store = identityStore(state);
 
   router.on('POST', '/:tenant/oauth2/v2.0/token', async (req) => {
@@ -185,7 +169,8 @@ export function registerTokenEndpoint(router: Router, state: SimState, sim: { ba
         500011,
         `The resource principal named ${resource} was not found in the tenant named ${scope.tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
       );
-    const roles = consentedRoles(scope.tenant.id, app.clientId, scope.tenant.adminConsentedApps.has(app.clientId));
+    // Roles only after admin consent, and only once it has propagated (IdentityStore.appRolesInTokens).
+    const roles = store.appRolesInTokens(scope.tenant, app.clientId, state.clock.now(), state.settings.appRoleConsentDelayMs);
     const { token, expiresIn } = await mintGraphAccessToken(state, { tenantId: scope.tenant.id, appId: app.clientId, roles });
     return { status: 200, headers: NO_STORE, body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token } };
   }

@@ -25,8 +25,11 @@ export interface TenantConsentStateEntity {
   /** stateHash(state) */
   partitionKey: string;
   rowKey: typeof TENANT_CONSENT_STATE_ROW;
-  /** 'consent': waiting for the admin-consent redirect; 'signin': for the administrator's OIDC sign-in. */
-  step?: 'consent' | 'signin';
+  /**
+   * 'consent': waiting for the admin-consent redirect; 'signin': for the administrator's OIDC sign-in;
+   * 'propagating': consent proven, waiting for its application roles to reach app-only tokens.
+   */
+  step?: 'consent' | 'signin' | 'propagating';
   clientId: string;
   connectLinkId: string;
   returnUrl: string;
@@ -36,6 +39,9 @@ export interface TenantConsentStateEntity {
   tenantId?: string;
   codeVerifier?: string;
   nonce?: string;
+  /** Propagating step: when the app stops waiting for the roles, and how many checks were made so far. */
+  waitUntil?: Date;
+  checks?: number;
   /** Hash of the browser-binding cookie set when the link was opened (shared/connect/browser-binding.ts). */
   bindingHash?: string;
   expiresAt: Date;

@@ -71,6 +71,28 @@ describe('client credentials', () => {
     expect(callerAfter.scopes.size).toBe(0);
   });
 
+  it('grants the roles the registration asks for at consent time, each after the propagation delay from the consent itself', async () => {
+    const rolesNow = async () => {
+      const result = await msalClient(sim, { tenant: SEED_TENANT.id }).acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT, skipCache: true });
+      return [...(await sim.state.identity.verifyGraphToken(`Bearer ${result!.accessToken}`)).roles].sort();
+    };
+    // The registration's API permissions lack MailboxSettings.Read when the administrator consents.
+    expect((await control(sim, 'PATCH', `/apps/${SIMULATED_CLIENT_ID}`, { roles: ['Calendars.ReadWrite', 'User.Read.All'] })).status).toBe(200);
+    expect((await control(sim, 'PUT', `/tenants/${SEED_TENANT.id}/admin-consents/${SIMULATED_CLIENT_ID}`)).status).toBe(204);
+    // Counted from the consent, not from the first token request: half the delay, nothing; the rest, the roles.
+    sim.state.clock.advance(sim.state.settings.appRoleConsentDelayMs / 2);
+    expect(await rolesNow()).toEqual([]);
+    sim.state.clock.advance(sim.state.settings.appRoleConsentDelayMs / 2);
+    expect(await rolesNow()).toEqual(['Calendars.ReadWrite', 'User.Read.All']);
+    // Adding the permission to the registration later changes nothing for the tenant until it consents again.
+    await control(sim, 'PATCH', `/apps/${SIMULATED_CLIENT_ID}`, { roles: ['Calendars.ReadWrite', 'User.Read.All', 'MailboxSettings.Read'] });
+    expect(await rolesNow()).toEqual(['Calendars.ReadWrite', 'User.Read.All']);
+    // Withdrawn: no roles at once.
+    await control(sim, 'DELETE', `/tenants/${SEED_TENANT.id}/admin-consents/${SIMULATED_CLIENT_ID}`);
+    expect(await rolesNow()).toEqual([]);
+    expect((await control(sim, 'PATCH', '/apps/no-such-app', { roles: [] })).status).toBe(404);
+  });
+
   it('requires a {resource}/.default scope and a tenant', async () => {
     const badScope = await tokenRequest({ grant_type: 'client_credentials', client_id: SIMULATED_CLIENT_ID, client_secret: SIMULATED_CLIENT_SECRET, scope: 'User.Read' });
     expect(badScope.status).toBe(400);
