@@ -2,6 +2,7 @@
 // events changed "as the user in Outlook" (notifications fire), faults, limits, counters, notification
 // deliveries, endpoint health, meetings (rooms' calendar processing, messages) and delta-token expiry. Lifecycle
 // notifications have no call of their own: they follow the clock, revocations and drop faults, as in Microsoft 365.
+// The Outlook-side changes it makes are what Graph reports: https://learn.microsoft.com/en-us/graph/outlook-change-notifications-overview
 import { z } from 'zod';
 import type { Router, SimRequest, SimResponse } from './router.js';
 import type { SimUser } from './state.js';

@@ -1,5 +1,6 @@
 // The Microsoft 365 simulator: a real HTTP server standing in for the identity platform and the subset
 // of Microsoft Graph that the app uses. Modules register their routes on one router.
+// https://learn.microsoft.com/en-us/entra/identity-platform/v2-protocols, https://learn.microsoft.com/en-us/graph/overview
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Router, type SimRequest, type SimResponse } from './router.js';

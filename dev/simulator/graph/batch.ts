@@ -1,6 +1,10 @@
 // POST /$batch: at most 20 requests with unique ids, dependsOn (424 for dependents of failed requests),
 // at most 4 items running at once (Graph hands Outlook four at a time); each item passes through the same
 // pipeline (counters, per-mailbox limits: a 5th concurrent item for a mailbox gets its own 429).
+// https://learn.microsoft.com/en-us/graph/json-batching (20 requests, ids, dependsOn, 424, Content-Type with a
+// body, base64 bodies, 200 for any parseable batch); each item counts against Outlook's per-mailbox limits and
+// a throttled item alone gets 429: https://learn.microsoft.com/en-us/graph/throttling#throttling-and-batching,
+// https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits
 import { randomUUID } from 'node:crypto';
 import type { SimResponse } from '../router.js';
 import { type RequestIds, badRequest, errorResponse, GraphHttpError } from './errors.js';

@@ -1,5 +1,6 @@
 // Graph's error shape: {"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}.
 // Handlers throw GraphHttpError; the pipeline turns it into that body with the request's ids.
+// https://learn.microsoft.com/en-us/graph/errors#error-resource-type
 import type { SimResponse } from '../router.js';
 
 export class GraphHttpError extends Error {

@@ -1,5 +1,6 @@
 // The event resource: request-body validation, expansion into the items a calendar view shows (single
 // instances, occurrences, exceptions) and the JSON Graph returns for each.
+// https://learn.microsoft.com/en-us/graph/api/resources/event, https://learn.microsoft.com/en-us/graph/api/user-post-events
 import type { SimUser } from '../state.js';
 import { badRequest, unknownProperty } from './errors.js';
 import { expandOccurrences, parseRecurrence } from './recurrence.js';

@@ -1,6 +1,10 @@
 // Events CRUD on /me/events, /me/calendar/events, /me/calendars/{id}/events (and the /users/{id} forms):
 // list with extended-property $filter/$expand, get, create (transactionId), PATCH/DELETE with If-Match,
 // cancel, and instances of a series.
+// https://learn.microsoft.com/en-us/graph/api/user-list-events, https://learn.microsoft.com/en-us/graph/api/user-post-events,
+// https://learn.microsoft.com/en-us/graph/api/event-update, https://learn.microsoft.com/en-us/graph/api/event-delete,
+// https://learn.microsoft.com/en-us/graph/api/event-cancel, https://learn.microsoft.com/en-us/graph/api/event-list-instances,
+// extended properties: https://learn.microsoft.com/en-us/graph/api/singlevaluelegacyextendedproperty-get
 import type { SimResponse } from '../router.js';
 import { badRequest, itemNotFound } from './errors.js';
 import {

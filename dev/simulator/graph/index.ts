@@ -1,5 +1,6 @@
 // The Graph v1.0 calendar subset of the Microsoft 365 simulator: builds the Graph world, registers the
 // /v1.0 routes behind one pipeline and the /_sim/graph control API, and clears everything on reset.
+// Graph's v1.0 endpoint: https://learn.microsoft.com/en-us/graph/use-the-api
 import type { SimModule } from '../server.js';
 import { registerGraphControl } from '../control-graph.js';
 import { registerBatchRoute } from './batch.js';

@@ -3,6 +3,8 @@
 // mailboxes and their members, and the control API that shows what was sent (/_sim/graph/mail).
 // Access follows Exchange: Mail.Send sends as yourself; another mailbox needs a shared-mailbox grant
 // (Send As / Full Access), else 403 ErrorAccessDenied.
+// https://learn.microsoft.com/en-us/graph/api/user-sendmail, https://learn.microsoft.com/en-us/graph/outlook-send-mail-from-other-user,
+// https://learn.microsoft.com/en-us/graph/api/mailfolder-get
 import { randomUUID } from 'node:crypto';
 import type { Router, SimRequest, SimResponse } from '../router.js';
 import type { SimUser } from '../state.js';

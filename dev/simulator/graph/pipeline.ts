@@ -1,5 +1,9 @@
 // The Graph request pipeline, shared by top-level requests and $batch items: route -> mailbox -> access
 // -> counters -> throttling -> faults -> handler. Handlers throw GraphHttpError for Graph's error shape.
+// Permissions each route needs: https://learn.microsoft.com/en-us/graph/permissions-reference; 401 with
+// InvalidAuthenticationToken and 403 as https://learn.microsoft.com/en-us/graph/errors describes; without a
+// .Shared permission a delegated token reaches only the signed-in user's own mailbox:
+// https://learn.microsoft.com/en-us/graph/outlook-share-or-delegate-calendar
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerResponse } from 'node:http';

@@ -1,6 +1,8 @@
 // patternedRecurrence: validation and expansion into occurrence start instants. Dates are walked as day
 // numbers in the series' time zone and each occurrence keeps the master's wall-clock start, so a weekly
 // 09:00 meeting stays at 09:00 across daylight-saving changes, as in Outlook.
+// https://learn.microsoft.com/en-us/graph/api/resources/patternedrecurrence,
+// https://learn.microsoft.com/en-us/graph/api/resources/recurrencepattern, https://learn.microsoft.com/en-us/graph/api/resources/recurrencerange
 import { badRequest } from './errors.js';
 import { instantOf, requireZone, wallClock } from './timezones.js';
 

@@ -1,5 +1,8 @@
 // Outlook's per (app, mailbox) limits, fault injection, and request counters. Limits are Outlook's
 // defaults (4 concurrent, 10,000 per 10 minutes of sim time); the control API can lower them for tests.
+// Limits: https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits (per app ID and
+// mailbox). A throttled request gets 429 with Retry-After: https://learn.microsoft.com/en-us/graph/throttling;
+// 503 and 504 as transient faults: https://learn.microsoft.com/en-us/graph/errors#http-status-codes
 import { randomUUID } from 'node:crypto';
 import type { SimClock, SimDirectory } from '../state.js';
 import { GraphHttpError } from './errors.js';

@@ -2,6 +2,8 @@
 // windows-iana). Events keep instants; wall-clock strings are made only at the edges.
 // Deliberately independent of the app's shared/time/zoned-time.ts: the simulator is the test oracle for the
 // app's time-zone handling, and an oracle that shared the code under test would agree with its bugs.
+// Graph accepts both: https://learn.microsoft.com/en-us/graph/api/resources/datetimetimezone (timeZone);
+// the Prefer: outlook.timezone header: https://learn.microsoft.com/en-us/graph/api/user-list-events#request-headers
 import { findIana } from 'windows-iana';
 import { propertyOf } from './odata.js';
 import { badRequest } from './errors.js';

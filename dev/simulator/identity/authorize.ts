@@ -1,5 +1,7 @@
 // /{tenant}/oauth2/v2.0/authorize: the interactive half of the auth code flow. A bad client or redirect
 // URI ends on an error page; every other problem goes back to the redirect URI, as Entra does.
+// https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#request-an-authorization-code,
+// errors back to the redirect URI: https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#error-response
 import type { Router, SimRequest, SimResponse } from '../router.js';
 import type { SimApp, SimState, SimTenant, SimUser } from '../state.js';
 import { applicationNotFound, IdentityError, describe, missingParameter } from './errors.js';

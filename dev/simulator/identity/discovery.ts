@@ -1,5 +1,6 @@
 // OpenID Connect discovery and signing keys, shaped like Entra's v2.0 documents. Endpoint URLs use the
 // origin the caller reached us by (see publicOrigin), so the issuer passes MSAL's issuer validation.
+// https://learn.microsoft.com/en-us/entra/identity-platform/v2-protocols-oidc#find-your-apps-openid-configuration-document-uri
 import type { Router, SimResponse } from '../router.js';
 import type { SimState } from '../state.js';
 import { SESSION_COOKIE, resolveTenantScope } from './authorize.js';

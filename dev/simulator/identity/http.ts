@@ -1,4 +1,5 @@
 // Small request helpers shared by the identity endpoints.
+// Form-encoded token requests: https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#redeem-a-code-for-an-access-token
 import type { SimRequest } from '../router.js';
 
 /** The form fields of an application/x-www-form-urlencoded body (empty for any other content type). */

@@ -1,4 +1,5 @@
 // The simulated Microsoft identity platform (v2.0 endpoints under /{tenant}/), registered as one module.
+// https://learn.microsoft.com/en-us/entra/identity-platform/v2-protocols
 import type { SimModule } from '../server.js';
 import { registerAdminConsent } from './admin-consent.js';
 import { registerAuthorize } from './authorize.js';

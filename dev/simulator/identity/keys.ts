@@ -1,5 +1,6 @@
 // The simulator's token-signing key: one RSA key per simulator, published as a JWKS like Entra's
 // /discovery/v2.0/keys, so tokens can be verified the same way real ones are.
+// https://learn.microsoft.com/en-us/entra/identity-platform/signing-key-rollover
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, createLocalJWKSet, type JWK, type JWTPayload, type JWTVerifyOptions } from 'jose';
 

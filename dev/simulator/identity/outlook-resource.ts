@@ -3,6 +3,8 @@
 // keys) but with `aud` https://outlook.office.com and short scope names in `scp`. One token request names
 // one resource: mixing Graph and Outlook scopes in a token request is AADSTS28000, while an authorize
 // request may ask consent for both at once.
+// https://learn.microsoft.com/en-us/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth,
+// AADSTS28000: https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes
 import type { SimState } from '../state.js';
 import { IdentityError } from './errors.js';
 import { mintAccessToken } from './tokens.js';

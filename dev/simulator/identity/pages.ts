@@ -1,5 +1,6 @@
 // Server-rendered pages of the simulated sign-in: plain HTML forms with labels, no external assets,
 // so both people and browser tests can drive them.
+// What they stand in for: https://learn.microsoft.com/en-us/entra/identity-platform/application-consent-experience
 import type { SimResponse } from '../router.js';
 import type { SimUser } from '../state.js';
 import { SCOPE_DESCRIPTIONS } from './scopes.js';

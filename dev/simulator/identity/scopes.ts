@@ -1,5 +1,7 @@
 // Scope strings as the v2.0 endpoint reads them: OIDC scopes, Graph permissions given short
 // (Calendars.ReadWrite) or qualified (https://graph.microsoft.com/Calendars.ReadWrite), and /.default.
+// https://learn.microsoft.com/en-us/entra/identity-platform/scopes-oidc (OIDC scopes, /.default),
+// https://learn.microsoft.com/en-us/entra/identity-platform/permissions-consent-overview
 import { IdentityError } from './errors.js';
 import { outlookScope } from './outlook-resource.js';
 

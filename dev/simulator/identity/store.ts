@@ -1,5 +1,8 @@
 // Everything the simulated identity platform remembers: pending sign-ins, browser sessions, codes,
 // refresh tokens, consents, revocations and per-app settings. One store per simulator, found by state.
+// Code lifetime (10 minutes) and refresh token lifetime (90 days):
+// https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow,
+// https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens
 import { randomBytes } from 'node:crypto';
 import type { SimState, SimTenant } from '../state.js';
 import { createSigningKey, type SigningKey } from './keys.js';

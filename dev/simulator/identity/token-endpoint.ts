@@ -1,6 +1,9 @@
 // /{tenant}/oauth2/v2.0/token: authorization_code (single use, 10 minutes, redirect_uri and PKCE checked),
 // refresh_token (rotating; each refresh token lives 90 days from its own issue, old ones stay valid),
 // and client_credentials (roles only after admin consent). Failures use the platform's JSON error shape.
+// https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow,
+// https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens,
+// https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-client-creds-grant-flow
 import { createHash } from 'node:crypto';
 import { authenticateClient } from './client-auth.js';
 import type { Router, SimRequest, SimResponse } from '../router.js';
