@@ -58,6 +58,20 @@ export interface EventInput {
 const literal = (value: unknown, type: string) =>
   badRequest(`Cannot convert the literal '${String(value)}' to the expected type '${type}'.`, 'RequestBodyRead');
 
+/**
+ * An enum member as Graph reads it: case-insensitively, answered in its own spelling. The reference's own
+ * requests write "type": "Required" and "locationType": "Default", and its responses answer "required" and
+ * "default": https://learn.microsoft.com/en-us/graph/api/user-post-events#request-2
+ */
+function enumMember(value: unknown, values: readonly string[], type: string): string {
+  const found = typeof value === 'string' ? values.find((v) => v.toLowerCase() === value.toLowerCase()) : undefined;
+  if (!found) throw literal(value, type);
+  return found;
+}
+
+/** https://learn.microsoft.com/en-us/graph/api/resources/location#locationtype-values */
+const LOCATION_TYPES = ['default', 'conferenceRoom', 'homeAddress', 'businessAddress', 'geoCoordinates', 'streetAddress', 'hotel', 'restaurant', 'localBusiness', 'postalAddress'];
+
 /** Validates a POST or PATCH body. Unknown properties get Graph's RequestBodyRead 400. */
 export function parseEventInput(body: unknown): EventInput {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('Empty Payload. JSON content expected.');
@@ -94,10 +108,7 @@ export function parseEventInput(body: unknown): EventInput {
 
 function checkField(key: string, value: unknown): unknown {
   const e = ENUMS[key];
-  if (e) {
-    if (typeof value !== 'string' || !e.values.includes(value)) throw literal(value, e.type);
-    return value;
-  }
+  if (e) return enumMember(value, e.values, e.type);
   switch (key) {
     case 'subject':
       if (value !== null && typeof value !== 'string') throw literal(value, 'Edm.String');
@@ -132,8 +143,7 @@ function checkField(key: string, value: unknown): unknown {
         const { emailAddress, type } = (a ?? {}) as { emailAddress?: { address?: unknown; name?: unknown }; type?: unknown };
         if (!emailAddress || typeof emailAddress.address !== 'string' || !emailAddress.address.includes('@'))
           throw badRequest('An attendee must have an email address.', 'ErrorInvalidRecipients');
-        const t = String(type ?? 'required');
-        if (!['required', 'optional', 'resource'].includes(t)) throw literal(type, 'microsoft.graph.attendeeType');
+        const t = enumMember(type ?? 'required', ['required', 'optional', 'resource'], 'microsoft.graph.attendeeType');
         return {
           type: t,
           status: { response: 'none', time: '0001-01-01T00:00:00Z' },
@@ -150,8 +160,10 @@ function normaliseLocation(value: unknown): Record<string, unknown> {
   const l = value as Record<string, unknown>;
   return {
     displayName: typeof l.displayName === 'string' ? l.displayName : '',
-    locationType: typeof l.locationType === 'string' ? l.locationType : 'default',
+    locationType: l.locationType === undefined || l.locationType === null ? 'default' : enumMember(l.locationType, LOCATION_TYPES, 'microsoft.graph.locationType'),
     ...(typeof l.locationEmailAddress === 'string' ? { locationEmailAddress: l.locationEmailAddress } : {}),
+    ...(l.address && typeof l.address === 'object' ? { address: l.address } : {}),
+    ...(l.coordinates && typeof l.coordinates === 'object' ? { coordinates: l.coordinates } : {}),
     uniqueIdType: 'unknown',
   };
 }

@@ -26,6 +26,85 @@ describe('documented requests', () => {
     expect(res.value[0]).toMatchObject({ scheduleId: SEED_USERS.adele.userPrincipalName, availabilityView: '000000000' });
   });
 
+  describe('event create, as https://learn.microsoft.com/en-us/graph/api/user-post-events writes it', () => {
+    const pst = { Prefer: 'outlook.timezone="Pacific Standard Time"' };
+
+    it('request 1: a meeting with one attendee, answered in the Prefer time zone', async () => {
+      const body = {
+        subject: "Let's go for lunch",
+        body: { contentType: 'HTML', content: 'Does late morning work for you?' },
+        start: { dateTime: '2017-04-15T12:00:00', timeZone: 'Pacific Standard Time' },
+        end: { dateTime: '2017-04-15T14:00:00', timeZone: 'Pacific Standard Time' },
+        location: { displayName: "Harry's Bar" },
+        attendees: [{ emailAddress: { address: 'samanthab@contoso.onmicrosoft.com', name: 'Samantha Booth' }, type: 'required' }],
+      };
+      const created = await g.client(ADELE).api('/me/events').headers(pst).post(body);
+      expect(created).toMatchObject({
+        subject: "Let's go for lunch",
+        start: { dateTime: '2017-04-15T12:00:00.0000000', timeZone: 'Pacific Standard Time' },
+        end: { dateTime: '2017-04-15T14:00:00.0000000', timeZone: 'Pacific Standard Time' },
+        location: { displayName: "Harry's Bar" },
+        showAs: 'busy',
+        type: 'singleInstance',
+        isOrganizer: true,
+      });
+      expect(created.attendees).toEqual([expect.objectContaining({ type: 'required', emailAddress: { address: 'samanthab@contoso.onmicrosoft.com', name: 'Samantha Booth' } })]);
+      expect(created['@odata.etag']).toMatch(/^W\/"/);
+    });
+
+    it('request 2: several locations, with an address and coordinates', async () => {
+      const body = {
+        subject: 'Plan summer company picnic',
+        body: { contentType: 'HTML', content: "Let's kick-start this event planning!" },
+        start: { dateTime: '2017-08-30T11:00:00', timeZone: 'Pacific Standard Time' },
+        end: { dateTime: '2017-08-30T12:00:00', timeZone: 'Pacific Standard Time' },
+        attendees: [
+          { emailAddress: { address: 'DanaS@contoso.onmicrosoft.com', name: 'Dana Swope' }, type: 'Required' },
+          { emailAddress: { address: 'AlexW@contoso.onmicrosoft.com', name: 'Alex Wilber' }, type: 'Required' },
+        ],
+        location: { displayName: 'Conf Room 3; Fourth Coffee; Home Office', locationType: 'Default' },
+        locations: [
+          { displayName: 'Conf Room 3' },
+          {
+            displayName: 'Fourth Coffee',
+            address: { street: '4567 Main St', city: 'Redmond', state: 'WA', countryOrRegion: 'US', postalCode: '32008' },
+            coordinates: { latitude: 47.672, longitude: -102.103 },
+          },
+          { displayName: 'Home Office' },
+        ],
+      };
+      const created = await g.client(ADELE).api('/me/events').headers(pst).post(body);
+      expect(created.start).toEqual({ dateTime: '2017-08-30T11:00:00.0000000', timeZone: 'Pacific Standard Time' });
+      // Enum members are read case-insensitively and answered in Graph's spelling, as the page's response shows.
+      expect(created.location).toMatchObject({ displayName: 'Conf Room 3; Fourth Coffee; Home Office', locationType: 'default' });
+      expect(created.locations[1]).toMatchObject({ displayName: 'Fourth Coffee', address: { city: 'Redmond' }, coordinates: { latitude: 47.672 } });
+      expect(created.attendees.map((a: { type: string }) => a.type)).toEqual(['required', 'required']);
+      // Not a member in any spelling: refused as Graph refuses it.
+      const wrong = await graphError(g.client(ADELE).api('/me/events').post({ ...body, attendees: [{ emailAddress: { address: 'x@contoso.com' }, type: 'Mandatory' }] }));
+      expect(wrong.statusCode).toBe(400);
+    });
+
+    it('request 3: a weekly series through the end of the year', async () => {
+      const body = {
+        subject: "Let's go for lunch",
+        body: { contentType: 'HTML', content: 'Does noon time work for you?' },
+        start: { dateTime: '2017-09-04T12:00:00', timeZone: 'Pacific Standard Time' },
+        end: { dateTime: '2017-09-04T14:00:00', timeZone: 'Pacific Standard Time' },
+        recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: ['Monday'] }, range: { type: 'endDate', startDate: '2017-09-04', endDate: '2017-12-31' } },
+        location: { displayName: "Harry's Bar" },
+        attendees: [{ emailAddress: { address: 'AdeleV@contoso.onmicrosoft.com', name: 'Adele Vance' }, type: 'required' }],
+      };
+      const created = await g.client(ADELE).api('/me/events').post(body);
+      expect(created.type).toBe('seriesMaster');
+      expect(created.recurrence.range).toMatchObject({ type: 'endDate', startDate: '2017-09-04', endDate: '2017-12-31' });
+      // Every Monday from 4 September to 25 December 2017: 17 occurrences, each at 12:00 Pacific.
+      const view = await g.client(ADELE).api('/me/calendarView').headers(pst).query({ startDateTime: '2017-09-01T00:00:00Z', endDateTime: '2018-01-01T00:00:00Z' }).top(50).get();
+      const occurrences = (view.value as { seriesMasterId?: string; start: { dateTime: string } }[]).filter((e) => e.seriesMasterId === created.id);
+      expect(occurrences).toHaveLength(17);
+      for (const o of occurrences) expect(o.start.dateTime).toMatch(/T12:00:00/);
+    });
+  });
+
   it('calendarView delta, as https://learn.microsoft.com/en-us/graph/api/event-delta#request-1 writes it', async () => {
     await g.client(ADELE).api('/me/events').post(eventBody({ subject: 'Delta me', start: { dateTime: '2016-12-02T10:00:00', timeZone: 'UTC' }, end: { dateTime: '2016-12-02T11:00:00', timeZone: 'UTC' } }));
     // The page writes the window parameters in lower case.
