@@ -8,6 +8,7 @@ import { freePort } from '../dev/host/ports.js';
 import { graphLifecycleFunction } from '../functions/graphLifecycle.js';
 import { graphNotificationsFunction } from '../functions/graphNotifications.js';
 import type { QueueFunctionDefinition } from '../shared/runtime/function-definitions.js';
+import { defaultCalendarId } from '../shared/graph/subscriptions.js';
 import { subscribeCalendar } from '../shared/sync/calendar-subscriptions.js';
 import { syncCalendar } from '../shared/sync/calendar-sync.js';
 import { processSyncMessage } from '../shared/sync/process-sync-message.js';
@@ -43,7 +44,9 @@ const host = await startLocalHost({
 
 try {
   const user = fx.addUser('burst');
-  const calendar = await fx.control<{ id: string }>('POST', `/graph/users/${user.id}/calendars`, { name: 'Work' });
+  // The default calendar: the documented subscription resource /users/{id}/events notifies its changes
+  // (https://learn.microsoft.com/en-us/graph/outlook-change-notifications-overview).
+  const calendar = { id: await defaultCalendarId(fx.graphForUser(user.id)) };
   const connection = await seedConnection(fx.services, user, [calendar.id]);
   await subscribeCalendar(fx.services, deps.graphFor(connection), connection, calendar.id);
   await syncCalendar(deps, { clientId: connection.partitionKey, connectionId: connection.rowKey, calendarId: calendar.id, receivedAt: new Date(), full: true });

@@ -83,7 +83,7 @@ const value = (bench: string, metric: string) => rows.find((r) => r.bench === be
 const renewed = value('renewals', 'subscriptions renewed');
 const renewRequests = value('renewals', 'Graph HTTP requests');
 if (typeof renewed === 'number' && typeof renewRequests === 'number' && renewed > 0) {
-  rows.push({ bench: 'renewals', metric: 'Graph requests per 10,000 renewals (20 calendars per user)', value: Math.round((renewRequests / renewed) * 10_000), unit: 'requests' });
+  rows.push({ bench: 'renewals', metric: 'Graph requests per 10,000 renewals (one mailbox subscription per user)', value: Math.round((renewRequests / renewed) * 10_000), unit: 'requests' });
 }
 
 const header: Result = { bench: 'bench', metric: 'metric', value: 'value', unit: 'unit' };
