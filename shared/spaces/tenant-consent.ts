@@ -135,24 +135,14 @@ async function startSignIn(
 ): Promise<TenantConsentOutcome> {
   const tenantId = query.get('tenant') ?? '';
   if (query.get('admin_consent')?.toLowerCase() !== 'true' || !isTenantId(tenantId)) return toApp('consent_failed');
-  const state = randomBytes(32).toString('base64url');
-  const key = stateHash(state);
   const nonce = randomBytes(16).toString('base64url');
   const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
-  const binding = newBrowserBinding(services.config.publicBaseUrl, key, TENANT_CONSENT_STATE_TTL_MS);
-  await services.store.tenants.states.create({
-    partitionKey: key,
-    rowKey: TENANT_CONSENT_STATE_ROW,
+  const { state, binding } = await nextState(services, attempt, async (key) => ({
     step: 'signin',
-    clientId: attempt.clientId,
-    connectLinkId: attempt.connectLinkId,
-    returnUrl: attempt.returnUrl,
     tenantId,
     codeVerifier: await services.envelope.encrypt(verifier, verifierBinding(key)),
     nonce,
-    bindingHash: binding.hash,
-    expiresAt: new Date(Date.now() + TENANT_CONSENT_STATE_TTL_MS),
-  });
+  }));
   // The tenant's own authority: only its accounts can sign in there.
   const msal = createMsalClient(services, { credential: await entraClientCredential(services), tenant: tenantId });
   const url = await msal.getAuthCodeUrl({
@@ -230,24 +220,33 @@ async function checkConsentRoles(
     return { kind: 'redirect', location: returnUrlWith(attempt.returnUrl, { status: 'error', error: 'consent_incomplete', missingRoles: missing.join(' ') }) };
   }
   const checks = attempt.checks ?? 0;
+  const { state, binding } = await nextState(services, attempt, () => ({ step: 'propagating', tenantId, waitUntil: attempt.waitUntil, checks: checks + 1 }));
+  const checkUrl = `${tenantConsentCallbackUrl(services.config.publicBaseUrl)}?state=${encodeURIComponent(state)}`;
+  return { kind: 'waiting', checkUrl, afterMs: nextConsentCheckDelayMs(checks), granted: roles, missing, binding };
+}
+
+type StepFields = Pick<TenantConsentStateEntity, 'step'> & Partial<TenantConsentStateEntity>;
+
+/** The state of an attempt's next step: single use, 30 minutes, bound to the same browser by a fresh cookie. */
+async function nextState(
+  services: Services,
+  attempt: TenantConsentStateEntity,
+  stepFields: (key: string) => StepFields | Promise<StepFields>,
+): Promise<{ state: string; binding: BrowserBinding }> {
   const state = randomBytes(32).toString('base64url');
   const key = stateHash(state);
   const binding = newBrowserBinding(services.config.publicBaseUrl, key, TENANT_CONSENT_STATE_TTL_MS);
   await services.store.tenants.states.create({
+    ...(await stepFields(key)),
     partitionKey: key,
     rowKey: TENANT_CONSENT_STATE_ROW,
-    step: 'propagating',
     clientId: attempt.clientId,
     connectLinkId: attempt.connectLinkId,
     returnUrl: attempt.returnUrl,
-    tenantId,
-    waitUntil: attempt.waitUntil,
-    checks: checks + 1,
     bindingHash: binding.hash,
     expiresAt: new Date(Date.now() + TENANT_CONSENT_STATE_TTL_MS),
   });
-  const checkUrl = `${tenantConsentCallbackUrl(services.config.publicBaseUrl)}?state=${encodeURIComponent(state)}`;
-  return { kind: 'waiting', checkUrl, afterMs: nextConsentCheckDelayMs(checks), granted: roles, missing, binding };
+  return { state, binding };
 }
 
 function page(code: ProblemCode, message: string): TenantConsentOutcome {
