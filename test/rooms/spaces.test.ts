@@ -3,6 +3,7 @@
 // subscription, delta, renewal and busy-cache code as connections; an Outlook-side meeting with the room
 // -> space.busy_changed. Local host over real HTTP, Azurite, the simulator, real MSAL and Graph client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, type TestClient } from '../support/connect-user.js';
 import { api, newBookingId, sim, type SimEvent } from '../bookings/support.js';
@@ -14,6 +15,7 @@ import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
 import { spaceOwnerId } from '../../shared/spaces/space-owner.js';
 import { consentTenant, createSimRoom, createSimTenant, createSimTenantUser, type SimTenant } from './support.js';
 
+let simulator: RunningSimulator;
 let app: AppHost;
 let hooks: WebhookReceiver;
 let client: TestClient;
@@ -35,7 +37,9 @@ const synced = (spaceId: string, calendarId: string) =>
 
 beforeAll(async () => {
   hooks = await startWebhookReceiver();
-  app = await startAppHost();
+  // A simulator of this file's own: waiting for the consent to propagate moves its clock.
+  simulator = await startSimulator({ port: 0 });
+  app = await startAppHost({ simulatorUrl: simulator.url });
   client = await createTestClient(app, { webhookUrl: hooks.url });
   tenant = await createSimTenant(app);
   room = await createSimRoom(app, tenant, 'reading-room');
@@ -44,6 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await hooks?.close();
+  await simulator?.close();
 });
 
 describe('POST /api/spaces', () => {

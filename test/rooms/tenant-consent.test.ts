@@ -2,6 +2,7 @@
 // endpoint; the callback checks the state and records the tenant only after a client-credentials token
 // for it carries every application permission the app uses. Local host over real HTTP, Azurite, the simulator, real MSAL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { CookieJar, createTestClient, defaultBrowser, nextHop, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
 import { simControl } from '../support/simulator-control.js';
@@ -9,14 +10,20 @@ import { api } from '../bookings/support.js';
 import { getAppAccessToken } from '../../shared/auth/app-tokens.js';
 import { consentTenant, createSimRoom, createSimTenant, createSimTenantUser, followToReturn, letConsentPropagate, tenantLink, type SimTenant } from './support.js';
 
+let simulator: RunningSimulator;
 let app: AppHost;
 let client: TestClient;
 
 beforeAll(async () => {
-  app = await startAppHost();
+  // A simulator of this file's own: waiting for the consent to propagate moves its clock.
+  simulator = await startSimulator({ port: 0 });
+  app = await startAppHost({ simulatorUrl: simulator.url });
   client = await createTestClient(app);
 }, 60_000);
-afterAll(() => app?.close());
+afterAll(async () => {
+  await app?.close();
+  await simulator?.close();
+});
 
 describe('tenant connect link', () => {
   it('leads through /{tenant}/v2.0/adminconsent for Graph .default and records the tenant as consented', async () => {
