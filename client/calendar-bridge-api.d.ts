@@ -209,6 +209,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/manage/clients/{clientId}/disconnect-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disconnect every connection of a booking system (queued, page by page; runs while paused too). Events already written stay in Outlook */
+        post: operations["manageClientsDisconnectAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/manage/clients/{clientId}/mail": {
         parameters: {
             query?: never;
@@ -1162,7 +1179,7 @@ export interface operations {
              *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
-             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
              */
             503: {
                 headers: {
@@ -1633,7 +1650,7 @@ export interface operations {
              *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
-             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
              */
             503: {
                 headers: {
@@ -1926,7 +1943,7 @@ export interface operations {
              *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
-             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
              */
             503: {
                 headers: {
@@ -3175,7 +3192,7 @@ export interface operations {
              *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
-             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
              */
             503: {
                 headers: {
@@ -3696,6 +3713,99 @@ export interface operations {
                         webhookUrl?: string;
                     } & {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: The API key (or admin key) is missing or wrong. Sent with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="calendar-bridge" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
+            /** @description `not_found`: No such client or dead letter (admin API), or a record removed while the request ran. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `internal_error`: An unexpected error; it is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    manageClientsDisconnectAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        clientId: string;
+                        queuedAt: string;
                     };
                 };
             };

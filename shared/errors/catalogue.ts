@@ -79,7 +79,7 @@ export const PROBLEM_CODES = {
     title: 'Entra credential failing',
     meaning: "Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.",
   },
-  integration_paused: { status: 503, title: 'Integration paused', meaning: 'The operator paused the integration; retry after `Retry-After`.' },
+  integration_paused: { status: 503, title: 'Integration paused', meaning: 'The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.', seenBy: ['api', 'browser'] },
   dependency_unavailable: { status: 503, title: 'Dependency unavailable', meaning: 'Storage or Key Vault did not answer in time; retry after `Retry-After`.', seenBy: ['api', 'browser'] },
   identity_platform_unavailable: { status: 503, title: 'Identity platform unavailable', meaning: "The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`." },
   graph_timeout: { status: 504, title: 'Microsoft Graph timeout', meaning: 'Microsoft Graph did not answer in time; retry with the same body (a create is reconciled).' },

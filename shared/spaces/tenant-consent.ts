@@ -16,6 +16,7 @@ import { getAppAccessToken, GRAPH_APP_SCOPE, isTenantId, ROOM_APP_ROLES } from '
 import { entraClientCredential } from '../auth/entra-credentials.js';
 import { createMsalClient } from '../auth/msal-client.js';
 import { newBrowserBinding, type BrowserBinding, type BrowserCheck } from '../connect/browser-binding.js';
+import { connectsPausedError, isSyncPaused } from '../admin/pause.js';
 import { createConnectLink, isClientActive, linkRevoked, type ConnectLink } from '../connect/connect-links.js';
 import { returnUrlWith } from '../connect/return-url.js';
 import type { StartedFlow } from '../connect/start-connect.js';
@@ -89,7 +90,9 @@ export type TenantConsentErrorCode =
   | 'tenant_mismatch'
   /** The account that signed in holds no directory role that can grant the consent. */
   | 'not_tenant_admin'
-  | 'browser_mismatch';
+  | 'browser_mismatch'
+  /** The operator paused the integration during the consent (shown on a page, with a link back). */
+  | 'integration_paused';
 
 /**
  * Roles granted by admin consent take a while to reach tokens ("it can take some time for the permissions
@@ -111,6 +114,7 @@ export async function completeTenantConsent(query: URLSearchParams, services: Se
   if (!sameBrowser(attempt.partitionKey, attempt.bindingHash)) return browserMismatch(attempt.returnUrl);
   // The booking system was disabled while its link was in use: nothing is recorded for it.
   if (!(await isClientActive(services, attempt.clientId))) return page('link_revoked', linkRevoked().message);
+  if (await isSyncPaused(services)) return page('integration_paused', connectsPausedError({ retryAfterSeconds: 0 }).message, returnUrlWith(attempt.returnUrl, { status: 'error', error: 'integration_paused' }));
   if (query.get('error')) return toApp(query.get('error') === 'access_denied' ? 'access_denied' : 'consent_failed');
   return attempt.step === 'signin' ? finishSignIn(query, attempt, services, toApp) : startSignIn(query, attempt, services, toApp);
 }
@@ -209,8 +213,8 @@ async function finishSignIn(
   return { kind: 'redirect', location: returnUrlWith(attempt.returnUrl, { status: 'consented', tenantId }) };
 }
 
-function page(code: ProblemCode, message: string): TenantConsentOutcome {
-  return { kind: 'page', code, message };
+function page(code: ProblemCode, message: string, returnUrl?: string): TenantConsentOutcome {
+  return { kind: 'page', code, message, returnUrl };
 }
 
 function browserMismatch(returnUrl: string): TenantConsentOutcome {
