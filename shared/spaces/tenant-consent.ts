@@ -12,7 +12,7 @@ import type { ProblemCode } from '../errors/catalogue.js';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CryptoProvider } from '@azure/msal-node';
-import { getAppAccessToken, GRAPH_APP_SCOPE, isTenantId, ROOM_APP_ROLES } from '../auth/app-tokens.js';
+import { getAppAccessToken, graphAppScope, isTenantId, ROOM_APP_ROLES } from '../auth/app-tokens.js';
 import { entraClientCredential } from '../auth/entra-credentials.js';
 import { createMsalClient } from '../auth/msal-client.js';
 import { newBrowserBinding, type BrowserBinding, type BrowserCheck } from '../connect/browser-binding.js';
@@ -73,7 +73,7 @@ export async function startTenantConsent(link: ConnectLinkEntity, services: Serv
   const host = services.transports.entraHost;
   const url = new URL(`${host}/${encodeURIComponent(link.tenant ?? 'organizations')}/v2.0/adminconsent`);
   url.searchParams.set('client_id', services.config.entra.clientId);
-  url.searchParams.set('scope', GRAPH_APP_SCOPE);
+  url.searchParams.set('scope', graphAppScope(services.config));
   url.searchParams.set('redirect_uri', tenantConsentCallbackUrl(services.config.publicBaseUrl));
   url.searchParams.set('state', state);
   if (link.loginHint) url.searchParams.set('login_hint', link.loginHint);
