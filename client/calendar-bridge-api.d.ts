@@ -3238,7 +3238,7 @@ export interface operations {
                     /** Format: email */
                     mailbox?: string;
                     /** @enum {string} */
-                    protocol: "smtp" | "imap";
+                    protocol: "smtp" | "imap" | "pop";
                 };
             };
         };
@@ -3250,11 +3250,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description access token for https://outlook.office.com; never store or log it */
+                        /** @description access token for the cloud's Outlook resource (https://outlook.office.com in the public cloud); never store or log it */
                         accessToken: string;
                         expiresAt: string;
                         /** @enum {string} */
-                        protocol: "smtp" | "imap";
+                        protocol: "smtp" | "imap" | "pop";
                         /** @description base64("user=" user ^A "auth=Bearer " accessToken ^A ^A), the XOAUTH2 initial response */
                         sasl: string;
                         /** @description the SASL user: the connected mailbox, or the shared mailbox asked for */
@@ -3295,7 +3295,7 @@ export interface operations {
             /**
              * @description `client_disabled`: The operator disabled this booking system.
              *
-             *     `legacy_protocols_not_enabled`: XOAUTH2 for SMTP/IMAP is not turned on for this booking system (`--legacy-protocols`).
+             *     `legacy_protocols_not_enabled`: XOAUTH2 for SMTP/IMAP/POP is not turned on for this booking system (`--legacy-protocols`).
              *
              *     `mail_not_enabled`: Mail is not turned on for this booking system (`clients mail --enable`).
              *

@@ -28,7 +28,7 @@ export const PROBLEM_CODES = {
   client_disabled: { status: 403, title: 'Booking system disabled', meaning: 'The operator disabled this booking system.' },
   admin_role_required: { status: 403, title: 'Admin role required', meaning: 'The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API).' },
   mail_not_enabled: { status: 403, title: 'Mail not enabled', meaning: 'Mail is not turned on for this booking system (`clients mail --enable`).' },
-  legacy_protocols_not_enabled: { status: 403, title: 'SMTP/IMAP not enabled', meaning: 'XOAUTH2 for SMTP/IMAP is not turned on for this booking system (`--legacy-protocols`).' },
+  legacy_protocols_not_enabled: { status: 403, title: 'SMTP/IMAP/POP not enabled', meaning: 'XOAUTH2 for SMTP/IMAP/POP is not turned on for this booking system (`--legacy-protocols`).' },
   mailbox_access_denied: { status: 403, title: 'Mailbox access denied', meaning: 'The user cannot send from, or read, the mailbox named.' },
   not_found: { status: 404, title: 'Not found', meaning: 'No such client or dead letter (admin API), or a record removed while the request ran.' },
   connection_not_found: { status: 404, title: 'Connection not found', meaning: "No such connection for this booking system (another client's id is also 404)." },
