@@ -2102,6 +2102,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `work_account_required`: The feature needs a work or school account (a Microsoft 365 organization): a personal Microsoft account (outlook.com) has no rooms, tenant-wide consent or shared mailboxes. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "work_account_required";
+                    };
+                };
+            };
             /** @description `internal_error`: An unexpected error; it is logged. */
             500: {
                 headers: {
@@ -3366,7 +3378,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `graph_rejected`: Microsoft Graph rejected what was sent (`graphCode`). */
+            /**
+             * @description `graph_rejected`: Microsoft Graph rejected what was sent (`graphCode`).
+             *
+             *     `work_account_required`: The feature needs a work or school account (a Microsoft 365 organization): a personal Microsoft account (outlook.com) has no rooms, tenant-wide consent or shared mailboxes.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3374,7 +3390,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "graph_rejected";
+                        code?: "graph_rejected" | "work_account_required";
                     };
                 };
             };

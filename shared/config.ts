@@ -30,6 +30,8 @@ const schema = z.object({
   LOCAL_SECRETS_PATH: z.string().default('.data/secrets.json'),
   ENTRA_CLIENT_ID: optionalString,
   ENTRA_TENANT: z.string().trim().min(1).default('common'),
+  // Whether personal Microsoft accounts (outlook.com) may connect, when ENTRA_TENANT lets them sign in.
+  PERSONAL_ACCOUNTS: z.enum(['allow', 'deny']).default('allow'),
   // The Microsoft cloud (public, usgov = GCC High, dod, china): the defaults of every endpoint below follow it.
   AZURE_CLOUD: z.enum(AZURE_CLOUDS).default('public'),
   ENTRA_AUTHORITY_HOST: httpUrl.optional(),
@@ -91,6 +93,8 @@ export interface Config {
   entra: {
     clientId: string;
     tenant: string;
+    /** Personal Microsoft accounts may connect (checked on the id token's `tid` after sign-in). */
+    personalAccounts: 'allow' | 'deny';
     authorityHost: string;
     credential: EntraCredentialMode;
     certificateName: string;
@@ -181,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     entra: {
       clientId: s.ENTRA_CLIENT_ID,
       tenant: s.ENTRA_TENANT,
+      personalAccounts: s.PERSONAL_ACCOUNTS,
       authorityHost,
       // In Azure the federated credential unless told otherwise; locally a secret from the local secret store.
       credential: s.ENTRA_CREDENTIAL ?? (inAzure ? 'managed_identity' : 'secret'),

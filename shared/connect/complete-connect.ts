@@ -24,6 +24,7 @@ import { requestSubscriptionSync } from '../sync/calendar-subscriptions.js';
 import type { BrowserCheck } from './browser-binding.js';
 import { isClientActive, linkRevoked } from './connect-links.js';
 import { connectsPausedError, isSyncPaused } from '../admin/pause.js';
+import { accountKindOf } from '../auth/account-kind.js';
 import { countConnectionStatusChange } from '../telemetry/gauges.js';
 
 export type ConnectOutcome =
@@ -49,7 +50,9 @@ export type ConnectErrorCode =
   /** The link named loginHint and another account signed in. */
   | 'account_mismatch'
   /** The operator paused the integration while the person was signing in (shown on a page, with a link back). */
-  | 'integration_paused';
+  | 'integration_paused'
+  /** A personal Microsoft account signed in and the operator allows work or school accounts only (PERSONAL_ACCOUNTS=deny). */
+  | 'personal_account_not_allowed';
 
 const MAX_PARAM_CHARS = 4096;
 /** How long the callback keeps retrying transient Graph failures of its reads while the browser waits. */
@@ -106,6 +109,8 @@ export async function completeConnect(query: URLSearchParams, services: Services
     return toApp('token_redemption_failed');
   }
   if (!result.account) return toApp('token_redemption_failed');
+  // Deliberately: personal accounts connect only when the operator allows them. Nothing is stored otherwise.
+  if (accountKindOf(result.account.tenantId) === 'personal' && services.config.entra.personalAccounts === 'deny') return toApp('personal_account_not_allowed');
 
   let me: { id: string; userPrincipalName?: string; mail?: string };
   let calendars: CalendarInfo[];

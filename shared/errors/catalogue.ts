@@ -69,6 +69,11 @@ export const PROBLEM_CODES = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type', meaning: 'The body is not of the media type the endpoint takes (`application/json` for the API).', seenBy: ['api', 'browser'] },
   graph_rejected: { status: 422, title: 'Rejected by Microsoft Graph', meaning: 'Microsoft Graph rejected what was sent (`graphCode`).' },
   not_a_room: { status: 422, title: 'Not a room', meaning: 'The mailbox is not a room.' },
+  work_account_required: {
+    status: 422,
+    title: 'Work account required',
+    meaning: 'The feature needs a work or school account (a Microsoft 365 organization): a personal Microsoft account (outlook.com) has no rooms, tenant-wide consent or shared mailboxes.',
+  },
   room_not_found: { status: 422, title: 'Room not found', meaning: 'No room mailbox with this address in the tenant.' },
   internal_error: { status: 500, title: 'Internal error', meaning: 'An unexpected error; it is logged.', seenBy: ['api', 'browser'] },
   graph_error: { status: 502, title: 'Microsoft Graph failed', meaning: 'Microsoft Graph failed (5xx); retry. A create that met it may have reached Outlook: retry with the same body.' },

@@ -8,7 +8,8 @@ import { ConsentMissingError, getAccessToken, NeedsReauthError, withConnectionGr
 import { assertWritesAllowed } from '../admin/pause.js';
 import { asApiProblem, reauthProblem, requireConnection } from '../bookings/connection-access.js';
 import { graphStatus } from '../graph/graph-problems.js';
-import { AppError } from '../errors/app-error.js';
+import { AppError, workAccountRequired } from '../errors/app-error.js';
+import { accountKindOf } from '../auth/account-kind.js';
 import type { Services } from '../services.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
@@ -51,6 +52,8 @@ export async function issueXoauth2(services: Services, client: ClientEntity, con
   const connection = await requireConnection(services, client.rowKey, connectionId, 'id');
   const scope = protocolScope(input.protocol, services.config.cloud.outlookResource);
   const shared = input.mailbox && input.mailbox.toLowerCase() !== connection.upn?.toLowerCase() ? input.mailbox.toLowerCase() : undefined;
+  // Shared mailboxes are an Exchange Online organization's; a personal account has none.
+  if (shared && accountKindOf(connection.tenantId) === 'personal') throw workAccountRequired('mailbox', 'mailbox: a personal Microsoft account has no shared mailboxes');
   await requireConsent(services, connection, shared ? [scope, SHARED_MAILBOX_CHECK_SCOPE] : [scope]);
   await assertWritesAllowed(services, client);
   if (shared) await requireMailboxAccess(services, connection, shared);

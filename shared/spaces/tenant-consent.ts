@@ -12,6 +12,8 @@ import type { ProblemCode } from '../errors/catalogue.js';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CryptoProvider } from '@azure/msal-node';
+import { namesConsumers } from '../auth/account-kind.js';
+import { workAccountRequired } from '../errors/app-error.js';
 import { getAppAccessToken, graphAppScope, isTenantId, ROOM_APP_ROLES } from '../auth/app-tokens.js';
 import { entraClientCredential } from '../auth/entra-credentials.js';
 import { createMsalClient } from '../auth/msal-client.js';
@@ -44,6 +46,9 @@ export interface TenantLinkInput {
 }
 
 export function createTenantConsentLink(client: ClientEntity, input: TenantLinkInput, services: Pick<Services, 'store' | 'config'>): Promise<ConnectLink> {
+  // Personal accounts have no administrator and no tenant-wide grants
+  // (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent#request-the-permissions-from-a-directory-admin).
+  if (input.tenant && namesConsumers(input.tenant)) throw workAccountRequired('tenant', 'tenant: personal Microsoft accounts have no organization whose rooms could be consented to');
   return createConnectLink(client, { externalUserId: 'tenant-admin', kind: 'tenant', tenant: input.tenant, returnUrl: input.returnUrl, loginHint: input.loginHint }, services);
 }
 
