@@ -2,7 +2,6 @@
 // unused; a sign-in already at Microsoft connects nothing), and the operator's "disconnect every connection
 // of a client" (admin API and CLI) runs page by page on the upkeep queue, leaving written events in Outlook.
 // Tables of this file's own, so its pause never reaches other files.
-import { randomBytes } from 'node:crypto';
 import { odata } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeKey } from '../../shared/store/keys.js';
@@ -10,7 +9,7 @@ import { parseUpkeepMessage, startDisconnectClientScan } from '../../shared/upke
 import { calendarEvents, withBookingRef } from '../bookings/support.js';
 import { runAdminCli } from '../support/admin-cli.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, CookieJar, createSimUser, createTestClient, json, nextHop, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+import { connectUser, CookieJar, createSimUser, createTestClient, createUserLink, json, nextHop, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
 import { simControl } from '../support/simulator-control.js';
 import { useOwnTables } from '../support/own-tables.js';
 import { waitFor } from '../support/wait-for.js';
@@ -33,15 +32,7 @@ const admin = (method: string, path: string, body?: unknown) =>
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
-async function userLink(tc: TestClient, loginHint: string): Promise<string> {
-  const res = await fetch(`${app.url}/api/connect-links`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${tc.apiKey}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ externalUserId: `staff-${randomBytes(3).toString('hex')}`, returnUrl: `${TEST_RETURN_ORIGIN}/back`, loginHint }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { url: string }).url;
-}
+const userLink = async (tc: TestClient, loginHint: string) => (await createUserLink(app, tc, loginHint)).url;
 
 async function connectionsOf(clientId: string, status?: string): Promise<number> {
   let n = 0;
