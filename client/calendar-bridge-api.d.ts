@@ -209,6 +209,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/manage/clients/{clientId}/disconnect-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disconnect every connection of a booking system (queued, page by page; runs while paused too). Events already written stay in Outlook */
+        post: operations["manageClientsDisconnectAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/manage/clients/{clientId}/mail": {
         parameters: {
             query?: never;
@@ -1162,7 +1179,7 @@ export interface operations {
              *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
-             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
              */
             503: {
                 headers: {
@@ -1633,7 +1650,7 @@ export interface operations {
              *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
-             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
              */
             503: {
                 headers: {
@@ -1926,7 +1943,7 @@ export interface operations {
              *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
-             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
              */
             503: {
                 headers: {
@@ -2082,6 +2099,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `work_account_required`: The feature needs a work or school account (a Microsoft 365 organization): a personal Microsoft account (outlook.com) has no rooms, tenant-wide consent or shared mailboxes. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "work_account_required";
                     };
                 };
             };
@@ -3175,7 +3204,7 @@ export interface operations {
              *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
              *
-             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`.
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
              */
             503: {
                 headers: {
@@ -3221,7 +3250,7 @@ export interface operations {
                     /** Format: email */
                     mailbox?: string;
                     /** @enum {string} */
-                    protocol: "smtp" | "imap";
+                    protocol: "smtp" | "imap" | "pop";
                 };
             };
         };
@@ -3233,11 +3262,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description access token for https://outlook.office.com; never store or log it */
+                        /** @description access token for the cloud's Outlook resource (https://outlook.office.com in the public cloud); never store or log it */
                         accessToken: string;
                         expiresAt: string;
                         /** @enum {string} */
-                        protocol: "smtp" | "imap";
+                        protocol: "smtp" | "imap" | "pop";
                         /** @description base64("user=" user ^A "auth=Bearer " accessToken ^A ^A), the XOAUTH2 initial response */
                         sasl: string;
                         /** @description the SASL user: the connected mailbox, or the shared mailbox asked for */
@@ -3278,7 +3307,7 @@ export interface operations {
             /**
              * @description `client_disabled`: The operator disabled this booking system.
              *
-             *     `legacy_protocols_not_enabled`: XOAUTH2 for SMTP/IMAP is not turned on for this booking system (`--legacy-protocols`).
+             *     `legacy_protocols_not_enabled`: XOAUTH2 for SMTP/IMAP/POP is not turned on for this booking system (`--legacy-protocols`).
              *
              *     `mail_not_enabled`: Mail is not turned on for this booking system (`clients mail --enable`).
              *
@@ -3349,7 +3378,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `graph_rejected`: Microsoft Graph rejected what was sent (`graphCode`). */
+            /**
+             * @description `graph_rejected`: Microsoft Graph rejected what was sent (`graphCode`).
+             *
+             *     `work_account_required`: The feature needs a work or school account (a Microsoft 365 organization): a personal Microsoft account (outlook.com) has no rooms, tenant-wide consent or shared mailboxes.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3357,7 +3390,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "graph_rejected";
+                        code?: "graph_rejected" | "work_account_required";
                     };
                 };
             };
@@ -3696,6 +3729,99 @@ export interface operations {
                         webhookUrl?: string;
                     } & {
                         [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: The API key (or admin key) is missing or wrong. Sent with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="calendar-bridge" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `admin_role_required`: The Entra access token is valid but lacks the app role `CalendarBridge.Admin` (admin API). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "admin_role_required";
+                    };
+                };
+            };
+            /** @description `not_found`: No such client or dead letter (admin API), or a record removed while the request ran. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `internal_error`: An unexpected error; it is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `identity_platform_unavailable`: The admin tenant's signing keys could not be fetched to check an Entra token; retry after `Retry-After`.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "dependency_unavailable" | "identity_platform_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    manageClientsDisconnectAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        clientId: string;
+                        queuedAt: string;
                     };
                 };
             };

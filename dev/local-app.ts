@@ -5,6 +5,7 @@
 import { definitions } from '../functions/definitions.js';
 import type { FunctionDefinition } from '../shared/runtime/function-definitions.js';
 import { configureServices } from '../shared/services.js';
+import type { Transports } from '../shared/transports.js';
 import { consoleFunctions } from './console/functions.js';
 import { CONSOLE_PATH } from './console/paths.js';
 import { useSimulator } from './simulated-microsoft.js';
@@ -15,11 +16,11 @@ export interface LocalApp {
   rootRedirect?: string;
 }
 
-export function localApp(simulatorUrl: string | undefined): LocalApp {
+export function localApp(simulatorUrl: string | undefined, options: { wrapTransports?: (transports: Transports) => Transports } = {}): LocalApp {
   if (!simulatorUrl) {
     configureServices({});
     return { definitions };
   }
-  useSimulator(simulatorUrl);
+  useSimulator(simulatorUrl, process.env, options);
   return { definitions: [...definitions, ...consoleFunctions(simulatorUrl)], rootRedirect: CONSOLE_PATH };
 }

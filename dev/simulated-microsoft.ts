@@ -6,7 +6,7 @@
 // client routes to the loopback URL; the endpoints are given up front (no discovery request), and the one a
 // browser opens (authorize) is the simulator's own loopback URL.
 import { AuthError, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
-import { isRunningInAzure, resetConfig } from '../shared/config.js';
+import { isRunningInAzure, resetConfig, type Config } from '../shared/config.js';
 import { GRAPH_ORIGIN } from '../shared/graph/client.js';
 import { configureServices } from '../shared/services.js';
 import type { Transports } from '../shared/transports.js';
@@ -26,19 +26,40 @@ export function isSimulatedRun(env: NodeJS.ProcessEnv = process.env): boolean {
  * From now on the process's services reach Microsoft 365 at the simulator: the app runs as the simulated
  * app registration, with its transports routed to `simulatorUrl` and the simulated app's client secret.
  */
-export function useSimulator(simulatorUrl: string, env: NodeJS.ProcessEnv = process.env): void {
+export function useSimulator(
+  simulatorUrl: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { wrapTransports?: (transports: Transports) => Transports } = {},
+): void {
   // The Azure bundle holds none of dev/; this refuses even a hand-started local host there.
   if (isRunningInAzure(env)) throw new Error('The Microsoft 365 simulator is for local runs only, never in Azure');
   env.ENTRA_CLIENT_ID = SIMULATED_CLIENT_ID;
   resetConfig();
-  configureServices({ transports: () => simulatorTransports(simulatorUrl), secrets: simulatedAppSecrets });
+  const wrap = options.wrapTransports ?? ((t: Transports) => t);
+  configureServices({ transports: (config) => wrap(simulatorTransports(simulatorUrl, simulatedHosts(config))), secrets: simulatedAppSecrets });
 }
 
-export function simulatorTransports(simulatorUrl: string): Transports {
+/** Where the app believes Graph and Entra are, when the simulator answers for them. */
+export interface SimulatedHosts {
+  graphOrigin: string;
+  authorityHost: string;
+}
+
+/**
+ * The public cloud's Graph, and a fake authority host that no DNS resolves. Under a national cloud setting
+ * (AZURE_CLOUD) the simulator answers under that cloud's own Graph and authority hosts, so a local run
+ * addresses every request as it would in that cloud.
+ */
+export function simulatedHosts(config: Pick<Config, 'cloud' | 'graphBaseUrl' | 'entra'>): SimulatedHosts {
+  if (config.cloud.name === 'public') return { graphOrigin: GRAPH_ORIGIN, authorityHost: SIMULATED_AUTHORITY_HOST };
+  return { graphOrigin: config.graphBaseUrl, authorityHost: config.entra.authorityHost };
+}
+
+export function simulatorTransports(simulatorUrl: string, hosts: SimulatedHosts = { graphOrigin: GRAPH_ORIGIN, authorityHost: SIMULATED_AUTHORITY_HOST }): Transports {
   const loopback = simulatorUrl.replace(/\/+$/, '');
-  const host = SIMULATED_AUTHORITY_HOST;
+  const host = hosts.authorityHost;
   return {
-    fetch: loopbackFetch(GRAPH_ORIGIN, loopback),
+    fetch: loopbackFetch(hosts.graphOrigin, loopback),
     msalNetworkClient: loopbackNetworkClient(host, loopback),
     msalAuthority: (tenant) => ({
       authority: `${host}/${tenant}`,

@@ -2,7 +2,7 @@
 // host reserves routes and function names starting with "admin" (https://github.com/Azure/azure-functions-host/issues/1781).
 import { z } from 'zod';
 import { apiRoute } from '../shared/http/api-route.js';
-import { clientViewSchema, createClient, createClientSchema, disableClient, listClients, rotateApiKey, rotateKeySchema } from '../shared/clients/manage-clients.js';
+import { clientViewSchema, createClient, createClientSchema, disableClient, disconnectAllConnections, disconnectAllSchema, listClients, rotateApiKey, rotateKeySchema } from '../shared/clients/manage-clients.js';
 
 const params = z.object({ clientId: z.string() });
 const tag = 'Admin';
@@ -61,4 +61,25 @@ export const manageClientsDisableFunction = apiRoute({
   handle: async ({ services, params }) => ({ status: 200, body: await disableClient(params.clientId, services) }),
 });
 
-export const adminClientFunctions = [manageClientsCreateFunction, manageClientsListFunction, manageClientsRotateKeyFunction, manageClientsDisableFunction];
+export const manageClientsDisconnectAllFunction = apiRoute({
+  name: 'manageClientsDisconnectAll',
+  route: 'manage/clients/{clientId}/disconnect-all',
+  method: 'POST',
+  auth: 'adminKey',
+  params,
+  answers: { 202: disconnectAllSchema },
+  problems: ['not_found'],
+  doc: {
+    tag,
+    summary: 'Disconnect every connection of a booking system (queued, page by page; runs while paused too). Events already written stay in Outlook',
+  },
+  handle: async ({ services, params }) => ({ status: 202, body: await disconnectAllConnections(params.clientId, services) }),
+});
+
+export const adminClientFunctions = [
+  manageClientsCreateFunction,
+  manageClientsListFunction,
+  manageClientsRotateKeyFunction,
+  manageClientsDisableFunction,
+  manageClientsDisconnectAllFunction,
+];

@@ -1,5 +1,6 @@
 // The browser half of connecting: GET /api/connect/{linkId} (consume the link, go to Microsoft sign-in) and
 // POST /api/connect-picker (the hosted calendar picker's form).
+import { assertConnectsOpen } from '../shared/admin/pause.js';
 import { useConnectLink } from '../shared/connect/connect-links.js';
 import { submitPicker } from '../shared/connect/picker.js';
 import { startConnect } from '../shared/connect/start-connect.js';
@@ -13,6 +14,8 @@ export const connectFunction = pageRoute({
   route: 'connect/{linkId}',
   method: 'GET',
   handle: async ({ services, request }) => {
+    // Paused: the person is told to come back, and the link stays unused so it still works after the resume.
+    await assertConnectsOpen(services);
     const link = await useConnectLink(request.params.linkId ?? '', services);
     const started = link.kind === 'tenant' ? await startTenantConsent(link, services) : await startConnect(link, services);
     // The cookie binds the attempt to this browser: the callback accepts the state only with it.

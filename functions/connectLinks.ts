@@ -13,7 +13,7 @@ export const connectLinksFunction = apiRoute({
   body: connectLinkBody,
   maxBodyBytes: 8 * 1024,
   answers: { 201: connectLinkSchema },
-  problems: ['return_url_not_allowed', 'connection_not_found'],
+  problems: ['return_url_not_allowed', 'connection_not_found', 'work_account_required'],
   doc: {
     tag: 'Connections',
     summary: 'Create a single-use connect link for a user, or (kind tenant) for tenant-wide admin consent',

@@ -15,7 +15,7 @@ export const connectionXoauth2Function = apiRoute({
   body: xoauth2Schema,
   maxBodyBytes: 4 * 1024,
   answers: { 200: xoauth2GrantSchema },
-  problems: ['mail_not_enabled', 'legacy_protocols_not_enabled', 'consent_missing', 'mailbox_access_denied', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS],
+  problems: ['mail_not_enabled', 'legacy_protocols_not_enabled', 'consent_missing', 'mailbox_access_denied', 'work_account_required', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS],
   headers: { Pragma: 'no-cache' },
   doc: { tag: 'Mail', summary: 'An Outlook access token and SASL XOAUTH2 string for SMTP or IMAP' },
   handle: async ({ services, client, params, body }) => ({ status: 200, body: await issueXoauth2(services, client, params.id, body) }),

@@ -34,6 +34,18 @@ param entraClientId string
 @minLength(1)
 param entraTenant string = 'common'
 
+// Graph, the identity authority, the Outlook resource and the Storage/Key Vault suffixes follow it
+// (https://learn.microsoft.com/graph/deployments). GCC High and DoD are both AzureUSGovernment to Azure
+// Resource Manager: choose dod explicitly for DoD tenants.
+@description('The Microsoft cloud the app runs in (AZURE_CLOUD): public, usgov (GCC High), dod or china (21Vianet). Defaults to the cloud of this deployment.')
+@allowed([
+  'public'
+  'usgov'
+  'dod'
+  'china'
+])
+param microsoftCloud string = environment().name == 'AzureChinaCloud' ? 'china' : environment().name == 'AzureUSGovernment' ? 'usgov' : 'public'
+
 @description('How the app proves its identity to Entra: managed_identity (federated credential trusted from the app identity, no secret), certificate (in Key Vault) or secret (in Key Vault, last resort).')
 @allowed([
   'managed_identity'
@@ -212,6 +224,7 @@ module functionApp 'modules/function-app.bicep' = {
     publicBaseUrl: effectivePublicBaseUrl
     entraClientId: entraClientId
     entraTenant: entraTenant
+    microsoftCloud: microsoftCloud
     entraAuthMode: entraAuthMode
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount

@@ -5,6 +5,7 @@
 //   npm run admin -- clients list
 //   npm run admin -- clients rotate-key <clientId> [--revoke-previous]
 //   npm run admin -- clients disable <clientId>
+//   npm run admin -- clients disconnect-all <clientId>   (queued; events already written stay in Outlook)
 //   npm run admin -- clients rotate-signing-secret <clientId> [--revoke-previous]
 //   npm run admin -- clients mail <clientId> --enable|--disable [--legacy-protocols]
 //   npm run admin -- dead-letters list [--client <clientId>] [--page-size N] [--continuation TOKEN]
@@ -24,11 +25,12 @@ import { parseArgs } from 'node:util';
 import { LocalSecretStore } from '../shared/secrets/local-secret-store.js';
 import { SecretNotFoundError } from '../shared/secrets/secret-store.js';
 
-const USAGE = `usage: npm run admin -- clients <create|list|rotate-key|disable> [options]
+const USAGE = `usage: npm run admin -- clients <create|list|rotate-key|disable|disconnect-all> [options]
   clients create --name NAME --origin ORIGIN [--origin ORIGIN...] [--webhook-url URL] [--webhook-port PORT]
   clients list
   clients rotate-key CLIENT_ID [--revoke-previous]
   clients disable CLIENT_ID
+  clients disconnect-all CLIENT_ID
   clients rotate-signing-secret CLIENT_ID [--revoke-previous]
   clients mail CLIENT_ID --enable|--disable [--legacy-protocols]
   dead-letters list [--client CLIENT_ID] [--page-size N] [--continuation TOKEN]
@@ -117,6 +119,9 @@ async function main(argv: string[]): Promise<unknown> {
     case 'disable':
       if (!id) throw new UsageError('clients disable needs a client id');
       return call('POST', `clients/${encodeURIComponent(id)}/disable`);
+    case 'disconnect-all':
+      if (!id) throw new UsageError('clients disconnect-all needs a client id');
+      return call('POST', `clients/${encodeURIComponent(id)}/disconnect-all`);
     case 'rotate-signing-secret':
       if (!id) throw new UsageError('clients rotate-signing-secret needs a client id');
       return call('POST', `clients/${encodeURIComponent(id)}/rotate-signing-secret`, { revokePrevious: values['revoke-previous'] ?? false });

@@ -1,5 +1,6 @@
 // Every setting, read and validated once. A bad or missing setting stops start-up with one line naming it.
 import { z } from 'zod';
+import { AZURE_CLOUDS, CLOUD_ENDPOINTS, isKeyVaultUrlOf, type AzureCloud, type CloudEndpoints } from './cloud.js';
 
 /** True under the Azure Functions host in Azure (App Service sets WEBSITE_SITE_NAME). */
 export function isRunningInAzure(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -29,11 +30,15 @@ const schema = z.object({
   LOCAL_SECRETS_PATH: z.string().default('.data/secrets.json'),
   ENTRA_CLIENT_ID: optionalString,
   ENTRA_TENANT: z.string().trim().min(1).default('common'),
-  ENTRA_AUTHORITY_HOST: httpUrl.default('https://login.microsoftonline.com'),
+  // Whether personal Microsoft accounts (outlook.com) may connect, when ENTRA_TENANT lets them sign in.
+  PERSONAL_ACCOUNTS: z.enum(['allow', 'deny']).default('allow'),
+  // The Microsoft cloud (public, usgov = GCC High, dod, china): the defaults of every endpoint below follow it.
+  AZURE_CLOUD: z.enum(AZURE_CLOUDS).default('public'),
+  ENTRA_AUTHORITY_HOST: httpUrl.optional(),
   ENTRA_CREDENTIAL: z.enum(ENTRA_CREDENTIAL_MODES).optional(),
   ENTRA_CERTIFICATE_NAME: z.string().default('entra-client-certificate'),
   ENTRA_CLIENT_SECRET_NAME: z.string().default('entra-client-secret'),
-  GRAPH_BASE_URL: httpUrl.default('https://graph.microsoft.com'),
+  GRAPH_BASE_URL: httpUrl.optional(),
   GRAPH_TIMEOUT_MS: positiveInt(20_000),
   TOKEN_KEY_NAME: z.string().default('token-encryption-key'),
   ADMIN_KEY_SECRET_NAME: z.string().default('admin-api-key'),
@@ -81,6 +86,8 @@ export interface Config {
   inAzure: boolean;
   version: string;
   publicBaseUrl: string;
+  /** The Microsoft cloud, and its endpoints (Graph and the authority host as set below, which they default). */
+  cloud: { name: AzureCloud } & CloudEndpoints;
   storage: StorageSettings;
   secrets: { keyVaultUrl?: string; localPath: string; cacheTtlSeconds: number };
   /** Client id of the app's user-assigned managed identity (system-assigned when absent). */
@@ -88,6 +95,8 @@ export interface Config {
   entra: {
     clientId: string;
     tenant: string;
+    /** Personal Microsoft accounts may connect (checked on the id token's `tid` after sign-in). */
+    personalAccounts: 'allow' | 'deny';
     authorityHost: string;
     credential: EntraCredentialMode;
     certificateName: string;
@@ -126,13 +135,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
   const s = parsed.data;
 
   const inAzure = isRunningInAzure(env);
+  const cloudEndpoints = CLOUD_ENDPOINTS[s.AZURE_CLOUD];
+  const authorityHost = s.ENTRA_AUTHORITY_HOST ?? cloudEndpoints.authorityHost;
+  const graphBaseUrl = s.GRAPH_BASE_URL ?? cloudEndpoints.graph;
   const accountName = s.AzureWebJobsStorage__accountName;
   const storage: StorageSettings = {
     connectionString: s.AzureWebJobsStorage,
     tableEndpoint:
-      s.AzureWebJobsStorage__tableServiceUri ?? (accountName ? `https://${accountName}.table.core.windows.net` : undefined),
+      s.AzureWebJobsStorage__tableServiceUri ?? (accountName ? `https://${accountName}.table.${cloudEndpoints.storageSuffix}` : undefined),
     queueEndpoint:
-      s.AzureWebJobsStorage__queueServiceUri ?? (accountName ? `https://${accountName}.queue.core.windows.net` : undefined),
+      s.AzureWebJobsStorage__queueServiceUri ?? (accountName ? `https://${accountName}.queue.${cloudEndpoints.storageSuffix}` : undefined),
     managedIdentityClientId: s.AzureWebJobsStorage__clientId ?? s.AZURE_CLIENT_ID,
     inAzure,
     timeoutMs: s.STORAGE_TIMEOUT_MS,
@@ -148,6 +160,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
   if (inAzure) {
     if (!s.KEY_VAULT_URL) throw new ConfigError('Missing setting KEY_VAULT_URL: required when running in Azure');
     if (!s.KEY_VAULT_URL.startsWith('https://')) throw new ConfigError('Invalid setting KEY_VAULT_URL: must be https');
+    if (!isKeyVaultUrlOf(s.KEY_VAULT_URL, cloudEndpoints)) {
+      throw new ConfigError(`Invalid setting KEY_VAULT_URL: a vault of the ${s.AZURE_CLOUD} cloud ends in .${cloudEndpoints.keyVaultSuffix} (AZURE_CLOUD)`);
+    }
     if (!s.PUBLIC_BASE_URL.startsWith('https://'))
       throw new ConfigError('Invalid setting PUBLIC_BASE_URL: must be an https URL when running in Azure');
     if (s.TABLE_NAME_PREFIX || s.QUEUE_NAME_PREFIX) {
@@ -167,19 +182,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     inAzure,
     version,
     publicBaseUrl: s.PUBLIC_BASE_URL,
+    cloud: { name: s.AZURE_CLOUD, ...cloudEndpoints, authorityHost, graph: graphBaseUrl },
     storage,
     managedIdentityClientId: s.AZURE_CLIENT_ID ?? s.AzureWebJobsStorage__clientId,
     secrets: { keyVaultUrl: s.KEY_VAULT_URL, localPath: s.LOCAL_SECRETS_PATH, cacheTtlSeconds: s.SECRET_CACHE_TTL_SECONDS },
     entra: {
       clientId: s.ENTRA_CLIENT_ID,
       tenant: s.ENTRA_TENANT,
-      authorityHost: s.ENTRA_AUTHORITY_HOST,
+      personalAccounts: s.PERSONAL_ACCOUNTS,
+      authorityHost,
       // In Azure the federated credential unless told otherwise; locally a secret from the local secret store.
       credential: s.ENTRA_CREDENTIAL ?? (inAzure ? 'managed_identity' : 'secret'),
       certificateName: s.ENTRA_CERTIFICATE_NAME,
       clientSecretName: s.ENTRA_CLIENT_SECRET_NAME,
     },
-    graphBaseUrl: s.GRAPH_BASE_URL,
+    graphBaseUrl,
     graphTimeoutMs: s.GRAPH_TIMEOUT_MS,
     busyCacheDaysAhead: s.BUSY_CACHE_DAYS_AHEAD,
     tenantConsentWaitMs: s.TENANT_CONSENT_WAIT_SECONDS * 1000,

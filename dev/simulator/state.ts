@@ -124,6 +124,18 @@ export class SimClock {
   }
 }
 
+/**
+ * The tenant of every personal Microsoft account (outlook.com, hotmail.com, live.com): their tokens carry
+ * this `tid` (https://learn.microsoft.com/entra/identity-platform/id-token-claims-reference#payload-claims).
+ */
+export const CONSUMER_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
+/** The control API's name for it (POST /_sim/users {"tenant": "consumers"}). */
+export const CONSUMER_DOMAIN = 'outlook.com';
+
+export function isConsumerTenant(tenantId: string): boolean {
+  return tenantId.toLowerCase() === CONSUMER_TENANT_ID;
+}
+
 export class SimDirectory {
   readonly tenants = new Map<string, SimTenant>();
   readonly users = new Map<string, SimUser>();
@@ -140,6 +152,11 @@ export class SimDirectory {
     };
     this.tenants.set(tenant.id, tenant);
     return tenant;
+  }
+
+  /** The consumer tenant, made on first use (so a reset clears it like any other). */
+  consumerTenant(): SimTenant {
+    return this.tenants.get(CONSUMER_TENANT_ID) ?? this.addTenant({ id: CONSUMER_TENANT_ID, domain: CONSUMER_DOMAIN, displayName: 'Microsoft accounts' });
   }
 
   addUser(input: Partial<SimUser> & { tenantId: string; userPrincipalName: string }): SimUser {
@@ -177,6 +194,7 @@ export class SimDirectory {
   /** Resolves a tenant path segment: a tenant id, a domain, or common / organizations / consumers. */
   findTenant(segment: string): SimTenant | undefined {
     const key = segment.toLowerCase();
+    if (key === 'consumers' || key === CONSUMER_TENANT_ID || key === CONSUMER_DOMAIN) return this.consumerTenant();
     return this.tenants.get(key) ?? [...this.tenants.values()].find((t) => t.domain === key);
   }
 }

@@ -44,6 +44,15 @@ param entraClientId string
 @description('Authority tenant of the Entra app registration.')
 param entraTenant string
 
+@description('The Microsoft cloud (AZURE_CLOUD): public, usgov, dod or china.')
+@allowed([
+  'public'
+  'usgov'
+  'dod'
+  'china'
+])
+param microsoftCloud string
+
 @description('How the app authenticates to Entra (ENTRA_CREDENTIAL).')
 @allowed([
   'managed_identity'
@@ -199,6 +208,10 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         {
           name: 'ENTRA_TENANT'
           value: entraTenant
+        }
+        {
+          name: 'AZURE_CLOUD'
+          value: microsoftCloud
         }
         {
           name: 'ENTRA_CREDENTIAL'

@@ -66,6 +66,21 @@ export async function assertNotPaused(services: StoreServices): Promise<void> {
 }
 
 /**
+ * Call before a person's connect or consent step (connect link, sign-in callback): while paused, a 503 page
+ * that tells the person to come back later. New connections are writes too: none is made while paused.
+ */
+export async function assertConnectsOpen(services: StoreServices): Promise<void> {
+  const state = await getSystemState(services);
+  if (state.paused) throw connectsPausedError(state);
+}
+
+export function connectsPausedError(state: Pick<SystemState, 'retryAfterSeconds'>): AppError {
+  return new AppError('integration_paused', 'Connecting calendars is paused for maintenance right now. Nothing was changed: please try again later.', {
+    headers: { 'Retry-After': String(state.retryAfterSeconds) },
+  });
+}
+
+/**
  * Call before any write on behalf of a booking system: 503 integration_paused (with Retry-After) while the
  * system is paused, 403 client_disabled when that client is disabled. Pass the client entity when it is
  * already loaded (no read), or its id.

@@ -7,12 +7,18 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { createGraphClient } from '../graph/client.js';
 import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
+import type { Config } from '../config.js';
 import { entraClientCredential } from './entra-credentials.js';
 import { recordEntraCredentialFailure, withEntraCredential } from './entra-credential-health.js';
 import { createMsalClient } from './msal-client.js';
 
-/** Client credentials always ask for the resource's configured application permissions as a whole. */
-export const GRAPH_APP_SCOPE = 'https://graph.microsoft.com/.default';
+/**
+ * Client credentials always ask for the resource's configured application permissions as a whole, named on
+ * the cloud's own Graph domain (https://learn.microsoft.com/graph/sdks/national-clouds#permission-scopes).
+ */
+export function graphAppScope(config: Pick<Config, 'graphBaseUrl'>): string {
+  return `${config.graphBaseUrl}/.default`;
+}
 
 /**
  * Every application permission the app uses app-only (the room features): events and busy time in room
@@ -74,7 +80,7 @@ export interface AppAccessToken {
 export async function getAppAccessToken(services: Services, tenantId: string, options: { forceRefresh?: boolean } = {}): Promise<AppAccessToken> {
   if (!isTenantId(tenantId)) throw new TypeError('tenantId must be a tenant GUID');
   const msal = await msalFor(services, tenantId);
-  const result = await withEntraCredential(() => msal.acquireTokenByClientCredential({ scopes: [GRAPH_APP_SCOPE], skipCache: options.forceRefresh }), {
+  const result = await withEntraCredential(() => msal.acquireTokenByClientCredential({ scopes: [graphAppScope(services.config)], skipCache: options.forceRefresh }), {
     customerTenant: true,
   });
   if (!result?.accessToken) throw new Error('client credentials returned no access token');

@@ -2,6 +2,7 @@
 // this once), list, rotate the API key (the previous key keeps working until the next rotation, or is
 // revoked at once), disable. Only hashes of API keys are stored; signing secrets live in the secret store.
 import { z } from 'zod';
+import { startDisconnectClientScan } from '../upkeep/upkeep.js';
 import { generateApiKey, newClientId } from '../auth/api-keys.js';
 import { AppError } from '../errors/app-error.js';
 import { CLIENT_PARTITION, type ClientEntity } from '../store/repositories/clients.js';
@@ -116,6 +117,18 @@ export async function rotateApiKey(
 export async function disableClient(clientId: string, services: Pick<Services, 'store'>): Promise<ClientView> {
   return clientView(await mutateClient(requireClientId(clientId), services, (c) => ({ ...c, disabled: true, updatedAt: new Date() })));
 }
+
+/**
+ * Disconnect every connection of a client, resumably: the work is queued page by page on the upkeep queue
+ * and runs even while the integration is paused. Events already written stay in Outlook. Disable the client
+ * too when it must not connect anyone again.
+ */
+export async function disconnectAllConnections(clientId: string, services: Pick<Services, 'store' | 'config'>): Promise<{ clientId: string; queuedAt: string }> {
+  if (!(await services.store.clients.getClient(requireClientId(clientId)))) throw new AppError('not_found', 'No such client.');
+  return { clientId, queuedAt: await startDisconnectClientScan(services, clientId) };
+}
+
+export const disconnectAllSchema = z.object({ clientId: z.string(), queuedAt: z.string() });
 
 export async function mutateClient(clientId: string, services: Pick<Services, 'store'>, change: (c: ClientEntity) => ClientEntity): Promise<ClientEntity> {
   try {

@@ -23,6 +23,8 @@ import { returnUrlWith } from './return-url.js';
 import { requestSubscriptionSync } from '../sync/calendar-subscriptions.js';
 import type { BrowserCheck } from './browser-binding.js';
 import { isClientActive, linkRevoked } from './connect-links.js';
+import { connectsPausedError, isSyncPaused } from '../admin/pause.js';
+import { accountKindOf } from '../auth/account-kind.js';
 import { countConnectionStatusChange } from '../telemetry/gauges.js';
 
 export type ConnectOutcome =
@@ -46,7 +48,11 @@ export type ConnectErrorCode =
   /** The callback came to a browser other than the one that opened the link (shown on a page, with a link back). */
   | 'browser_mismatch'
   /** The link named loginHint and another account signed in. */
-  | 'account_mismatch';
+  | 'account_mismatch'
+  /** The operator paused the integration while the person was signing in (shown on a page, with a link back). */
+  | 'integration_paused'
+  /** A personal Microsoft account signed in and the operator allows work or school accounts only (PERSONAL_ACCOUNTS=deny). */
+  | 'personal_account_not_allowed';
 
 const MAX_PARAM_CHARS = 4096;
 /** How long the callback keeps retrying transient Graph failures of its reads while the browser waits. */
@@ -67,6 +73,8 @@ export async function completeConnect(query: URLSearchParams, services: Services
 
   // The booking system was disabled while its user was signing in: nothing is connected for it.
   if (!(await isClientActive(services, attempt.clientId))) return page('link_revoked', linkRevoked().message);
+  // Paused while the person was at Microsoft's sign-in: nothing is connected; the page says to come back later.
+  if (await isSyncPaused(services)) return pausedPage(attempt.returnUrl!);
 
   const toApp = (code: ConnectErrorCode): ConnectOutcome => ({
     kind: 'redirect',
@@ -101,6 +109,8 @@ export async function completeConnect(query: URLSearchParams, services: Services
     return toApp('token_redemption_failed');
   }
   if (!result.account) return toApp('token_redemption_failed');
+  // Deliberately: personal accounts connect only when the operator allows them. Nothing is stored otherwise.
+  if (accountKindOf(result.account.tenantId) === 'personal' && services.config.entra.personalAccounts === 'deny') return toApp('personal_account_not_allowed');
 
   let me: { id: string; userPrincipalName?: string; mail?: string };
   let calendars: CalendarInfo[];
@@ -141,6 +151,11 @@ function isHintedAccount(loginHint: string, names: (string | undefined)[]): bool
 
 export function connectedUrl(returnUrl: string, connectionId: string): string {
   return returnUrlWith(returnUrl, { connectionId, status: 'connected' });
+}
+
+/** The page for a sign-in that came back while the integration is paused, with a link back to the booking system. */
+export function pausedPage(returnUrl: string): ConnectOutcome {
+  return page('integration_paused', connectsPausedError({ retryAfterSeconds: 0 }).message, returnUrlWith(returnUrl, { status: 'error', error: 'integration_paused' }));
 }
 
 function page(code: ProblemCode, message: string, returnUrl?: string): ConnectOutcome {

@@ -1,6 +1,7 @@
 // What the connection API shows of a connection: never tokens, never key versions.
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
+import { accountKindOf, type AccountKind } from '../auth/account-kind.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Services } from '../services.js';
 import { DEFAULT_BUSY_SHOW_AS } from '../sync/merge-busy.js';
@@ -26,7 +27,8 @@ export interface ConnectionView {
   id: string;
   externalUserId: string;
   status: ConnectionEntity['status'];
-  account: { tenantId?: string; objectId?: string; upn?: string };
+  /** `kind`: `personal` for a personal Microsoft account (outlook.com), which has no rooms, app-only access or shared mailboxes. */
+  account: { tenantId?: string; objectId?: string; upn?: string; kind: AccountKind };
   bookingCalendarId?: string;
   busyCalendarIds: string[];
   defaultReminderMinutes?: number;
@@ -49,7 +51,7 @@ export function connectionView(
     id: c.rowKey,
     externalUserId: c.externalUserId,
     status: c.status,
-    account: { tenantId: c.tenantId, objectId: c.objectId, upn: c.upn },
+    account: { tenantId: c.tenantId, objectId: c.objectId, upn: c.upn, kind: accountKindOf(c.tenantId) },
     bookingCalendarId: c.bookingCalendarId,
     busyCalendarIds: c.busyCalendarIds ?? [],
     defaultReminderMinutes: c.defaultReminderMinutes,

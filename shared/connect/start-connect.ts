@@ -34,7 +34,7 @@ export async function startConnect(link: ConnectLinkEntity, services: Services):
   const binding = newBrowserBinding(services.config.publicBaseUrl, key, OAUTH_STATE_TTL_MS);
   // Clients with mail enabled also ask for mail permissions (incremental consent on a re-connect).
   const client = await services.store.clients.getClient(link.clientId);
-  const extra = mailConsentScopes(client?.entity ?? {});
+  const extra = mailConsentScopes(client?.entity ?? {}, services.config.cloud.outlookResource);
   const entity: OAuthStateEntity = {
     partitionKey: key,
     rowKey: OAUTH_STATE_ROW,

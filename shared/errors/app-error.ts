@@ -29,3 +29,8 @@ export class AppError extends Error {
 export function isAppError(error: unknown): error is AppError {
   return (error as AppError | undefined)?.name === 'AppError';
 }
+
+/** 422 work_account_required: the feature needs an organization's account, not a personal Microsoft account. */
+export function workAccountRequired(field: string, detail: string): AppError {
+  return new AppError('work_account_required', detail, { field });
+}

@@ -50,7 +50,11 @@ async function readForm(request: HttpRequest, maxBytes: number): Promise<URLSear
 }
 
 export function pageForError(error: unknown, context: InvocationContext): HttpResponseInit {
-  if (isAppError(error)) return errorPage(error.code, error.message);
+  if (isAppError(error)) {
+    const page = errorPage(error.code, error.message);
+    // Retry-After (a pause) tells the browser and any proxy when to come back.
+    return error.options.headers?.['Retry-After'] ? { ...page, headers: { ...(page.headers as Record<string, string>), 'Retry-After': error.options.headers['Retry-After'] } } : page;
+  }
   if (isDependencyOutage(error)) {
     context.warn(`dependency unavailable: ${describeError(error)}`);
     return errorPage('dependency_unavailable', 'The service is temporarily unavailable. Please try again in a minute.');

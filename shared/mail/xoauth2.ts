@@ -1,4 +1,4 @@
-// POST /api/connections/{id}/xoauth2: what a booking system's SMTP or IMAP client needs to sign in to
+// POST /api/connections/{id}/xoauth2: what a booking system's SMTP, IMAP or POP3 client needs to sign in to
 // Microsoft 365 with OAuth (SASL XOAUTH2; basic auth is retired): an access token for the Outlook resource,
 // redeemed silently from the connection's refresh token, and the ready-made SASL string. A shared mailbox
 // may be named; the user must be able to open it (checked with Graph first). Every issue is audited
@@ -8,25 +8,26 @@ import { ConsentMissingError, getAccessToken, NeedsReauthError, withConnectionGr
 import { assertWritesAllowed } from '../admin/pause.js';
 import { asApiProblem, reauthProblem, requireConnection } from '../bookings/connection-access.js';
 import { graphStatus } from '../graph/graph-problems.js';
-import { AppError } from '../errors/app-error.js';
+import { AppError, workAccountRequired } from '../errors/app-error.js';
+import { accountKindOf } from '../auth/account-kind.js';
 import type { Services } from '../services.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { xoauth2IssueRowKey } from '../store/repositories/xoauth2-issues.js';
 import { consentMissingProblem, mailNotEnabled, requireConsent } from './mail-consent.js';
-import { PROTOCOL_SCOPES, SHARED_MAILBOX_CHECK_SCOPE, type MailProtocol } from './mail-scopes.js';
+import { MAIL_PROTOCOLS, protocolScope, SHARED_MAILBOX_CHECK_SCOPE, type MailProtocol } from './mail-scopes.js';
 
 export const xoauth2Schema = z.strictObject({
-  protocol: z.enum(['smtp', 'imap']),
+  protocol: z.enum(MAIL_PROTOCOLS),
   mailbox: z.email().max(254).optional(),
 });
 
 export type Xoauth2Input = z.infer<typeof xoauth2Schema>;
 
 export const xoauth2GrantSchema = z.object({
-  protocol: z.enum(['smtp', 'imap']),
+  protocol: z.enum(MAIL_PROTOCOLS),
   user: z.string().describe('the SASL user: the connected mailbox, or the shared mailbox asked for'),
-  accessToken: z.string().describe('access token for https://outlook.office.com; never store or log it'),
+  accessToken: z.string().describe("access token for the cloud's Outlook resource (https://outlook.office.com in the public cloud); never store or log it"),
   sasl: z.string().describe('base64("user=" user ^A "auth=Bearer " accessToken ^A ^A), the XOAUTH2 initial response'),
   expiresAt: z.string(),
 });
@@ -49,8 +50,10 @@ export async function issueXoauth2(services: Services, client: ClientEntity, con
   if (!client.legacyProtocols)
     throw new AppError('legacy_protocols_not_enabled', 'SMTP/IMAP access is not enabled for this booking system; the operator can enable it.', { field: 'protocol' });
   const connection = await requireConnection(services, client.rowKey, connectionId, 'id');
-  const scope = PROTOCOL_SCOPES[input.protocol];
+  const scope = protocolScope(input.protocol, services.config.cloud.outlookResource);
   const shared = input.mailbox && input.mailbox.toLowerCase() !== connection.upn?.toLowerCase() ? input.mailbox.toLowerCase() : undefined;
+  // Shared mailboxes are an Exchange Online organization's; a personal account has none.
+  if (shared && accountKindOf(connection.tenantId) === 'personal') throw workAccountRequired('mailbox', 'mailbox: a personal Microsoft account has no shared mailboxes');
   await requireConsent(services, connection, shared ? [scope, SHARED_MAILBOX_CHECK_SCOPE] : [scope]);
   await assertWritesAllowed(services, client);
   if (shared) await requireMailboxAccess(services, connection, shared);

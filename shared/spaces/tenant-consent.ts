@@ -13,10 +13,13 @@
 import type { ProblemCode } from '../errors/catalogue.js';
 import { randomBytes } from 'node:crypto';
 import { CryptoProvider } from '@azure/msal-node';
-import { getAppAccessToken, GRAPH_APP_SCOPE, isTenantId, missingAppRoles } from '../auth/app-tokens.js';
+import { namesConsumers } from '../auth/account-kind.js';
+import { workAccountRequired } from '../errors/app-error.js';
+import { getAppAccessToken, graphAppScope, isTenantId, missingAppRoles } from '../auth/app-tokens.js';
 import { entraClientCredential } from '../auth/entra-credentials.js';
 import { createMsalClient } from '../auth/msal-client.js';
 import { newBrowserBinding, type BrowserBinding, type BrowserCheck } from '../connect/browser-binding.js';
+import { connectsPausedError, isSyncPaused } from '../admin/pause.js';
 import { createConnectLink, isClientActive, linkRevoked, type ConnectLink } from '../connect/connect-links.js';
 import { returnUrlWith } from '../connect/return-url.js';
 import type { StartedFlow } from '../connect/start-connect.js';
@@ -44,6 +47,9 @@ export interface TenantLinkInput {
 }
 
 export function createTenantConsentLink(client: ClientEntity, input: TenantLinkInput, services: Pick<Services, 'store' | 'config'>): Promise<ConnectLink> {
+  // Personal accounts have no administrator and no tenant-wide grants
+  // (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent#request-the-permissions-from-a-directory-admin).
+  if (input.tenant && namesConsumers(input.tenant)) throw workAccountRequired('tenant', 'tenant: personal Microsoft accounts have no organization whose rooms could be consented to');
   return createConnectLink(client, { externalUserId: 'tenant-admin', kind: 'tenant', tenant: input.tenant, returnUrl: input.returnUrl, loginHint: input.loginHint }, services);
 }
 
@@ -73,7 +79,7 @@ export async function startTenantConsent(link: ConnectLinkEntity, services: Serv
   const host = services.transports.entraHost;
   const url = new URL(`${host}/${encodeURIComponent(link.tenant ?? 'organizations')}/v2.0/adminconsent`);
   url.searchParams.set('client_id', services.config.entra.clientId);
-  url.searchParams.set('scope', GRAPH_APP_SCOPE);
+  url.searchParams.set('scope', graphAppScope(services.config));
   url.searchParams.set('redirect_uri', tenantConsentCallbackUrl(services.config.publicBaseUrl));
   url.searchParams.set('state', state);
   if (link.loginHint) url.searchParams.set('login_hint', link.loginHint);
@@ -90,7 +96,9 @@ export type TenantConsentErrorCode =
   | 'tenant_mismatch'
   /** The account that signed in holds no directory role that can grant the consent. */
   | 'not_tenant_admin'
-  | 'browser_mismatch';
+  | 'browser_mismatch'
+  /** The operator paused the integration during the consent (shown on a page, with a link back). */
+  | 'integration_paused';
 
 /**
  * Roles granted by admin consent take a while to reach tokens ("it can take some time for the permissions
@@ -121,6 +129,7 @@ export async function completeTenantConsent(query: URLSearchParams, services: Se
   if (!sameBrowser(attempt.partitionKey, attempt.bindingHash)) return browserMismatch(attempt.returnUrl);
   // The booking system was disabled while its link was in use: nothing is recorded for it.
   if (!(await isClientActive(services, attempt.clientId))) return page('link_revoked', linkRevoked().message);
+  if (await isSyncPaused(services)) return page('integration_paused', connectsPausedError({ retryAfterSeconds: 0 }).message, returnUrlWith(attempt.returnUrl, { status: 'error', error: 'integration_paused' }));
   if (query.get('error')) return toApp(query.get('error') === 'access_denied' ? 'access_denied' : 'consent_failed');
   if (attempt.step === 'propagating') return checkConsentRoles(attempt, services, toApp);
   return attempt.step === 'signin' ? finishSignIn(query, attempt, services, toApp) : startSignIn(query, attempt, services, toApp);
@@ -249,8 +258,8 @@ async function nextState(
   return { state, binding };
 }
 
-function page(code: ProblemCode, message: string): TenantConsentOutcome {
-  return { kind: 'page', code, message };
+function page(code: ProblemCode, message: string, returnUrl?: string): TenantConsentOutcome {
+  return { kind: 'page', code, message, returnUrl };
 }
 
 function browserMismatch(returnUrl: string): TenantConsentOutcome {

@@ -4,7 +4,10 @@
 // queue trigger does the work, on as many instances as the platform gives, each message small enough to
 // finish far inside the function timeout. Nothing here makes more Graph requests than the inline runs:
 // one token refresh per connection, one $batch of PATCHes per connection's due subscriptions.
+import { odata } from '@azure/data-tables';
 import { isSyncPaused } from '../admin/pause.js';
+import { disconnect } from '../connect/disconnect.js';
+import { escapeKey } from '../store/keys.js';
 import { enqueue } from '../queues/queue-client.js';
 import { settleLimited } from '../runtime/settle-limited.js';
 import type { Versioned } from '../store/repository.js';
@@ -41,7 +44,10 @@ export type UpkeepMessage =
   | { kind: 'resync'; at: string; connections: { clientId: string; connectionId: string }[] }
   | { kind: 'reconcile'; at: string; connections: { clientId: string; connectionId: string }[] }
   /** After the last page: the orphan reports no connection reached. */
-  | { kind: 'reconcile-orphans'; at: string };
+  | { kind: 'reconcile-orphans'; at: string }
+  /** The operator's "disconnect every connection of this client": one page of its connections not yet disconnected. */
+  | { kind: 'disconnect-scan'; clientId: string; at: string; continuationToken?: string; pageSize?: number }
+  | { kind: 'disconnect'; at: string; connections: { clientId: string; connectionId: string }[] };
 
 /** A page of the active owners (connections, then spaces) for the resync sweep or the reconciliation. */
 type OwnerScan = {
@@ -59,6 +65,8 @@ export type UpkeepOutcome =
   | { kind: 'refreshed'; refreshed: number; needsReauth: number; failed: number }
   | { kind: 'renewed'; report: RenewalReport }
   | { kind: 'reconciled'; report: ReconcileReport }
+  | { kind: 'disconnect-scanned'; rows: number; messages: number; more: boolean }
+  | { kind: 'disconnected'; disconnected: number }
   | { kind: 'paused' }
   | { kind: 'invalid' };
 
@@ -84,9 +92,24 @@ export async function startReconcileScan(deps: SyncDeps, now = new Date(), optio
   await enqueue(deps.services.config.storage, UPKEEP_QUEUE, message);
 }
 
+/**
+ * The operator's command: disconnect every connection of one booking system, page by page on the upkeep
+ * queue (a scan that dies resumes from its message). Events already written stay in Outlook.
+ */
+export async function startDisconnectClientScan(services: Pick<SyncDeps['services'], 'config'>, clientId: string, options: { pageSize?: number; now?: Date } = {}): Promise<string> {
+  const at = (options.now ?? new Date()).toISOString();
+  const message: UpkeepMessage = { kind: 'disconnect-scan', clientId, at, ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }) };
+  await enqueue(services.config.storage, UPKEEP_QUEUE, message);
+  return at;
+}
+
 export async function processUpkeepMessage(deps: SyncDeps, item: unknown): Promise<UpkeepOutcome> {
   const message = parseUpkeepMessage(item);
   if (!message) return { kind: 'invalid' };
+  // The operator's own disconnect command runs even while paused: it only takes away, and a paused scan
+  // would otherwise be dropped with the command.
+  if (message.kind === 'disconnect-scan') return scanDisconnectPage(deps, message);
+  if (message.kind === 'disconnect') return disconnectChunk(deps, message);
   // Paused: the scan stops here; the next timer run starts a fresh one, and nothing is due for weeks.
   if (await isSyncPaused(deps.services)) return { kind: 'paused' };
   switch (message.kind) {
@@ -108,6 +131,34 @@ export async function processUpkeepMessage(deps: SyncDeps, item: unknown): Promi
     case 'reconcile-orphans':
       return { kind: 'reconciled', report: await reconcileOrphanReports(deps) };
   }
+}
+
+async function scanDisconnectPage(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'disconnect-scan' }>): Promise<UpkeepOutcome> {
+  const filter = odata`PartitionKey eq ${escapeKey(message.clientId)} and status ne ${'disconnected'}`;
+  const page = await deps.services.store.connections.query(filter, { pageSize: message.pageSize ?? SCAN_PAGE_SIZE, continuationToken: message.continuationToken });
+  const work: UpkeepMessage[] = chunk(page.items, KEEPALIVE_CHUNK).map((part) => ({
+    kind: 'disconnect',
+    at: message.at,
+    connections: part.map((c) => ({ clientId: c.entity.partitionKey, connectionId: c.entity.rowKey })),
+  }));
+  if (page.continuationToken) work.push({ ...message, continuationToken: page.continuationToken });
+  await put(deps, work);
+  return { kind: 'disconnect-scanned', rows: page.items.length, messages: work.length, more: Boolean(page.continuationToken) };
+}
+
+async function disconnectChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'disconnect' }>): Promise<UpkeepOutcome> {
+  const { services } = deps;
+  let disconnected = 0;
+  // Read again: one may have been disconnected meanwhile (disconnect() is idempotent anyway).
+  const settled = await settleLimited(message.connections, 4, async ({ clientId, connectionId }) => {
+    const found = await services.store.connections.getConnection(clientId, connectionId);
+    if (!found || found.entity.status === 'disconnected') return;
+    await disconnect(found.entity, services);
+    disconnected += 1;
+  });
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason; // retried: the ones done are skipped on the next attempt
+  return { kind: 'disconnected', disconnected };
 }
 
 async function put(deps: SyncDeps, messages: UpkeepMessage[]): Promise<void> {
@@ -259,6 +310,12 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 const str = (v: unknown, max = 2048): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
 const instant = (v: unknown): v is string => str(v, 64) && !Number.isNaN(Date.parse(v));
 
+/** A scan message's own page size: undefined when absent, null when invalid. */
+function scanPageSize(v: unknown): number | undefined | null {
+  if (v === undefined) return undefined;
+  return Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= SCAN_PAGE_SIZE ? (v as number) : null;
+}
+
 /** Parses a queue item defensively: anything malformed is undefined (and dropped). */
 export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
   const m = item as Record<string, unknown> | null;
@@ -279,7 +336,7 @@ export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
       return instant(m.at) && ids(m.connections) ? { kind: 'keepalive', at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
     case 'resync-scan':
     case 'reconcile-scan': {
-      const pageSize = m.pageSize === undefined || (Number.isSafeInteger(m.pageSize) && (m.pageSize as number) >= 1 && (m.pageSize as number) <= SCAN_PAGE_SIZE) ? (m.pageSize as number | undefined) : null;
+      const pageSize = scanPageSize(m.pageSize);
       return instant(m.at) && (m.table === 'connections' || m.table === 'spaces') && pageSize !== null
         ? { kind: m.kind, at: m.at, table: m.table, ...(token ? { continuationToken: token } : {}), ...(pageSize !== undefined ? { pageSize } : {}) }
         : undefined;
@@ -289,6 +346,14 @@ export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
       return instant(m.at) && ids(m.connections) ? { kind: m.kind, at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
     case 'reconcile-orphans':
       return instant(m.at) ? { kind: 'reconcile-orphans', at: m.at } : undefined;
+    case 'disconnect-scan': {
+      const pageSize = scanPageSize(m.pageSize);
+      return instant(m.at) && str(m.clientId, 256) && pageSize !== null
+        ? { kind: 'disconnect-scan', clientId: m.clientId, at: m.at, ...(token ? { continuationToken: token } : {}), ...(pageSize !== undefined ? { pageSize } : {}) }
+        : undefined;
+    }
+    case 'disconnect':
+      return instant(m.at) && ids(m.connections) ? { kind: 'disconnect', at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
     case 'renewal': {
       if (!instant(m.until) || !ids(m.connections)) return undefined;
       const connections = m.connections as { clientId: string; connectionId: string; subscriptions?: unknown }[];

@@ -1,10 +1,9 @@
 // A disabled booking system's outstanding connect links complete nothing: neither a link not yet opened, nor
 // a flow already at Microsoft's sign-in when the client was disabled (user connect and tenant consent).
-import { randomBytes } from 'node:crypto';
 import { odata } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { CookieJar, createSimUser, createTestClient, nextHop, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
+import { CookieJar, createSimUser, createUserLink, createTestClient, nextHop, type TestClient } from '../support/connect-user.js';
 import { simControl } from '../support/simulator-control.js';
 import { createSimTenant, followToReturn, tenantLink } from '../rooms/support.js';
 
@@ -23,16 +22,7 @@ async function disable(tc: TestClient): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-async function userLink(tc: TestClient, loginHint: string): Promise<{ url: string; externalUserId: string }> {
-  const externalUserId = `staff-${randomBytes(3).toString('hex')}`;
-  const res = await fetch(`${app.url}/api/connect-links`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${tc.apiKey}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ externalUserId, returnUrl: `${TEST_RETURN_ORIGIN}/back`, loginHint }),
-  });
-  expect(res.status).toBe(201);
-  return { ...((await res.json()) as { url: string }), externalUserId };
-}
+const userLink = (tc: TestClient, loginHint: string) => createUserLink(app, tc, loginHint);
 
 async function connectionsOf(tc: TestClient): Promise<number> {
   let n = 0;

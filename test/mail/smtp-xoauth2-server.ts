@@ -1,10 +1,8 @@
 // A real SMTP server (smtp-server) that accepts only SASL XOAUTH2, checking the bearer token the way
-// Exchange Online does for SMTP AUTH: RS256 signature against the identity platform's published keys (the
-// simulator's JWKS), audience https://outlook.office.com, scope SMTP.Send, unexpired, and the SASL user
-// being the token's user or a shared mailbox that user may send as (asked of the simulator).
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+// Exchange Online does for SMTP AUTH (./outlook-token-check.ts) with the permission SMTP.Send.
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { outlookTokenCheck } from './outlook-token-check.js';
 
 export interface ReceivedMessage {
   user: string;
@@ -22,15 +20,9 @@ export interface Xoauth2SmtpServer {
 }
 
 export async function startXoauth2SmtpServer(options: { simulatorUrl: string; tenant: string; now?: () => Date }): Promise<Xoauth2SmtpServer> {
-  const jwks = createRemoteJWKSet(new URL(`${options.simulatorUrl}/${options.tenant}/discovery/v2.0/keys`));
+  const check = outlookTokenCheck(options);
   const received: ReceivedMessage[] = [];
   const refusals: string[] = [];
-
-  const mayActAs = async (tokenUser: string, saslUser: string): Promise<boolean> => {
-    if (tokenUser.toLowerCase() === saslUser.toLowerCase()) return true;
-    const res = await fetch(`${options.simulatorUrl}/_sim/graph/shared-mailboxes/${encodeURIComponent(saslUser)}/members/${encodeURIComponent(tokenUser)}`);
-    return res.ok && ((await res.json()) as { access: boolean }).access;
-  };
 
   const server = new SMTPServer({
     authMethods: ['XOAUTH2'],
@@ -44,20 +36,9 @@ export async function startXoauth2SmtpServer(options: { simulatorUrl: string; te
         callback(null, { data: { status: '401', schemes: 'bearer', scope: 'https://outlook.office.com/SMTP.Send' } });
       };
       if (auth.method !== 'XOAUTH2' || !auth.accessToken || !auth.username) return refuse('not xoauth2');
-      try {
-        const { payload } = await jwtVerify(auth.accessToken, jwks, {
-          algorithms: ['RS256'],
-          audience: 'https://outlook.office.com',
-          currentDate: options.now?.() ?? new Date(),
-        });
-        const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ') : [];
-        if (!scopes.includes('SMTP.Send')) return refuse('scope');
-        const tokenUser = typeof payload.upn === 'string' ? payload.upn : '';
-        if (!(await mayActAs(tokenUser, auth.username))) return refuse('user');
-        callback(null, { user: auth.username });
-      } catch (error) {
-        refuse(`token: ${(error as Error).name}`);
-      }
+      const checked = await check(auth.accessToken, auth.username, 'SMTP.Send');
+      if (!checked.ok) return refuse(checked.reason);
+      callback(null, { user: auth.username });
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

@@ -6,6 +6,7 @@ import { startLocalHost, type LocalHost } from '../../dev/host/index.js';
 import { localApp } from '../../dev/local-app.js';
 import { isSimulatedRun } from '../../dev/simulated-microsoft.js';
 import type { FunctionDefinition } from '../../shared/runtime/function-definitions.js';
+import type { Transports } from '../../shared/transports.js';
 import { getConfig, resetConfig } from '../../shared/config.js';
 import { getServices, resetServices, type Services } from '../../shared/services.js';
 import { checkAgainstDescription } from './api-contract.js';
@@ -20,7 +21,13 @@ export interface AppHost {
 }
 
 export async function startAppHost(
-  options: { simulatorUrl?: string; definitions?: readonly FunctionDefinition[]; log?: (line: string) => void } = {},
+  options: {
+    simulatorUrl?: string;
+    definitions?: readonly FunctionDefinition[];
+    log?: (line: string) => void;
+    /** Wraps the transports to the simulator (a test that watches which hosts the app addresses). */
+    wrapTransports?: (transports: Transports) => Transports;
+  } = {},
 ): Promise<AppHost> {
   const port = await freePort();
   process.env.PUBLIC_BASE_URL = `http://127.0.0.1:${port}`;
@@ -28,7 +35,7 @@ export async function startAppHost(
   const simulatorUrl = process.env.M365_SIMULATOR_URL!;
   resetConfig();
   resetServices();
-  const local = localApp(isSimulatedRun() ? simulatorUrl : undefined);
+  const local = localApp(isSimulatedRun() ? simulatorUrl : undefined, { wrapTransports: options.wrapTransports });
   const config = getConfig();
   // Every answer is held to the API description; a breach fails the test file at close().
   const contract = checkAgainstDescription(options.definitions ?? local.definitions);

@@ -41,6 +41,18 @@ export async function createSimUser(simulatorUrl: string, name = `user-${randomB
   return (await res.json()) as { id: string; userPrincipalName: string };
 }
 
+/** A user connect link of the client's for `loginHint`, returning to TEST_RETURN_ORIGIN/back. */
+export async function createUserLink(app: AppEndpoint, tc: TestClient, loginHint: string): Promise<{ url: string; externalUserId: string }> {
+  const externalUserId = `staff-${randomBytes(3).toString('hex')}`;
+  const res = await fetch(`${app.url}/api/connect-links`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${tc.apiKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ externalUserId, returnUrl: `${TEST_RETURN_ORIGIN}/back`, loginHint }),
+  });
+  if (res.status !== 201) throw new Error(`connect link: ${res.status} ${await res.text()}`);
+  return { ...((await res.json()) as { url: string }), externalUserId };
+}
+
 export interface ConnectOptions {
   /** Reuse a client; a new one is created otherwise. */
   client?: TestClient;

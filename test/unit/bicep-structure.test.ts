@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, SETTING_NAMES } from '../../shared/config.js';
+import { CLOUD_ENDPOINTS, type AzureCloud } from '../../shared/cloud.js';
 import {
   bicepParser,
   callArgs,
@@ -70,6 +71,9 @@ function azureEnvironment(): Record<string, string> {
     const standIn = /URL|Uri/.test(s.name) ? 'https://resolved-at-deployment.example' : /(_ID|clientId)$/.test(s.name) ? '00000000-0000-4000-8000-0000000000de' : 'resolved-at-deployment';
     env[s.name] = v === undefined ? standIn : String(v);
   }
+  // The vault's URI is a resource property: a vault of the cloud the settings name.
+  const cloud = CLOUD_ENDPOINTS[(env.AZURE_CLOUD ?? 'public') as AzureCloud];
+  if (env.KEY_VAULT_URL && cloud) env.KEY_VAULT_URL = `https://kv-at-deployment.${cloud.keyVaultSuffix}`;
   return env;
 }
 

@@ -4,7 +4,7 @@
 // (IdentityStore.appRolesInTokens).
 // https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent
 import type { Router, SimRequest, SimResponse } from '../router.js';
-import type { SimState } from '../state.js';
+import { isConsumerTenant, type SimState } from '../state.js';
 import { checkClientAndRedirect, errorPageFor, errorToApp, findByHint, resolveTenantScope, respondToApp, usersIn } from './authorize.js';
 import { IdentityError } from './errors.js';
 import { formBody } from './http.js';
@@ -21,10 +21,14 @@ export function registerAdminConsent(router: Router, state: SimState): void {
   function handle(req: SimRequest, q: URLSearchParams, submitted: boolean): SimResponse {
     const scope = resolveTenantScope(state, req.params.tenant!);
     if (scope instanceof IdentityError) return errorPageFor(state, req, scope);
+    // Admin consent is an organization's: personal accounts have no administrator and no tenant-wide
+    // grants (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent#request-the-permissions-from-a-directory-admin).
+    if (!scope.all && isConsumerTenant(scope.tenant.id))
+      return errorPageFor(state, req, new IdentityError('invalid_request', 9001023, "The admin consent endpoint isn't supported for personal Microsoft accounts (the consumers tenant)."));
     const checked = checkClientAndRedirect(state, q.get('client_id'), q.get('redirect_uri'));
     if (checked instanceof IdentityError) return errorPageFor(state, req, checked);
     const back = { redirectUri: checked.redirectUri, responseMode: 'query' as const, state: q.get('state') ?? undefined };
-    const admins = usersIn(state, scope);
+    const admins = usersIn(state, scope).filter((u) => !isConsumerTenant(u.tenantId));
 
     let admin = store.autoConsent ? findByHint(admins, q.get('login_hint') ?? undefined) : undefined;
     if (!admin && !submitted) {

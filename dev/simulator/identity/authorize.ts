@@ -3,7 +3,7 @@
 // https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#request-an-authorization-code,
 // errors back to the redirect URI: https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow#error-response
 import type { Router, SimRequest, SimResponse } from '../router.js';
-import type { SimApp, SimState, SimTenant, SimUser } from '../state.js';
+import { isConsumerTenant, type SimApp, type SimState, type SimTenant, type SimUser } from '../state.js';
 import { applicationNotFound, IdentityError, describe, missingParameter } from './errors.js';
 import { cookie, formBody, header, withParams } from './http.js';
 import { consentPage, errorPage, formPostPage, signInPage } from './pages.js';
@@ -13,14 +13,17 @@ import { FLOW_LIFETIME_MS, identityStore, opaque, type AuthorizeFlow } from './s
 export const SESSION_COOKIE = 'sim_session';
 const PROMPTS = new Set(['login', 'none', 'consent', 'select_account']);
 
-/** Which directory a tenant path segment signs users in from. */
-export type TenantScope = { all: true } | { all: false; tenant: SimTenant };
+/**
+ * Which directory a tenant path segment signs users in from: `common` work and personal accounts,
+ * `organizations` work accounts only, `consumers` (or the consumer tenant's id) personal accounts only
+ * (https://learn.microsoft.com/entra/identity-platform/msal-client-application-configuration#authority).
+ */
+export type TenantScope = { all: true; workOnly: boolean } | { all: false; tenant: SimTenant };
 
 export function resolveTenantScope(state: SimState, segment: string): TenantScope | IdentityError {
   const key = segment.toLowerCase();
-  if (key === 'common' || key === 'organizations') return { all: true };
-  if (key === 'consumers')
-    return new IdentityError('invalid_request', 9002332, 'The simulator has no personal Microsoft accounts; use a work account (common, organizations or a tenant).');
+  if (key === 'common') return { all: true, workOnly: false };
+  if (key === 'organizations') return { all: true, workOnly: true };
   const tenant = state.directory.findTenant(key);
   if (!tenant)
     return new IdentityError(
@@ -33,7 +36,9 @@ export function resolveTenantScope(state: SimState, segment: string): TenantScop
 
 /** Users who can sign in through a tenant scope (room mailboxes cannot). */
 export function usersIn(state: SimState, scope: TenantScope): SimUser[] {
-  return [...state.directory.users.values()].filter((u) => u.kind === 'user' && (scope.all || u.tenantId === scope.tenant.id));
+  return [...state.directory.users.values()].filter(
+    (u) => u.kind === 'user' && (scope.all ? !(scope.workOnly && isConsumerTenant(u.tenantId)) : u.tenantId === scope.tenant.id),
+  );
 }
 
 export function findByHint(users: SimUser[], hint: string | undefined): SimUser | undefined {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { authenticateClient } from './client-auth.js';
 import type { Router, SimRequest, SimResponse } from '../router.js';
-import type { SimApp, SimState, SimUser } from '../state.js';
+import { isConsumerTenant, type SimApp, type SimState, type SimUser } from '../state.js';
 import { resolveTenantScope, type TenantScope } from './authorize.js';
 import { IdentityError, missingParameter, tokenErrorResponse } from './errors.js';
 import { formBody, header, publicOrigin } from './http.js';
@@ -150,7 +150,9 @@ export function registerTokenEndpoint(router: Router, state: SimState, sim: { ba
   }
 
   async function clientCredentials(form: URLSearchParams, app: SimApp, scope: TenantScope, issuerOrigin: string): Promise<SimResponse> {
-    if (scope.all)
+    // Personal accounts have no app-only access: the consumer tenant is refused as /consumers is
+    // (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#get-a-token).
+    if (scope.all || isConsumerTenant(scope.tenant.id))
       throw new IdentityError('invalid_request', 9001023, 'The grant type isn\'t supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.');
     const raw = form.get('scope');
     if (!raw) throw missingParameter('scope');

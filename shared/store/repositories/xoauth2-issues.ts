@@ -1,4 +1,4 @@
-// xoauth2Issues: the audit of every SMTP/IMAP (XOAUTH2) token handed to a booking system. PartitionKey
+// xoauth2Issues: the audit of every SMTP/IMAP/POP (XOAUTH2) token handed to a booking system. PartitionKey
 // clientId / RowKey inverted time + random suffix, so a client's newest issues come first in one range scan.
 // Never the token or the SASL string.
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ export interface Xoauth2IssueEntity {
   /** xoauth2IssueRowKey(issuedAt) */
   rowKey: string;
   connectionId: string;
-  protocol: 'smtp' | 'imap';
+  protocol: 'smtp' | 'imap' | 'pop';
   /** The shared mailbox the token was for, when one was named. */
   mailbox?: string;
   /** The SASL user (the connection's UPN, or the shared mailbox). */
