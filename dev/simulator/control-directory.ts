@@ -41,6 +41,7 @@ const userInput = z.object({
   mail: z.string().optional(),
   timeZone: z.string().min(1).optional(),
   kind: z.enum(['user', 'room']).optional(),
+  mailboxLocation: z.enum(['exchangeOnline', 'onPremises']).optional(),
   /** Directory role template ids, e.g. Global Administrator 62e90394-69f5-4237-9190-012177145e10. */
   directoryRoles: z.array(z.uuid()).optional(),
 });
@@ -66,6 +67,7 @@ const settingsPatch = z
     extraUpdatedPerEdit: z.number().int().min(0).max(10),
     appRoleConsentDelayMs: z.number().int().min(0),
     roomResponseDelayMs: z.number().int().min(0).max(86_400_000),
+    onlineMeetingDelayMs: z.number().int().min(0).max(86_400_000),
   })
   .partial()
   .strict();

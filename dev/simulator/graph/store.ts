@@ -1,5 +1,6 @@
 // The mailbox store: calendars and events per mailbox, tombstones for delta, transactionId index, and a
 // change feed that subscriptions and delta read. Events hold instants; JSON shapes live in event-model.ts.
+import type { OnlineMeetingInfo } from './online-meetings.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SimClock, SimUser } from '../state.js';
 import type { Recurrence } from './recurrence.js';
@@ -11,6 +12,13 @@ export interface StoredCalendar {
   isDefault: boolean;
   color: string;
   changeKey: string;
+  /**
+   * Which online meeting providers events of this calendar may use, and the one Outlook picks: a work
+   * account's calendar allows Teams for business (https://learn.microsoft.com/en-us/graph/outlook-calendar-online-meetings,
+   * https://learn.microsoft.com/en-us/graph/api/resources/calendar); `['unknown']` allows none.
+   */
+  allowedOnlineMeetingProviders: string[];
+  defaultOnlineMeetingProvider: string;
   events: Map<string, StoredEvent>;
   /** Deleted event ids with their deletion time, for delta rounds. */
   tombstones: { id: string; immutableId: string; deletedMs: number }[];
@@ -56,7 +64,8 @@ export interface StoredEvent {
   isCancelled: boolean;
   organizer: { name: string; address: string };
   responseStatus: { response: string; time: string };
-  onlineMeeting?: { joinUrl: string; conferenceId: string };
+  /** Set once Outlook has set the meeting up (see online-meetings.ts); never changes after. */
+  onlineMeeting?: OnlineMeetingInfo;
   /** Room mailbox id -> the room's copy of this meeting. */
   roomCopies: Map<string, string>;
   /** Attendee (person) mailbox id -> the attendee's copy of this meeting. */
@@ -148,7 +157,18 @@ export class MailboxStore {
   }
 
   private makeCalendar(mailboxId: string, name: string, isDefault: boolean, color = 'auto'): StoredCalendar {
-    return { id: newItemId(), mailboxId, name, isDefault, color, changeKey: newChangeKey(), events: new Map(), tombstones: [] };
+    return {
+      id: newItemId(),
+      mailboxId,
+      name,
+      isDefault,
+      color,
+      changeKey: newChangeKey(),
+      allowedOnlineMeetingProviders: ['teamsForBusiness'],
+      defaultOnlineMeetingProvider: 'teamsForBusiness',
+      events: new Map(),
+      tombstones: [],
+    };
   }
 
   /** By regular or immutable id (both are accepted in request URLs). */
