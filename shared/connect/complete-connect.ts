@@ -24,14 +24,19 @@ import { requestSubscriptionSync } from '../sync/calendar-subscriptions.js';
 import type { BrowserCheck } from './browser-binding.js';
 import { isClientActive, linkRevoked } from './connect-links.js';
 import { countConnectionStatusChange } from '../telemetry/gauges.js';
+import { isMailboxNotSupported } from '../graph/graph-problems.js';
+import { emitWebhookEvent, stableEventId } from '../webhooks/emit.js';
 
 export type ConnectOutcome =
   /** Back to the booking system (connected, or an error it can act on). */
   | { kind: 'redirect'; location: string }
   /** The hosted picker, before going back. */
   | { kind: 'picker'; connection: ConnectionEntity; calendars: CalendarInfo[]; returnUrl: string }
-  /** No safe place to go back to (or going back would mislead): a page for the user, with a link when `returnUrl`. */
-  | { kind: 'page'; code: ProblemCode; message: string; returnUrl?: string };
+  /**
+   * No safe place to go back to (or going back would mislead, or the person must read why): a page for the
+   * user, with a link when `returnUrl`; `final` when starting again would end the same way.
+   */
+  | { kind: 'page'; code: ProblemCode; message: string; returnUrl?: string; final?: boolean };
 
 /** Stable error codes a booking system receives as `error=` on its return URL. */
 export type ConnectErrorCode =
@@ -46,7 +51,9 @@ export type ConnectErrorCode =
   /** The callback came to a browser other than the one that opened the link (shown on a page, with a link back). */
   | 'browser_mismatch'
   /** The link named loginHint and another account signed in. */
-  | 'account_mismatch';
+  | 'account_mismatch'
+  /** The mailbox is on-premises or hybrid, not in Exchange Online: Graph cannot serve it (a page first, then back). */
+  | 'mailbox_not_supported';
 
 const MAX_PARAM_CHARS = 4096;
 /** How long the callback keeps retrying transient Graph failures of its reads while the browser waits. */
@@ -102,15 +109,19 @@ export async function completeConnect(query: URLSearchParams, services: Services
   }
   if (!result.account) return toApp('token_redemption_failed');
 
-  let me: { id: string; userPrincipalName?: string; mail?: string };
+  let me: SignedInUser;
+  /** Who signed in, once read (a mailbox Graph cannot serve still has its user object). */
+  let signedIn: SignedInUser | undefined;
   let calendars: CalendarInfo[];
   try {
     const graph = createGraphClient({ config: services.config, fetch: services.transports.fetch, getAccessToken: async () => result.accessToken });
     // A passing Graph fault must not cost the person their (now used) link: retry within the state's lifetime.
     const deadline = Math.min(Date.now() + GRAPH_READ_BUDGET_MS, attempt.expiresAt.getTime());
     me = await retryTransientReads(() => graph.api('/me').select('id,userPrincipalName,mail').get(), deadline);
+    signedIn = me;
     calendars = await retryTransientReads(() => listCalendars(graph), deadline);
   } catch (err) {
+    if (isMailboxNotSupported(err)) return mailboxNotSupported(services, attempt, signedIn);
     console.warn(`connect: reading the account failed: ${describeError(err)}`);
     return toApp('graph_unavailable');
   }
@@ -131,6 +142,33 @@ export async function completeConnect(query: URLSearchParams, services: Services
   if (attempt.pickCalendars) return { kind: 'picker', connection, calendars, returnUrl: attempt.returnUrl! };
   await requestSubscriptionSync(services, connection).catch((err: unknown) => console.warn(`connect: subscriptions not requested: ${describeError(err)}`));
   return { kind: 'redirect', location: connectedUrl(attempt.returnUrl!, connection.rowKey) };
+}
+
+interface SignedInUser {
+  id: string;
+  userPrincipalName?: string;
+  mail?: string;
+}
+
+/**
+ * The person signed in, but their mailbox is not in Exchange Online (the user object is served; every
+ * mailbox request answers MailboxNotEnabledForRESTAPI). Nothing is stored. The person gets a page saying
+ * why, with a link back carrying `error=mailbox_not_supported`; the booking system also gets a webhook,
+ * since the person may never follow that link.
+ */
+async function mailboxNotSupported(services: Services, attempt: OAuthStateEntity, me: SignedInUser | undefined): Promise<ConnectOutcome> {
+  const data = { externalUserId: attempt.externalUserId!, reason: 'mailbox_not_supported' as const, userPrincipalName: me?.userPrincipalName ?? null };
+  await emitWebhookEvent(services.config.storage, attempt.clientId, 'connection.failed', data, stableEventId('connection.failed', attempt.partitionKey)).catch((err: unknown) =>
+    console.warn(`connect: connection.failed not queued: ${describeError(err)}`),
+  );
+  return {
+    kind: 'page',
+    code: 'mailbox_not_supported',
+    message:
+      'Your mailbox is kept on your organisation\'s own Exchange server, which this service cannot reach through Microsoft 365. Your calendar was not connected. Ask your IT department to move the mailbox to Exchange Online.',
+    returnUrl: returnUrlWith(attempt.returnUrl!, { status: 'error', error: 'mailbox_not_supported' }),
+    final: true,
+  };
 }
 
 /** The signed-in account is the one the link named (UPN, mail or the sign-in name, case-insensitive). */

@@ -40,9 +40,22 @@ export function throttledProblem(retryAfter: number | undefined): AppError {
   });
 }
 
+/**
+ * The mailbox is not one Graph can serve: on an Exchange Server (on-premises or hybrid), not in Exchange
+ * Online. Graph answers 404 MailboxNotEnabledForRESTAPI or MailboxNotSupportedForRESTAPI
+ * (https://learn.microsoft.com/en-us/exchange/troubleshoot/user-and-shared-mailboxes/rest-api-is-not-yet-supported-for-this-mailbox-error).
+ */
+export function isMailboxNotSupported(error: unknown): boolean {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  return code === 'MailboxNotEnabledForRESTAPI' || code === 'MailboxNotSupportedForRESTAPI';
+}
+
 /** The API's answer to a Graph failure. */
 export function graphProblem(error: unknown): AppError {
   if (isAppError(error)) return error;
+  if (isMailboxNotSupported(error)) {
+    return new AppError('mailbox_not_supported', "The connected person's mailbox is not in Exchange Online; Microsoft Graph cannot reach it.", { cause: error });
+  }
   if (isGraphTimeout(error) && !isGraphAnswer(error)) {
     return new AppError('graph_timeout', 'Microsoft Graph did not answer in time; retry the request.', { headers: { 'Retry-After': '5' }, cause: error });
   }
@@ -82,4 +95,12 @@ function safeMessage(error: unknown): string {
 }
 
 /** What a call that reaches Microsoft Graph can answer after the client's own retries (and the app's own Entra credential refused). */
-export const GRAPH_PROBLEMS: readonly ProblemCode[] = ['graph_throttled', 'graph_error', 'graph_refused', 'graph_rejected', 'graph_timeout', 'entra_credential_failing'];
+export const GRAPH_PROBLEMS: readonly ProblemCode[] = [
+  'graph_throttled',
+  'graph_error',
+  'graph_refused',
+  'graph_rejected',
+  'graph_timeout',
+  'mailbox_not_supported',
+  'entra_credential_failing',
+];
