@@ -9,7 +9,7 @@ import { connectUser, createTestClient, type ConnectedUser, type TestClient } fr
 import { simControl } from '../support/simulator-control.js';
 import { waitFor } from '../support/wait-for.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
-import { api, bookingBody, calendarEvents, sim, withBookingRef } from './support.js';
+import { api, bookingBody, calendarEvents, mailboxCounters, sim, withBookingRef } from './support.js';
 
 let simulator: RunningSimulator;
 let app: AppHost;
@@ -45,8 +45,14 @@ describe('online meetings', () => {
   it('a work account gets a Teams meeting: join URL and dial-in in the answer, in GET and on the event', { timeout: 60_000 }, async () => {
     const user = await connectUser(app, { client });
     const body = onlineBooking(user, 9);
+    const before = await mailboxCounters(app, user);
     const created = await api(app, user.apiKey, 'POST', 'bookings', body);
     expect(created.status, JSON.stringify(created.body)).toBe(201);
+    // The meeting costs one read of the calendar's providers before the one POST.
+    const after = await mailboxCounters(app, user);
+    const delta = (key: string) => (after[key] ?? 0) - (before[key] ?? 0);
+    expect(delta('GET /users/{user}/calendars/{calendarId}')).toBe(1);
+    expect(delta('POST /users/{user}/calendars/{calendarId}/events')).toBe(1);
     expect(created.body.onlineMeeting).toMatchObject({ provider: 'teamsForBusiness', joinUrl: expect.stringMatching(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//) });
     expect(created.body.onlineMeeting.conferenceId).toMatch(/^\d{9}$/);
     expect(created.body.onlineMeeting.tollNumber).toMatch(/^\+1 /);
