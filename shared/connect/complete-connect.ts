@@ -4,7 +4,7 @@
 import type { ProblemCode } from '../errors/catalogue.js';
 import { randomUUID } from 'node:crypto';
 import type { AuthenticationResult } from '@azure/msal-node';
-import { createGraphClient } from '../graph/client.js';
+import { createGraphClient, isMailboxNotSupported } from '../graph/client.js';
 import { retryTransientReads } from '../graph/transient-retry.js';
 import { createMsalClient } from '../auth/msal-client.js';
 import { CONNECT_SCOPES, entraClientCredential, GRAPH_SCOPES } from '../auth/entra-credentials.js';
@@ -24,7 +24,6 @@ import { requestSubscriptionSync } from '../sync/calendar-subscriptions.js';
 import type { BrowserCheck } from './browser-binding.js';
 import { isClientActive, linkRevoked } from './connect-links.js';
 import { countConnectionStatusChange } from '../telemetry/gauges.js';
-import { isMailboxNotSupported } from '../graph/graph-problems.js';
 import { emitWebhookEvent, stableEventId } from '../webhooks/emit.js';
 
 export type ConnectOutcome =

@@ -3,7 +3,7 @@
 // AppErrors (needs_reauth, pause, ...) pass through unchanged.
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { AppError, isAppError } from '../errors/app-error.js';
-import { categorizeGraphError, retryAfterSeconds } from './client.js';
+import { categorizeGraphError, isMailboxNotSupported, retryAfterSeconds } from './client.js';
 import { itemError, type BatchItemResult } from './batch.js';
 import type { ProblemCode } from '../errors/catalogue.js';
 
@@ -38,16 +38,6 @@ export function throttledProblem(retryAfter: number | undefined): AppError {
   return new AppError('graph_throttled', 'Microsoft Graph is throttling requests for this calendar; retry later.', {
     headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS))) },
   });
-}
-
-/**
- * The mailbox is not one Graph can serve: on an Exchange Server (on-premises or hybrid), not in Exchange
- * Online. Graph answers 404 MailboxNotEnabledForRESTAPI or MailboxNotSupportedForRESTAPI
- * (https://learn.microsoft.com/en-us/exchange/troubleshoot/user-and-shared-mailboxes/rest-api-is-not-yet-supported-for-this-mailbox-error).
- */
-export function isMailboxNotSupported(error: unknown): boolean {
-  const code = String((error as { code?: unknown })?.code ?? '');
-  return code === 'MailboxNotEnabledForRESTAPI' || code === 'MailboxNotSupportedForRESTAPI';
 }
 
 /** The API's answer to a Graph failure. */

@@ -79,6 +79,8 @@ describe('a mailbox Microsoft Graph cannot serve', () => {
 
   it('a connection whose mailbox moved on-premises answers 409 mailbox_not_supported, not a generic Graph failure', { timeout: 60_000 }, async () => {
     const user = await connectUser(app, { client: tc });
+    const earlier = bookingBody(user, { start: '2030-05-07T09:00:00', end: '2030-05-07T09:30:00' });
+    expect((await api(app, user.apiKey, 'POST', 'bookings', earlier)).status).toBe(201);
     await simControl(simulator.url, 'PATCH', `/users/${encodeURIComponent(user.userPrincipalName)}`, { mailboxLocation: 'onPremises' });
     const body = bookingBody(user);
     const res = await api(app, user.apiKey, 'POST', 'bookings', body);
@@ -87,5 +89,13 @@ describe('a mailbox Microsoft Graph cannot serve', () => {
     expect(res.body.code).toBe('mailbox_not_supported');
     // Graph certainly wrote nothing: no booking row is left behind.
     expect(await app.services.store.bookings.getBooking(tc.client.clientId, String(body.bookingId))).toBeNull();
+
+    // A booking made before the move is not taken for deleted in Outlook: reads, changes and cancels say why they fail.
+    for (const [method, change] of [['GET', undefined], ['PATCH', { subject: 'Moved?' }], ['DELETE', undefined]] as const) {
+      const answer = await api(app, user.apiKey, method, `bookings/${earlier.bookingId}`, change);
+      expect(answer.status, `${method} ${JSON.stringify(answer.body)}`).toBe(409);
+      expect(answer.body.code).toBe('mailbox_not_supported');
+    }
+    expect((await app.services.store.bookings.require(tc.client.clientId, String(earlier.bookingId))).entity.status).toBe('confirmed');
   });
 });
