@@ -500,6 +500,28 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "booking.online_meeting_ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A booking's online meeting has its join URL
+         * @description Outlook set up the online meeting of a booking made with `isOnlineMeeting` after the create had answered (the create and GET then showed `onlineMeeting.joinUrl: null`), or replaced its join URL. Sent once per join URL; GET shows it from then on.
+         *
+         *     Signed as Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
+         */
+        post: operations["webhook_booking_online_meeting_ready"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "busy.changed": {
         parameters: {
             query?: never;
@@ -538,6 +560,28 @@ export interface webhooks {
          *     Signed as Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
          */
         post: operations["webhook_connection_disconnected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "connection.failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A person's connect attempt ended without a connection
+         * @description A person signed in, but their calendar cannot be connected: `mailbox_not_supported` when the mailbox is not in Exchange Online (on-premises or hybrid; Microsoft Graph cannot reach it). The person sees a page saying why, with a link back to your `returnUrl` carrying `status=error&error=mailbox_not_supported`; this webhook tells you even if they never follow it. Nothing was stored.
+         *
+         *     Signed as Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
+         */
+        post: operations["webhook_connection_failed"];
         delete?: never;
         options?: never;
         head?: never;
@@ -746,6 +790,8 @@ export interface operations {
              * @description `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
              *
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
+             *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
              */
             409: {
                 headers: {
@@ -754,7 +800,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_needs_reauth" | "connection_not_active";
+                        code?: "connection_needs_reauth" | "connection_not_active" | "mailbox_not_supported";
                     };
                 };
             };
@@ -959,6 +1005,19 @@ export interface operations {
                             webLink?: string;
                         } | null;
                         eventId?: string;
+                        /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
+                        onlineMeeting?: {
+                            /** @description dial-in conference id, when the organisation has audio conferencing */
+                            conferenceId?: string;
+                            /** @description the link attendees join with; null until Outlook has set the meeting up (booking.online_meeting_ready follows) */
+                            joinUrl: string | null;
+                            /** @description teamsForBusiness (work accounts), teamsForConsumer or skypeForConsumer (personal accounts), skypeForBusiness */
+                            provider: string;
+                            /** @description toll number and conference id in one dialable string */
+                            quickDial?: string;
+                            tollFreeNumbers?: string[];
+                            tollNumber?: string;
+                        };
                         spaceId?: string;
                         start?: string;
                         /** @enum {string} */
@@ -1015,6 +1074,19 @@ export interface operations {
                             webLink?: string;
                         } | null;
                         eventId?: string;
+                        /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
+                        onlineMeeting?: {
+                            /** @description dial-in conference id, when the organisation has audio conferencing */
+                            conferenceId?: string;
+                            /** @description the link attendees join with; null until Outlook has set the meeting up (booking.online_meeting_ready follows) */
+                            joinUrl: string | null;
+                            /** @description teamsForBusiness (work accounts), teamsForConsumer or skypeForConsumer (personal accounts), skypeForBusiness */
+                            provider: string;
+                            /** @description toll number and conference id in one dialable string */
+                            quickDial?: string;
+                            tollFreeNumbers?: string[];
+                            tollNumber?: string;
+                        };
                         spaceId?: string;
                         start?: string;
                         /** @enum {string} */
@@ -1095,6 +1167,8 @@ export interface operations {
              *
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
              *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
+             *
              *     `tenant_consent_required`: The room's tenant has not consented yet (`tenantId`): use a tenant connect link first.
              */
             409: {
@@ -1104,7 +1178,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "booking_cancelled" | "booking_id_conflict" | "booking_in_progress" | "connection_needs_reauth" | "connection_not_active" | "tenant_consent_required";
+                        code?: "booking_cancelled" | "booking_id_conflict" | "booking_in_progress" | "connection_needs_reauth" | "connection_not_active" | "mailbox_not_supported" | "tenant_consent_required";
                     };
                 };
             };
@@ -1132,7 +1206,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `graph_rejected`: Microsoft Graph rejected what was sent (`graphCode`). */
+            /**
+             * @description `graph_rejected`: Microsoft Graph rejected what was sent (`graphCode`).
+             *
+             *     `online_meeting_unavailable`: The booking calendar allows no online meeting provider (its `allowedOnlineMeetingProviders` is `unknown` only); book without `isOnlineMeeting`, or ask the person's administrator to allow Teams.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1140,7 +1218,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "graph_rejected";
+                        code?: "graph_rejected" | "online_meeting_unavailable";
                     };
                 };
             };
@@ -1266,6 +1344,19 @@ export interface operations {
                             webLink?: string;
                         } | null;
                         eventId?: string;
+                        /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
+                        onlineMeeting?: {
+                            /** @description dial-in conference id, when the organisation has audio conferencing */
+                            conferenceId?: string;
+                            /** @description the link attendees join with; null until Outlook has set the meeting up (booking.online_meeting_ready follows) */
+                            joinUrl: string | null;
+                            /** @description teamsForBusiness (work accounts), teamsForConsumer or skypeForConsumer (personal accounts), skypeForBusiness */
+                            provider: string;
+                            /** @description toll number and conference id in one dialable string */
+                            quickDial?: string;
+                            tollFreeNumbers?: string[];
+                            tollNumber?: string;
+                        };
                         spaceId?: string;
                         start?: string;
                         /** @enum {string} */
@@ -1335,6 +1426,8 @@ export interface operations {
              * @description `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
              *
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
+             *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
              */
             409: {
                 headers: {
@@ -1343,7 +1436,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_needs_reauth" | "connection_not_active";
+                        code?: "connection_needs_reauth" | "connection_not_active" | "mailbox_not_supported";
                     };
                 };
             };
@@ -1490,6 +1583,19 @@ export interface operations {
                             webLink?: string;
                         } | null;
                         eventId?: string;
+                        /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
+                        onlineMeeting?: {
+                            /** @description dial-in conference id, when the organisation has audio conferencing */
+                            conferenceId?: string;
+                            /** @description the link attendees join with; null until Outlook has set the meeting up (booking.online_meeting_ready follows) */
+                            joinUrl: string | null;
+                            /** @description teamsForBusiness (work accounts), teamsForConsumer or skypeForConsumer (personal accounts), skypeForBusiness */
+                            provider: string;
+                            /** @description toll number and conference id in one dialable string */
+                            quickDial?: string;
+                            tollFreeNumbers?: string[];
+                            tollNumber?: string;
+                        };
                         spaceId?: string;
                         start?: string;
                         /** @enum {string} */
@@ -1567,6 +1673,8 @@ export interface operations {
              *     `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
              *
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
+             *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
              */
             409: {
                 headers: {
@@ -1575,7 +1683,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "booking_in_progress" | "connection_needs_reauth" | "connection_not_active";
+                        code?: "booking_in_progress" | "connection_needs_reauth" | "connection_not_active" | "mailbox_not_supported";
                     };
                 };
             };
@@ -1777,6 +1885,19 @@ export interface operations {
                             webLink?: string;
                         } | null;
                         eventId?: string;
+                        /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
+                        onlineMeeting?: {
+                            /** @description dial-in conference id, when the organisation has audio conferencing */
+                            conferenceId?: string;
+                            /** @description the link attendees join with; null until Outlook has set the meeting up (booking.online_meeting_ready follows) */
+                            joinUrl: string | null;
+                            /** @description teamsForBusiness (work accounts), teamsForConsumer or skypeForConsumer (personal accounts), skypeForBusiness */
+                            provider: string;
+                            /** @description toll number and conference id in one dialable string */
+                            quickDial?: string;
+                            tollFreeNumbers?: string[];
+                            tollNumber?: string;
+                        };
                         spaceId?: string;
                         start?: string;
                         /** @enum {string} */
@@ -1860,6 +1981,8 @@ export interface operations {
              *     `event_changed_in_calendar`: The user changed the event in Outlook since it was written; `current` holds it now. Send `force: true` to overwrite.
              *
              *     `event_deleted_in_calendar`: The user deleted the event in Outlook; cancel the booking or create a new one.
+             *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
              */
             409: {
                 headers: {
@@ -1868,7 +1991,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "booking_cancelled" | "booking_in_progress" | "connection_needs_reauth" | "connection_not_active" | "event_changed_in_calendar" | "event_deleted_in_calendar";
+                        code?: "booking_cancelled" | "booking_in_progress" | "connection_needs_reauth" | "connection_not_active" | "event_changed_in_calendar" | "event_deleted_in_calendar" | "mailbox_not_supported";
                     };
                 };
             };
@@ -1896,7 +2019,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `graph_rejected`: Microsoft Graph rejected what was sent (`graphCode`). */
+            /**
+             * @description `graph_rejected`: Microsoft Graph rejected what was sent (`graphCode`).
+             *
+             *     `online_meeting_unavailable`: The booking calendar allows no online meeting provider (its `allowedOnlineMeetingProviders` is `unknown` only); book without `isOnlineMeeting`, or ask the person's administrator to allow Teams.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1904,7 +2031,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "graph_rejected";
+                        code?: "graph_rejected" | "online_meeting_unavailable";
                     };
                 };
             };
@@ -2526,6 +2653,8 @@ export interface operations {
              * @description `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
              *
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
+             *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
              */
             409: {
                 headers: {
@@ -2534,7 +2663,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_needs_reauth" | "connection_not_active";
+                        code?: "connection_needs_reauth" | "connection_not_active" | "mailbox_not_supported";
                     };
                 };
             };
@@ -2726,6 +2855,8 @@ export interface operations {
              * @description `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
              *
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
+             *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
              */
             409: {
                 headers: {
@@ -2734,7 +2865,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_needs_reauth" | "connection_not_active";
+                        code?: "connection_needs_reauth" | "connection_not_active" | "mailbox_not_supported";
                     };
                 };
             };
@@ -2885,6 +3016,8 @@ export interface operations {
              * @description `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
              *
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
+             *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
              */
             409: {
                 headers: {
@@ -2893,7 +3026,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_needs_reauth" | "connection_not_active";
+                        code?: "connection_needs_reauth" | "connection_not_active" | "mailbox_not_supported";
                     };
                 };
             };
@@ -3110,6 +3243,8 @@ export interface operations {
              *
              *     `consent_missing`: The connection was made without the scopes in `missingScopes`; send the user to `connectUrl`.
              *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
+             *
              *     `message_id_conflict`: The `messageId` was used before with another message.
              *
              *     `message_in_progress`: A send with this `messageId` has not finished; retry later.
@@ -3123,7 +3258,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "booking_cancelled" | "booking_not_on_connection" | "booking_not_ready" | "connection_needs_reauth" | "connection_not_active" | "consent_missing" | "message_id_conflict" | "message_in_progress" | "message_outcome_unknown";
+                        code?: "booking_cancelled" | "booking_not_on_connection" | "booking_not_ready" | "connection_needs_reauth" | "connection_not_active" | "consent_missing" | "mailbox_not_supported" | "message_id_conflict" | "message_in_progress" | "message_outcome_unknown";
                     };
                 };
             };
@@ -3342,6 +3477,8 @@ export interface operations {
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
              *
              *     `consent_missing`: The connection was made without the scopes in `missingScopes`; send the user to `connectUrl`.
+             *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
              */
             409: {
                 headers: {
@@ -3350,7 +3487,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_needs_reauth" | "connection_not_active" | "consent_missing";
+                        code?: "connection_needs_reauth" | "connection_not_active" | "consent_missing" | "mailbox_not_supported";
                     };
                 };
             };
@@ -5159,7 +5296,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `space_exists`: The `spaceId` is mapped to another room already.
+             * @description `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
+             *
+             *     `space_exists`: The `spaceId` is mapped to another room already.
              *
              *     `tenant_consent_required`: The room's tenant has not consented yet (`tenantId`): use a tenant connect link first.
              */
@@ -5170,7 +5309,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "space_exists" | "tenant_consent_required";
+                        code?: "mailbox_not_supported" | "space_exists" | "tenant_consent_required";
                     };
                 };
             };
@@ -5566,7 +5705,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `tenant_consent_required`: The room's tenant has not consented yet (`tenantId`): use a tenant connect link first. */
+            /**
+             * @description `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
+             *
+             *     `tenant_consent_required`: The room's tenant has not consented yet (`tenantId`): use a tenant connect link first.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5574,7 +5717,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "tenant_consent_required";
+                        code?: "mailbox_not_supported" | "tenant_consent_required";
                     };
                 };
             };
@@ -5691,6 +5834,19 @@ export interface operations {
                         end?: string;
                         /** @description the Outlook event id */
                         eventId: string;
+                        /** @description the event's online meeting, when it is one */
+                        onlineMeeting?: {
+                            /** @description dial-in conference id, when the organisation has audio conferencing */
+                            conferenceId?: string;
+                            /** @description the link attendees join with; null until Outlook has set the meeting up (booking.online_meeting_ready follows) */
+                            joinUrl: string | null;
+                            /** @description teamsForBusiness (work accounts), teamsForConsumer or skypeForConsumer (personal accounts), skypeForBusiness */
+                            provider: string;
+                            /** @description toll number and conference id in one dialable string */
+                            quickDial?: string;
+                            tollFreeNumbers?: string[];
+                            tollNumber?: string;
+                        };
                         showAs?: string;
                         /** @description the event start now (UTC) */
                         start?: string;
@@ -5846,6 +6002,80 @@ export interface operations {
             };
         };
     };
+    webhook_booking_online_meeting_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_9Vw1cXk3gQ8y2rT4",
+                 *       "type": "booking.online_meeting_ready",
+                 *       "occurredAt": "2030-05-06T08:00:03.000Z",
+                 *       "data": {
+                 *         "connectionId": "c0a1b2c3d4e5f60718293a4b5c6d7e8f",
+                 *         "bookingId": "appt-1042",
+                 *         "calendarId": "AAMkAGI2TGuLAAA=",
+                 *         "eventId": "AAMkAGI2THVSAAA=",
+                 *         "onlineMeeting": {
+                 *           "provider": "teamsForBusiness",
+                 *           "joinUrl": "https://teams.microsoft.com/l/meetup-join/19%3ameeting_ODkyNWFm%40thread.v2/0",
+                 *           "conferenceId": "291633251",
+                 *           "tollNumber": "+1 323-555-0166"
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    data: {
+                        bookingId: string;
+                        calendarId: string;
+                        connectionId: string;
+                        /** @description the Outlook event id */
+                        eventId: string;
+                        onlineMeeting: {
+                            /** @description dial-in conference id, when the organisation has audio conferencing */
+                            conferenceId?: string;
+                            /** @description the link attendees join with; null until Outlook has set the meeting up (booking.online_meeting_ready follows) */
+                            joinUrl: string | null;
+                            /** @description teamsForBusiness (work accounts), teamsForConsumer or skypeForConsumer (personal accounts), skypeForBusiness */
+                            provider: string;
+                            /** @description toll number and conference id in one dialable string */
+                            quickDial?: string;
+                            tollFreeNumbers?: string[];
+                            tollNumber?: string;
+                        };
+                    };
+                    /** @description evt_...; also the webhook-id header */
+                    id: string;
+                    /** @description ISO 8601 */
+                    occurredAt: string;
+                    /** @constant */
+                    type: "booking.online_meeting_ready";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Answer within 10 seconds. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused (for example a signature that does not verify): retried with backoff for 24 hours, then dead-lettered. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     webhook_busy_changed: {
         parameters: {
             query?: never;
@@ -5953,6 +6183,61 @@ export interface operations {
                     occurredAt: string;
                     /** @constant */
                     type: "connection.disconnected";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Answer within 10 seconds. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused (for example a signature that does not verify): retried with backoff for 24 hours, then dead-lettered. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_connection_failed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_9Vw1cXk3gQ8y2rT4",
+                 *       "type": "connection.failed",
+                 *       "occurredAt": "2030-05-06T08:00:03.000Z",
+                 *       "data": {
+                 *         "externalUserId": "staff-42",
+                 *         "reason": "mailbox_not_supported",
+                 *         "userPrincipalName": "nestor@contoso.com"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    data: {
+                        externalUserId: string;
+                        /** @enum {string} */
+                        reason: "mailbox_not_supported";
+                        /** @description the account that signed in */
+                        userPrincipalName: string | null;
+                    };
+                    /** @description evt_...; also the webhook-id header */
+                    id: string;
+                    /** @description ISO 8601 */
+                    occurredAt: string;
+                    /** @constant */
+                    type: "connection.failed";
                 };
             };
         };

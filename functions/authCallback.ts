@@ -20,7 +20,7 @@ export const authCallbackFunction = pageRoute({
       case 'picker':
         return { ...(await openPicker(services, outcome.connection, outcome.calendars, outcome.returnUrl)), cookies };
       case 'page':
-        return { ...errorPage(outcome.code, outcome.message, outcome.returnUrl), cookies };
+        return { ...errorPage(outcome.code, outcome.message, outcome.returnUrl, outcome.final), cookies };
     }
   },
 });

@@ -24,7 +24,7 @@ export const createBookingFunction = apiRoute({
   auth: 'apiKey',
   body: createBookingRequest,
   answers: { 200: bookingView, 201: bookingView },
-  problems: ['booking_id_conflict', 'booking_in_progress', 'booking_cancelled', 'space_not_found', 'tenant_consent_required', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS, ...PAUSE_PROBLEMS],
+  problems: ['booking_id_conflict', 'booking_in_progress', 'booking_cancelled', 'space_not_found', 'tenant_consent_required', 'online_meeting_unavailable', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS, ...PAUSE_PROBLEMS],
   doc: {
     tag,
     summary: 'Create a booking: one Outlook event, exactly once per bookingId',
@@ -66,7 +66,7 @@ export const updateBookingFunction = apiRoute({
   params,
   body: updateBookingRequest,
   answers: { 200: bookingView },
-  problems: ['invalid_field', 'booking_not_found', 'booking_cancelled', 'booking_in_progress', 'event_changed_in_calendar', 'event_deleted_in_calendar', 'space_not_found', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS, ...PAUSE_PROBLEMS],
+  problems: ['invalid_field', 'booking_not_found', 'booking_cancelled', 'booking_in_progress', 'event_changed_in_calendar', 'event_deleted_in_calendar', 'space_not_found', 'online_meeting_unavailable', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS, ...PAUSE_PROBLEMS],
   doc: { tag, summary: 'Reschedule or change a booking (409 when changed in Outlook, unless force)', example: { start: '2030-05-07T10:00:00', end: '2030-05-07T10:45:00' } },
   handle: async ({ services, client, params, body }) => ({ status: 200, body: await updateBooking(services, client, params.bookingId, body) }),
 });

@@ -5,6 +5,7 @@ import { wallTimeAt } from '../../shared/time/zoned-time.js';
 import { CONSOLE_PATH } from './paths.js';
 import { renderLiveStatus } from './live-status.js';
 import type { ConsoleView } from './view.js';
+import type { DemoBooking } from './session-store.js';
 import { addDays, isoDate, renderWeekGrid, todayIn } from './week-grid.js';
 
 const ACTIONS = `${CONSOLE_PATH}/actions`;
@@ -28,6 +29,15 @@ function timedFields(prefix: string, defaults: { subject: string; date: string; 
 ${field(`${prefix}-date`, 'Day', `<input id="${prefix}-date" name="date" type="date" value="${defaults.date}" required>`)}
 ${field(`${prefix}-time`, 'Start', `<input id="${prefix}-time" name="time" type="time" value="${defaults.time}" required>`)}
 ${field(`${prefix}-minutes`, 'Minutes', `<input id="${prefix}-minutes" name="minutes" type="number" min="5" max="600" value="${defaults.minutes}" required>`)}`;
+}
+
+/** The join link of a booking made as an online meeting (GET /api/bookings/{id} has it once Outlook set it up). */
+function meetingLink(b: DemoBooking): string {
+  if (!b.meetingProvider) return '';
+  const service = b.meetingProvider.startsWith('skype') ? 'Skype' : 'Teams';
+  return b.joinUrl
+    ? ` <a class="join" href="${escapeHtml(b.joinUrl)}" target="_blank" rel="noopener noreferrer">Join ${service} meeting</a>`
+    : ` <span class="hint">${service} link not set up yet</span>`;
 }
 
 const dayTime = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
@@ -120,11 +130,11 @@ ${calendarRows ? `<table id="calendar-table"><caption class="visually-hidden">Ca
 
   const tomorrow = isoDate(addDays(todayIn(zone), 1));
   const bookings = (session.bookings ?? [])
-    .map((b) => `<li><code>${escapeHtml(b.bookingId)}</code> ${escapeHtml(b.subject)}, ${escapeHtml(b.start.replace('T', ' ').slice(0, 16))}–${escapeHtml(b.end.slice(11, 16))} <span class="badge ok">${escapeHtml(b.status)}</span></li>`)
+    .map((b) => `<li><code>${escapeHtml(b.bookingId)}</code> ${escapeHtml(b.subject)}, ${escapeHtml(b.start.replace('T', ' ').slice(0, 16))}–${escapeHtml(b.end.slice(11, 16))} <span class="badge ok">${escapeHtml(b.status)}</span>${meetingLink(b)}</li>`)
     .join('');
   const bookingBody = connected
     ? `<p class="hint">POST /api/bookings with the API key; times are wall time in ${escapeHtml(zone)}, the person's time zone.</p>
-${actionForm('booking', 'Create booking', timedFields('booking', { subject: 'Haircut with Sam', date: tomorrow, time: '10:00', minutes: 45 }), { from })}
+${actionForm('booking', 'Create booking', `${timedFields('booking', { subject: 'Haircut with Sam', date: tomorrow, time: '10:00', minutes: 45 })}${field('booking-online', 'Teams meeting', '<input id="booking-online" name="online" type="checkbox">')}`, { from })}
 ${bookings ? `<ul class="plain" id="booking-list">${bookings}</ul>` : ''}`
     : '<p class="hint">After step 2.</p>';
   const outlookBody = connected

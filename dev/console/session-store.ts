@@ -20,6 +20,9 @@ export interface DemoBooking {
   start: string;
   end: string;
   status: string;
+  /** For an online meeting: its provider, and its join URL once Outlook has set it up. */
+  meetingProvider?: string;
+  joinUrl?: string | null;
 }
 
 export interface ConsoleSession {

@@ -123,12 +123,14 @@ export async function createBooking(ctx: ConsoleContext, form: URLSearchParams):
   const { connectionId, zone } = requireConnection(ctx);
   const { subject, start, end } = readTimedForm(form, zone);
   const bookingId = `demo-${randomBytes(6).toString('hex')}`;
-  const created = await answerOf<{ status: string; eventId?: string }>(
+  const isOnlineMeeting = form.get('online') === 'on';
+  const created = await answerOf<{ status: string; eventId?: string; onlineMeeting?: { provider: string; joinUrl: string | null } }>(
     (await api(ctx)).POST('/api/bookings', {
-      body: { bookingId, connectionId, subject, start, end, timeZone: zone, body: 'Booked in the Calendar Bridge console', reminderMinutes: 15 },
+      body: { bookingId, connectionId, subject, start, end, timeZone: zone, body: 'Booked in the Calendar Bridge console', reminderMinutes: 15, isOnlineMeeting },
     }),
   );
   const booking: DemoBooking = { bookingId, eventId: created.eventId, subject, start, end, status: created.status };
+  if (created.onlineMeeting) Object.assign(booking, { meetingProvider: created.onlineMeeting.provider, joinUrl: created.onlineMeeting.joinUrl });
   ctx.session.bookings = [booking, ...(ctx.session.bookings ?? [])].slice(0, 10);
   return booking;
 }

@@ -41,9 +41,11 @@ const userInput = z.object({
   mail: z.string().optional(),
   timeZone: z.string().min(1).optional(),
   kind: z.enum(['user', 'room']).optional(),
+  mailboxLocation: z.enum(['exchangeOnline', 'onPremises']).optional(),
   /** Directory role template ids, e.g. Global Administrator 62e90394-69f5-4237-9190-012177145e10. */
   directoryRoles: z.array(z.uuid()).optional(),
 });
+const userPatch = z.object({ mailboxLocation: z.enum(['exchangeOnline', 'onPremises']).optional() }).strict();
 const appInput = z.object({
   clientId: z.string().min(1).optional(),
   clientSecret: z.string().min(8).optional(),
@@ -66,6 +68,7 @@ const settingsPatch = z
     extraUpdatedPerEdit: z.number().int().min(0).max(10),
     appRoleConsentDelayMs: z.number().int().min(0),
     roomResponseDelayMs: z.number().int().min(0).max(86_400_000),
+    onlineMeetingDelayMs: z.number().int().min(0).max(86_400_000),
   })
   .partial()
   .strict();
@@ -155,6 +158,13 @@ export function createControlDirectoryModule(options: ControlDirectoryOptions = 
     on('POST', '/_sim/users', (req) => createUser(req));
     on('POST', '/_sim/rooms', (req) => createUser(req, 'room'));
     on('GET', '/_sim/users/:user', (req) => ({ status: 200, body: userJson(user(state, req.params.user!)) }));
+    // An Exchange administrator moves the mailbox between Exchange Online and an on-premises server.
+    on('PATCH', '/_sim/users/:user', (req) => {
+      const u = user(state, req.params.user!);
+      const patch = json(req, userPatch);
+      if (patch.mailboxLocation) u.mailboxLocation = patch.mailboxLocation;
+      return { status: 200, body: userJson(u) };
+    });
     // Like Graph's revokeSignInSessions: every refresh token the user holds stops working (AADSTS50173).
     const revokeUser = (u: SimUser): void => {
       store.revoke(u.id, state.clock.now());

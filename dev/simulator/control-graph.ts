@@ -15,6 +15,7 @@ import { parsePrefer } from './graph/odata.js';
 import { subscriptionJson } from './graph/subscriptions.js';
 import { OUTLOOK_LIMITS, type Fault } from './graph/throttling.js';
 import { calendarJson } from './graph/users-calendars.js';
+import { ONLINE_MEETING_PROVIDERS } from './graph/online-meetings.js';
 import type { GraphWorld } from './graph/world.js';
 
 type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
@@ -25,6 +26,14 @@ const calendarProcessingPatch = z
     allowConflicts: z.boolean(),
     allBookInPolicy: z.boolean(),
     resourceDelegates: z.array(z.string().email()),
+  })
+  .partial()
+  .strict();
+
+const onlineMeetingSettings = z
+  .object({
+    allowedOnlineMeetingProviders: z.array(z.enum(ONLINE_MEETING_PROVIDERS)).min(1),
+    defaultOnlineMeetingProvider: z.enum(ONLINE_MEETING_PROVIDERS),
   })
   .partial()
   .strict();
@@ -81,6 +90,16 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
     const body = json<{ name?: string; color?: string }>(req);
     if (!body.name) throw fail(400, 'invalid_request', 'name is required.');
     return { status: 201, body: calendarJson(store.addCalendar(u, body.name, body.color), u) };
+  });
+  // An administrator's online meeting settings for a calendar (see graph/online-meetings.ts).
+  on('PATCH', '/users/:user/calendars/:calendarId', (req) => {
+    const u = user(req);
+    const c = calendar(u, req.params.calendarId);
+    const patch = onlineMeetingSettings.safeParse(json(req));
+    if (!patch.success) throw fail(400, 'invalid_request', patch.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    Object.assign(c, patch.data);
+    if (!c.allowedOnlineMeetingProviders.includes(c.defaultOnlineMeetingProvider)) c.defaultOnlineMeetingProvider = c.allowedOnlineMeetingProviders[0] ?? 'unknown';
+    return { status: 200, body: calendarJson(c, u) };
   });
   on('GET', '/users/:user/calendars/:calendarId/events', (req) => {
     const u = user(req);

@@ -22,6 +22,15 @@ export const SEED_USERS = {
   diego: { id: 'd1e60000-0000-4000-8000-000000000004', userPrincipalName: 'diego@contoso.test', displayName: 'Diego Siciliani', timeZone: 'America/New_York' },
 } as const;
 
+/** A person of the hybrid organisation whose mailbox is still on an Exchange Server: Graph cannot serve it. */
+export const SEED_ON_PREMISES_USER = {
+  id: '0b9e0000-0000-4000-8000-000000000005',
+  userPrincipalName: 'nestor@contoso.test',
+  displayName: 'Nestor Wilke',
+  timeZone: 'W. Europe Standard Time',
+  mailboxLocation: 'onPremises',
+} as const;
+
 export const SEED_ROOMS = {
   // As Entra often has rooms: the address people book (mail) is not the UPN, and /users/{mail} does not resolve.
   rainier: { id: '400a0000-0000-4000-8000-0000000000a1', userPrincipalName: 'confroom.rainier@contoso.test', mail: 'rainier@contoso.test', displayName: 'Conf Room Rainier', timeZone: 'Pacific Standard Time' },
@@ -46,6 +55,7 @@ export function applySeed(state: SimState): void {
     if (!directory.users.has(user.id))
       directory.addUser({ ...user, tenantId: SEED_TENANT.id, kind: 'user', directoryRoles: user === SEED_USERS.adele ? [GLOBAL_ADMINISTRATOR_ROLE] : [] });
   }
+  if (!directory.users.has(SEED_ON_PREMISES_USER.id)) directory.addUser({ ...SEED_ON_PREMISES_USER, tenantId: SEED_TENANT.id, kind: 'user', directoryRoles: [] });
   for (const room of Object.values(SEED_ROOMS)) {
     if (!directory.users.has(room.id)) directory.addUser({ ...room, tenantId: SEED_TENANT.id, kind: 'room' });
   }

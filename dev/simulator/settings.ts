@@ -40,6 +40,13 @@ export interface SimSettings {
    * documents no time: https://learn.microsoft.com/en-us/powershell/module/exchangepowershell/set-calendarprocessing
    */
   roomResponseDelayMs: number;
+  /**
+   * How long Outlook takes to set up an event's online meeting (sim clock, ms). 0: the join information is
+   * in the create's answer, as in Microsoft's example
+   * (https://learn.microsoft.com/en-us/graph/outlook-calendar-online-meetings); more: `onlineMeeting` is
+   * null until then, and the event changes (with a notification) when it is set.
+   */
+  onlineMeetingDelayMs: number;
 }
 
 export const DEFAULT_SIM_SETTINGS: SimSettings = {
@@ -50,4 +57,5 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = {
   extraUpdatedPerEdit: 2,
   appRoleConsentDelayMs: 60_000,
   roomResponseDelayMs: 2_000,
+  onlineMeetingDelayMs: 0,
 };

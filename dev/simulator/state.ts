@@ -26,6 +26,12 @@ export interface SimUser {
   timeZone: string;
   /** Template ids of the user's Entra directory roles (e.g. Global Administrator); emitted as `wids`. */
   directoryRoles: string[];
+  /**
+   * Where the mailbox lives. `onPremises`: an Exchange Server mailbox of a hybrid organisation, which
+   * Graph cannot serve (every mailbox request answers 404 MailboxNotEnabledForRESTAPI; the user object
+   * itself is served). Exchange Online when absent.
+   */
+  mailboxLocation?: 'exchangeOnline' | 'onPremises';
 }
 
 export interface SimApp {
@@ -170,6 +176,7 @@ export class SimDirectory {
       kind: input.kind ?? 'user',
       timeZone: input.timeZone ?? 'UTC',
       directoryRoles: input.directoryRoles ?? [],
+      ...(input.mailboxLocation ? { mailboxLocation: input.mailboxLocation } : {}),
     };
     this.users.set(user.id, user);
     return user;

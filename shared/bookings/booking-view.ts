@@ -6,6 +6,7 @@ import type { BookingEntity } from '../store/repositories/bookings.js';
 import { ianaZoneFor, type GraphDateTime } from '../time/windows-zones.js';
 import { parseDateTime, toUtcIso } from '../time/zoned-time.js';
 import { isSpaceOwnerId } from '../spaces/space-owner.js';
+import { meetingToKeep, onlineMeetingView } from './online-meeting.js';
 
 export const calendarEventView = z.object({
   id: z.string(),
@@ -49,6 +50,7 @@ export const bookingView = z.object({
   updatedAt: z.string().optional(),
   cancelledAt: z.string().optional(),
   declinedBy: z.array(z.string()).optional().describe('rooms and required attendees that declined in Outlook (booking.declined_in_calendar)'),
+  onlineMeeting: onlineMeetingView.optional().describe('present for an online meeting (isOnlineMeeting): its provider and join information'),
   event: calendarEventView.nullable().optional().describe('the event as it is in Outlook now; null when it was deleted there'),
 });
 
@@ -75,6 +77,8 @@ export function toBookingView(b: BookingEntity, event?: GraphEvent | null): Book
     declinedBy: b.declinedBy?.length ? b.declinedBy : undefined,
   };
   if (event !== undefined) view.event = event === null ? null : toEventView(event, b.eventEtag);
+  const meeting = event ? meetingToKeep(event, b.onlineMeeting) : b.onlineMeeting;
+  if (meeting) view.onlineMeeting = meeting;
   return view;
 }
 

@@ -19,6 +19,7 @@ import type { BookingEntity } from '../store/repositories/bookings.js';
 import type { Versioned } from '../store/repository.js';
 import type { CreateBookingRequest } from './booking-request.js';
 import { connectedGraph } from './connection-access.js';
+import { meetingProviderFor, meetingToKeep } from './online-meeting.js';
 import { bookingTarget, withRoomInvite, type BookingTarget } from '../spaces/space-bookings.js';
 import { watchBookingAhead } from '../sync/booking-window.js';
 import { BOOKING_PROPERTY_ID, bookingFingerprint, bookingPropertyValue, bookingToEvent, transactionIdFor } from './event-mapping.js';
@@ -157,7 +158,10 @@ async function attemptCreate(
       if (found) return found;
       postSent = true;
       const defaultReminderMinutes = connection.defaultReminderMinutes ?? DEFAULT_REMINDER_MINUTES;
-      return createEvent(graph, calendarId, withRoomInvite(bookingToEvent(request, { clientId, defaultReminderMinutes }), target.room), timeouts);
+      // Before the POST: a calendar that allows no provider is a 422 and no event (the row is then deleted).
+      const onlineMeetingProvider = request.isOnlineMeeting ? await meetingProviderFor(graph, calendarId, timeouts) : undefined;
+      const body = bookingToEvent(request, { clientId, defaultReminderMinutes, onlineMeetingProvider });
+      return createEvent(graph, calendarId, withRoomInvite(body, target.room), timeouts);
     });
   } catch (error) {
     // Before any POST only an earlier attempt (the reason for reconciling) can have created the event.
@@ -172,6 +176,7 @@ async function attemptCreate(
     calendarId,
     eventEtag: event['@odata.etag'] ?? current.eventEtag,
     webLink: event.webLink ?? current.webLink,
+    onlineMeeting: meetingToKeep(event, current.onlineMeeting),
     leaseUntil: undefined,
     updatedAt: new Date(),
   }), { known: row });

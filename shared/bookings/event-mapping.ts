@@ -42,6 +42,8 @@ export interface EventDefaults {
   clientId: string;
   /** The connection's default reminder, used when the booking does not say. */
   defaultReminderMinutes: number | null;
+  /** The booking calendar's online meeting provider (online-meeting.ts), when the booking is an online meeting. */
+  onlineMeetingProvider?: string;
 }
 
 export type GraphEventBody = Record<string, unknown>;
@@ -51,6 +53,8 @@ export function eventFields(
   booking: Partial<Omit<CreateBookingRequest, 'bookingId' | 'connectionId' | 'spaceId'>> & { startMs?: number; endMs?: number },
   /** undefined (an update): leave the reminder alone unless the booking says. */
   defaultReminderMinutes: number | null | undefined,
+  /** The calendar's provider for an online meeting (online-meeting.ts). */
+  onlineMeetingProvider?: string,
 ): GraphEventBody {
   const event: GraphEventBody = {};
   if (booking.subject !== undefined) event.subject = booking.subject;
@@ -68,7 +72,7 @@ export function eventFields(
   }
   if (booking.isOnlineMeeting !== undefined) {
     event.isOnlineMeeting = booking.isOnlineMeeting;
-    if (booking.isOnlineMeeting) event.onlineMeetingProvider = 'teamsForBusiness';
+    if (booking.isOnlineMeeting && onlineMeetingProvider) event.onlineMeetingProvider = onlineMeetingProvider;
   }
   if (booking.showAs !== undefined) event.showAs = booking.showAs;
   if (booking.categories !== undefined) event.categories = booking.categories;
@@ -77,7 +81,7 @@ export function eventFields(
 
 export function bookingToEvent(booking: CreateBookingRequest, defaults: EventDefaults): GraphEventBody {
   return {
-    ...eventFields(booking, defaults.defaultReminderMinutes),
+    ...eventFields(booking, defaults.defaultReminderMinutes, defaults.onlineMeetingProvider),
     transactionId: transactionIdFor(defaults.clientId, booking.bookingId),
     singleValueExtendedProperties: [{ id: BOOKING_PROPERTY_ID, value: bookingPropertyValue(defaults.clientId, booking.bookingId) }],
   };

@@ -14,6 +14,7 @@ import { toBookingView, toEventView, type BookingView } from './booking-view.js'
 import { connectedGraph, requireCalendarOwner } from './connection-access.js';
 import { eventFields } from './event-mapping.js';
 import { requireBooking } from './get-booking.js';
+import { meetingProviderFor, meetingToKeep } from './online-meeting.js';
 import { keepRoomInvited } from '../spaces/space-bookings.js';
 import { watchBookingAhead } from '../sync/booking-window.js';
 
@@ -31,7 +32,7 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
     throw new AppError('booking_in_progress', 'bookingId: the booking is not created yet; retry its create first', { field: 'bookingId' });
   }
   const times = newTimes(booking, fields);
-  const patch = await keepRoomInvited(services, booking, eventFields({ ...fields, ...times }, undefined));
+  const fieldsPatch = await keepRoomInvited(services, booking, eventFields({ ...fields, ...times }, undefined));
   const connection = await requireCalendarOwner(services, client.rowKey, booking.connectionId);
   await assertWritesAllowed(services, client);
   const { call } = await connectedGraph(services, connection);
@@ -39,6 +40,9 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
   const eventId = booking.eventId;
 
   const updated: GraphEvent = await call(async (graph) => {
+    // Turning a booking into an online meeting takes the calendar's provider, as a create does.
+    const provider = fields.isOnlineMeeting && !booking.onlineMeeting ? await meetingProviderFor(graph, booking.calendarId, timeouts) : undefined;
+    const patch = provider ? { ...fieldsPatch, onlineMeetingProvider: provider } : fieldsPatch;
     try {
       return await updateEvent(graph, booking.calendarId, eventId, patch, force ? undefined : booking.eventEtag, timeouts);
     } catch (error) {
@@ -65,6 +69,7 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
     ...current,
     eventEtag: updated['@odata.etag'] ?? current.eventEtag,
     webLink: updated.webLink ?? current.webLink,
+    onlineMeeting: meetingToKeep(updated, current.onlineMeeting),
     subject: fields.subject ?? current.subject,
     start: times.startMs !== undefined ? new Date(times.startMs) : current.start,
     end: times.endMs !== undefined ? new Date(times.endMs) : current.end,

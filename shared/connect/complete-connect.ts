@@ -4,7 +4,7 @@
 import type { ProblemCode } from '../errors/catalogue.js';
 import { randomUUID } from 'node:crypto';
 import type { AuthenticationResult } from '@azure/msal-node';
-import { createGraphClient } from '../graph/client.js';
+import { createGraphClient, isMailboxNotSupported } from '../graph/client.js';
 import { retryTransientReads } from '../graph/transient-retry.js';
 import { createMsalClient } from '../auth/msal-client.js';
 import { CONNECT_SCOPES, entraClientCredential, GRAPH_SCOPES } from '../auth/entra-credentials.js';
@@ -26,14 +26,18 @@ import { isClientActive, linkRevoked } from './connect-links.js';
 import { connectsPausedError, isSyncPaused } from '../admin/pause.js';
 import { accountKindOf } from '../auth/account-kind.js';
 import { countConnectionStatusChange } from '../telemetry/gauges.js';
+import { emitWebhookEvent, stableEventId } from '../webhooks/emit.js';
 
 export type ConnectOutcome =
   /** Back to the booking system (connected, or an error it can act on). */
   | { kind: 'redirect'; location: string }
   /** The hosted picker, before going back. */
   | { kind: 'picker'; connection: ConnectionEntity; calendars: CalendarInfo[]; returnUrl: string }
-  /** No safe place to go back to (or going back would mislead): a page for the user, with a link when `returnUrl`. */
-  | { kind: 'page'; code: ProblemCode; message: string; returnUrl?: string };
+  /**
+   * No safe place to go back to (or going back would mislead, or the person must read why): a page for the
+   * user, with a link when `returnUrl`; `final` when starting again would end the same way.
+   */
+  | { kind: 'page'; code: ProblemCode; message: string; returnUrl?: string; final?: boolean };
 
 /** Stable error codes a booking system receives as `error=` on its return URL. */
 export type ConnectErrorCode =
@@ -52,7 +56,9 @@ export type ConnectErrorCode =
   /** The operator paused the integration while the person was signing in (shown on a page, with a link back). */
   | 'integration_paused'
   /** A personal Microsoft account signed in and the operator allows work or school accounts only (PERSONAL_ACCOUNTS=deny). */
-  | 'personal_account_not_allowed';
+  | 'personal_account_not_allowed'
+  /** The mailbox is on-premises or hybrid, not in Exchange Online: Graph cannot serve it (a page first, then back). */
+  | 'mailbox_not_supported';
 
 const MAX_PARAM_CHARS = 4096;
 /** How long the callback keeps retrying transient Graph failures of its reads while the browser waits. */
@@ -112,15 +118,19 @@ export async function completeConnect(query: URLSearchParams, services: Services
   // Deliberately: personal accounts connect only when the operator allows them. Nothing is stored otherwise.
   if (accountKindOf(result.account.tenantId) === 'personal' && services.config.entra.personalAccounts === 'deny') return toApp('personal_account_not_allowed');
 
-  let me: { id: string; userPrincipalName?: string; mail?: string };
+  let me: SignedInUser;
+  /** Who signed in, once read (a mailbox Graph cannot serve still has its user object). */
+  let signedIn: SignedInUser | undefined;
   let calendars: CalendarInfo[];
   try {
     const graph = createGraphClient({ config: services.config, fetch: services.transports.fetch, getAccessToken: async () => result.accessToken });
     // A passing Graph fault must not cost the person their (now used) link: retry within the state's lifetime.
     const deadline = Math.min(Date.now() + GRAPH_READ_BUDGET_MS, attempt.expiresAt.getTime());
     me = await retryTransientReads(() => graph.api('/me').select('id,userPrincipalName,mail').get(), deadline);
+    signedIn = me;
     calendars = await retryTransientReads(() => listCalendars(graph), deadline);
   } catch (err) {
+    if (isMailboxNotSupported(err)) return mailboxNotSupported(services, attempt, signedIn);
     console.warn(`connect: reading the account failed: ${describeError(err)}`);
     return toApp('graph_unavailable');
   }
@@ -141,6 +151,33 @@ export async function completeConnect(query: URLSearchParams, services: Services
   if (attempt.pickCalendars) return { kind: 'picker', connection, calendars, returnUrl: attempt.returnUrl! };
   await requestSubscriptionSync(services, connection).catch((err: unknown) => console.warn(`connect: subscriptions not requested: ${describeError(err)}`));
   return { kind: 'redirect', location: connectedUrl(attempt.returnUrl!, connection.rowKey) };
+}
+
+interface SignedInUser {
+  id: string;
+  userPrincipalName?: string;
+  mail?: string;
+}
+
+/**
+ * The person signed in, but their mailbox is not in Exchange Online (the user object is served; every
+ * mailbox request answers MailboxNotEnabledForRESTAPI). Nothing is stored. The person gets a page saying
+ * why, with a link back carrying `error=mailbox_not_supported`; the booking system also gets a webhook,
+ * since the person may never follow that link.
+ */
+async function mailboxNotSupported(services: Services, attempt: OAuthStateEntity, me: SignedInUser | undefined): Promise<ConnectOutcome> {
+  const data = { externalUserId: attempt.externalUserId!, reason: 'mailbox_not_supported' as const, userPrincipalName: me?.userPrincipalName ?? null };
+  await emitWebhookEvent(services.config.storage, attempt.clientId, 'connection.failed', data, stableEventId('connection.failed', attempt.partitionKey)).catch((err: unknown) =>
+    console.warn(`connect: connection.failed not queued: ${describeError(err)}`),
+  );
+  return {
+    kind: 'page',
+    code: 'mailbox_not_supported',
+    message:
+      'Your mailbox is kept on your organisation\'s own Exchange server, which this service cannot reach through Microsoft 365. Your calendar was not connected. Ask your IT department to move the mailbox to Exchange Online.',
+    returnUrl: returnUrlWith(attempt.returnUrl!, { status: 'error', error: 'mailbox_not_supported' }),
+    final: true,
+  };
 }
 
 /** The signed-in account is the one the link named (UPN, mail or the sign-in name, case-insensitive). */

@@ -68,6 +68,17 @@ export const PROBLEM_CODES = {
   attachment_too_large: { status: 413, title: 'Attachment too large', meaning: 'The body and the invitation together are too large.' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', meaning: 'The body is not of the media type the endpoint takes (`application/json` for the API).', seenBy: ['api', 'browser'] },
   graph_rejected: { status: 422, title: 'Rejected by Microsoft Graph', meaning: 'Microsoft Graph rejected what was sent (`graphCode`).' },
+  online_meeting_unavailable: {
+    status: 422,
+    title: 'No online meeting provider',
+    meaning: "The booking calendar allows no online meeting provider (its `allowedOnlineMeetingProviders` is `unknown` only); book without `isOnlineMeeting`, or ask the person's administrator to allow Teams.",
+  },
+  mailbox_not_supported: {
+    status: 409,
+    title: 'Mailbox not supported',
+    meaning: "The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.",
+    seenBy: ['api', 'browser'],
+  },
   not_a_room: { status: 422, title: 'Not a room', meaning: 'The mailbox is not a room.' },
   work_account_required: {
     status: 422,

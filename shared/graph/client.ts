@@ -116,11 +116,23 @@ export type GraphErrorCategory =
   | 'bad_request'
   | 'server';
 
+/**
+ * The mailbox is not one Graph can serve: on an Exchange Server (on-premises or hybrid), not in Exchange
+ * Online. Graph answers 404 MailboxNotEnabledForRESTAPI or MailboxNotSupportedForRESTAPI
+ * (https://learn.microsoft.com/en-us/exchange/troubleshoot/user-and-shared-mailboxes/rest-api-is-not-yet-supported-for-this-mailbox-error).
+ */
+export function isMailboxNotSupported(error: unknown): boolean {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  return code === 'MailboxNotEnabledForRESTAPI' || code === 'MailboxNotSupportedForRESTAPI';
+}
+
 /** Maps a GraphError (or a network failure) to a category; status decides, codes refine. */
 export function categorizeGraphError(error: unknown): GraphErrorCategory {
   const status = error instanceof GraphError ? error.statusCode : ((error as { statusCode?: number })?.statusCode ?? -1);
   const code = String((error as { code?: unknown })?.code ?? '');
   if (status === 429 || code === 'ApplicationThrottled' || code === 'TooManyRequests') return 'throttled';
+  // A 404 that says nothing of the item: the whole mailbox is out of Graph's reach (never "deleted in Outlook").
+  if (isMailboxNotSupported(error)) return 'bad_request';
   if (status === 404 || code === 'ErrorItemNotFound' || code === 'ResourceNotFound') return 'not_found';
   // A stale If-Match: 412, or 409 as Outlook also answers it, both ErrorIrresolvableConflict.
   if (code === 'ErrorIrresolvableConflict') return 'precondition_failed';

@@ -6,7 +6,7 @@
 // completed from their series master, one read per master per round.
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { categorizeGraphError } from './client.js';
-import { calendarPath, type GraphAttendee } from './events.js';
+import { calendarPath, type GraphAttendee, type GraphOnlineMeeting } from './events.js';
 import type { GraphDateTime } from '../time/windows-zones.js';
 import { toUtcIso } from '../time/zoned-time.js';
 
@@ -31,6 +31,9 @@ export interface DeltaEvent {
   originalStartTimeZone?: string;
   transactionId?: string;
   attendees?: GraphAttendee[];
+  isOnlineMeeting?: boolean;
+  onlineMeetingProvider?: string;
+  onlineMeeting?: GraphOnlineMeeting | null;
 }
 
 export interface DeltaRound {

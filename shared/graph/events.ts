@@ -20,6 +20,19 @@ export interface GraphAttendee {
   status?: { response?: string; time?: string };
 }
 
+/**
+ * An event's join information, set by Outlook once the event is an online meeting; it may come later than
+ * the create's answer (https://learn.microsoft.com/en-us/graph/api/resources/onlinemeetinginfo,
+ * https://learn.microsoft.com/en-us/graph/outlook-calendar-online-meetings).
+ */
+export interface GraphOnlineMeeting {
+  joinUrl?: string | null;
+  conferenceId?: string | null;
+  tollNumber?: string | null;
+  tollFreeNumbers?: string[] | null;
+  quickDial?: string | null;
+}
+
 export interface GraphEvent {
   id: string;
   '@odata.etag'?: string;
@@ -36,10 +49,14 @@ export interface GraphEvent {
   attendees?: GraphAttendee[];
   lastModifiedDateTime?: string;
   transactionId?: string;
+  isOnlineMeeting?: boolean;
+  onlineMeetingProvider?: string;
+  onlineMeeting?: GraphOnlineMeeting | null;
 }
 
 /** What a read of a booking's event selects (enough to show the booking system the current state). */
-export const EVENT_SELECT = 'id,subject,start,end,originalStartTimeZone,isAllDay,isCancelled,showAs,type,attendees,webLink,changeKey,lastModifiedDateTime';
+export const EVENT_SELECT =
+  'id,subject,start,end,originalStartTimeZone,isAllDay,isCancelled,showAs,type,attendees,webLink,changeKey,lastModifiedDateTime,isOnlineMeeting,onlineMeetingProvider,onlineMeeting';
 
 export interface EventCallOptions {
   timeoutMs: number;
@@ -70,6 +87,16 @@ function bounded(request: GraphRequest, options: EventCallOptions): GraphRequest
 /** POST …/events: one Graph request. Graph answers a repeated transactionId with the existing event. */
 export async function createEvent(client: Client, calendarId: string | undefined, body: Record<string, unknown>, options: EventCallOptions): Promise<GraphEvent> {
   return (await bounded(client.api(`${calendarPath(calendarId)}/events`), options).post(body)) as GraphEvent;
+}
+
+/** A calendar's online meeting providers (https://learn.microsoft.com/en-us/graph/api/resources/calendar). */
+export interface CalendarMeetingProviders {
+  allowedOnlineMeetingProviders?: string[];
+  defaultOnlineMeetingProvider?: string;
+}
+
+export async function getCalendarMeetingProviders(client: Client, calendarId: string | undefined, options: EventCallOptions): Promise<CalendarMeetingProviders> {
+  return (await bounded(client.api(calendarPath(calendarId)), options).select('allowedOnlineMeetingProviders,defaultOnlineMeetingProvider').get()) as CalendarMeetingProviders;
 }
 
 /** The event carrying our extended property with this value, if any (the reconciliation before a re-create). */

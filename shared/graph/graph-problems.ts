@@ -3,7 +3,7 @@
 // AppErrors (needs_reauth, pause, ...) pass through unchanged.
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { AppError, isAppError } from '../errors/app-error.js';
-import { categorizeGraphError, retryAfterSeconds } from './client.js';
+import { categorizeGraphError, isMailboxNotSupported, retryAfterSeconds } from './client.js';
 import { itemError, type BatchItemResult } from './batch.js';
 import type { ProblemCode } from '../errors/catalogue.js';
 
@@ -43,6 +43,9 @@ export function throttledProblem(retryAfter: number | undefined): AppError {
 /** The API's answer to a Graph failure. */
 export function graphProblem(error: unknown): AppError {
   if (isAppError(error)) return error;
+  if (isMailboxNotSupported(error)) {
+    return new AppError('mailbox_not_supported', "The connected person's mailbox is not in Exchange Online; Microsoft Graph cannot reach it.", { cause: error });
+  }
   if (isGraphTimeout(error) && !isGraphAnswer(error)) {
     return new AppError('graph_timeout', 'Microsoft Graph did not answer in time; retry the request.', { headers: { 'Retry-After': '5' }, cause: error });
   }
@@ -82,4 +85,12 @@ function safeMessage(error: unknown): string {
 }
 
 /** What a call that reaches Microsoft Graph can answer after the client's own retries (and the app's own Entra credential refused). */
-export const GRAPH_PROBLEMS: readonly ProblemCode[] = ['graph_throttled', 'graph_error', 'graph_refused', 'graph_rejected', 'graph_timeout', 'entra_credential_failing'];
+export const GRAPH_PROBLEMS: readonly ProblemCode[] = [
+  'graph_throttled',
+  'graph_error',
+  'graph_refused',
+  'graph_rejected',
+  'graph_timeout',
+  'mailbox_not_supported',
+  'entra_credential_failing',
+];

@@ -48,10 +48,12 @@ export function selfRefreshingPage(title: string, body: string, refresh: { url: 
  * The dead end of a browser flow: says what happened and what to do, never internals. With `backUrl` (the
  * booking system's return URL carrying the error code) the person gets a link back instead of a redirect.
  */
-export function errorPage(code: ProblemCode, message: string, backUrl?: string): HttpResponseInit {
+/** `final`: starting again would end the same way, so the page does not suggest it. */
+export function errorPage(code: ProblemCode, message: string, backUrl?: string, final = false): HttpResponseInit {
+  const again = final ? '' : ' and start again';
   const back = backUrl
-    ? `<p><a href="${escapeHtml(backUrl)}">Go back to the application</a> and start again. Reference: <code>${escapeHtml(code)}</code></p>`
-    : `<p class="hint">Go back to the application you came from and start again. Reference: <code>${escapeHtml(code)}</code></p>`;
+    ? `<p><a href="${escapeHtml(backUrl)}">Go back to the application</a>${again}. Reference: <code>${escapeHtml(code)}</code></p>`
+    : `<p class="hint">Go back to the application you came from${again}. Reference: <code>${escapeHtml(code)}</code></p>`;
   return htmlPage('Could not connect your calendar', `<h1>Could not connect your calendar</h1><p class="error" role="alert">${escapeHtml(message)}</p>\n${back}`, problemStatus(code));
 }
 

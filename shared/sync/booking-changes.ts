@@ -17,6 +17,7 @@ import { escapeKey } from '../store/keys.js';
 import { deltaEventToCached } from './delta-to-cache.js';
 import type { SyncDeps } from './sync-deps.js';
 import { stableEventId } from '../webhooks/emit.js';
+import { newJoinUrl, onlineMeetingOf } from '../bookings/online-meeting.js';
 
 const READ_TIMEOUT_MS = 15_000;
 
@@ -103,11 +104,13 @@ export async function reportBookingEvent(deps: SyncDeps, connection: ConnectionE
   const reported = new Set((booking.declinedBy ?? []).map((e) => e.toLowerCase()));
   const newlyDeclined = declined.filter((a) => !reported.has(a.email.toLowerCase()));
   const base = { connectionId: connection.rowKey, bookingId: booking.rowKey, calendarId, eventId: event.id };
+  const meeting = onlineMeetingOf(event);
+  const readyMeeting = newJoinUrl(event, booking);
   // Tell the booking system before recording it: a crash in between repeats a report, never loses one.
   // Ids follow the facts reported, so a report made again (a round repeated after a crash) keeps its id.
   const version = etag ?? `${now?.start.toISOString()}|${now?.end.toISOString()}`;
   if (moved) {
-    const data = { ...base, change: 'moved' as const, start: now.start.toISOString(), end: now.end.toISOString(), showAs: now.showAs };
+    const data = { ...base, change: 'moved' as const, start: now.start.toISOString(), end: now.end.toISOString(), showAs: now.showAs, onlineMeeting: meeting };
     await deps.emit(booking.partitionKey, 'booking.changed_in_calendar', data, stableEventId('booking.changed_in_calendar', booking.partitionKey, booking.rowKey, event.id, version));
   }
   if (newlyDeclined.length > 0) {
@@ -115,8 +118,12 @@ export async function reportBookingEvent(deps: SyncDeps, connection: ConnectionE
     const id = stableEventId('booking.declined_in_calendar', booking.partitionKey, booking.rowKey, event.id, version, who);
     await deps.emit(booking.partitionKey, 'booking.declined_in_calendar', { ...base, declinedBy: newlyDeclined }, id);
   }
+  if (readyMeeting?.joinUrl) {
+    const id = stableEventId('booking.online_meeting_ready', booking.partitionKey, booking.rowKey, event.id, readyMeeting.joinUrl);
+    await deps.emit(booking.partitionKey, 'booking.online_meeting_ready', { ...base, onlineMeeting: readyMeeting }, id);
+  }
   const declinedBy = declined.map((a) => a.email.toLowerCase());
-  if (sameVersion && sameList(declinedBy, booking.declinedBy)) return now?.end;
+  if (sameVersion && !readyMeeting && sameList(declinedBy, booking.declinedBy)) return now?.end;
   await deps.services.store.bookings.mutate(booking.partitionKey, booking.rowKey, (current) => ({
     ...current,
     reportedEtag: etag ?? current.reportedEtag,
@@ -124,6 +131,7 @@ export async function reportBookingEvent(deps: SyncDeps, connection: ConnectionE
     end: moved ? now.end : current.end,
     movedInCalendar: moved || current.movedInCalendar,
     declinedBy,
+    onlineMeeting: readyMeeting ?? current.onlineMeeting,
     updatedAt: new Date(),
   }));
   return now?.end;

@@ -2,6 +2,7 @@
 // at compile time), when it fires, and an example. The delivery processor, the OpenAPI `webhooks` section
 // and the README's table are all derived from this object: adding a type is adding an entry here.
 import { z } from 'zod';
+import { onlineMeetingView } from '../bookings/online-meeting.js';
 
 const busyInterval = z.object({
   start: z.string().describe('UTC, ISO 8601'),
@@ -75,6 +76,7 @@ export const WEBHOOK_EVENTS = {
       start: z.string().optional().describe('the event start now (UTC)'),
       end: z.string().optional().describe('the event end now (UTC)'),
       showAs: z.string().optional(),
+      onlineMeeting: onlineMeetingView.optional().describe("the event's online meeting, when it is one"),
     }),
     example: {
       connectionId: EXAMPLE_CONNECTION,
@@ -85,6 +87,24 @@ export const WEBHOOK_EVENTS = {
       start: '2030-05-07T09:00:00.000Z',
       end: '2030-05-07T09:45:00.000Z',
       showAs: 'busy',
+    },
+  }),
+  'booking.online_meeting_ready': defineEvent({
+    summary: "A booking's online meeting has its join URL",
+    fires:
+      'Outlook set up the online meeting of a booking made with `isOnlineMeeting` after the create had answered (the create and GET then showed `onlineMeeting.joinUrl: null`), or replaced its join URL. Sent once per join URL; GET shows it from then on.',
+    data: z.object({ ...bookingInCalendar, onlineMeeting: onlineMeetingView }),
+    example: {
+      connectionId: EXAMPLE_CONNECTION,
+      bookingId: 'appt-1042',
+      calendarId: EXAMPLE_CALENDAR,
+      eventId: 'AAMkAGI2THVSAAA=',
+      onlineMeeting: {
+        provider: 'teamsForBusiness',
+        joinUrl: 'https://teams.microsoft.com/l/meetup-join/19%3ameeting_ODkyNWFm%40thread.v2/0',
+        conferenceId: '291633251',
+        tollNumber: '+1 323-555-0166',
+      },
     },
   }),
   'booking.declined_in_calendar': defineEvent({
@@ -126,6 +146,17 @@ export const WEBHOOK_EVENTS = {
       reason: 'refresh_token_rejected',
       connectLink: { url: 'https://bridge.example.com/api/connect/lnk_2b7c1f', expiresAt: '2030-05-07T09:00:00.000Z' },
     },
+  }),
+  'connection.failed': defineEvent({
+    summary: "A person's connect attempt ended without a connection",
+    fires:
+      "A person signed in, but their calendar cannot be connected: `mailbox_not_supported` when the mailbox is not in Exchange Online (on-premises or hybrid; Microsoft Graph cannot reach it). The person sees a page saying why, with a link back to your `returnUrl` carrying `status=error&error=mailbox_not_supported`; this webhook tells you even if they never follow it. Nothing was stored.",
+    data: z.object({
+      externalUserId: z.string(),
+      reason: z.enum(['mailbox_not_supported']),
+      userPrincipalName: z.string().nullable().describe('the account that signed in'),
+    }),
+    example: { externalUserId: 'staff-42', reason: 'mailbox_not_supported', userPrincipalName: 'nestor@contoso.com' },
   }),
   'connection.disconnected': defineEvent({
     summary: 'A connection was disconnected',

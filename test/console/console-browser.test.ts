@@ -89,15 +89,18 @@ describe('the local console walk-through', () => {
     expect(await calendars.first().textContent()).toContain('bookings go here');
   });
 
-  it("creates a booking and shows it in the person's simulated Outlook week", async () => {
+  it("creates a booking as a Teams meeting and shows it, with its join link, in the person's simulated Outlook week", async () => {
     const tomorrow = isoDate(addDays(todayIn(ZONE), 1));
     const booking = section('step-booking');
     await booking.getByLabel('Subject').fill('Haircut with Sam');
     expect(await booking.getByLabel('Day').inputValue()).toBe(tomorrow);
     await booking.getByLabel('Start').fill('10:00');
     await booking.getByLabel('Minutes').fill('45');
+    await booking.getByLabel('Teams meeting').check();
     await booking.getByRole('button', { name: 'Create booking' }).click();
     await page.locator('#booking-list li', { hasText: 'Haircut with Sam' }).waitFor(WAIT);
+    const join = page.locator('#booking-list li', { hasText: 'Haircut with Sam' }).getByRole('link', { name: 'Join Teams meeting' });
+    expect(await join.getAttribute('href')).toMatch(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//);
     expect(await page.locator('.flash.ok').textContent()).toContain("Outlook calendar");
     // The grid reads the simulator (Outlook's side), not our API.
     const cell = page.locator('table.week .event.booking', { hasText: 'Haircut with Sam' });

@@ -59,8 +59,8 @@ describe('booking to event', () => {
     expect(transactionIdFor('c1', 'b1')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
-  it('maps fields, the reminder default and the booking property', () => {
-    const event = bookingToEvent(booking, { clientId: 'c1', defaultReminderMinutes: 30 });
+  it('maps fields, the reminder default, the calendar\'s meeting provider and the booking property', () => {
+    const event = bookingToEvent(booking, { clientId: 'c1', defaultReminderMinutes: 30, onlineMeetingProvider: 'teamsForBusiness' });
     expect(event).toMatchObject({
       subject: 'Dentist',
       start: { dateTime: '2025-03-30T09:00:00', timeZone: 'GMT Standard Time' },
@@ -73,6 +73,14 @@ describe('booking to event', () => {
       transactionId: transactionIdFor('c1', 'bk-1'),
       singleValueExtendedProperties: [{ id: BOOKING_PROPERTY_ID, value: 'c1/bk-1' }],
     });
+  });
+
+  it("names the provider the calendar gave, and none when it gave none", () => {
+    expect(bookingToEvent(booking, { clientId: 'c1', defaultReminderMinutes: 30, onlineMeetingProvider: 'teamsForConsumer' })).toMatchObject({
+      isOnlineMeeting: true,
+      onlineMeetingProvider: 'teamsForConsumer',
+    });
+    expect(bookingToEvent(booking, { clientId: 'c1', defaultReminderMinutes: 30 })).not.toHaveProperty('onlineMeetingProvider');
   });
 
   it('turns the reminder off for null and keeps an explicit value', () => {

@@ -3,6 +3,7 @@
 // https://learn.microsoft.com/en-us/graph/api/resources/event, https://learn.microsoft.com/en-us/graph/api/user-post-events
 import type { SimUser } from '../state.js';
 import { badRequest, unknownProperty } from './errors.js';
+import { ONLINE_MEETING_PROVIDERS } from './online-meetings.js';
 import { expandOccurrences, parseRecurrence } from './recurrence.js';
 import { type EventFields, type OccurrenceOverride, type StoredEvent, etagOf } from './store.js';
 import { parseDateTimeTimeZone, resolveZone, toDateTimeTimeZone } from './timezones.js';
@@ -40,7 +41,7 @@ const ENUMS: Record<string, { type: string; values: string[] }> = {
   importance: { type: 'microsoft.graph.importance', values: ['low', 'normal', 'high'] },
   onlineMeetingProvider: {
     type: 'microsoft.graph.onlineMeetingProviderType',
-    values: ['unknown', 'teamsForBusiness', 'skypeForBusiness', 'skypeForConsumer'],
+    values: [...ONLINE_MEETING_PROVIDERS],
   },
 };
 
@@ -301,7 +302,7 @@ export function serializeEvent(view: EventView, mailbox: SimUser, opts: Serializ
     webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(id)}&exvsurl=1&path=/calendar/item`,
     onlineMeetingUrl: null,
     isOnlineMeeting: f.isOnlineMeeting ?? false,
-    onlineMeetingProvider: f.isOnlineMeeting ? (f.onlineMeetingProvider ?? 'teamsForBusiness') : 'unknown',
+    onlineMeetingProvider: f.isOnlineMeeting ? (f.onlineMeetingProvider ?? 'unknown') : 'unknown',
     allowNewTimeProposals: f.allowNewTimeProposals ?? true,
     isDraft: false,
     hideAttendees: f.hideAttendees ?? false,
@@ -314,7 +315,7 @@ export function serializeEvent(view: EventView, mailbox: SimUser, opts: Serializ
     recurrence: view.type === 'seriesMaster' ? e.recurrence : null,
     attendees: f.attendees ?? [],
     organizer: { emailAddress: e.organizer },
-    onlineMeeting: f.isOnlineMeeting && e.onlineMeeting ? { joinUrl: e.onlineMeeting.joinUrl, conferenceId: e.onlineMeeting.conferenceId, tollNumber: null } : null,
+    onlineMeeting: f.isOnlineMeeting && e.onlineMeeting ? { ...e.onlineMeeting } : null,
   };
   if (isInstance) out.originalStart = new Date(view.originalStartMs!).toISOString().replace(/\.000Z$/, 'Z');
   if (opts.expandProperties) {

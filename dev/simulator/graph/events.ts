@@ -1,12 +1,12 @@
 // Event mutations shared by the Graph routes and the control API ("as the user in Outlook"): create with
 // transactionId idempotency, update with If-Match, delete, cancel, and room bookings for resource attendees.
-import { randomBytes } from 'node:crypto';
 import type { SimState, SimUser } from '../state.js';
 import type { Meetings } from './meetings.js';
 import { GraphHttpError, badRequest } from './errors.js';
 import { type EventInput, type EventView, masterView } from './event-model.js';
 import { type MailboxStore, type StoredCalendar, type StoredEvent, etagOf, newChangeKey, newICalUId, newImmutableId, newItemId } from './store.js';
 import { resolveZone, wallClock } from './timezones.js';
+import { canSetUp, newOnlineMeeting, providerFor } from './online-meetings.js';
 
 export interface EventContext {
   state: SimState;
@@ -66,19 +66,26 @@ export function createEvent(
     roomCopies: new Map(),
     attendeeCopies: new Map(),
   };
-  if (event.fields.isOnlineMeeting) event.onlineMeeting = newOnlineMeeting();
   ctx.store.insert(event);
+  setUpOnlineMeeting(ctx, event, calendar, mailbox.tenantId);
   ctx.store.emit('created', event);
   ctx.meetings.sent(event, true);
   return { event, replayed: false };
 }
 
-function newOnlineMeeting(): { joinUrl: string; conferenceId: string } {
-  const thread = randomBytes(16).toString('hex');
-  return {
-    joinUrl: `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${thread}%40thread.v2/0`,
-    conferenceId: String(100_000_000 + Math.floor(Math.random() * 800_000_000)),
-  };
+/**
+ * An event asking for an online meeting gets one from its calendar's providers (online-meetings.ts), now
+ * or after settings.onlineMeetingDelayMs. Once set up it stays: the provider and the meeting cannot change.
+ */
+function setUpOnlineMeeting(ctx: EventContext, event: StoredEvent, calendar: StoredCalendar, tenantId: string): void {
+  if (!event.fields.isOnlineMeeting || event.onlineMeeting || ctx.meetings.onlineMeetingPending(event.id)) return;
+  const provider = providerFor(calendar, event.fields.onlineMeetingProvider);
+  event.fields.onlineMeetingProvider = provider;
+  if (!canSetUp(calendar, provider)) return;
+  const info = newOnlineMeeting(provider, tenantId, event.mailboxId);
+  const delayMs = ctx.state.settings.onlineMeetingDelayMs;
+  if (delayMs > 0) ctx.meetings.setUpOnlineMeetingLater(event.id, info, delayMs);
+  else event.onlineMeeting = info;
 }
 
 /**
@@ -126,7 +133,10 @@ export function updateEvent(ctx: EventContext, view: EventView, input: EventInpu
   // Moving a series or changing its pattern drops its exceptions, as Outlook does.
   if (event.recurrence && timesChanged) event.exceptions.clear();
   keepAnswers(event.fields.attendees, input.fields.attendees);
+  const onlineBefore = event.fields.isOnlineMeeting ? { isOnlineMeeting: true, onlineMeetingProvider: event.fields.onlineMeetingProvider } : undefined;
   Object.assign(event.fields, input.fields);
+  // An online meeting stays one, with its provider (https://learn.microsoft.com/en-us/graph/outlook-calendar-online-meetings).
+  if (onlineBefore) Object.assign(event.fields, onlineBefore);
   Object.assign(event, { startMs, endMs, isAllDay, startZone, endZone });
   if (input.recurrence !== undefined) event.recurrence = input.recurrence ?? undefined;
   for (const p of input.extendedProperties ?? []) {
@@ -134,7 +144,9 @@ export function updateEvent(ctx: EventContext, view: EventView, input: EventInpu
     if (existing) existing.value = p.value;
     else event.extendedProperties.push(p);
   }
-  if (event.fields.isOnlineMeeting && !event.onlineMeeting) event.onlineMeeting = newOnlineMeeting();
+  const calendar = ctx.store.calendar(event.mailboxId, event.calendarId);
+  const organizer = ctx.state.directory.users.get(event.mailboxId);
+  if (calendar && organizer) setUpOnlineMeeting(ctx, event, calendar, organizer.tenantId);
   event.changeKey = newChangeKey();
   event.lastModifiedMs = now;
   ctx.store.emit('updated', event);

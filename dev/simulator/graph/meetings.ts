@@ -21,6 +21,7 @@ import type { SimState, SimUser } from '../state.js';
 import { GraphHttpError } from './errors.js';
 import { viewsInWindow } from './event-model.js';
 import { type MailboxStore, type StoredCalendar, type StoredEvent, newChangeKey, newImmutableId, newItemId } from './store.js';
+import type { OnlineMeetingInfo } from './online-meetings.js';
 
 export interface CalendarProcessing {
   automateProcessing: 'AutoAccept' | 'AutoUpdate' | 'None';
@@ -69,6 +70,8 @@ export class Meetings {
   private queue = new Map<string, PendingRequest>();
   /** Requests a room's delegate has to approve: same key. */
   private awaitingDelegate = new Map<string, PendingRequest>();
+  /** Online meetings Outlook is still setting up: organizer event id -> the information and when it is set. */
+  private pendingOnline = new Map<string, { info: OnlineMeetingInfo; dueMs: number }>();
   private timer: NodeJS.Timeout;
 
   constructor(
@@ -85,6 +88,29 @@ export class Meetings {
     this.inboxes.clear();
     this.queue.clear();
     this.awaitingDelegate.clear();
+    this.pendingOnline.clear();
+  }
+
+  onlineMeetingPending(eventId: string): boolean {
+    return this.pendingOnline.has(eventId);
+  }
+
+  /** The event's online meeting information is set after `delayMs` (sim clock), as a change of the event. */
+  setUpOnlineMeetingLater(eventId: string, info: OnlineMeetingInfo, delayMs: number): void {
+    this.pendingOnline.set(eventId, { info, dueMs: this.state.clock.now() + delayMs });
+  }
+
+  private setUpDueOnlineMeetings(now: number): void {
+    for (const [eventId, pending] of this.pendingOnline) {
+      if (pending.dueMs > now) continue;
+      this.pendingOnline.delete(eventId);
+      const event = this.store.event(eventId);
+      if (!event || event.onlineMeeting || !event.fields.isOnlineMeeting) continue;
+      event.onlineMeeting = pending.info;
+      event.changeKey = newChangeKey();
+      event.lastModifiedMs = now;
+      this.store.emit('updated', event);
+    }
   }
 
   policyOf(room: SimUser): CalendarProcessing {
@@ -166,6 +192,7 @@ export class Meetings {
 
   private runDue(): void {
     const now = this.state.clock.now();
+    this.setUpDueOnlineMeetings(now);
     for (const [key, request] of this.queue) {
       if (request.dueMs > now) continue;
       this.queue.delete(key);

@@ -149,6 +149,7 @@ export class GraphPipeline {
       if (meta.mailbox) req.mailbox = this.resolveMailbox(req);
       this.deps.counters.count(meta.endpoint, req.mailbox?.userPrincipalName);
       this.checkAccess(meta.access, req);
+      if (meta.mailbox && meta.access !== 'user' && req.mailbox.mailboxLocation === 'onPremises') throw mailboxNotEnabled();
       if (meta.mailbox) {
         try {
           release = this.deps.throttle.acquire(req.caller.appId, req.mailbox.id);
@@ -204,6 +205,16 @@ export class GraphPipeline {
     if (!ok || (other && access !== 'schedule')) throw accessDenied();
   }
 }
+
+/**
+ * A mailbox Graph cannot serve (on an Exchange Server, not a Microsoft 365 mailbox): "HTTP error: 404, Error
+ * code: MailboxNotEnabledForRESTAPI"
+ * (https://learn.microsoft.com/en-us/exchange/troubleshoot/user-and-shared-mailboxes/rest-api-is-not-yet-supported-for-this-mailbox-error),
+ * with the message Graph is seen to send
+ * (https://learn.microsoft.com/en-us/answers/questions/1457213/unable-to-obtain-free-busy-time-of-calendar-using).
+ */
+const mailboxNotEnabled = () =>
+  new GraphHttpError(404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.');
 
 function headerOf(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;

@@ -1,5 +1,6 @@
 // The mailbox store: calendars and events per mailbox, tombstones for delta, transactionId index, and a
 // change feed that subscriptions and delta read. Events hold instants; JSON shapes live in event-model.ts.
+import { meetingProviderOf, type OnlineMeetingInfo } from './online-meetings.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SimClock, SimUser } from '../state.js';
 import type { Recurrence } from './recurrence.js';
@@ -11,6 +12,13 @@ export interface StoredCalendar {
   isDefault: boolean;
   color: string;
   changeKey: string;
+  /**
+   * Which online meeting providers events of this calendar may use, and the one Outlook picks: a work
+   * account's calendar allows Teams for business (https://learn.microsoft.com/en-us/graph/outlook-calendar-online-meetings,
+   * https://learn.microsoft.com/en-us/graph/api/resources/calendar); `['unknown']` allows none.
+   */
+  allowedOnlineMeetingProviders: string[];
+  defaultOnlineMeetingProvider: string;
   events: Map<string, StoredEvent>;
   /** Deleted event ids with their deletion time, for delta rounds. */
   tombstones: { id: string; immutableId: string; deletedMs: number }[];
@@ -56,7 +64,8 @@ export interface StoredEvent {
   isCancelled: boolean;
   organizer: { name: string; address: string };
   responseStatus: { response: string; time: string };
-  onlineMeeting?: { joinUrl: string; conferenceId: string };
+  /** Set once Outlook has set the meeting up (see online-meetings.ts); never changes after. */
+  onlineMeeting?: OnlineMeetingInfo;
   /** Room mailbox id -> the room's copy of this meeting. */
   roomCopies: Map<string, string>;
   /** Attendee (person) mailbox id -> the attendee's copy of this meeting. */
@@ -127,7 +136,7 @@ export class MailboxStore {
   calendarsOf(mailbox: SimUser): StoredCalendar[] {
     let list = this.calendars.get(mailbox.id);
     if (!list) {
-      list = [this.makeCalendar(mailbox.id, 'Calendar', true)];
+      list = [this.makeCalendar(mailbox, 'Calendar', true)];
       this.calendars.set(mailbox.id, list);
     }
     return list;
@@ -142,13 +151,27 @@ export class MailboxStore {
   }
 
   addCalendar(mailbox: SimUser, name: string, color = 'auto'): StoredCalendar {
-    const calendar = this.makeCalendar(mailbox.id, name, false, color);
+    const calendar = this.makeCalendar(mailbox, name, false, color);
     this.calendarsOf(mailbox).push(calendar);
     return calendar;
   }
 
-  private makeCalendar(mailboxId: string, name: string, isDefault: boolean, color = 'auto'): StoredCalendar {
-    return { id: newItemId(), mailboxId, name, isDefault, color, changeKey: newChangeKey(), events: new Map(), tombstones: [] };
+  private makeCalendar(mailbox: SimUser, name: string, isDefault: boolean, color = 'auto'): StoredCalendar {
+    // Work mailboxes meet in Teams; a personal account's calendar offers the consumer provider (the values
+    // are calendar's onlineMeetingProviderType: https://learn.microsoft.com/graph/api/resources/calendar#properties).
+    const provider = meetingProviderOf(mailbox);
+    return {
+      id: newItemId(),
+      mailboxId: mailbox.id,
+      name,
+      isDefault,
+      color,
+      changeKey: newChangeKey(),
+      allowedOnlineMeetingProviders: [provider],
+      defaultOnlineMeetingProvider: provider,
+      events: new Map(),
+      tombstones: [],
+    };
   }
 
   /** By regular or immutable id (both are accepted in request URLs). */

@@ -1,6 +1,6 @@
 // /me and /users/{id|upn}: the user object, mailboxSettings, and calendars (a lazily created default
 // "Calendar" for every mailbox, rooms included, plus secondary calendars).
-import { isConsumerTenant, type SimUser } from '../state.js';
+import type { SimUser } from '../state.js';
 import { GraphHttpError, badRequest, itemNotFound, unknownProperty } from './errors.js';
 import { GRAPH_ROOT, applySelect } from './odata.js';
 import type { GraphRequest } from './pipeline.js';
@@ -24,11 +24,6 @@ export function userJson(user: SimUser): Record<string, unknown> {
   };
 }
 
-/** The online meeting provider of a mailbox: skypeForConsumer for personal Microsoft accounts. */
-export function meetingProviderOf(owner: SimUser): 'teamsForBusiness' | 'skypeForConsumer' {
-  return isConsumerTenant(owner.tenantId) ? 'skypeForConsumer' : 'teamsForBusiness';
-}
-
 export function calendarJson(calendar: StoredCalendar, owner: SimUser): Record<string, unknown> {
   return {
     '@odata.id': `${GRAPH_ROOT}/users('${owner.id}')/calendars('${calendar.id}')`,
@@ -41,10 +36,8 @@ export function calendarJson(calendar: StoredCalendar, owner: SimUser): Record<s
     canShare: owner.kind === 'user',
     canViewPrivateItems: true,
     canEdit: true,
-    // Work mailboxes meet in Teams; a personal account's calendar offers the consumer provider (the values
-    // are calendar's onlineMeetingProviderType: https://learn.microsoft.com/graph/api/resources/calendar#properties).
-    allowedOnlineMeetingProviders: [meetingProviderOf(owner)],
-    defaultOnlineMeetingProvider: meetingProviderOf(owner),
+    allowedOnlineMeetingProviders: calendar.allowedOnlineMeetingProviders,
+    defaultOnlineMeetingProvider: calendar.defaultOnlineMeetingProvider,
     isTallyingResponses: true,
     isRemovable: !calendar.isDefault,
     owner: { name: owner.displayName, address: owner.mail },

@@ -41,6 +41,8 @@ export interface BookingEntity {
   leaseUntil?: Date;
   /** Rooms and required attendees that declined in Outlook (lower-case addresses), as last reported. */
   declinedBy?: string[];
+  /** The event's online meeting as last seen (provider, join URL once Outlook set it up, dial-in). */
+  onlineMeeting?: { provider: string; joinUrl: string | null; conferenceId?: string; tollNumber?: string; tollFreeNumbers?: string[]; quickDial?: string };
   cancelledAt?: Date;
   createdAt: Date;
   updatedAt?: Date;
