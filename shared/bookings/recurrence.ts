@@ -185,3 +185,27 @@ export function seriesRowFields(booking: SeriesRequest): { isAllDay?: boolean; r
       : {}),
   };
 }
+
+interface NewTimes {
+  startMs?: number;
+  endMs?: number;
+  timeZone?: string;
+}
+
+/**
+ * Moving a whole series: range.startDate must follow the new first start, so the recurrence is sent again
+ * with it. Outlook drops a series' exceptions when the series moves.
+ */
+export function seriesTimeFields(booking: { recurrence?: BookingRecurrence; isAllDay?: boolean }, times: NewTimes): Record<string, unknown> {
+  if (!booking.recurrence || times.startMs === undefined || !times.timeZone) return {};
+  return { recurrence: toGraphRecurrence(booking.recurrence, times.startMs, times.timeZone), ...(booking.isAllDay ? { isAllDay: true } : {}) };
+}
+
+/** The series fields of a booking row after its whole series moved: a new end bound, no exceptions left. */
+export function seriesRowAfterMove(
+  current: { recurrence?: BookingRecurrence; seriesEnd?: Date; occurrences?: unknown[] },
+  times: NewTimes,
+): { seriesEnd?: Date; occurrences?: undefined } {
+  if (!current.recurrence || times.startMs === undefined || times.endMs === undefined || !times.timeZone) return {};
+  return { seriesEnd: seriesEndBound(current.recurrence, times.startMs, times.endMs, times.timeZone), occurrences: undefined };
+}
