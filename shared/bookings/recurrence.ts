@@ -81,6 +81,7 @@ function dayNumber(date: string): number | undefined {
  * range ends on or after it, and the series reaches at most MAX_SERIES_DAYS ahead.
  */
 export function seriesIssues(r: BookingRecurrence, startMs: number, timeZone: string): SeriesIssue[] {
+  if (!isComplete(r)) return []; // the recurrence's own check has named what is missing
   const issues: SeriesIssue[] = [];
   const startDate = dateIn(startMs, timeZone);
   const startDay = dayNumber(startDate)!;
@@ -94,6 +95,15 @@ export function seriesIssues(r: BookingRecurrence, startMs: number, timeZone: st
   if (lastStartDay(r, startDay) - startDay > MAX_SERIES_DAYS)
     issues.push({ path: ['recurrence', 'range'], message: `a series may reach at most ${MAX_SERIES_DAYS} days ahead` });
   return issues;
+}
+
+/** Every field its pattern and range type needs is there. */
+function isComplete(r: BookingRecurrence): boolean {
+  const p = r.pattern;
+  if (['weekly', 'relativeMonthly'].includes(p.type) && !p.daysOfWeek) return false;
+  if (p.type === 'absoluteMonthly' && p.dayOfMonth === undefined) return false;
+  if (r.range.type === 'endDate') return r.range.endDate !== undefined;
+  return r.range.type === 'numbered' && r.range.numberOfOccurrences !== undefined;
 }
 
 /**
