@@ -14,7 +14,7 @@ import { cancelEvent, deleteEvent, getEvent, updateEvent, type EventCallOptions 
 import { AppError } from '../errors/app-error.js';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Services } from '../services.js';
-import type { BookingEntity, OccurrenceRecord } from '../store/repositories/bookings.js';
+import type { BookingEntity } from '../store/repositories/bookings.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import { ianaZoneFor, toGraphDateTime, type GraphDateTime } from '../time/windows-zones.js';
 import { parseDateTime, toUtcIso } from '../time/zoned-time.js';
@@ -23,7 +23,7 @@ import { toBookingView, type BookingView } from './booking-view.js';
 import { DEFAULT_CANCEL_MESSAGE } from './cancel-booking.js';
 import { connectedGraph, requireCalendarOwner } from './connection-access.js';
 import { requireBooking } from './get-booking.js';
-import { allDayIssues, dateIn, parseBookingTime } from './recurrence.js';
+import { allDayIssues, dateIn, parseBookingTime, withOccurrenceRecord } from './recurrence.js';
 import { changedInCalendar } from './update-booking.js';
 
 export const occurrenceParams = z.object({
@@ -71,11 +71,6 @@ async function findOccurrence(graph: Client, booking: BookingEntity, date: strin
 
 const notFound = (date: string) => new AppError('occurrence_not_found', `occurrenceDate: the series has no occurrence on ${date}`, { field: 'occurrenceDate' });
 
-function withRecord(current: BookingEntity, record: OccurrenceRecord): BookingEntity {
-  const others = (current.occurrences ?? []).filter((o) => o.date !== record.date);
-  return { ...current, occurrences: [...others, record].sort((a, b) => a.date.localeCompare(b.date)), updatedAt: new Date() };
-}
-
 /** The occurrence's new start and end: given ones parsed in the booking's zone, missing ones kept. */
 function occurrenceTimes(booking: BookingEntity, current: { startMs: number; endMs: number }, body: z.infer<typeof updateOccurrenceRequest>) {
   const zone = booking.timeZone ?? 'UTC';
@@ -119,7 +114,9 @@ export async function updateOccurrence(
     const found = await findOccurrence(graph, booking, date, options);
     if (!found) throw notFound(date);
     // An exception this service did not write (or wrote another version of) was changed in Outlook.
-    if (found.type === 'exception' && found['@odata.etag'] !== record?.etag && !body.force) throw changedInCalendar(found, record?.etag);
+    // A change made in Outlook stays refused after it was reported, as for a whole booking, until forced.
+    const outlookChange = found.type === 'exception' && (record?.inCalendar === true || found['@odata.etag'] !== record?.etag);
+    if (outlookChange && !body.force) throw changedInCalendar(found, record?.inCalendar ? undefined : record?.etag);
     const times = occurrenceTimes(booking, { startMs: instantOf(found.start)!, endMs: instantOf(found.end)! }, body);
     const patch = { start: toGraphDateTime(times.startMs, zone), end: toGraphDateTime(times.endMs, zone) };
     try {
@@ -132,7 +129,7 @@ export async function updateOccurrence(
   });
 
   const saved = await services.store.bookings.mutate(booking.partitionKey, booking.rowKey, (current) =>
-    withRecord(current, {
+    withOccurrenceRecord(current, {
       date,
       status: 'moved',
       eventId: updated.id,
@@ -163,7 +160,7 @@ export async function cancelOccurrence(services: Services, client: ClientEntity,
     throw notFound(date);
   }
   const cancelled = await services.store.bookings.mutate(booking.partitionKey, booking.rowKey, (current) =>
-    withRecord(current, { date, status: 'cancelled', eventId: found.id, inCalendar: false }),
+    withOccurrenceRecord(current, { date, status: 'cancelled', eventId: found.id, inCalendar: false }),
   );
   try {
     await call(async (graph) => {

@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { windowsZoneFor } from '../time/windows-zones.js';
 import { parseDateTime, wallTimeAt } from '../time/zoned-time.js';
+import type { OccurrenceRecord } from '../store/repositories/bookings.js';
 
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
 const DAY_MS = 86_400_000;
@@ -218,4 +219,10 @@ export function seriesRowAfterMove(
 ): { seriesEnd?: Date; occurrences?: undefined } {
   if (!current.recurrence || times.startMs === undefined || times.endMs === undefined || !times.timeZone) return {};
   return { seriesEnd: seriesEndBound(current.recurrence, times.startMs, times.endMs, times.timeZone), occurrences: undefined };
+}
+
+/** The booking's occurrence records with `record` in place of any earlier one for its date. */
+export function withOccurrenceRecord<T extends { occurrences?: OccurrenceRecord[]; updatedAt?: Date }>(current: T, record: OccurrenceRecord): T {
+  const others = (current.occurrences ?? []).filter((o) => o.date !== record.date);
+  return { ...current, occurrences: [...others, record].sort((a, b) => a.date.localeCompare(b.date)), updatedAt: new Date() };
 }

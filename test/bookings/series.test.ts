@@ -139,6 +139,62 @@ describe('series bookings', () => {
     );
   });
 
+  it('tells the booking system which occurrence was moved or cancelled in Outlook, once each', { timeout: 90_000 }, async () => {
+    // Weeks of their own, inside the busy cache's window (90 days ahead).
+    const monday = nextWeekday(63, 1);
+    const body = bookingBody(user, { timeZone: 'UTC', start: `${monday}T10:00:00`, end: `${monday}T10:30:00`, recurrence: weekly(3) });
+    const created = await api(app, user.apiKey, 'POST', 'bookings', body);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const [, second, third] = await instancesOf(created.body.eventId, monday, plusDays(monday, 21));
+    const secondDate = plusDays(monday, 7);
+    const thirdDate = plusDays(monday, 14);
+    // The person changes the series once the sync has seen it (a cancel before that is only ever seen as an absence).
+    await waitFor(
+      async () => {
+        const b = await busy(monday, plusDays(monday, 21));
+        return b.source === 'cache' && b.intervals.length === 3 ? b : undefined;
+      },
+      { message: 'the series in the busy cache', timeout: 30_000 },
+    );
+    const outlook = (method: string, id: string, patch?: unknown) => sim(app, method, `/users/${encodeURIComponent(user.userPrincipalName)}/events/${encodeURIComponent(id)}`, patch);
+    await outlook('PATCH', second!.id, { start: { dateTime: `${secondDate}T12:00:00`, timeZone: 'UTC' }, end: { dateTime: `${secondDate}T12:30:00`, timeZone: 'UTC' } });
+    await outlook('DELETE', third!.id);
+
+    const hooks = (change: string) => receiver.events.filter((e) => e.type === 'booking.changed_in_calendar' && e.data.bookingId === body.bookingId && e.data.change === change);
+    const moved = await waitFor(async () => hooks('occurrence_moved')[0], { message: 'occurrence_moved', timeout: 30_000 });
+    expect(moved.data).toMatchObject({
+      eventId: created.body.eventId,
+      start: `${secondDate}T12:00:00.000Z`,
+      end: `${secondDate}T12:30:00.000Z`,
+      occurrence: { occurrenceDate: secondDate, eventId: second!.id },
+    });
+    const cancelled = await waitFor(async () => hooks('occurrence_cancelled')[0], { message: 'occurrence_cancelled', timeout: 30_000 });
+    expect(cancelled.data).toMatchObject({ eventId: created.body.eventId, occurrence: { occurrenceDate: thirdDate, eventId: third!.id } });
+    const view = await api(app, user.apiKey, 'GET', `bookings/${body.bookingId}`);
+    expect(view.body).toMatchObject({ status: 'confirmed' });
+    expect(view.body.occurrences).toEqual([
+      { occurrenceDate: secondDate, status: 'moved', start: `${secondDate}T12:00:00Z`, end: `${secondDate}T12:30:00Z`, changedInCalendar: true },
+      { occurrenceDate: thirdDate, status: 'cancelled', changedInCalendar: true },
+    ]);
+
+    // The Outlook change is not overwritten unless forced; the forced write of ours is not reported back.
+    const path = `bookings/${body.bookingId}/occurrences/${secondDate}`;
+    const refused = await api(app, user.apiKey, 'PATCH', path, { start: `${secondDate}T14:00:00`, end: `${secondDate}T14:30:00` });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'event_changed_in_calendar' });
+    const forced = await api(app, user.apiKey, 'PATCH', path, { start: `${secondDate}T14:00:00`, end: `${secondDate}T14:30:00`, force: true });
+    expect(forced.status, JSON.stringify(forced.body)).toBe(200);
+    await waitFor(
+      async () => {
+        const b = await busy(monday, plusDays(monday, 21));
+        return b.source === 'cache' && b.intervals.some((i) => i.start === `${secondDate}T14:00:00Z`) ? b : undefined;
+      },
+      { message: 'the forced move in the busy cache', timeout: 30_000 },
+    );
+    expect(hooks('occurrence_moved')).toHaveLength(1);
+    expect(hooks('occurrence_cancelled')).toHaveLength(1);
+  });
+
   it('moves the whole series (its exceptions go, as in Outlook) and cancels it with one DELETE', { timeout: 60_000 }, async () => {
     const monday = nextWeekday(7, 1);
     const body = bookingBody(user, { timeZone: 'UTC', start: `${monday}T07:00:00`, end: `${monday}T07:30:00`, recurrence: weekly(2) });
