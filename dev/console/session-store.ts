@@ -20,6 +20,8 @@ export interface DemoBooking {
   start: string;
   end: string;
   status: string;
+  /** A daily series of this many occurrences. */
+  days?: number;
 }
 
 export interface ConsoleSession {
