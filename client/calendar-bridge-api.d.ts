@@ -53,6 +53,24 @@ export interface paths {
         patch: operations["updateBooking"];
         trace?: never;
     };
+    "/api/bookings/{bookingId}/occurrences/{occurrenceDate}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancel one occurrence of a series (idempotent); DELETE on the booking cancels the whole series */
+        delete: operations["cancelOccurrence"];
+        options?: never;
+        head?: never;
+        /** Move one occurrence of a series, named by its original date in the booking's zone (409 when changed in Outlook, unless force) */
+        patch: operations["updateOccurrence"];
+        trace?: never;
+    };
     "/api/connect-links": {
         parameters: {
             query?: never;
@@ -445,7 +463,7 @@ export interface webhooks {
         put?: never;
         /**
          * A booking's event was moved or declined in Outlook
-         * @description The user moved a booking's event to another time in Outlook (`change: "moved"`, with the new `start`/`end`), however soon after the create and however far ahead. The booking stays `confirmed`, its `start`/`end` become the event's, and GET shows the event as Outlook has it now; a later PATCH applies to the moved event. Declines are `booking.declined_in_calendar`. Our own writes do not fire it (a PATCH racing a sync round can come back as a move to the times it asked for).
+         * @description The user moved a booking's event to another time in Outlook (`change: "moved"`, with the new `start`/`end`), however soon after the create and however far ahead. The booking stays `confirmed`, its `start`/`end` become the event's, and GET shows the event as Outlook has it now; a later PATCH applies to the moved event. For a series, one occurrence moved (`occurrence_moved`, with its new `start`/`end`) or cancelled (`occurrence_cancelled`) in Outlook names the occurrence by its original date (`occurrence.occurrenceDate`, as in the occurrence routes); GET lists it in `occurrences`. Declines are `booking.declined_in_calendar`. Our own writes do not fire it (a PATCH racing a sync round can come back as a move to the times it asked for).
          *
          *     Signed as Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
          */
@@ -944,10 +962,31 @@ export interface operations {
                     categories?: string[];
                     connectionId?: string;
                     end: string;
+                    isAllDay?: boolean;
                     isOnlineMeeting?: boolean;
                     location?: string | {
                         address?: string;
                         displayName: string;
+                    };
+                    recurrence?: {
+                        pattern: {
+                            dayOfMonth?: number;
+                            daysOfWeek?: ("sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday")[];
+                            /** @enum {string} */
+                            firstDayOfWeek?: "sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday";
+                            /** @enum {string} */
+                            index?: "first" | "second" | "third" | "fourth" | "last";
+                            /** @default 1 */
+                            interval?: number;
+                            /** @enum {string} */
+                            type: "daily" | "weekly" | "absoluteMonthly" | "relativeMonthly";
+                        };
+                        range: {
+                            endDate?: string;
+                            numberOfOccurrences?: number;
+                            /** @enum {string} */
+                            type: "endDate" | "numbered" | "noEnd";
+                        };
                     };
                     reminderMinutes?: number | null;
                     /** @enum {string} */
@@ -1005,6 +1044,20 @@ export interface operations {
                             webLink?: string;
                         } | null;
                         eventId?: string;
+                        isAllDay?: boolean;
+                        /** @description a series: occurrences moved or cancelled, by their original date */
+                        occurrences?: {
+                            /** @description the change was made in Outlook (and reported by booking.changed_in_calendar), not through this API */
+                            changedInCalendar: boolean;
+                            /** @description UTC, ISO 8601 (moved) */
+                            end?: string;
+                            /** @description the occurrence's original date (yyyy-mm-dd) in the booking's timeZone: its name in the occurrence routes */
+                            occurrenceDate: string;
+                            /** @description UTC, ISO 8601 (moved) */
+                            start?: string;
+                            /** @enum {string} */
+                            status: "moved" | "cancelled";
+                        }[];
                         /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
                         onlineMeeting?: {
                             /** @description dial-in conference id, when the organisation has audio conferencing */
@@ -1018,6 +1071,29 @@ export interface operations {
                             tollFreeNumbers?: string[];
                             tollNumber?: string;
                         };
+                        /** @description a series: start and end are its first occurrence */
+                        recurrence?: {
+                            pattern: {
+                                dayOfMonth?: number;
+                                daysOfWeek?: ("sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday")[];
+                                /** @enum {string} */
+                                firstDayOfWeek?: "sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday";
+                                /** @enum {string} */
+                                index?: "first" | "second" | "third" | "fourth" | "last";
+                                /** @default 1 */
+                                interval: number;
+                                /** @enum {string} */
+                                type: "daily" | "weekly" | "absoluteMonthly" | "relativeMonthly";
+                            };
+                            range: {
+                                endDate?: string;
+                                numberOfOccurrences?: number;
+                                /** @enum {string} */
+                                type: "endDate" | "numbered" | "noEnd";
+                            };
+                        };
+                        /** @description a series: the latest its last occurrence can end (UTC) */
+                        seriesEnd?: string;
                         spaceId?: string;
                         start?: string;
                         /** @enum {string} */
@@ -1074,6 +1150,20 @@ export interface operations {
                             webLink?: string;
                         } | null;
                         eventId?: string;
+                        isAllDay?: boolean;
+                        /** @description a series: occurrences moved or cancelled, by their original date */
+                        occurrences?: {
+                            /** @description the change was made in Outlook (and reported by booking.changed_in_calendar), not through this API */
+                            changedInCalendar: boolean;
+                            /** @description UTC, ISO 8601 (moved) */
+                            end?: string;
+                            /** @description the occurrence's original date (yyyy-mm-dd) in the booking's timeZone: its name in the occurrence routes */
+                            occurrenceDate: string;
+                            /** @description UTC, ISO 8601 (moved) */
+                            start?: string;
+                            /** @enum {string} */
+                            status: "moved" | "cancelled";
+                        }[];
                         /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
                         onlineMeeting?: {
                             /** @description dial-in conference id, when the organisation has audio conferencing */
@@ -1087,6 +1177,29 @@ export interface operations {
                             tollFreeNumbers?: string[];
                             tollNumber?: string;
                         };
+                        /** @description a series: start and end are its first occurrence */
+                        recurrence?: {
+                            pattern: {
+                                dayOfMonth?: number;
+                                daysOfWeek?: ("sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday")[];
+                                /** @enum {string} */
+                                firstDayOfWeek?: "sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday";
+                                /** @enum {string} */
+                                index?: "first" | "second" | "third" | "fourth" | "last";
+                                /** @default 1 */
+                                interval: number;
+                                /** @enum {string} */
+                                type: "daily" | "weekly" | "absoluteMonthly" | "relativeMonthly";
+                            };
+                            range: {
+                                endDate?: string;
+                                numberOfOccurrences?: number;
+                                /** @enum {string} */
+                                type: "endDate" | "numbered" | "noEnd";
+                            };
+                        };
+                        /** @description a series: the latest its last occurrence can end (UTC) */
+                        seriesEnd?: string;
                         spaceId?: string;
                         start?: string;
                         /** @enum {string} */
@@ -1344,6 +1457,20 @@ export interface operations {
                             webLink?: string;
                         } | null;
                         eventId?: string;
+                        isAllDay?: boolean;
+                        /** @description a series: occurrences moved or cancelled, by their original date */
+                        occurrences?: {
+                            /** @description the change was made in Outlook (and reported by booking.changed_in_calendar), not through this API */
+                            changedInCalendar: boolean;
+                            /** @description UTC, ISO 8601 (moved) */
+                            end?: string;
+                            /** @description the occurrence's original date (yyyy-mm-dd) in the booking's timeZone: its name in the occurrence routes */
+                            occurrenceDate: string;
+                            /** @description UTC, ISO 8601 (moved) */
+                            start?: string;
+                            /** @enum {string} */
+                            status: "moved" | "cancelled";
+                        }[];
                         /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
                         onlineMeeting?: {
                             /** @description dial-in conference id, when the organisation has audio conferencing */
@@ -1357,6 +1484,29 @@ export interface operations {
                             tollFreeNumbers?: string[];
                             tollNumber?: string;
                         };
+                        /** @description a series: start and end are its first occurrence */
+                        recurrence?: {
+                            pattern: {
+                                dayOfMonth?: number;
+                                daysOfWeek?: ("sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday")[];
+                                /** @enum {string} */
+                                firstDayOfWeek?: "sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday";
+                                /** @enum {string} */
+                                index?: "first" | "second" | "third" | "fourth" | "last";
+                                /** @default 1 */
+                                interval: number;
+                                /** @enum {string} */
+                                type: "daily" | "weekly" | "absoluteMonthly" | "relativeMonthly";
+                            };
+                            range: {
+                                endDate?: string;
+                                numberOfOccurrences?: number;
+                                /** @enum {string} */
+                                type: "endDate" | "numbered" | "noEnd";
+                            };
+                        };
+                        /** @description a series: the latest its last occurrence can end (UTC) */
+                        seriesEnd?: string;
                         spaceId?: string;
                         start?: string;
                         /** @enum {string} */
@@ -1583,6 +1733,20 @@ export interface operations {
                             webLink?: string;
                         } | null;
                         eventId?: string;
+                        isAllDay?: boolean;
+                        /** @description a series: occurrences moved or cancelled, by their original date */
+                        occurrences?: {
+                            /** @description the change was made in Outlook (and reported by booking.changed_in_calendar), not through this API */
+                            changedInCalendar: boolean;
+                            /** @description UTC, ISO 8601 (moved) */
+                            end?: string;
+                            /** @description the occurrence's original date (yyyy-mm-dd) in the booking's timeZone: its name in the occurrence routes */
+                            occurrenceDate: string;
+                            /** @description UTC, ISO 8601 (moved) */
+                            start?: string;
+                            /** @enum {string} */
+                            status: "moved" | "cancelled";
+                        }[];
                         /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
                         onlineMeeting?: {
                             /** @description dial-in conference id, when the organisation has audio conferencing */
@@ -1596,6 +1760,29 @@ export interface operations {
                             tollFreeNumbers?: string[];
                             tollNumber?: string;
                         };
+                        /** @description a series: start and end are its first occurrence */
+                        recurrence?: {
+                            pattern: {
+                                dayOfMonth?: number;
+                                daysOfWeek?: ("sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday")[];
+                                /** @enum {string} */
+                                firstDayOfWeek?: "sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday";
+                                /** @enum {string} */
+                                index?: "first" | "second" | "third" | "fourth" | "last";
+                                /** @default 1 */
+                                interval: number;
+                                /** @enum {string} */
+                                type: "daily" | "weekly" | "absoluteMonthly" | "relativeMonthly";
+                            };
+                            range: {
+                                endDate?: string;
+                                numberOfOccurrences?: number;
+                                /** @enum {string} */
+                                type: "endDate" | "numbered" | "noEnd";
+                            };
+                        };
+                        /** @description a series: the latest its last occurrence can end (UTC) */
+                        seriesEnd?: string;
                         spaceId?: string;
                         start?: string;
                         /** @enum {string} */
@@ -1885,6 +2072,20 @@ export interface operations {
                             webLink?: string;
                         } | null;
                         eventId?: string;
+                        isAllDay?: boolean;
+                        /** @description a series: occurrences moved or cancelled, by their original date */
+                        occurrences?: {
+                            /** @description the change was made in Outlook (and reported by booking.changed_in_calendar), not through this API */
+                            changedInCalendar: boolean;
+                            /** @description UTC, ISO 8601 (moved) */
+                            end?: string;
+                            /** @description the occurrence's original date (yyyy-mm-dd) in the booking's timeZone: its name in the occurrence routes */
+                            occurrenceDate: string;
+                            /** @description UTC, ISO 8601 (moved) */
+                            start?: string;
+                            /** @enum {string} */
+                            status: "moved" | "cancelled";
+                        }[];
                         /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
                         onlineMeeting?: {
                             /** @description dial-in conference id, when the organisation has audio conferencing */
@@ -1898,6 +2099,29 @@ export interface operations {
                             tollFreeNumbers?: string[];
                             tollNumber?: string;
                         };
+                        /** @description a series: start and end are its first occurrence */
+                        recurrence?: {
+                            pattern: {
+                                dayOfMonth?: number;
+                                daysOfWeek?: ("sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday")[];
+                                /** @enum {string} */
+                                firstDayOfWeek?: "sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday";
+                                /** @enum {string} */
+                                index?: "first" | "second" | "third" | "fourth" | "last";
+                                /** @default 1 */
+                                interval: number;
+                                /** @enum {string} */
+                                type: "daily" | "weekly" | "absoluteMonthly" | "relativeMonthly";
+                            };
+                            range: {
+                                endDate?: string;
+                                numberOfOccurrences?: number;
+                                /** @enum {string} */
+                                type: "endDate" | "numbered" | "noEnd";
+                            };
+                        };
+                        /** @description a series: the latest its last occurrence can end (UTC) */
+                        seriesEnd?: string;
                         spaceId?: string;
                         start?: string;
                         /** @enum {string} */
@@ -2032,6 +2256,639 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "graph_rejected" | "online_meeting_unavailable";
+                    };
+                };
+            };
+            /** @description `internal_error`: An unexpected error; it is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /**
+             * @description `graph_error`: Microsoft Graph failed (5xx); retry. A create that met it may have reached Outlook: retry with the same body.
+             *
+             *     `graph_refused`: Microsoft Graph refused access to the calendar or mailbox.
+             */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "graph_error" | "graph_refused";
+                    };
+                };
+            };
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
+             *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
+             *
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled" | "integration_paused";
+                    };
+                };
+            };
+            /** @description `graph_timeout`: Microsoft Graph did not answer in time; retry with the same body (a create is reconciled). */
+            504: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "graph_timeout";
+                    };
+                };
+            };
+        };
+    };
+    cancelOccurrence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bookingId: string;
+                occurrenceDate: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "message": "No class this week."
+                 *     }
+                 */
+                "application/json": {
+                    message?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bookingId: string;
+                        calendarId?: string;
+                        cancelledAt?: string;
+                        /** @description the user's connection; absent for a space booked in its room's own calendar */
+                        connectionId?: string;
+                        createdAt: string;
+                        /** @description rooms and required attendees that declined in Outlook (booking.declined_in_calendar) */
+                        declinedBy?: string[];
+                        end?: string;
+                        /** @description the Outlook event's @odata.etag as last written */
+                        etag?: string;
+                        /** @description the event as it is in Outlook now; null when it was deleted there */
+                        event?: {
+                            attendees?: {
+                                email?: string;
+                                name?: string;
+                                /** @description the attendee's answer as Outlook has it: none (not yet; a room answers some time after the booking), accepted, tentativelyAccepted, declined */
+                                response?: string;
+                                type?: string;
+                            }[];
+                            /** @description the event differs from the version this service last wrote */
+                            changedInCalendar: boolean;
+                            /** @description UTC, ISO 8601 */
+                            end?: string;
+                            etag?: string;
+                            id: string;
+                            isAllDay?: boolean;
+                            isCancelled?: boolean;
+                            lastModifiedDateTime?: string;
+                            showAs?: string;
+                            /** @description UTC, ISO 8601 */
+                            start?: string;
+                            subject?: string;
+                            /** @description IANA zone the event was created in */
+                            timeZone?: string;
+                            webLink?: string;
+                        } | null;
+                        eventId?: string;
+                        isAllDay?: boolean;
+                        /** @description a series: occurrences moved or cancelled, by their original date */
+                        occurrences?: {
+                            /** @description the change was made in Outlook (and reported by booking.changed_in_calendar), not through this API */
+                            changedInCalendar: boolean;
+                            /** @description UTC, ISO 8601 (moved) */
+                            end?: string;
+                            /** @description the occurrence's original date (yyyy-mm-dd) in the booking's timeZone: its name in the occurrence routes */
+                            occurrenceDate: string;
+                            /** @description UTC, ISO 8601 (moved) */
+                            start?: string;
+                            /** @enum {string} */
+                            status: "moved" | "cancelled";
+                        }[];
+                        /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
+                        onlineMeeting?: {
+                            /** @description dial-in conference id, when the organisation has audio conferencing */
+                            conferenceId?: string;
+                            /** @description the link attendees join with; null until Outlook has set the meeting up (booking.online_meeting_ready follows) */
+                            joinUrl: string | null;
+                            /** @description teamsForBusiness (work accounts), teamsForConsumer or skypeForConsumer (personal accounts), skypeForBusiness */
+                            provider: string;
+                            /** @description toll number and conference id in one dialable string */
+                            quickDial?: string;
+                            tollFreeNumbers?: string[];
+                            tollNumber?: string;
+                        };
+                        /** @description a series: start and end are its first occurrence */
+                        recurrence?: {
+                            pattern: {
+                                dayOfMonth?: number;
+                                daysOfWeek?: ("sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday")[];
+                                /** @enum {string} */
+                                firstDayOfWeek?: "sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday";
+                                /** @enum {string} */
+                                index?: "first" | "second" | "third" | "fourth" | "last";
+                                /** @default 1 */
+                                interval: number;
+                                /** @enum {string} */
+                                type: "daily" | "weekly" | "absoluteMonthly" | "relativeMonthly";
+                            };
+                            range: {
+                                endDate?: string;
+                                numberOfOccurrences?: number;
+                                /** @enum {string} */
+                                type: "endDate" | "numbered" | "noEnd";
+                            };
+                        };
+                        /** @description a series: the latest its last occurrence can end (UTC) */
+                        seriesEnd?: string;
+                        spaceId?: string;
+                        start?: string;
+                        /** @enum {string} */
+                        status: "pending" | "confirmed" | "cancelled" | "failed";
+                        subject?: string;
+                        timeZone?: string;
+                        updatedAt?: string;
+                        webLink?: string;
+                    };
+                };
+            };
+            /**
+             * @description `invalid_field`: A field (named in `field`) is missing or invalid; fix it and send again.
+             *
+             *     `invalid_json`: The body is not valid UTF-8 JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_field" | "invalid_json";
+                    };
+                };
+            };
+            /** @description `unauthorized`: The API key (or admin key) is missing or wrong. Sent with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="calendar-bridge" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `client_disabled`: The operator disabled this booking system. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "client_disabled";
+                    };
+                };
+            };
+            /**
+             * @description `booking_not_found`: No booking with this `bookingId` for this booking system.
+             *
+             *     `connection_not_found`: No such connection for this booking system (another client's id is also 404).
+             *
+             *     `occurrence_not_found`: The booking is a series with no occurrence on this original date (in its `timeZone`), or the occurrence was moved in Outlook to another day before this service saw it.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "booking_not_found" | "connection_not_found" | "occurrence_not_found";
+                    };
+                };
+            };
+            /**
+             * @description `booking_cancelled`: The booking was cancelled (by DELETE, or its event was deleted in Outlook).
+             *
+             *     `booking_in_progress`: A create with this `bookingId` has not finished; retry its create first.
+             *
+             *     `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
+             *
+             *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
+             *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "booking_cancelled" | "booking_in_progress" | "connection_needs_reauth" | "connection_not_active" | "mailbox_not_supported";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body (or a part named in `field`) is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `graph_rejected`: Microsoft Graph rejected what was sent (`graphCode`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "graph_rejected";
+                    };
+                };
+            };
+            /** @description `internal_error`: An unexpected error; it is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /**
+             * @description `graph_error`: Microsoft Graph failed (5xx); retry. A create that met it may have reached Outlook: retry with the same body.
+             *
+             *     `graph_refused`: Microsoft Graph refused access to the calendar or mailbox.
+             */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "graph_error" | "graph_refused";
+                    };
+                };
+            };
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
+             *
+             *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
+             *
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled" | "integration_paused";
+                    };
+                };
+            };
+            /** @description `graph_timeout`: Microsoft Graph did not answer in time; retry with the same body (a create is reconciled). */
+            504: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "graph_timeout";
+                    };
+                };
+            };
+        };
+    };
+    updateOccurrence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bookingId: string;
+                occurrenceDate: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "start": "2030-05-14T11:00:00",
+                 *       "end": "2030-05-14T11:45:00"
+                 *     }
+                 */
+                "application/json": {
+                    end?: string;
+                    force?: boolean;
+                    start?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bookingId: string;
+                        calendarId?: string;
+                        cancelledAt?: string;
+                        /** @description the user's connection; absent for a space booked in its room's own calendar */
+                        connectionId?: string;
+                        createdAt: string;
+                        /** @description rooms and required attendees that declined in Outlook (booking.declined_in_calendar) */
+                        declinedBy?: string[];
+                        end?: string;
+                        /** @description the Outlook event's @odata.etag as last written */
+                        etag?: string;
+                        /** @description the event as it is in Outlook now; null when it was deleted there */
+                        event?: {
+                            attendees?: {
+                                email?: string;
+                                name?: string;
+                                /** @description the attendee's answer as Outlook has it: none (not yet; a room answers some time after the booking), accepted, tentativelyAccepted, declined */
+                                response?: string;
+                                type?: string;
+                            }[];
+                            /** @description the event differs from the version this service last wrote */
+                            changedInCalendar: boolean;
+                            /** @description UTC, ISO 8601 */
+                            end?: string;
+                            etag?: string;
+                            id: string;
+                            isAllDay?: boolean;
+                            isCancelled?: boolean;
+                            lastModifiedDateTime?: string;
+                            showAs?: string;
+                            /** @description UTC, ISO 8601 */
+                            start?: string;
+                            subject?: string;
+                            /** @description IANA zone the event was created in */
+                            timeZone?: string;
+                            webLink?: string;
+                        } | null;
+                        eventId?: string;
+                        isAllDay?: boolean;
+                        /** @description a series: occurrences moved or cancelled, by their original date */
+                        occurrences?: {
+                            /** @description the change was made in Outlook (and reported by booking.changed_in_calendar), not through this API */
+                            changedInCalendar: boolean;
+                            /** @description UTC, ISO 8601 (moved) */
+                            end?: string;
+                            /** @description the occurrence's original date (yyyy-mm-dd) in the booking's timeZone: its name in the occurrence routes */
+                            occurrenceDate: string;
+                            /** @description UTC, ISO 8601 (moved) */
+                            start?: string;
+                            /** @enum {string} */
+                            status: "moved" | "cancelled";
+                        }[];
+                        /** @description present for an online meeting (isOnlineMeeting): its provider and join information */
+                        onlineMeeting?: {
+                            /** @description dial-in conference id, when the organisation has audio conferencing */
+                            conferenceId?: string;
+                            /** @description the link attendees join with; null until Outlook has set the meeting up (booking.online_meeting_ready follows) */
+                            joinUrl: string | null;
+                            /** @description teamsForBusiness (work accounts), teamsForConsumer or skypeForConsumer (personal accounts), skypeForBusiness */
+                            provider: string;
+                            /** @description toll number and conference id in one dialable string */
+                            quickDial?: string;
+                            tollFreeNumbers?: string[];
+                            tollNumber?: string;
+                        };
+                        /** @description a series: start and end are its first occurrence */
+                        recurrence?: {
+                            pattern: {
+                                dayOfMonth?: number;
+                                daysOfWeek?: ("sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday")[];
+                                /** @enum {string} */
+                                firstDayOfWeek?: "sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday";
+                                /** @enum {string} */
+                                index?: "first" | "second" | "third" | "fourth" | "last";
+                                /** @default 1 */
+                                interval: number;
+                                /** @enum {string} */
+                                type: "daily" | "weekly" | "absoluteMonthly" | "relativeMonthly";
+                            };
+                            range: {
+                                endDate?: string;
+                                numberOfOccurrences?: number;
+                                /** @enum {string} */
+                                type: "endDate" | "numbered" | "noEnd";
+                            };
+                        };
+                        /** @description a series: the latest its last occurrence can end (UTC) */
+                        seriesEnd?: string;
+                        spaceId?: string;
+                        start?: string;
+                        /** @enum {string} */
+                        status: "pending" | "confirmed" | "cancelled" | "failed";
+                        subject?: string;
+                        timeZone?: string;
+                        updatedAt?: string;
+                        webLink?: string;
+                    };
+                };
+            };
+            /**
+             * @description `invalid_field`: A field (named in `field`) is missing or invalid; fix it and send again.
+             *
+             *     `invalid_json`: The body is not valid UTF-8 JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_field" | "invalid_json";
+                    };
+                };
+            };
+            /** @description `unauthorized`: The API key (or admin key) is missing or wrong. Sent with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="calendar-bridge" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `client_disabled`: The operator disabled this booking system. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "client_disabled";
+                    };
+                };
+            };
+            /**
+             * @description `booking_not_found`: No booking with this `bookingId` for this booking system.
+             *
+             *     `connection_not_found`: No such connection for this booking system (another client's id is also 404).
+             *
+             *     `occurrence_not_found`: The booking is a series with no occurrence on this original date (in its `timeZone`), or the occurrence was moved in Outlook to another day before this service saw it.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "booking_not_found" | "connection_not_found" | "occurrence_not_found";
+                    };
+                };
+            };
+            /**
+             * @description `booking_cancelled`: The booking was cancelled (by DELETE, or its event was deleted in Outlook).
+             *
+             *     `booking_in_progress`: A create with this `bookingId` has not finished; retry its create first.
+             *
+             *     `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
+             *
+             *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
+             *
+             *     `event_changed_in_calendar`: The user changed the event in Outlook since it was written; `current` holds it now. Send `force: true` to overwrite.
+             *
+             *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
+             *
+             *     `occurrence_cancelled`: This occurrence of the series was cancelled (by DELETE, or in Outlook); it cannot be moved.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "booking_cancelled" | "booking_in_progress" | "connection_needs_reauth" | "connection_not_active" | "event_changed_in_calendar" | "mailbox_not_supported" | "occurrence_cancelled";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body (or a part named in `field`) is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `graph_rejected`: Microsoft Graph rejected what was sent (`graphCode`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "graph_rejected";
                     };
                 };
             };
@@ -5828,12 +6685,19 @@ export interface operations {
                         bookingId: string;
                         calendarId: string;
                         /** @enum {string} */
-                        change: "moved" | "declined";
+                        change: "moved" | "declined" | "occurrence_moved" | "occurrence_cancelled";
                         connectionId: string;
-                        /** @description the event end now (UTC) */
+                        /** @description the event (or occurrence) end now (UTC) */
                         end?: string;
                         /** @description the Outlook event id */
                         eventId: string;
+                        /** @description a series: the one occurrence that changed */
+                        occurrence?: {
+                            /** @description the occurrence's Outlook id (eventId is the series') */
+                            eventId: string;
+                            /** @description the occurrence's original date (yyyy-mm-dd) in the booking's timeZone */
+                            occurrenceDate: string;
+                        };
                         /** @description the event's online meeting, when it is one */
                         onlineMeeting?: {
                             /** @description dial-in conference id, when the organisation has audio conferencing */
@@ -5848,7 +6712,7 @@ export interface operations {
                             tollNumber?: string;
                         };
                         showAs?: string;
-                        /** @description the event start now (UTC) */
+                        /** @description the event (or occurrence) start now (UTC) */
                         start?: string;
                     };
                     /** @description evt_...; also the webhook-id header */

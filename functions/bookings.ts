@@ -7,6 +7,7 @@ import { cancelBooking, cancelBookingRequest } from '../shared/bookings/cancel-b
 import { CONNECTION_PROBLEMS } from '../shared/bookings/connection-access.js';
 import { createBooking } from '../shared/bookings/create-booking.js';
 import { getBooking } from '../shared/bookings/get-booking.js';
+import { cancelOccurrence, occurrenceParams, updateOccurrence, updateOccurrenceRequest } from '../shared/bookings/occurrences.js';
 import { updateBooking } from '../shared/bookings/update-booking.js';
 import { PAUSE_PROBLEMS } from '../shared/admin/pause.js';
 import { GRAPH_PROBLEMS } from '../shared/graph/graph-problems.js';
@@ -85,4 +86,50 @@ export const cancelBookingFunction = apiRoute({
   handle: async ({ services, client, params, body }) => ({ status: 200, body: await cancelBooking(services, client, params.bookingId, body?.message) }),
 });
 
-export const bookingFunctions = [createBookingFunction, getBookingFunction, updateBookingFunction, cancelBookingFunction];
+const occurrenceRoute = 'bookings/{bookingId}/occurrences/{occurrenceDate}';
+const occurrenceProblems = ['invalid_field', 'booking_not_found', 'booking_cancelled', 'booking_in_progress', 'occurrence_not_found', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS, ...PAUSE_PROBLEMS] as const;
+
+export const updateOccurrenceFunction = apiRoute({
+  name: 'updateOccurrence',
+  route: occurrenceRoute,
+  method: 'PATCH',
+  auth: 'apiKey',
+  params: occurrenceParams,
+  body: updateOccurrenceRequest,
+  answers: { 200: bookingView },
+  problems: [...occurrenceProblems, 'occurrence_cancelled', 'event_changed_in_calendar'],
+  doc: {
+    tag,
+    summary: "Move one occurrence of a series, named by its original date in the booking's zone (409 when changed in Outlook, unless force)",
+    example: { start: '2030-05-14T11:00:00', end: '2030-05-14T11:45:00' },
+  },
+  handle: async ({ services, client, params, body }) => ({
+    status: 200,
+    body: await updateOccurrence(services, client, params.bookingId, params.occurrenceDate, body),
+  }),
+});
+
+export const cancelOccurrenceFunction = apiRoute({
+  name: 'cancelOccurrence',
+  route: occurrenceRoute,
+  method: 'DELETE',
+  auth: 'apiKey',
+  params: occurrenceParams,
+  body: cancelBookingRequest.optional(),
+  answers: { 200: bookingView },
+  problems: [...occurrenceProblems],
+  doc: { tag, summary: 'Cancel one occurrence of a series (idempotent); DELETE on the booking cancels the whole series', example: { message: 'No class this week.' } },
+  handle: async ({ services, client, params, body }) => ({
+    status: 200,
+    body: await cancelOccurrence(services, client, params.bookingId, params.occurrenceDate, body?.message),
+  }),
+});
+
+export const bookingFunctions = [
+  createBookingFunction,
+  getBookingFunction,
+  updateBookingFunction,
+  cancelBookingFunction,
+  updateOccurrenceFunction,
+  cancelOccurrenceFunction,
+];

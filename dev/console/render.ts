@@ -130,11 +130,18 @@ ${calendarRows ? `<table id="calendar-table"><caption class="visually-hidden">Ca
 
   const tomorrow = isoDate(addDays(todayIn(zone), 1));
   const bookings = (session.bookings ?? [])
-    .map((b) => `<li><code>${escapeHtml(b.bookingId)}</code> ${escapeHtml(b.subject)}, ${escapeHtml(b.start.replace('T', ' ').slice(0, 16))}–${escapeHtml(b.end.slice(11, 16))} <span class="badge ok">${escapeHtml(b.status)}</span>${meetingLink(b)}</li>`)
+    .map((b) => `<li><code>${escapeHtml(b.bookingId)}</code> ${escapeHtml(b.subject)}, ${escapeHtml(b.start.replace('T', ' ').slice(0, 16))}–${escapeHtml(b.end.slice(11, 16))}${b.days ? ` <span class="badge">series: daily ×${b.days}</span>` : ''} <span class="badge ok">${escapeHtml(b.status)}</span>${meetingLink(b)}</li>`)
     .join('');
   const bookingBody = connected
     ? `<p class="hint">POST /api/bookings with the API key; times are wall time in ${escapeHtml(zone)}, the person's time zone.</p>
-${actionForm('booking', 'Create booking', `${timedFields('booking', { subject: 'Haircut with Sam', date: tomorrow, time: '10:00', minutes: 45 })}${field('booking-online', 'Teams meeting', '<input id="booking-online" name="online" type="checkbox">')}`, { from })}
+${actionForm(
+  'booking',
+  'Create booking',
+  `${timedFields('booking', { subject: 'Haircut with Sam', date: tomorrow, time: '10:00', minutes: 45 })}
+${field('booking-days', 'Occurrences (daily)', '<input id="booking-days" name="days" type="number" min="1" max="14" value="1" required>')}
+${field('booking-online', 'Teams meeting', '<input id="booking-online" name="online" type="checkbox">')}`,
+  { from },
+)}
 ${bookings ? `<ul class="plain" id="booking-list">${bookings}</ul>` : ''}`
     : '<p class="hint">After step 2.</p>';
   const outlookBody = connected

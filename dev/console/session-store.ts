@@ -23,6 +23,8 @@ export interface DemoBooking {
   /** For an online meeting: its provider, and its join URL once Outlook has set it up. */
   meetingProvider?: string;
   joinUrl?: string | null;
+  /** A daily series of this many occurrences. */
+  days?: number;
 }
 
 export interface ConsoleSession {

@@ -25,6 +25,8 @@ export interface SimulatedEvent {
   isCancelled?: boolean;
   showAs?: string;
   transactionId?: string;
+  /** An occurrence or exception of a series: its series master. */
+  seriesMasterId?: string | null;
 }
 
 export interface SimulatedDelivery {

@@ -97,7 +97,8 @@ async function outlookEvents(ctx: ConsoleContext, upn: string, week: WeekWindow)
         subject: e.subject ?? '(no subject)',
         startMs,
         endMs,
-        kind: bookedEventIds.has(e.id) ? 'booking' : 'outlook',
+        // An occurrence of a booked series names its series master.
+        kind: bookedEventIds.has(e.id) || (e.seriesMasterId && bookedEventIds.has(e.seriesMasterId)) ? 'booking' : 'outlook',
         calendar: calendar.name,
         isAllDay: Boolean(e.isAllDay),
       });

@@ -118,18 +118,28 @@ function readTimedForm(form: URLSearchParams, zone: string): { subject: string; 
   return { subject, start, end, startMs };
 }
 
+/** How many days in a row the booking repeats (1: a single booking). */
+function repeatDays(form: URLSearchParams): number {
+  const parsed = z.coerce.number().int().min(1).max(14).safeParse(form.get('days') ?? '1');
+  if (!parsed.success) throw new AppError('invalid_field', 'days: 1 to 14 days in a row.', { field: 'days' });
+  return parsed.data;
+}
+
 /** Step 4: a booking, written by Calendar Bridge into the user's Outlook calendar. */
 export async function createBooking(ctx: ConsoleContext, form: URLSearchParams): Promise<DemoBooking> {
   const { connectionId, zone } = requireConnection(ctx);
   const { subject, start, end } = readTimedForm(form, zone);
+  const days = repeatDays(form);
   const bookingId = `demo-${randomBytes(6).toString('hex')}`;
   const isOnlineMeeting = form.get('online') === 'on';
+  // More than one day: a series of daily occurrences, one booking and one Outlook series.
+  const recurrence = days > 1 ? { pattern: { type: 'daily' as const, interval: 1 }, range: { type: 'numbered' as const, numberOfOccurrences: days } } : undefined;
   const created = await answerOf<{ status: string; eventId?: string; onlineMeeting?: { provider: string; joinUrl: string | null } }>(
     (await api(ctx)).POST('/api/bookings', {
-      body: { bookingId, connectionId, subject, start, end, timeZone: zone, body: 'Booked in the Calendar Bridge console', reminderMinutes: 15, isOnlineMeeting },
+      body: { bookingId, connectionId, subject, start, end, timeZone: zone, body: 'Booked in the Calendar Bridge console', reminderMinutes: 15, recurrence, isOnlineMeeting },
     }),
   );
-  const booking: DemoBooking = { bookingId, eventId: created.eventId, subject, start, end, status: created.status };
+  const booking: DemoBooking = { bookingId, eventId: created.eventId, subject, start, end, status: created.status, ...(days > 1 ? { days } : {}) };
   if (created.onlineMeeting) Object.assign(booking, { meetingProvider: created.onlineMeeting.provider, joinUrl: created.onlineMeeting.joinUrl });
   ctx.session.bookings = [booking, ...(ctx.session.bookings ?? [])].slice(0, 10);
   return booking;

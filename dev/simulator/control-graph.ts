@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Router, SimRequest, SimResponse } from './router.js';
 import type { SimUser } from './state.js';
 import { GraphHttpError } from './graph/errors.js';
-import { masterView, parseEventInput, serializeEvent } from './graph/event-model.js';
+import { findOccurrence, masterView, parseEventInput, parseOccurrenceId, serializeEvent, type EventView } from './graph/event-model.js';
 import { ATTENDEE_RESPONSES, createEvent, deleteEvent, setAttendeeResponse, updateEvent } from './graph/events.js';
 import { viewsOfCalendar } from './graph/calendar-view.js';
 import { parseLocal } from './graph/timezones.js';
@@ -78,6 +78,14 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
     if (!e || e.mailboxId !== u.id) throw fail(404, 'event_not_found', `No event '${id}' in ${u.userPrincipalName}.`);
     return e;
   };
+  /** An event, or one occurrence of a series by its occurrence id, as the person sees it in Outlook. */
+  const eventOrOccurrence = (u: SimUser, id: string): EventView => {
+    const occ = store.event(id) ? undefined : parseOccurrenceId(id);
+    if (!occ) return masterView(event(u, id));
+    const view = findOccurrence(event(u, occ.masterId), occ.originalStartMs);
+    if (!view) throw fail(404, 'event_not_found', `No occurrence '${id}' in ${u.userPrincipalName}.`);
+    return view;
+  };
   // Answers in UTC, with immutable ids when the caller sends Prefer: IdType="ImmutableId", as Graph would.
   const utcFor = (req: SimRequest) => ({ zoneName: 'UTC', immutableIds: parsePrefer(req.headers).immutableIds });
 
@@ -121,7 +129,7 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
   });
   on('PATCH', '/users/:user/events/:eventId', (req) => {
     const u = user(req);
-    const view = updateEvent(ctx, masterView(event(u, req.params.eventId!)), parseEventInput(json(req)));
+    const view = updateEvent(ctx, eventOrOccurrence(u, req.params.eventId!), parseEventInput(json(req)));
     return { status: 200, body: serializeEvent(view, u, utcFor(req)) };
   });
   // The person drags the event to another of their calendars in Outlook (Graph v1.0 has no move for events).
@@ -137,7 +145,7 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
   });
   on('DELETE', '/users/:user/events/:eventId', (req) => {
     const u = user(req);
-    deleteEvent(ctx, masterView(event(u, req.params.eventId!)));
+    deleteEvent(ctx, eventOrOccurrence(u, req.params.eventId!));
     return { status: 204 };
   });
 

@@ -1,7 +1,8 @@
 // The booking-system's view of a booking, validated. Times are ISO 8601: with an offset they are instants,
 // without one they are wall time in `timeZone` (IANA).
 import { z } from 'zod';
-import { isValidTimeZone, parseDateTime } from '../time/zoned-time.js';
+import { isValidTimeZone } from '../time/zoned-time.js';
+import { allDayIssues, bookingRecurrence, parseBookingTime, seriesIssues } from './recurrence.js';
 
 export const MAX_BOOKING_WINDOW_DAYS = 62;
 
@@ -68,6 +69,10 @@ export const createBookingRequest = z
     /** A space (shared/spaces): its room's calendar gets the event, or the room is invited to the organiser's. */
     spaceId: externalId.optional(),
     ...fields,
+    /** Whole days: start and end at midnight in timeZone (or bare dates). Fixed at create. */
+    isAllDay: z.boolean().optional(),
+    /** A series: the booking's start and end are its first occurrence's. */
+    recurrence: bookingRecurrence.optional(),
   })
   .superRefine(checkTarget)
   .superRefine(checkTimes)
@@ -89,9 +94,11 @@ function checkTarget(value: { connectionId?: string; spaceId?: string }, ctx: z.
     ctx.addIssue({ code: 'custom', path: ['connectionId'], message: 'connectionId or spaceId is required' });
 }
 
-function checkTimes(value: { start: string; end: string; timeZone: string }, ctx: z.RefinementCtx): void {
-  const start = parseDateTime(value.start, value.timeZone);
-  const end = parseDateTime(value.end, value.timeZone);
+type Times = { start: string; end: string; timeZone: string; isAllDay?: boolean; recurrence?: z.infer<typeof bookingRecurrence> };
+
+function checkTimes(value: Times, ctx: z.RefinementCtx): void {
+  const start = parseBookingTime(value.start, value.timeZone, value.isAllDay);
+  const end = parseBookingTime(value.end, value.timeZone, value.isAllDay);
   if (start === undefined) ctx.addIssue({ code: 'custom', path: ['start'], message: 'not an ISO 8601 date-time' });
   if (end === undefined) ctx.addIssue({ code: 'custom', path: ['end'], message: 'not an ISO 8601 date-time' });
   if (start === undefined || end === undefined) return;
@@ -99,8 +106,14 @@ function checkTimes(value: { start: string; end: string; timeZone: string }, ctx
   else if (end - start > MAX_BOOKING_WINDOW_DAYS * 86_400_000) {
     ctx.addIssue({ code: 'custom', path: ['end'], message: `a booking may last at most ${MAX_BOOKING_WINDOW_DAYS} days` });
   }
+  const issues = [...(value.isAllDay ? allDayIssues(start, end, value.timeZone) : []), ...(value.recurrence ? seriesIssues(value.recurrence, start, value.timeZone) : [])];
+  for (const issue of issues) ctx.addIssue({ code: 'custom', ...issue });
 }
 
-function withInstants<T extends { start: string; end: string; timeZone: string }>(value: T): T & { startMs: number; endMs: number } {
-  return { ...value, startMs: parseDateTime(value.start, value.timeZone)!, endMs: parseDateTime(value.end, value.timeZone)! };
+function withInstants<T extends Times>(value: T): T & { startMs: number; endMs: number } {
+  return {
+    ...value,
+    startMs: parseBookingTime(value.start, value.timeZone, value.isAllDay)!,
+    endMs: parseBookingTime(value.end, value.timeZone, value.isAllDay)!,
+  };
 }

@@ -7,6 +7,15 @@ import { ianaZoneFor, type GraphDateTime } from '../time/windows-zones.js';
 import { parseDateTime, toUtcIso } from '../time/zoned-time.js';
 import { isSpaceOwnerId } from '../spaces/space-owner.js';
 import { meetingToKeep, onlineMeetingView } from './online-meeting.js';
+import { bookingRecurrence } from './recurrence.js';
+
+export const occurrenceView = z.object({
+  occurrenceDate: z.string().describe("the occurrence's original date (yyyy-mm-dd) in the booking's timeZone: its name in the occurrence routes"),
+  status: z.enum(['moved', 'cancelled']),
+  start: z.string().optional().describe('UTC, ISO 8601 (moved)'),
+  end: z.string().optional().describe('UTC, ISO 8601 (moved)'),
+  changedInCalendar: z.boolean().describe('the change was made in Outlook (and reported by booking.changed_in_calendar), not through this API'),
+});
 
 export const calendarEventView = z.object({
   id: z.string(),
@@ -46,6 +55,10 @@ export const bookingView = z.object({
   start: z.string().optional(),
   end: z.string().optional(),
   timeZone: z.string().optional(),
+  isAllDay: z.boolean().optional(),
+  recurrence: bookingRecurrence.optional().describe('a series: start and end are its first occurrence'),
+  seriesEnd: z.string().optional().describe('a series: the latest its last occurrence can end (UTC)'),
+  occurrences: z.array(occurrenceView).optional().describe('a series: occurrences moved or cancelled, by their original date'),
   createdAt: z.string(),
   updatedAt: z.string().optional(),
   cancelledAt: z.string().optional(),
@@ -71,6 +84,18 @@ export function toBookingView(b: BookingEntity, event?: GraphEvent | null): Book
     start: b.start && toUtcIso(b.start.getTime()),
     end: b.end && toUtcIso(b.end.getTime()),
     timeZone: b.timeZone,
+    isAllDay: b.isAllDay,
+    recurrence: b.recurrence,
+    seriesEnd: b.seriesEnd && toUtcIso(b.seriesEnd.getTime()),
+    occurrences: b.occurrences?.length
+      ? b.occurrences.map((o) => ({
+          occurrenceDate: o.date,
+          status: o.status,
+          start: o.start,
+          end: o.end,
+          changedInCalendar: o.inCalendar === true,
+        }))
+      : undefined,
     createdAt: b.createdAt.toISOString(),
     updatedAt: b.updatedAt?.toISOString(),
     cancelledAt: b.cancelledAt?.toISOString(),

@@ -22,6 +22,7 @@ import { connectedGraph } from './connection-access.js';
 import { meetingProviderFor, meetingToKeep } from './online-meeting.js';
 import { bookingTarget, withRoomInvite, type BookingTarget } from '../spaces/space-bookings.js';
 import { watchBookingAhead } from '../sync/booking-window.js';
+import { seriesRowFields } from './recurrence.js';
 import { BOOKING_PROPERTY_ID, bookingFingerprint, bookingPropertyValue, bookingToEvent, transactionIdFor } from './event-mapping.js';
 
 export interface CreateBookingResult {
@@ -85,6 +86,7 @@ function pendingRow(services: Services, clientId: string, target: BookingTarget,
     start: new Date(request.startMs),
     end: new Date(request.endMs),
     timeZone: request.timeZone,
+    ...seriesRowFields(request),
     hasAttendees: (request.attendees?.length ?? 0) > 0 || target.room !== undefined,
     leaseUntil: new Date(now.getTime() + leaseMs(services)),
     createdAt: now,

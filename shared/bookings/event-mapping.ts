@@ -4,6 +4,7 @@
 import type { CreateBookingRequest } from './booking-request.js';
 import { toGraphDateTime } from '../time/windows-zones.js';
 import { sha256Base64Url, sha256Hex } from '../sha256.js';
+import { seriesEventFields } from './recurrence.js';
 
 /**
  * Our single-value extended property: `String {GUID} Name CalendarBridgeBooking`, value `clientId/bookingId`.
@@ -82,6 +83,7 @@ export function eventFields(
 export function bookingToEvent(booking: CreateBookingRequest, defaults: EventDefaults): GraphEventBody {
   return {
     ...eventFields(booking, defaults.defaultReminderMinutes, defaults.onlineMeetingProvider),
+    ...seriesEventFields(booking),
     transactionId: transactionIdFor(defaults.clientId, booking.bookingId),
     singleValueExtendedProperties: [{ id: BOOKING_PROPERTY_ID, value: bookingPropertyValue(defaults.clientId, booking.bookingId) }],
   };

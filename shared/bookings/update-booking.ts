@@ -8,11 +8,12 @@ import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import type { BookingEntity } from '../store/repositories/bookings.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
-import { parseDateTime, toUtcIso } from '../time/zoned-time.js';
+import { toUtcIso } from '../time/zoned-time.js';
 import { MAX_BOOKING_WINDOW_DAYS, type CreateBookingRequest } from './booking-request.js';
 import { toBookingView, toEventView, type BookingView } from './booking-view.js';
 import { connectedGraph, requireCalendarOwner } from './connection-access.js';
 import { eventFields } from './event-mapping.js';
+import { allDayIssues, parseBookingTime, seriesIssues, seriesRowAfterMove, seriesTimeFields } from './recurrence.js';
 import { requireBooking } from './get-booking.js';
 import { meetingProviderFor, meetingToKeep } from './online-meeting.js';
 import { keepRoomInvited } from '../spaces/space-bookings.js';
@@ -32,7 +33,7 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
     throw new AppError('booking_in_progress', 'bookingId: the booking is not created yet; retry its create first', { field: 'bookingId' });
   }
   const times = newTimes(booking, fields);
-  const fieldsPatch = await keepRoomInvited(services, booking, eventFields({ ...fields, ...times }, undefined));
+  const fieldsPatch = await keepRoomInvited(services, booking, { ...eventFields({ ...fields, ...times }, undefined), ...seriesTimeFields(booking, times) });
   const connection = await requireCalendarOwner(services, client.rowKey, booking.connectionId);
   await assertWritesAllowed(services, client);
   const { call } = await connectedGraph(services, connection);
@@ -75,6 +76,7 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
     end: times.endMs !== undefined ? new Date(times.endMs) : current.end,
     timeZone: times.timeZone ?? current.timeZone,
     hasAttendees: fields.attendees !== undefined ? fields.attendees.length > 0 : current.hasAttendees,
+    ...seriesRowAfterMove(current, times),
     movedInCalendar: undefined,
     updatedAt: new Date(),
   }));
@@ -82,7 +84,7 @@ export async function updateBooking(services: Services, client: ClientEntity, bo
   return toBookingView(saved.entity);
 }
 
-const changedInCalendar = (current: GraphEvent, lastWrittenEtag: string | undefined) =>
+export const changedInCalendar = (current: GraphEvent, lastWrittenEtag: string | undefined) =>
   new AppError('event_changed_in_calendar', 'The event was changed in Outlook since it was booked; send force: true to overwrite.', {
     extra: { current: toEventView(current, lastWrittenEtag) },
   });
@@ -110,7 +112,7 @@ interface NewTimes {
 }
 
 /** The new start and end (both sent whenever either or the zone changes), checked like a create. */
-function newTimes(booking: { start?: Date; end?: Date; timeZone?: string }, fields: Changes): NewTimes {
+function newTimes(booking: Pick<BookingEntity, 'start' | 'end' | 'timeZone' | 'isAllDay' | 'recurrence'>, fields: Changes): NewTimes {
   if (fields.start === undefined && fields.end === undefined && fields.timeZone === undefined) return {};
   const timeZone = fields.timeZone ?? booking.timeZone ?? 'UTC';
   const parse = (value: string | undefined, stored: Date | undefined, field: 'start' | 'end'): number => {
@@ -118,12 +120,14 @@ function newTimes(booking: { start?: Date; end?: Date; timeZone?: string }, fiel
       if (!stored) throw new AppError('invalid_field', `${field}: required`, { field });
       return stored.getTime();
     }
-    const ms = parseDateTime(value, timeZone);
+    const ms = parseBookingTime(value, timeZone, booking.isAllDay);
     if (ms === undefined) throw new AppError('invalid_field', `${field}: not an ISO 8601 date-time`, { field });
     return ms;
   };
   const startMs = parse(fields.start, booking.start, 'start');
   const endMs = parse(fields.end, booking.end, 'end');
+  const allDay = [...(booking.isAllDay ? allDayIssues(startMs, endMs, timeZone) : []), ...(booking.recurrence ? seriesIssues(booking.recurrence, startMs, timeZone) : [])][0];
+  if (allDay) throw new AppError('invalid_field', `${String(allDay.path[0])}: ${allDay.message}`, { field: String(allDay.path[0]) });
   if (endMs <= startMs) throw new AppError('invalid_field', 'end: end must be after start', { field: 'end' });
   if (endMs - startMs > MAX_BOOKING_WINDOW_DAYS * 86_400_000) {
     throw new AppError('invalid_field', `end: a booking may last at most ${MAX_BOOKING_WINDOW_DAYS} days`, { field: 'end' });

@@ -23,6 +23,8 @@ export interface DeltaEvent {
   changeKey?: string;
   type?: string;
   seriesMasterId?: string | null;
+  /** An occurrence's or exception's start as its series' pattern set it (UTC; https://learn.microsoft.com/en-us/graph/api/resources/event#properties). */
+  originalStart?: string;
   showAs?: string;
   isAllDay?: boolean;
   isCancelled?: boolean;

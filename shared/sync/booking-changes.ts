@@ -38,6 +38,19 @@ export class BookingIndex {
     return booking ? `${booking.partitionKey}/${booking.rowKey}` : undefined;
   }
 
+  /** The live series booking whose series master is `seriesMasterId`, if any. */
+  async series(seriesMasterId: string | null | undefined): Promise<BookingEntity | undefined> {
+    if (!seriesMasterId) return undefined;
+    const booking = (await this.load()).byEvent.get(seriesMasterId);
+    return booking?.recurrence ? booking : undefined;
+  }
+
+  /** The live series booking a `clientId/bookingId` reference names, if it is one. */
+  async seriesByRef(ref: string): Promise<BookingEntity | undefined> {
+    const ids = splitRef(ref);
+    return (await this.load()).all.find((b) => b.recurrence && ids && b.partitionKey === ids.clientId && b.rowKey === ids.bookingId);
+  }
+
   /** Live bookings whose event is in `calendarId`. */
   async inCalendar(calendarId: string): Promise<BookingEntity[]> {
     return (await this.load()).all.filter((b) => b.calendarId === calendarId);

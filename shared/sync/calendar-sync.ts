@@ -12,6 +12,8 @@ import type { BusyEventEntity } from '../store/repositories/busy.js';
 import { busyChangedEvent, loadCalendarOwner, type CalendarOwner } from './calendar-owner.js';
 import { applyCalendarChanges, replaceCalendarBusy, type CachedEvent, type SyncWindow } from './busy-cache.js';
 import { BookingIndex, reportBookingEvent, reportRemovedBookingEvent } from './booking-changes.js';
+import { reportOccurrenceEvent, reportRemovedOccurrence } from './series-changes.js';
+import type { BookingEntity } from '../store/repositories/bookings.js';
 import { busyChange } from './busy-change.js';
 import { deltaEventToCached } from './delta-to-cache.js';
 import { acquireSyncLease, LEASE_MS, releaseSyncLease, startLeaseHeartbeat, type LeaseHeartbeat } from './sync-lease.js';
@@ -127,13 +129,21 @@ async function runRound(
   // https://learn.microsoft.com/en-us/graph/delta-query-events), so a booking's event is known by its
   // transactionId, its event id, or the cache row.
   const bookingEvents: { ref: string; event: DeltaEvent }[] = [];
+  // Occurrences and exceptions of series bookings (calendarView expands a series; its master never shows).
+  const occurrenceEvents: { series: BookingEntity; event: DeltaEvent }[] = [];
   for (const event of round.changed) {
     const previous = existing.get(event.id);
-    const ref = event.transactionId || previous?.bookingRef ? await bookings.refFor(event.id, event.transactionId, previous?.bookingRef) : undefined;
+    const series = await bookings.series(event.seriesMasterId);
+    const ref = series
+      ? `${series.partitionKey}/${series.rowKey}`
+      : event.transactionId || previous?.bookingRef
+        ? await bookings.refFor(event.id, event.transactionId, previous?.bookingRef)
+        : undefined;
     const next = event.isCancelled ? undefined : deltaEventToCached(event, ref);
     if (next) upserts.push(next);
     else removed.add(event.id);
-    if (ref) bookingEvents.push({ ref, event });
+    if (series) occurrenceEvents.push({ series, event });
+    else if (ref) bookingEvents.push({ ref, event });
   }
   if (mode === 'full') {
     const seen = new Set(round.changed.map((e) => e.id));
@@ -148,6 +158,7 @@ async function runRound(
   if (mode === 'full') {
     // A full round is the catch-all: a live booking whose event it did not see was deleted or moved away.
     const seen = new Set(round.changed.map((e) => e.id));
+    for (const id of occurrenceEvents.map((o) => o.series.eventId!)) seen.add(id); // a series seen through its occurrences
     for (const b of await bookings.inCalendar(calendarId)) {
       if (b.eventId && b.status === 'confirmed' && !seen.has(b.eventId) && !removedBookings.has(b.eventId) && b.end && b.end.getTime() > now.getTime())
         removedBookings.set(b.eventId, `${b.partitionKey}/${b.rowKey}`);
@@ -158,7 +169,20 @@ async function runRound(
   // Tell the booking system before the cache moves on: a crash in between repeats a report, never loses one.
   const liveEnds: (Date | undefined)[] = [];
   for (const { ref, event } of bookingEvents) liveEnds.push(await reportBookingEvent(deps, connection, calendarId, ref, event));
-  for (const [eventId, ref] of removedBookings) liveEnds.push(await reportRemovedBookingEvent(deps, connection, calendarId, ref, eventId, graph as Client));
+  for (const { series, event } of occurrenceEvents) await reportOccurrenceEvent(deps, connection, calendarId, series, event);
+  const seriesGone = new Set<string>();
+  for (const [eventId, ref] of [...removedBookings]) {
+    const series = await bookings.seriesByRef(ref);
+    let target = eventId;
+    if (series && series.eventId !== eventId) {
+      // One occurrence left the view; when the whole series went, the series itself is reported deleted (once).
+      const outcome = await reportRemovedOccurrence(deps, connection, calendarId, series, eventId, existing.get(eventId)?.start, graph as Client);
+      if (outcome !== 'series_gone' || removedBookings.has(series.eventId!) || seriesGone.has(series.eventId!)) continue;
+      seriesGone.add(series.eventId!);
+      target = series.eventId!;
+    }
+    liveEnds.push(await reportRemovedBookingEvent(deps, connection, calendarId, ref, target, graph as Client));
+  }
   if (state) {
     const change = await busyChange(deps, connection, calendarId, existing, upserts, removedRows);
     if (change) {

@@ -69,14 +69,21 @@ export const WEBHOOK_EVENTS = {
   'booking.changed_in_calendar': defineEvent({
     summary: "A booking's event was moved or declined in Outlook",
     fires:
-      'The user moved a booking\'s event to another time in Outlook (`change: "moved"`, with the new `start`/`end`), however soon after the create and however far ahead. The booking stays `confirmed`, its `start`/`end` become the event\'s, and GET shows the event as Outlook has it now; a later PATCH applies to the moved event. Declines are `booking.declined_in_calendar`. Our own writes do not fire it (a PATCH racing a sync round can come back as a move to the times it asked for).',
+      'The user moved a booking\'s event to another time in Outlook (`change: "moved"`, with the new `start`/`end`), however soon after the create and however far ahead. The booking stays `confirmed`, its `start`/`end` become the event\'s, and GET shows the event as Outlook has it now; a later PATCH applies to the moved event. For a series, one occurrence moved (`occurrence_moved`, with its new `start`/`end`) or cancelled (`occurrence_cancelled`) in Outlook names the occurrence by its original date (`occurrence.occurrenceDate`, as in the occurrence routes); GET lists it in `occurrences`. Declines are `booking.declined_in_calendar`. Our own writes do not fire it (a PATCH racing a sync round can come back as a move to the times it asked for).',
     data: z.object({
       ...bookingInCalendar,
-      change: z.enum(['moved', 'declined']),
-      start: z.string().optional().describe('the event start now (UTC)'),
-      end: z.string().optional().describe('the event end now (UTC)'),
+      change: z.enum(['moved', 'declined', 'occurrence_moved', 'occurrence_cancelled']),
+      start: z.string().optional().describe('the event (or occurrence) start now (UTC)'),
+      end: z.string().optional().describe('the event (or occurrence) end now (UTC)'),
       showAs: z.string().optional(),
       onlineMeeting: onlineMeetingView.optional().describe("the event's online meeting, when it is one"),
+      occurrence: z
+        .object({
+          occurrenceDate: z.string().describe("the occurrence's original date (yyyy-mm-dd) in the booking's timeZone"),
+          eventId: z.string().describe("the occurrence's Outlook id (eventId is the series')"),
+        })
+        .optional()
+        .describe('a series: the one occurrence that changed'),
     }),
     example: {
       connectionId: EXAMPLE_CONNECTION,

@@ -120,6 +120,11 @@ export function updateEvent(ctx: EventContext, view: EventView, input: EventInpu
     checkTimes(startMs, endMs, event.isAllDay, event.startZone, event.endZone);
     const override = { deleted: false, startMs, endMs, fields: { ...(prev?.fields ?? {}), ...input.fields }, changeKey: newChangeKey(), lastModifiedMs: now };
     event.exceptions.set(view.originalStartMs!, override);
+    // Exchange keeps an exception inside its series master item (an embedded exception attachment:
+    // https://learn.microsoft.com/en-us/openspecs/exchange_server_protocols/ms-oxocal/), so the master changes
+    // with it, as it does when an occurrence is deleted below.
+    event.changeKey = newChangeKey();
+    event.lastModifiedMs = now;
     ctx.store.emit('updated', event);
     return { ...view, type: 'exception', startMs, endMs, override, changeKey: `${event.changeKey}.${override.changeKey}` };
   }

@@ -2,6 +2,24 @@
 import type { Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
 
+import type { BookingRecurrence } from '../../bookings/recurrence.js';
+
+/** One occurrence of a series that is no longer as the pattern made it. */
+export interface OccurrenceRecord {
+  /** The occurrence's original date (yyyy-mm-dd) in the booking's zone: how the booking system names it. */
+  date: string;
+  status: 'moved' | 'cancelled';
+  /** Graph's id of the occurrence (an exception's id stays the same when it is moved again). */
+  eventId?: string;
+  /** UTC, ISO 8601 (kept as text: the record is stored as JSON). */
+  start?: string;
+  end?: string;
+  /** @odata.etag as this service last wrote it, or as last reported from Outlook. */
+  etag?: string;
+  /** The change came from Outlook (reported by webhook), not from the API. */
+  inCalendar?: boolean;
+}
+
 export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'failed';
 
 export interface BookingEntity {
@@ -35,6 +53,14 @@ export interface BookingEntity {
   end?: Date;
   /** IANA zone the booking was made in. */
   timeZone?: string;
+  /** Whole days (Graph's isAllDay). */
+  isAllDay?: boolean;
+  /** A series: its recurrence as the booking system gave it; start and end are the first occurrence's. */
+  recurrence?: BookingRecurrence;
+  /** A series: when its last occurrence ends at the latest. */
+  seriesEnd?: Date;
+  /** A series: the occurrences moved or cancelled (through the API, or in Outlook as reported), by original date. */
+  occurrences?: OccurrenceRecord[];
   /** Cancelling a meeting with attendees sends them a cancellation; without attendees the event is deleted. */
   hasAttendees?: boolean;
   /** While pending: the create attempt holding the row until then; after it, a retry may take over. */
