@@ -65,8 +65,17 @@ export async function submitPicker(services: Services, form: URLSearchParams): P
   }
   await services.store.connectLinks.pickers.delete(session.partitionKey, PICKER_ROW).catch(() => undefined);
   // A calendar someone else shares: first the consent to reach it, then the callback saves this choice.
-  if (missingSharedConsent(chosen).length)
-    return { kind: 'redirect', location: await sharedConsentLink(services, connection.entity, session.returnUrl, choice) };
+  // A link, not a redirect: the form's CSP allows posting to this app only, and Chromium applies form-action
+  // to the redirects that follow a submit, so a redirect on to Microsoft's sign-in would be blocked.
+  if (missingSharedConsent(chosen).length) {
+    const url = await sharedConsentLink(services, connection.entity, session.returnUrl, choice);
+    const page = htmlPage(
+      'Allow access to shared calendars',
+      `<h1>Allow access to shared calendars</h1><p>You chose a calendar someone else shares with you. Microsoft will ask you to allow access to calendars shared with you; your choice is saved after that.</p>
+<p><a href="${escapeHtml(url)}">Continue to Microsoft</a></p>`,
+    );
+    return { kind: 'page', response: page };
+  }
   const saved = await services.store.connections.mutate(session.clientId, session.connectionId, (current) => applyCalendarChoice(current, choice, calendars));
   await requestSubscriptionSync(services, saved.entity).catch((err: unknown) => console.warn(`picker: subscriptions not requested: ${describeError(err)}`));
   return { kind: 'redirect', location: connectedUrl(session.returnUrl, session.connectionId) };
