@@ -2497,6 +2497,8 @@ export interface operations {
              * @description `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
              *
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
+             *
+             *     `consent_missing`: The connection was made without the scopes in `missingScopes`; send the user to `connectUrl`.
              */
             409: {
                 headers: {
@@ -2505,7 +2507,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_needs_reauth" | "connection_not_active";
+                        code?: "connection_needs_reauth" | "connection_not_active" | "consent_missing";
                     };
                 };
             };

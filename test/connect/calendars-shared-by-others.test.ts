@@ -35,6 +35,8 @@ async function tokenFor(upn: string, scopes: string[]): Promise<string> {
   return (await json(await simControl(app.simulatorUrl, 'POST', '/tokens', { tenant: SIM_TENANT, user: upn, scopes }))).access_token;
 }
 
+// Graph answers are JSON; the test reads the fields it checks.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function graph(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${app.simulatorUrl}/v1.0${path}`, {
     method,
