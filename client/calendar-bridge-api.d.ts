@@ -3511,6 +3511,8 @@ export interface operations {
              *
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
              *
+             *     `consent_missing`: The connection was made without the scopes in `missingScopes`; send the user to `connectUrl`.
+             *
              *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
              */
             409: {
@@ -3520,7 +3522,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_needs_reauth" | "connection_not_active" | "mailbox_not_supported";
+                        code?: "connection_needs_reauth" | "connection_not_active" | "consent_missing" | "mailbox_not_supported";
                     };
                 };
             };

@@ -66,7 +66,7 @@ export const updateConnectionFunction = apiRoute({
   body: calendarChoiceSchema,
   maxBodyBytes: 16 * 1024,
   answers: { 200: connectionViewSchema },
-  problems: ['connection_not_found', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS],
+  problems: ['connection_not_found', 'consent_missing', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS],
   doc: { tag, summary: 'Choose calendars, default reminder and counted showAs', example: { busyShowAs: ['busy', 'oof'], defaultReminderMinutes: 15 } },
   handle: async ({ services, client, params, body }) => {
     const connection = await ownConnection(services, client.rowKey, params.id);

@@ -20,6 +20,7 @@ import { graphLifecycleFunction } from './graphLifecycle.js';
 import { syncCalendarsFunction } from './syncCalendars.js';
 import { reconcileSubscriptionsFunction, renewSubscriptionsFunction } from './renewSubscriptions.js';
 import { resyncCalendarsFunction } from './resyncCalendars.js';
+import { pollSharedCalendarsFunction } from './pollSharedCalendars.js';
 import { mailFunctions } from './mail.js';
 import { connectionXoauth2Function } from './xoauth2.js';
 import { spaceFunctions } from './spaces.js';
@@ -50,6 +51,7 @@ export const definitions: readonly FunctionDefinition[] = [
   renewSubscriptionsFunction,
   reconcileSubscriptionsFunction,
   resyncCalendarsFunction,
+  pollSharedCalendarsFunction,
   ...mailFunctions,
   connectionXoauth2Function,
 ];

@@ -16,6 +16,7 @@ import { subscriptionJson } from './graph/subscriptions.js';
 import { OUTLOOK_LIMITS, type Fault } from './graph/throttling.js';
 import { calendarJson } from './graph/users-calendars.js';
 import { ONLINE_MEETING_PROVIDERS } from './graph/online-meetings.js';
+import { CALENDAR_ROLES, type CalendarRole } from './graph/store.js';
 import type { GraphWorld } from './graph/world.js';
 
 type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
@@ -108,6 +109,20 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
     Object.assign(c, patch.data);
     if (!c.allowedOnlineMeetingProviders.includes(c.defaultOnlineMeetingProvider)) c.defaultOnlineMeetingProvider = c.allowedOnlineMeetingProviders[0] ?? 'unknown';
     return { status: 200, body: calendarJson(c, u) };
+  });
+
+  // The owner shares a calendar ('default' for the default one) in Outlook and the sharee accepts: the
+  // calendar appears in the sharee's /me/calendars and is reachable in the owner's mailbox with the role
+  // given ('none' takes the share back).
+  on('PUT', '/users/:user/calendars/:calendarId/permissions/:sharee', (req) => {
+    const owner = user(req);
+    const c = calendar(owner, req.params.calendarId);
+    const sharee = world.state.directory.findUser(req.params.sharee!) ?? world.state.directory.findByMail(req.params.sharee!);
+    if (!sharee || sharee.tenantId !== owner.tenantId) throw fail(404, 'user_not_found', `No user '${req.params.sharee}' in the owner's tenant.`);
+    const { role } = json<{ role?: string }>(req);
+    if (!CALENDAR_ROLES.includes(role as CalendarRole)) throw fail(400, 'invalid_role', `role must be one of ${CALENDAR_ROLES.join(', ')}.`);
+    store.share(owner, c.id, sharee.id, role as CalendarRole);
+    return { status: 200, body: { calendarId: c.id, owner: owner.mail, sharee: sharee.mail, role } };
   });
   on('GET', '/users/:user/calendars/:calendarId/events', (req) => {
     const u = user(req);

@@ -11,7 +11,7 @@ import { createGraphClient } from '../graph/client.js';
 import { getServices, type Services } from '../services.js';
 import { describeError } from '../logging.js';
 import { createMsalClient, isReauthRequired } from './msal-client.js';
-import { entraClientCredential, GRAPH_SCOPES } from './entra-credentials.js';
+import { connectionGraphScopes, entraClientCredential } from './entra-credentials.js';
 import { isEntraCredentialFailure, recordEntraCredentialFailure, withEntraCredential } from './entra-credential-health.js';
 import { ConnectionTokenCachePlugin, TokenCacheConflictError } from './token-cache-plugin.js';
 import { createConnectLink, type ConnectLink } from '../connect/connect-links.js';
@@ -43,7 +43,7 @@ export interface AccessTokenOptions {
   /** Skip the cached access token (Graph refused it although MSAL thought it valid). */
   forceRefresh?: boolean;
   /**
-   * Scopes instead of GRAPH_SCOPES: more Graph scopes (Mail.Send) or another resource's (Outlook's SMTP.Send).
+   * Scopes instead of the connection's Graph scopes (connectionGraphScopes): more Graph scopes (Mail.Send) or another resource's (Outlook's SMTP.Send).
    * A consent_required refusal for them is a ConsentMissingError, and the connection stays active.
    */
   scopes?: readonly string[];
@@ -88,7 +88,7 @@ export async function getAccessToken(
         if (lost || attempt >= MAX_ATTEMPTS) throw lost ?? new NeedsReauthError(current);
         continue;
       }
-      const result = await withEntraCredential(() => msal.acquireTokenSilent({ account, scopes: [...(options.scopes ?? GRAPH_SCOPES)], forceRefresh }));
+      const result = await withEntraCredential(() => msal.acquireTokenSilent({ account, scopes: [...(options.scopes ?? connectionGraphScopes(current))], forceRefresh }));
       return { token: result.accessToken, refreshed: plugin.wroteAt !== undefined, expiresOn: result.expiresOn ?? undefined };
     } catch (error) {
       if (error instanceof TokenCacheConflictError && attempt < MAX_ATTEMPTS) {
@@ -159,7 +159,7 @@ export async function markNeedsReauth(services: Services, connection: Connection
  * GraphError; `onTokenError` sees the original (withConnectionGraph uses it to rethrow the typed error).
  */
 export function getGraphClientForConnection(
-  connection: Pick<ConnectionEntity, 'partitionKey' | 'rowKey'>,
+  connection: Pick<ConnectionEntity, 'partitionKey' | 'rowKey'> & Partial<Pick<ConnectionEntity, 'sharedCalendars'>>,
   services: Services = getServices(),
   onTokenError?: (error: unknown) => void,
   scopes?: readonly string[],
@@ -180,6 +180,7 @@ export function getGraphClientForConnection(
     fetch: services.transports.fetch,
     getAccessToken: async () => (stillValid() ? current!.token : fetchToken(false)),
     refreshAccessToken: () => fetchToken(true),
+    sharedCalendars: connection.sharedCalendars,
   });
 }
 
@@ -216,14 +217,19 @@ export async function withConnectionGraph<T>(
  * connection_needs_reauth with it; the keep-alive timer sends it in a webhook). Its return URL is the
  * client's first allowed origin.
  */
-export async function createConnectLinkForReauth(connection: ConnectionEntity, services: Services = getServices()): Promise<ConnectLink> {
+export async function createConnectLinkForReauth(
+  connection: ConnectionEntity,
+  services: Services = getServices(),
+  /** Scopes the sign-in asks for beyond what the connection holds (incremental consent). */
+  extraScopes?: string[],
+): Promise<ConnectLink> {
   const client = await services.store.clients.getClient(connection.partitionKey);
   const origin = client?.entity.allowedReturnOrigins[0];
   // Not an answer: every caller logs it and answers (or sends its webhook) without the link.
   if (!client || !origin) throw new Error('The client has no allowed return origin for a re-connect link.');
   return createConnectLink(
     client.entity,
-    { externalUserId: connection.externalUserId, returnUrl: `${origin}/`, loginHint: connection.upn, connectionId: connection.rowKey },
+    { externalUserId: connection.externalUserId, returnUrl: `${origin}/`, loginHint: connection.upn, connectionId: connection.rowKey, extraScopes },
     services,
   );
 }

@@ -67,5 +67,18 @@ export function parseCertificate(pem: string): { thumbprintSha256: string; priva
 /** Delegated permissions every connection holds; MSAL adds openid, profile and offline_access itself. */
 export const GRAPH_SCOPES = ['User.Read', 'Calendars.ReadWrite'] as const;
 
+/**
+ * Reads and writes calendars other people share with or delegate to the user; Calendars.ReadWrite reaches
+ * the user's own mailbox only. Asked for (incremental consent) only when the person picks such a calendar
+ * (https://learn.microsoft.com/en-us/graph/permissions-reference#calendarsreadwriteshared).
+ */
+export const SHARED_CALENDARS_SCOPE = 'Calendars.ReadWrite.Shared';
+
+/** The Graph scopes a connection's tokens are asked for: the base set, plus the shared-calendar scope once consented. */
+export function connectionGraphScopes(connection: { grantedScopes?: string[] } | undefined): string[] {
+  const shared = connection?.grantedScopes?.some((s) => s.toLowerCase() === SHARED_CALENDARS_SCOPE.toLowerCase());
+  return shared ? [...GRAPH_SCOPES, SHARED_CALENDARS_SCOPE] : [...GRAPH_SCOPES];
+}
+
 /** The scopes of the authorize request, offline_access named explicitly (refresh tokens depend on it). */
 export const CONNECT_SCOPES = ['offline_access', ...GRAPH_SCOPES];

@@ -4,6 +4,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
+import { sharedBusyCalendars, sharedCalendarsOf } from './shared-calendars.js';
 
 export interface CalendarInfo {
   id: string;
@@ -75,10 +76,15 @@ export function applyCalendarChoice(connection: ConnectionEntity, choice: Calend
     if (unknown >= 0)
       throw new AppError('invalid_field', `busyCalendarIds.${unknown}: no such calendar in this account`, { field: `busyCalendarIds.${unknown}` });
   }
+  const bookingCalendarId = choice.bookingCalendarId ?? connection.bookingCalendarId;
+  const busyCalendarIds = choice.busyCalendarIds ? [...new Set(choice.busyCalendarIds)] : connection.busyCalendarIds;
+  const sharedCalendars = sharedCalendarsOf(connection, [bookingCalendarId, ...(busyCalendarIds ?? [])], live);
   return {
     ...connection,
-    bookingCalendarId: choice.bookingCalendarId ?? connection.bookingCalendarId,
-    busyCalendarIds: choice.busyCalendarIds ? [...new Set(choice.busyCalendarIds)] : connection.busyCalendarIds,
+    bookingCalendarId,
+    busyCalendarIds,
+    sharedCalendars,
+    pollsSharedCalendars: sharedBusyCalendars({ sharedCalendars, busyCalendarIds }).length ? true : undefined,
     defaultReminderMinutes: choice.defaultReminderMinutes ?? connection.defaultReminderMinutes,
     busyShowAs: choice.busyShowAs ? [...new Set(choice.busyShowAs)] : connection.busyShowAs,
     updatedAt: new Date(),

@@ -17,7 +17,8 @@ import { ConcurrencyError, NotFoundError } from '../store/errors.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { OAUTH_STATE_ROW, type OAuthStateEntity } from '../store/repositories/oauth-states.js';
 import type { Services } from '../services.js';
-import { DEFAULT_REMINDER_MINUTES, listCalendars, ownedCalendars, type CalendarInfo } from './calendars.js';
+import { applyCalendarChoice, DEFAULT_REMINDER_MINUTES, listCalendars, ownedCalendars, type CalendarInfo } from './calendars.js';
+import { isAppError } from '../errors/app-error.js';
 import { callbackUrl, verifierBinding } from './start-connect.js';
 import { returnUrlWith } from './return-url.js';
 import { requestSubscriptionSync } from '../sync/calendar-subscriptions.js';
@@ -139,7 +140,7 @@ export async function completeConnect(query: URLSearchParams, services: Services
     return toApp('account_mismatch');
   }
 
-  const connection = await saveConnection(services, attempt, {
+  let connection = await saveConnection(services, attempt, {
     tenantId: result.account.tenantId,
     objectId: me.id,
     upn: me.userPrincipalName ?? result.account.username,
@@ -148,6 +149,16 @@ export async function completeConnect(query: URLSearchParams, services: Services
     calendars,
     ownedIds: ownedCalendars(calendars, [me.mail, me.userPrincipalName]).map((c) => c.id),
   });
+  if (attempt.calendarChoice) {
+    // The picker's choice waited for this consent (a shared calendar): saved now, checked against the
+    // calendars as they are; a choice that no longer fits shows the picker again.
+    const choice = attempt.calendarChoice;
+    const saved = await services.store.connections
+      .mutate(connection.partitionKey, connection.rowKey, (current) => applyCalendarChoice(current, choice, calendars))
+      .catch((error: unknown) => (isAppError(error) ? undefined : Promise.reject(error)));
+    if (!saved) return { kind: 'picker', connection, calendars, returnUrl: attempt.returnUrl! };
+    connection = saved.entity;
+  }
   if (attempt.pickCalendars) return { kind: 'picker', connection, calendars, returnUrl: attempt.returnUrl! };
   await requestSubscriptionSync(services, connection).catch((err: unknown) => console.warn(`connect: subscriptions not requested: ${describeError(err)}`));
   return { kind: 'redirect', location: connectedUrl(attempt.returnUrl!, connection.rowKey) };

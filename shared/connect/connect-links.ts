@@ -14,7 +14,7 @@ export const CONNECT_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 /** What a link is made from: the stored link's own fields (documented there), and how long it lives. */
 export type ConnectLinkInput = Pick<
   ConnectLinkEntity,
-  'externalUserId' | 'returnUrl' | 'loginHint' | 'allowOtherAccount' | 'pickCalendars' | 'connectionId' | 'kind' | 'tenant'
+  'externalUserId' | 'returnUrl' | 'loginHint' | 'allowOtherAccount' | 'pickCalendars' | 'connectionId' | 'kind' | 'tenant' | 'extraScopes' | 'calendarChoice'
 > & { ttlMs?: number };
 
 export interface ConnectLink {
@@ -42,6 +42,8 @@ export async function createConnectLink(client: ClientEntity, input: ConnectLink
     allowOtherAccount: input.allowOtherAccount || undefined,
     pickCalendars: input.pickCalendars || undefined,
     connectionId: input.connectionId,
+    extraScopes: input.extraScopes?.length ? input.extraScopes : undefined,
+    calendarChoice: input.calendarChoice,
     kind: input.kind,
     tenant: input.tenant,
     expiresAt,

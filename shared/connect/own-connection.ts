@@ -6,6 +6,7 @@ import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { requestSubscriptionSync } from '../sync/calendar-subscriptions.js';
 import { applyCalendarChoice, listCalendars, type CalendarChoice } from './calendars.js';
+import { requireSharedCalendarConsent } from './shared-calendar-consent.js';
 import { connectionView, subscriptionHealth, type ConnectionView } from './connection-view.js';
 
 /** The client's connection, or 404 (also for another client's id). */
@@ -24,7 +25,7 @@ export async function viewWithHealth(services: Services, connection: ConnectionE
 /** Applies the choice against the calendars the user has now; 400 before anything is written. */
 export async function updateConnection(services: Services, connection: ConnectionEntity, choice: CalendarChoice): Promise<ConnectionEntity> {
   const live = await withConnectionGraph(connection, listCalendars, services);
-  applyCalendarChoice(connection, choice, live);
+  await requireSharedCalendarConsent(services, connection, applyCalendarChoice(connection, choice, live));
   const saved = await services.store.connections.mutate(connection.partitionKey, connection.rowKey, (current) => applyCalendarChoice(current, choice, live));
   // The busy calendars may have changed: subscriptions follow them (queued; retried by the queue).
   if (choice.busyCalendarIds !== undefined) await requestSubscriptionSync(services, saved.entity);

@@ -14,6 +14,8 @@ import type { Services } from '../services.js';
 import { withConnectionGraph } from '../auth/connection-tokens.js';
 import { applyCalendarChoice, listCalendars, MAX_REMINDER_MINUTES, type CalendarInfo, type CalendarChoice } from './calendars.js';
 import { connectedUrl } from './complete-connect.js';
+import { sharedConsentLink } from './shared-calendar-consent.js';
+import { missingSharedConsent, ownedByOthers } from './shared-calendars.js';
 
 export const PICKER_TTL_MS = 30 * 60 * 1000;
 export const PICKER_PATH = '/api/connect-picker';
@@ -46,9 +48,10 @@ export async function submitPicker(services: Services, form: URLSearchParams): P
   const calendars = await withConnectionGraph(connection.entity, listCalendars, services);
 
   let choice: CalendarChoice;
+  let chosen: ConnectionEntity;
   try {
     choice = parseForm(form);
-    applyCalendarChoice(connection.entity, choice, calendars); // validates; applied below to the current row
+    chosen = applyCalendarChoice(connection.entity, choice, calendars); // validates; applied below to the current row
   } catch (error) {
     if (!isAppError(error)) throw error;
     return { kind: 'page', response: pickerPage(token, connection.entity, calendars, session.returnUrl, error.message, form) };
@@ -61,6 +64,18 @@ export async function submitPicker(services: Services, form: URLSearchParams): P
     throw error;
   }
   await services.store.connectLinks.pickers.delete(session.partitionKey, PICKER_ROW).catch(() => undefined);
+  // A calendar someone else shares: first the consent to reach it, then the callback saves this choice.
+  // A link, not a redirect: the form's CSP allows posting to this app only, and Chromium applies form-action
+  // to the redirects that follow a submit, so a redirect on to Microsoft's sign-in would be blocked.
+  if (missingSharedConsent(chosen).length) {
+    const url = await sharedConsentLink(services, connection.entity, session.returnUrl, choice);
+    const page = htmlPage(
+      'Allow access to shared calendars',
+      `<h1>Allow access to shared calendars</h1><p>You chose a calendar someone else shares with you. Microsoft will ask you to allow access to calendars shared with you; your choice is saved after that.</p>
+<p><a href="${escapeHtml(url)}">Continue to Microsoft</a></p>`,
+    );
+    return { kind: 'page', response: page };
+  }
   const saved = await services.store.connections.mutate(session.clientId, session.connectionId, (current) => applyCalendarChoice(current, choice, calendars));
   await requestSubscriptionSync(services, saved.entity).catch((err: unknown) => console.warn(`picker: subscriptions not requested: ${describeError(err)}`));
   return { kind: 'redirect', location: connectedUrl(session.returnUrl, session.connectionId) };
@@ -82,8 +97,10 @@ function pickerPage(token: string, connection: ConnectionEntity, calendars: Cale
   const booking = form?.get('bookingCalendarId') ?? connection.bookingCalendarId;
   const busy = new Set(form ? form.getAll('busyCalendarIds') : (connection.busyCalendarIds ?? []));
   const reminder = Number(form?.get('defaultReminderMinutes') ?? connection.defaultReminderMinutes ?? 15);
+  const shared = ownedByOthers(connection, calendars);
+  // A calendar someone else shares is marked: choosing it asks the person to allow access to shared calendars.
   const label = (c: CalendarInfo) =>
-    `${escapeHtml(c.name)}${c.owner.address ? ` <span class="hint">(${escapeHtml(c.owner.address)})</span>` : ''}`;
+    `${escapeHtml(c.name)}${c.owner.address ? ` <span class="hint">(${shared(c) ? 'shared by ' : ''}${escapeHtml(c.owner.address)})</span>` : ''}`;
   const bookingOptions = calendars
     .filter((c) => c.canEdit)
     .map((c) => `<label><input type="radio" name="bookingCalendarId" value="${escapeHtml(c.id)}"${c.id === booking ? ' checked' : ''} required> ${label(c)}</label>`)

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { CryptoProvider, PromptValue } from '@azure/msal-node';
 import { createMsalClient } from '../auth/msal-client.js';
-import { CONNECT_SCOPES, entraClientCredential } from '../auth/entra-credentials.js';
+import { CONNECT_SCOPES, connectionGraphScopes, entraClientCredential, GRAPH_SCOPES } from '../auth/entra-credentials.js';
 import type { ConnectLinkEntity } from '../store/repositories/connect-links.js';
 import { OAUTH_STATE_ROW, OAUTH_STATE_TTL_MS, stateHash, type OAuthStateEntity } from '../store/repositories/oauth-states.js';
 import type { Services } from '../services.js';
@@ -34,7 +34,12 @@ export async function startConnect(link: ConnectLinkEntity, services: Services):
   const binding = newBrowserBinding(services.config.publicBaseUrl, key, OAUTH_STATE_TTL_MS);
   // Clients with mail enabled also ask for mail permissions (incremental consent on a re-connect).
   const client = await services.store.clients.getClient(link.clientId);
-  const extra = mailConsentScopes(client?.entity ?? {}, services.config.cloud.outlookResource);
+  const mail = mailConsentScopes(client?.entity ?? {}, services.config.cloud.outlookResource);
+  // Shared calendars: the link asks for their scope when it was made for that consent, and a re-connect
+  // keeps asking for it once the connection holds it (so the new tokens still reach those calendars).
+  const previous = link.connectionId ? (await services.store.connections.getConnection(link.clientId, link.connectionId))?.entity : undefined;
+  const shared = [...(link.extraScopes ?? []), ...connectionGraphScopes(previous).filter((s) => !(GRAPH_SCOPES as readonly string[]).includes(s))];
+  const extra = { graph: [...new Set([...mail.graph, ...shared])], outlook: mail.outlook };
   const entity: OAuthStateEntity = {
     partitionKey: key,
     rowKey: OAUTH_STATE_ROW,
@@ -44,6 +49,7 @@ export async function startConnect(link: ConnectLinkEntity, services: Services):
     externalUserId: link.externalUserId,
     returnUrl: link.returnUrl,
     pickCalendars: link.pickCalendars,
+    calendarChoice: link.calendarChoice,
     scopes: [...CONNECT_SCOPES.filter((s) => s !== 'offline_access'), ...extra.graph, ...extra.outlook],
     codeVerifier: await services.envelope.encrypt(verifier, verifierBinding(key)),
     nonce,

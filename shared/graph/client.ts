@@ -16,7 +16,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import type { Config } from '../config.js';
 import { ImmutableIdHandler } from './immutable-ids.js';
-import { MailboxScopeHandler } from './mailbox-scope.js';
+import { mailboxRewrite, MailboxScopeHandler, sharedCalendarRewrite } from './mailbox-scope.js';
 import { withSpan } from '../telemetry/tracing.js';
 
 export const GRAPH_ORIGIN = 'https://graph.microsoft.com';
@@ -41,6 +41,11 @@ export interface GraphClientOptions {
    * `/users/{mailboxId}/...`, also inside $batch bodies (shared/graph/mailbox-scope.ts).
    */
   mailboxId?: string;
+  /**
+   * Delegated clients: calendars other people share with the user (calendar id -> owner's address), whose
+   * `/me/calendars/{id}/...` paths are sent to the owner's mailbox (shared/graph/mailbox-scope.ts).
+   */
+  sharedCalendars?: Readonly<Record<string, string>>;
 }
 
 /** The last handler: the given fetch, in a span. */
@@ -100,7 +105,12 @@ export function createGraphClient(options: GraphClientOptions): Client {
   const baseUrl = config.graphBaseUrl;
   const customHosts = baseUrl === GRAPH_ORIGIN ? undefined : new Set([new URL(baseUrl).hostname]);
   const authFirst = options.refreshAccessToken ? new UnauthorizedRetryHandler(options.refreshAccessToken, auth, retry) : auth;
-  const scoped = options.mailboxId ? new MailboxScopeHandler(options.mailboxId, authFirst) : authFirst;
+  const rewrite = options.mailboxId
+    ? mailboxRewrite(options.mailboxId)
+    : options.sharedCalendars && Object.keys(options.sharedCalendars).length
+      ? sharedCalendarRewrite(options.sharedCalendars)
+      : undefined;
+  const scoped = rewrite ? new MailboxScopeHandler(rewrite, authFirst) : authFirst;
   const first = new ImmutableIdHandler(scoped);
   return Client.initWithMiddleware({ middleware: first, baseUrl, customHosts, defaultVersion: 'v1.0' });
 }

@@ -8,16 +8,22 @@ import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { missingScopes } from './mail-scopes.js';
 
-export async function consentMissingProblem(services: Services, connection: ConnectionEntity, scopes: readonly string[]): Promise<AppError> {
+export async function consentMissingProblem(
+  services: Services,
+  connection: ConnectionEntity,
+  scopes: readonly string[],
+  /** `askFor`: Graph scopes the link itself asks for (those the client's settings do not already add). */
+  options: { askFor?: string[]; detail?: string } = {},
+): Promise<AppError> {
   const extra: Record<string, unknown> = { connectionId: connection.rowKey, missingScopes: [...scopes] };
   try {
-    const link = await createConnectLinkForReauth(connection, services);
+    const link = await createConnectLinkForReauth(connection, services, options.askFor);
     extra.connectUrl = link.url;
     extra.connectUrlExpiresAt = link.expiresAt;
   } catch (error) {
     console.warn(`no consent link for connection ${connection.rowKey}: ${describeError(error)}`);
   }
-  return new AppError('consent_missing', 'The user has not consented to the mail permissions this needs; send them connectUrl to consent.', { extra });
+  return new AppError('consent_missing', options.detail ?? 'The user has not consented to the mail permissions this needs; send them connectUrl to consent.', { extra });
 }
 
 /** Throws consent_missing unless the connection holds every scope in `needed`. */

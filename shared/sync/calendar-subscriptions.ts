@@ -213,8 +213,25 @@ export async function ensureCalendarSubscriptions(
     if (record.calendarId && !wanted.has(record.calendarId)) await forgetCalendar(services.store, connection.rowKey, record.calendarId);
     changes.removed.push(record.calendarId ?? '');
   }
+  // Calendars without a subscription (shared ones) that are no longer busy calendars lose their cached busy time.
+  for (const state of await services.store.busy.listSyncStates(connection.rowKey)) {
+    if (wanted.has(state.calendarId) || changes.removed.includes(state.calendarId)) continue;
+    await forgetCalendar(services.store, connection.rowKey, state.calendarId);
+    changes.removed.push(state.calendarId);
+  }
   for (const calendarId of wanted) {
     if (covered.has(calendarId)) continue;
+    // A calendar someone else shares has no subscription: "Delegated permission supports subscribing to
+    // items in folders in only the signed-in user's mailbox"
+    // (https://learn.microsoft.com/en-us/graph/api/subscription-post-subscriptions#permissions). Its first
+    // full sync is queued here; scheduled delta keeps it (shared/upkeep/shared-calendar-poll.ts).
+    if (connection.sharedCalendars?.[calendarId] !== undefined) {
+      if (await services.store.busy.getSyncState(connection.rowKey, calendarId)) continue;
+      await markCalendarStale(services.store, connection.rowKey, calendarId);
+      await requestFullSync(services, connection, calendarId);
+      changes.created.push(calendarId);
+      continue;
+    }
     // Until its first full sync the calendar is not served from the cache (no sync state, or a stale one).
     await markCalendarStale(services.store, connection.rowKey, calendarId);
     const record = await subscribeCalendar(services, graph, connection, calendarId);

@@ -78,6 +78,7 @@ async function dispatch(deps: SyncDeps, message: CalendarSyncMessage): Promise<P
     case 'changes':
     case 'resync':
     case 'recheck':
+    case 'poll':
       return syncCalendar(deps, {
         clientId: message.clientId,
         connectionId: message.connectionId,

@@ -40,6 +40,14 @@ export interface RecheckMessage extends Omit<MessageBase, 'subscriptionId'> {
   full: boolean;
 }
 
+/**
+ * A delta round for a calendar no subscription can watch (one someone else shares: Graph sends a delegated
+ * app no notifications for other people's folders), asked for by the shared-calendar poll.
+ */
+export interface PollMessage extends Omit<MessageBase, 'subscriptionId'> {
+  kind: 'poll';
+}
+
 /** Make the connection's subscriptions match its busy calendars (after connect or a calendar choice). */
 export interface SubscriptionsMessage {
   kind: 'subscriptions';
@@ -48,7 +56,7 @@ export interface SubscriptionsMessage {
   receivedAt: string;
 }
 
-export type CalendarSyncMessage = ChangesMessage | LifecycleMessage | ResyncMessage | RecheckMessage | SubscriptionsMessage;
+export type CalendarSyncMessage = ChangesMessage | LifecycleMessage | ResyncMessage | RecheckMessage | PollMessage | SubscriptionsMessage;
 
 const LIFECYCLE_EVENTS = new Set<string>(['reauthorizationRequired', 'subscriptionRemoved', 'missed']);
 
@@ -71,6 +79,7 @@ export function parseSyncMessage(item: unknown): CalendarSyncMessage | undefined
   if (m.kind === 'lifecycle' && str(m.subscriptionId) && isLifecycleEvent(m.lifecycleEvent))
     return { kind: 'lifecycle', ...base, subscriptionId: m.subscriptionId, lifecycleEvent: m.lifecycleEvent };
   if (m.kind === 'recheck' && typeof m.full === 'boolean') return { kind: 'recheck', ...base, full: m.full };
+  if (m.kind === 'poll') return { kind: 'poll', ...base };
   if (m.kind === 'resync') return { kind: 'resync', ...base, ...(str(m.subscriptionId) ? { subscriptionId: m.subscriptionId } : {}) };
   return undefined;
 }

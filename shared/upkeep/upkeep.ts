@@ -20,6 +20,7 @@ import { resyncOwner, unwatchedCalendars } from '../sync/resync-calendars.js';
 import { reconcileOrphanReports, reconcileOwners, type ReconcileReport } from '../sync/reconcile-subscriptions.js';
 import { spaceAsOwner } from '../spaces/space-owner.js';
 import { describeError } from '../logging.js';
+import { scanSharedCalendarPage, type SharedPollScan } from './shared-calendar-poll.js';
 import { CONNECTION_COUNTER } from '../telemetry/gauges.js';
 import { recordRenewalFailures } from '../telemetry/metrics.js';
 
@@ -47,7 +48,9 @@ export type UpkeepMessage =
   | { kind: 'reconcile-orphans'; at: string }
   /** The operator's "disconnect every connection of this client": one page of its connections not yet disconnected. */
   | { kind: 'disconnect-scan'; clientId: string; at: string; continuationToken?: string; pageSize?: number }
-  | { kind: 'disconnect'; at: string; connections: { clientId: string; connectionId: string }[] };
+  | { kind: 'disconnect'; at: string; connections: { clientId: string; connectionId: string }[] }
+  /** A page of the connections with shared busy calendars: each gets a delta round (shared-calendar-poll.ts). */
+  | SharedPollScan;
 
 /** A page of the active owners (connections, then spaces) for the resync sweep or the reconciliation. */
 type OwnerScan = {
@@ -60,7 +63,7 @@ type OwnerScan = {
 };
 
 export type UpkeepOutcome =
-  | { kind: 'scanned'; task: 'keepalive' | 'renewal' | 'resync' | 'reconcile'; rows: number; due: number; messages: number; more: boolean }
+  | { kind: 'scanned'; task: 'keepalive' | 'renewal' | 'resync' | 'reconcile' | 'shared-poll'; rows: number; due: number; messages: number; more: boolean }
   | { kind: 'resynced'; checked: number; queued: number }
   | { kind: 'refreshed'; refreshed: number; needsReauth: number; failed: number }
   | { kind: 'renewed'; report: RenewalReport }
@@ -103,6 +106,11 @@ export async function startDisconnectClientScan(services: Pick<SyncDeps['service
   return at;
 }
 
+/** Timer: start a scan of the connections whose shared busy calendars are kept by scheduled delta. */
+export async function startSharedCalendarPollScan(deps: SyncDeps, now = new Date(), options: { pageSize?: number } = {}): Promise<void> {
+  await enqueue(deps.services.config.storage, UPKEEP_QUEUE, { kind: 'shared-poll-scan', at: now.toISOString(), ...options } satisfies UpkeepMessage);
+}
+
 export async function processUpkeepMessage(deps: SyncDeps, item: unknown): Promise<UpkeepOutcome> {
   const message = parseUpkeepMessage(item);
   if (!message) return { kind: 'invalid' };
@@ -130,6 +138,10 @@ export async function processUpkeepMessage(deps: SyncDeps, item: unknown): Promi
       return reconcileChunk(deps, message);
     case 'reconcile-orphans':
       return { kind: 'reconciled', report: await reconcileOrphanReports(deps) };
+    case 'shared-poll-scan': {
+      const scanned = await scanSharedCalendarPage(deps, message, SCAN_PAGE_SIZE, (next) => put(deps, [next]));
+      return { kind: 'scanned', task: 'shared-poll', ...scanned, messages: scanned.due + Number(scanned.more) };
+    }
   }
 }
 
@@ -308,13 +320,10 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 const str = (v: unknown, max = 2048): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+/** A scan message's page size: absent, or 1 to SCAN_PAGE_SIZE; null when malformed. */
+const pageSizeOf = (v: unknown): number | undefined | null =>
+  v === undefined ? undefined : Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= SCAN_PAGE_SIZE ? (v as number) : null;
 const instant = (v: unknown): v is string => str(v, 64) && !Number.isNaN(Date.parse(v));
-
-/** A scan message's own page size: undefined when absent, null when invalid. */
-function scanPageSize(v: unknown): number | undefined | null {
-  if (v === undefined) return undefined;
-  return Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= SCAN_PAGE_SIZE ? (v as number) : null;
-}
 
 /** Parses a queue item defensively: anything malformed is undefined (and dropped). */
 export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
@@ -336,7 +345,7 @@ export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
       return instant(m.at) && ids(m.connections) ? { kind: 'keepalive', at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
     case 'resync-scan':
     case 'reconcile-scan': {
-      const pageSize = scanPageSize(m.pageSize);
+      const pageSize = pageSizeOf(m.pageSize);
       return instant(m.at) && (m.table === 'connections' || m.table === 'spaces') && pageSize !== null
         ? { kind: m.kind, at: m.at, table: m.table, ...(token ? { continuationToken: token } : {}), ...(pageSize !== undefined ? { pageSize } : {}) }
         : undefined;
@@ -347,13 +356,19 @@ export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
     case 'reconcile-orphans':
       return instant(m.at) ? { kind: 'reconcile-orphans', at: m.at } : undefined;
     case 'disconnect-scan': {
-      const pageSize = scanPageSize(m.pageSize);
+      const pageSize = pageSizeOf(m.pageSize);
       return instant(m.at) && str(m.clientId, 256) && pageSize !== null
         ? { kind: 'disconnect-scan', clientId: m.clientId, at: m.at, ...(token ? { continuationToken: token } : {}), ...(pageSize !== undefined ? { pageSize } : {}) }
         : undefined;
     }
     case 'disconnect':
       return instant(m.at) && ids(m.connections) ? { kind: 'disconnect', at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
+    case 'shared-poll-scan': {
+      const pageSize = pageSizeOf(m.pageSize);
+      return instant(m.at) && pageSize !== null
+        ? { kind: 'shared-poll-scan', at: m.at, ...(token ? { continuationToken: token } : {}), ...(pageSize !== undefined ? { pageSize } : {}) }
+        : undefined;
+    }
     case 'renewal': {
       if (!instant(m.until) || !ids(m.connections)) return undefined;
       const connections = m.connections as { clientId: string; connectionId: string; subscriptions?: unknown }[];

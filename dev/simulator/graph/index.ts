@@ -27,7 +27,17 @@ export const graphModule: SimModule = (router, state) => {
   const world: GraphWorld = {
     state,
     store,
-    pipeline: new GraphPipeline({ state, counters, throttle, faults }),
+    pipeline: new GraphPipeline({
+      state,
+      counters,
+      throttle,
+      faults,
+      // The calendar a route of another mailbox names: {calendarId}, or the default one for /calendar/....
+      sharedCalendarRole: (req) => {
+        const calendarId = req.params.calendarId ?? (/\/calendar(?:\/|$)/i.test(req.path) ? store.defaultCalendar(req.mailbox).id : undefined);
+        return calendarId && req.caller.userId ? store.roleOf(req.mailbox.id, calendarId, req.caller.userId) : undefined;
+      },
+    }),
     counters,
     throttle,
     faults,

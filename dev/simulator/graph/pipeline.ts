@@ -12,6 +12,7 @@ import { type GraphCaller, SimAuthError, type SimState, type SimUser } from '../
 import { GraphHttpError, type RequestIds, accessDenied, badRequest, errorResponse, idHeaders, invalidJson } from './errors.js';
 import { type Prefer, canonicalQuery, parsePrefer } from './odata.js';
 import type { Counters, Faults, MailboxThrottle } from './throttling.js';
+import { READ_ROLES, WRITE_ROLES, type CalendarRole } from './store.js';
 
 /** What a route needs from the caller: calendar read or write, profile, mailbox settings, free/busy. */
 export type Access = 'read' | 'write' | 'user' | 'mailboxSettings' | 'schedule' | 'any';
@@ -53,7 +54,12 @@ export interface PipelineDeps {
   counters: Counters;
   throttle: MailboxThrottle;
   faults: Faults;
+  /** The signed-in user's role on the calendar a route of another mailbox names, if its owner shared it with them. */
+  sharedCalendarRole?: (req: GraphRequest) => CalendarRole | undefined;
 }
+
+/** Delegated permissions that reach calendars other people share with or delegate to the signed-in user. */
+const SHARED_SCOPES = { read: ['Calendars.Read.Shared', 'Calendars.ReadWrite.Shared'], write: ['Calendars.ReadWrite.Shared'] } as const;
 
 export interface ExecuteInput {
   caller: GraphCaller;
@@ -194,15 +200,35 @@ export class GraphPipeline {
     const granted = delegated ? caller.scopes : caller.roles;
     const needed = PERMISSIONS[access][delegated ? 'delegated' : 'app'];
     const ok = needed.some((p) => granted.has(p));
-    // Delegated tokens reach only the signed-in user's own mailbox (no .Shared scopes here); profiles of
-    // others need a directory-wide scope; free/busy of others is allowed.
+    // Delegated tokens reach the signed-in user's own mailbox; profiles of others need a directory-wide
+    // scope; free/busy of others is allowed.
     const other = delegated && req.mailbox && req.mailbox.id !== caller.userId;
+    if (other && (access === 'read' || access === 'write')) return this.checkSharedCalendar(access, req);
     if (access === 'user') {
       if (!ok || (other && !['User.ReadBasic.All', 'User.Read.All', 'Directory.Read.All'].some((p) => granted.has(p))))
         throw new GraphHttpError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
       return;
     }
     if (!ok || (other && access !== 'schedule')) throw accessDenied();
+  }
+
+  /**
+   * Another person's calendar, addressed in their mailbox (/users/{owner}/calendar/... or
+   * /users/{owner}/calendars/{id}/...): only one its owner shared with or delegated to the signed-in user,
+   * with a role that allows the request (read for reads, write or delegate for writes), and only with a
+   * .Shared permission; Calendars.ReadWrite alone reaches the user's own calendars and is answered
+   * ErrorAccessDenied, as is a calendar not shared with them. Routes that do not name a calendar
+   * (/users/{owner}/events, /calendarView) are refused the same way.
+   * https://learn.microsoft.com/en-us/graph/outlook-get-shared-events-calendars ("If Garth has not shared
+   * his default calendar with John ... will return an error"),
+   * https://learn.microsoft.com/en-us/graph/outlook-create-event-in-shared-delegated-calendar,
+   * https://learn.microsoft.com/en-us/graph/permissions-reference#calendarsreadwriteshared,
+   * https://learn.microsoft.com/en-us/graph/api/resources/calendarpermission#calendarroletype-values
+   */
+  private checkSharedCalendar(access: 'read' | 'write', req: GraphRequest): void {
+    const scoped = SHARED_SCOPES[access].some((p) => req.caller.scopes.has(p));
+    const role = this.deps.sharedCalendarRole?.(req);
+    if (!scoped || !role || !(access === 'read' ? READ_ROLES : WRITE_ROLES).includes(role)) throw accessDenied();
   }
 }
 

@@ -5,6 +5,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { SimClock, SimUser } from '../state.js';
 import type { Recurrence } from './recurrence.js';
 
+/** The calendarRoleType values (https://learn.microsoft.com/en-us/graph/api/resources/calendarpermission). */
+export const CALENDAR_ROLES = ['none', 'freeBusyRead', 'limitedRead', 'read', 'write', 'delegateWithoutPrivateEventAccess', 'delegateWithPrivateEventAccess'] as const;
+export type CalendarRole = (typeof CALENDAR_ROLES)[number];
+/** Roles that see the details of (non-private) events, and those that may also create, update and delete them. */
+export const READ_ROLES: readonly CalendarRole[] = ['read', 'write', 'delegateWithoutPrivateEventAccess', 'delegateWithPrivateEventAccess'];
+export const WRITE_ROLES: readonly CalendarRole[] = ['write', 'delegateWithoutPrivateEventAccess', 'delegateWithPrivateEventAccess'];
+
 export interface StoredCalendar {
   id: string;
   mailboxId: string;
@@ -105,7 +112,38 @@ export class MailboxStore {
 
   constructor(private clock: SimClock) {}
 
+  /**
+   * Calendar sharing and delegation as the owner set it up in Outlook: `<owner id>|<calendar id>` -> sharee
+   * id -> role (https://learn.microsoft.com/en-us/graph/api/resources/calendarpermission#calendarroletype-values).
+   */
+  private shares = new Map<string, Map<string, CalendarRole>>();
+
+  share(owner: SimUser, calendarId: string, shareeId: string, role: CalendarRole): void {
+    const key = `${owner.id}|${calendarId}`;
+    const sharees = this.shares.get(key) ?? new Map<string, CalendarRole>();
+    if (role === 'none') sharees.delete(shareeId);
+    else sharees.set(shareeId, role);
+    this.shares.set(key, sharees);
+  }
+
+  /** The sharee's role on another mailbox's calendar, if it was shared with them. */
+  roleOf(ownerId: string, calendarId: string, shareeId: string): CalendarRole | undefined {
+    return this.shares.get(`${ownerId}|${calendarId}`)?.get(shareeId);
+  }
+
+  /** Calendars shared with a user, with their owner's mailbox id and the role given. */
+  sharedWith(shareeId: string): { ownerId: string; calendarId: string; role: CalendarRole }[] {
+    const out: { ownerId: string; calendarId: string; role: CalendarRole }[] = [];
+    for (const [key, sharees] of this.shares) {
+      const role = sharees.get(shareeId);
+      const [ownerId, calendarId] = key.split('|') as [string, string];
+      if (role && this.calendar(ownerId, calendarId)) out.push({ ownerId, calendarId, role });
+    }
+    return out;
+  }
+
   reset(): void {
+    this.shares.clear();
     this.calendars.clear();
     this.eventsById.clear();
     this.transactionIds.clear();

@@ -4,7 +4,7 @@ import type { SimUser } from '../state.js';
 import { GraphHttpError, badRequest, itemNotFound, unknownProperty } from './errors.js';
 import { GRAPH_ROOT, applySelect } from './odata.js';
 import type { GraphRequest } from './pipeline.js';
-import type { StoredCalendar } from './store.js';
+import { WRITE_ROLES, type CalendarRole, type StoredCalendar } from './store.js';
 import type { GraphWorld } from './world.js';
 
 export function userJson(user: SimUser): Record<string, unknown> {
@@ -24,8 +24,14 @@ export function userJson(user: SimUser): Record<string, unknown> {
   };
 }
 
-export function calendarJson(calendar: StoredCalendar, owner: SimUser): Record<string, unknown> {
-  return {
+/**
+ * A calendar as its owner sees it, or (with `sharedAs`) as a sharee or delegate sees it in their own list:
+ * the owner named, editable only with a write or delegate role, not shareable further, never their default
+ * (https://learn.microsoft.com/en-us/graph/outlook-share-or-delegate-calendar#sharee-or-delegate-get-properties-of-shared-or-delegated-calendar).
+ * The simulator lists it under the owner's calendar id, the id requests to the owner's mailbox take.
+ */
+export function calendarJson(calendar: StoredCalendar, owner: SimUser, sharedAs?: CalendarRole): Record<string, unknown> {
+  const own = {
     '@odata.id': `${GRAPH_ROOT}/users('${owner.id}')/calendars('${calendar.id}')`,
     id: calendar.id,
     name: calendar.name,
@@ -41,6 +47,15 @@ export function calendarJson(calendar: StoredCalendar, owner: SimUser): Record<s
     isTallyingResponses: true,
     isRemovable: !calendar.isDefault,
     owner: { name: owner.displayName, address: owner.mail },
+  };
+  if (!sharedAs) return own;
+  return {
+    ...own,
+    isDefaultCalendar: false,
+    canShare: false,
+    canViewPrivateItems: sharedAs === 'delegateWithPrivateEventAccess',
+    canEdit: WRITE_ROLES.includes(sharedAs),
+    isRemovable: true,
   };
 }
 
@@ -95,7 +110,14 @@ export function registerUserAndCalendarRoutes(world: GraphWorld): void {
     status: 200,
     body: {
       '@odata.context': `${GRAPH_ROOT}/$metadata#users('${req.mailbox.id}')/calendars`,
-      value: store.calendarsOf(req.mailbox).map((c) => calendarJson(c, req.mailbox)),
+      value: [
+        ...store.calendarsOf(req.mailbox).map((c) => calendarJson(c, req.mailbox)),
+        // Calendars shared with or delegated to this user (accepted in Outlook) follow their own.
+        ...store.sharedWith(req.mailbox.id).flatMap(({ ownerId, calendarId, role }) => {
+          const owner = world.state.directory.users.get(ownerId);
+          return owner ? [calendarJson(store.calendar(ownerId, calendarId)!, owner, role)] : [];
+        }),
+      ],
     },
   }));
   pipeline.route('GET', '/me/calendar', 'read', (req) => ({ status: 200, body: calendarJson(store.defaultCalendar(req.mailbox), req.mailbox) }));

@@ -47,6 +47,8 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'Calendars.Read': 'Read your calendars',
   'Calendars.ReadBasic': 'Read basic details of your calendars',
   'Calendars.ReadWrite': 'Have full access to your calendars',
+  'Calendars.Read.Shared': 'Read user and shared calendars',
+  'Calendars.ReadWrite.Shared': 'Read and write user and shared calendars',
   'Mail.Send': 'Send mail as you',
   'MailboxSettings.Read': 'Read your mailbox settings',
 };

@@ -23,6 +23,13 @@ export interface ConnectLinkEntity {
   pickCalendars?: boolean;
   /** Set for a re-connect link made for an existing connection. */
   connectionId?: string;
+  /** Graph scopes the sign-in asks for beyond the base set (incremental consent, e.g. shared calendars). */
+  extraScopes?: string[];
+  /**
+   * A calendar choice the hosted picker could not save before the user consented to what it needs (a
+   * shared calendar): applied by the callback once the consent is recorded.
+   */
+  calendarChoice?: PendingCalendarChoice;
   /** 'tenant': an administrator's tenant-wide consent (shared/spaces/tenant-consent.ts); absent: a user's connect. */
   kind?: 'tenant';
   /** For a tenant link: the tenant (id or domain) whose admin-consent endpoint is opened. */
@@ -31,6 +38,13 @@ export interface ConnectLinkEntity {
   /** Set when the link is opened; a second use is refused. */
   usedAt?: Date;
   createdAt: Date;
+}
+
+/** The picker's choice, as it travels through a consent sign-in (validated again when applied). */
+export interface PendingCalendarChoice {
+  bookingCalendarId?: string;
+  busyCalendarIds?: string[];
+  defaultReminderMinutes?: number;
 }
 
 export interface PickerSessionEntity {

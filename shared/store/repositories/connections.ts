@@ -20,6 +20,13 @@ export interface ConnectionEntity {
   homeAccountId?: string;
   bookingCalendarId?: string;
   busyCalendarIds?: string[];
+  /**
+   * Chosen calendars (booking or busy) that other people share with or delegate to this user: calendar id ->
+   * the owner's address. Graph reaches them in the owner's mailbox, and they are kept by scheduled delta.
+   */
+  sharedCalendars?: Record<string, string>;
+  /** True while sharedCalendars is not empty: what the shared-calendar poll's table filter reads. */
+  pollsSharedCalendars?: boolean;
   /** Graph showAs values that count as busy for this connection (default: busy, tentative, oof, unknown). */
   busyShowAs?: string[];
   defaultReminderMinutes?: number;

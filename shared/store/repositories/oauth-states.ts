@@ -3,6 +3,7 @@
 import type { CallOptions, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
 import { sha256Base64Url } from '../../sha256.js';
+import type { PendingCalendarChoice } from './connect-links.js';
 
 export const OAUTH_STATE_ROW = 's';
 export const OAUTH_STATE_TTL_MS = 10 * 60 * 1000;
@@ -21,6 +22,8 @@ export interface OAuthStateEntity {
   pickCalendars?: boolean;
   /** Resource scopes the authorize request asked consent for (recorded on the connection when it succeeds). */
   scopes?: string[];
+  /** The link's pending calendar choice, applied once the sign-in succeeds. */
+  calendarChoice?: PendingCalendarChoice;
   /** Envelope-encrypted PKCE code verifier. */
   codeVerifier: string;
   nonce: string;
