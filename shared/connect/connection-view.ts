@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Services } from '../services.js';
 import { DEFAULT_BUSY_SHOW_AS } from '../sync/merge-busy.js';
+import { bookingMoveSchema } from '../moves/move-progress.js';
 
 export interface SubscriptionHealth {
   /** `none` until push sync creates subscriptions; `expired` when one has lapsed unrenewed. */
@@ -36,6 +37,8 @@ export interface ConnectionView {
   subscriptions: SubscriptionHealth;
   /** Per busy calendar (on single-connection reads): is push sync live? */
   pushSync?: CalendarPushSync[];
+  /** The latest move of future bookings into this connection, and how far it got. */
+  move?: ConnectionEntity['move'];
   createdAt: string;
   updatedAt?: string;
 }
@@ -57,6 +60,7 @@ export function connectionView(
     lastTokenRefreshAt: c.lastTokenRefreshAt?.toISOString(),
     subscriptions,
     ...(pushSync ? { pushSync } : {}),
+    ...(c.move ? { move: c.move } : {}),
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt?.toISOString(),
   };
@@ -94,5 +98,5 @@ export async function subscriptionHealth(
 
 /** ConnectionView as the API describes it (the fields a booking system relies on; the rest is open). */
 export const connectionViewSchema = z
-  .object({ id: z.string(), externalUserId: z.string(), status: z.enum(['active', 'needs_reauth', 'disconnected']) })
+  .object({ id: z.string(), externalUserId: z.string(), status: z.enum(['active', 'needs_reauth', 'disconnected']), move: bookingMoveSchema.optional() })
   .loose();

@@ -17,6 +17,7 @@ import { resyncOwner, unwatchedCalendars } from '../sync/resync-calendars.js';
 import { reconcileOrphanReports, reconcileOwners, type ReconcileReport } from '../sync/reconcile-subscriptions.js';
 import { spaceAsOwner } from '../spaces/space-owner.js';
 import { describeError } from '../logging.js';
+import { isMoveMessage, processMoveMessage, type MoveProgressOutcome } from '../moves/move-future-bookings.js';
 import { CONNECTION_COUNTER } from '../telemetry/gauges.js';
 import { recordRenewalFailures } from '../telemetry/metrics.js';
 
@@ -60,6 +61,7 @@ export type UpkeepOutcome =
   | { kind: 'renewed'; report: RenewalReport }
   | { kind: 'reconciled'; report: ReconcileReport }
   | { kind: 'paused' }
+  | MoveProgressOutcome
   | { kind: 'invalid' };
 
 /** Timer: start a keep-alive scan of every active connection, as of now. */
@@ -85,6 +87,8 @@ export async function startReconcileScan(deps: SyncDeps, now = new Date(), optio
 }
 
 export async function processUpkeepMessage(deps: SyncDeps, item: unknown): Promise<UpkeepOutcome> {
+  // Moves of future bookings share the queue; they handle the pause themselves (they must not be dropped).
+  if (isMoveMessage(item)) return processMoveMessage(deps.services, item);
   const message = parseUpkeepMessage(item);
   if (!message) return { kind: 'invalid' };
   // Paused: the scan stops here; the next timer run starts a fresh one, and nothing is due for weeks.
