@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Services } from '../services.js';
 import { DEFAULT_BUSY_SHOW_AS } from '../sync/merge-busy.js';
-import { bookingMoveSchema } from '../moves/move-progress.js';
+import { bookingMoveSchema, bookingMoveView, type BookingMoveView } from '../moves/move-progress.js';
 
 export interface SubscriptionHealth {
   /** `none` until push sync creates subscriptions; `expired` when one has lapsed unrenewed. */
@@ -38,7 +38,7 @@ export interface ConnectionView {
   /** Per busy calendar (on single-connection reads): is push sync live? */
   pushSync?: CalendarPushSync[];
   /** The latest move of future bookings into this connection, and how far it got. */
-  move?: ConnectionEntity['move'];
+  move?: BookingMoveView;
   createdAt: string;
   updatedAt?: string;
 }
@@ -60,7 +60,7 @@ export function connectionView(
     lastTokenRefreshAt: c.lastTokenRefreshAt?.toISOString(),
     subscriptions,
     ...(pushSync ? { pushSync } : {}),
-    ...(c.move ? { move: c.move } : {}),
+    ...(c.move ? { move: bookingMoveView(c.move) } : {}),
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt?.toISOString(),
   };

@@ -33,25 +33,22 @@ const PAUSED_DELAY_SECONDS = 60;
 /** Failed booking ids kept on the connection (the webhook and GET show these; the rest are only counted). */
 const MAX_FAILED_IDS = 100;
 
-interface MoveCounts {
-  moved: number;
-  failed: number;
-  leftInOldCalendar: number;
-  failedBookingIds: string[];
-}
+type MoveCounts = Pick<BookingMoveProgress, 'moved' | 'failed' | 'leftInOldCalendar' | 'failedBookingIds'>;
 
+/** "Run a page of this move": the page itself, its cursor and counts live on the connection's move. */
 export interface MoveMessage {
   kind: 'move-bookings';
   clientId: string;
   /** The receiving connection, which holds the move's progress. */
   connectionId: string;
   moveId: string;
-  continuationToken?: string;
-  /** Counts of the pages before this one. */
-  counts?: MoveCounts;
 }
 
-export type MoveProgressOutcome = { kind: 'moving'; moveId: string; page: number; more: boolean } | { kind: 'move-stale'; moveId: string } | { kind: 'paused' };
+export type MoveProgressOutcome =
+  | { kind: 'moving'; moveId: string; page: number; more: boolean }
+  | { kind: 'move-stale'; moveId: string }
+  | { kind: 'move-busy'; moveId: string }
+  | { kind: 'paused' };
 
 /**
  * Records a move on `to` and queues it. 409 booking_move_in_progress while another move into `to` runs
@@ -78,6 +75,7 @@ export async function startBookingMove(
     leftInOldCalendar: 0,
     failedBookingIds: [],
     startedAt: now.toISOString(),
+    pagesDone: 0,
   };
   const saved = await services.store.connections.mutate(to.partitionKey, to.rowKey, (current) => {
     assertNoMoveRunning(current);
@@ -106,7 +104,13 @@ export function isMoveMessage(item: unknown): item is MoveMessage {
   return typeof m === 'object' && m !== null && m.kind === 'move-bookings' && typeof m.clientId === 'string' && typeof m.connectionId === 'string' && typeof m.moveId === 'string';
 }
 
-/** One page of a move. Throws what the queue should retry (throttling, 5xx, storage). */
+/**
+ * One page of a move. The worker holds the move by a lease on the connection and queues a recheck for when
+ * the lease runs out: if the worker dies (mid-page, or between recording a page and queuing the next), the
+ * recheck finds the lease free and carries on from the recorded cursor and counts. Two workers on one page
+ * (a lease run out under a slow Graph) are safe: each booking's steps are conditional, and only the first
+ * to record the page moves the cursor. Throws what the queue should retry (throttling, 5xx, storage).
+ */
 export async function processMoveMessage(services: Services, message: MoveMessage): Promise<MoveProgressOutcome> {
   const { store } = services;
   if (await isSyncPaused(services)) {
@@ -114,37 +118,70 @@ export async function processMoveMessage(services: Services, message: MoveMessag
     await enqueue(services.config.storage, MOVE_QUEUE, message, PAUSED_DELAY_SECONDS);
     return { kind: 'paused' };
   }
-  const to = (await store.connections.getConnection(message.clientId, message.connectionId))?.entity;
-  const move = to?.move;
-  if (!to || !move || move.id !== message.moveId || move.state !== 'running') return { kind: 'move-stale', moveId: message.moveId };
-  const from = move.fromConnectionId === to.rowKey ? to : (await store.connections.getConnection(message.clientId, move.fromConnectionId))?.entity;
-  const counts: MoveCounts = message.counts ?? { moved: 0, failed: 0, leftInOldCalendar: 0, failedBookingIds: [] };
+  const found = (await store.connections.getConnection(message.clientId, message.connectionId))?.entity;
+  const current = found?.move;
+  if (!found || !current || current.id !== message.moveId) return { kind: 'move-stale', moveId: message.moveId };
+  if (current.state === 'done') {
+    if (!current.notified) await notify(services, found, current);
+    return { kind: 'move-stale', moveId: message.moveId };
+  }
+  const lease = leaseMs(services);
+  const claimed = await updateMove(services, found, current, (m) =>
+    m.state === 'running' && (!m.leaseUntil || Date.parse(m.leaseUntil) <= Date.now()) ? { ...m, leaseUntil: new Date(Date.now() + lease).toISOString() } : undefined,
+  );
+  if (!claimed) return { kind: 'move-busy', moveId: message.moveId };
+  await enqueue(services.config.storage, MOVE_QUEUE, message, Math.ceil(lease / 1000) + 5);
 
+  const to = found;
+  const from = claimed.fromConnectionId === to.rowKey ? to : (await store.connections.getConnection(message.clientId, claimed.fromConnectionId))?.entity;
   const toGraph = to.status === 'active' ? await graphOf(services, to) : undefined;
   if (!from || !toGraph) {
-    // Nothing can be moved any more (the receiving connection lost access, or the old one is deleted).
-    await finish(services, to, move, counts);
-    return { kind: 'moving', moveId: move.id, page: 0, more: false };
+    // Nothing can be moved any more (the receiving connection lost access, or the old one is gone).
+    await record(services, to, claimed, claimed, undefined);
+    return { kind: 'moving', moveId: claimed.id, page: 0, more: false };
   }
-  const ends: MoveEnds = { move, from, fromGraph: from.status === 'active' ? await graphOf(services, from) : undefined, to, toGraph };
-  const filter = bookingsOfMove(message.clientId, move);
-  if (move.total === undefined) await recordTotal(services, to, move, await countMatching(services, filter));
+  const ends: MoveEnds = { move: claimed, from, fromGraph: from.status === 'active' ? await graphOf(services, from) : undefined, to, toGraph };
+  const filter = bookingsOfMove(message.clientId, claimed);
+  const total = claimed.total ?? (await countMatching(services, filter));
 
-  const page = await store.bookings.query(filter, { pageSize: MOVE_PAGE_SIZE, continuationToken: message.continuationToken });
-  const next: MoveCounts = { ...counts, failedBookingIds: [...counts.failedBookingIds] };
+  const page = await store.bookings.query(filter, { pageSize: MOVE_PAGE_SIZE, continuationToken: claimed.cursor });
+  const counts: MoveCounts = { moved: claimed.moved, failed: claimed.failed, leftInOldCalendar: claimed.leftInOldCalendar, failedBookingIds: [...claimed.failedBookingIds] };
   for (const row of page.items) {
     // One booking at a time: Outlook serves four concurrent requests per mailbox
     // (https://learn.microsoft.com/en-us/graph/throttling-limits).
-    count(next, row.entity.rowKey, await moveBookingEvent(services, ends, row));
+    count(counts, row.entity.rowKey, await moveBookingEvent(services, ends, row));
+    // Heartbeat: the page is still being worked on, so the recheck leaves it alone.
+    await updateMove(services, to, claimed, (m) => (m.pagesDone === claimed.pagesDone && m.state === 'running' ? { ...m, leaseUntil: new Date(Date.now() + lease).toISOString() } : undefined));
   }
-  if (page.continuationToken) {
-    await recordCounts(services, to, move, next);
-    const following: MoveMessage = { ...message, continuationToken: page.continuationToken, counts: next };
-    await enqueue(services.config.storage, MOVE_QUEUE, following);
-  } else {
-    await finish(services, to, move, next);
-  }
-  return { kind: 'moving', moveId: move.id, page: page.items.length, more: Boolean(page.continuationToken) };
+  const recorded = await record(services, to, claimed, { ...claimed, ...counts, total }, page.continuationToken);
+  if (recorded?.state === 'running') await enqueue(services.config.storage, MOVE_QUEUE, message);
+  return { kind: 'moving', moveId: claimed.id, page: page.items.length, more: Boolean(page.continuationToken) };
+}
+
+/** How long a page may run before a recheck takes it over: about a booking's Graph calls and some slack. */
+function leaseMs(services: Services): number {
+  return 2 * services.config.graphTimeoutMs + 10_000;
+}
+
+/**
+ * Records a finished page, only if no other worker recorded this page first: the counts, the next cursor,
+ * and `done` after the last page (then the webhook). Undefined when another worker was first.
+ */
+async function record(services: Services, to: ConnectionEntity, claimed: BookingMoveProgress, next: BookingMoveProgress, cursor: string | undefined): Promise<BookingMoveProgress | undefined> {
+  const done = cursor === undefined;
+  const saved = await updateMove(services, to, claimed, (m) =>
+    m.state === 'running' && m.pagesDone === claimed.pagesDone
+      ? {
+          ...next,
+          pagesDone: claimed.pagesDone + 1,
+          cursor,
+          leaseUntil: undefined,
+          ...(done ? { state: 'done' as const, finishedAt: new Date().toISOString() } : {}),
+        }
+      : undefined,
+  );
+  if (saved?.state === 'done') await notify(services, to, saved);
+  return saved;
 }
 
 /**
@@ -188,29 +225,23 @@ async function graphOf(services: Services, connection: ConnectionEntity): Promis
   return getGraphClientForConnection(connection, services);
 }
 
-/** Changes the connection's move only while it is still this move. */
-async function updateMove(services: Services, to: ConnectionEntity, move: BookingMoveProgress, change: (m: BookingMoveProgress) => BookingMoveProgress): Promise<BookingMoveProgress | undefined> {
+/** Changes the connection's move while it is still this move and `change` agrees (undefined: it did not). */
+async function updateMove(
+  services: Services,
+  to: ConnectionEntity,
+  move: BookingMoveProgress,
+  change: (m: BookingMoveProgress) => BookingMoveProgress | undefined,
+): Promise<BookingMoveProgress | undefined> {
   let result: BookingMoveProgress | undefined;
   await services.store.connections.mutate(to.partitionKey, to.rowKey, (current) => {
-    if (current.move?.id !== move.id) return current;
-    result = change(current.move);
-    return { ...current, move: result };
+    result = current.move?.id === move.id ? change(current.move) : undefined;
+    return result ? { ...current, move: result } : current;
   });
   return result;
 }
 
-function recordTotal(services: Services, to: ConnectionEntity, move: BookingMoveProgress, total: number) {
-  return updateMove(services, to, move, (m) => ({ ...m, total }));
-}
-
-function recordCounts(services: Services, to: ConnectionEntity, move: BookingMoveProgress, counts: MoveCounts) {
-  return updateMove(services, to, move, (m) => ({ ...m, ...counts }));
-}
-
-async function finish(services: Services, to: ConnectionEntity, move: BookingMoveProgress, counts: MoveCounts): Promise<void> {
-  const done = await updateMove(services, to, move, (m) => (m.state === 'done' ? m : { ...m, ...counts, state: 'done', finishedAt: new Date().toISOString() }));
-  if (!done) return;
-  // Tell the booking system before anything else: a crash after this repeats the same event id.
+/** connection.bookings_moved (its id derived from the move: sent again after a crash, it is the same event), then a resync. */
+async function notify(services: Services, to: ConnectionEntity, done: BookingMoveProgress): Promise<void> {
   await emitWebhookEvent(
     services.config.storage,
     to.partitionKey,
@@ -230,6 +261,7 @@ async function finish(services: Services, to: ConnectionEntity, move: BookingMov
     },
     stableEventId('connection.bookings_moved', to.partitionKey, done.id),
   );
+  await updateMove(services, to, done, (m) => ({ ...m, notified: true }));
   await resyncBoth(services, to, done).catch((error: unknown) => console.warn(`move ${done.id}: no resync requested: ${describeError(error)}`));
 }
 

@@ -19,3 +19,10 @@ export const bookingMoveSchema = z
     finishedAt: z.string().optional(),
   })
   .describe('The latest move of future bookings into this connection');
+
+export type BookingMoveView = z.infer<typeof bookingMoveSchema>;
+
+/** What the API shows of a move: its progress, not the worker's cursor and lease. */
+export function bookingMoveView(move: BookingMoveView): BookingMoveView {
+  return bookingMoveSchema.parse(move);
+}

@@ -60,6 +60,13 @@ export interface BookingMoveProgress {
   failedBookingIds: string[];
   startedAt: string;
   finishedAt?: string;
+  /** Pages finished, and the Table continuation token of the next page (absent: the first). */
+  pagesDone: number;
+  cursor?: string;
+  /** The worker running a page holds the move until then; after it, a recheck message takes over. */
+  leaseUntil?: string;
+  /** connection.bookings_moved was queued (a crash between done and the webhook sends it from the recheck). */
+  notified?: boolean;
 }
 
 // The ETag each connection object was read with, so that a later step of the same request (the token cache)
