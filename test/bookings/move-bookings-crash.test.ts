@@ -1,0 +1,129 @@
+// A host killed with SIGKILL in the middle of a move of future bookings, between a copy's create and the
+// old event's delete: the app runs as `npm start` runs it (dev/start.ts, a child process) against the run's
+// Azurite and a simulator of this file's own; the delete is held by simulated latency, the process is
+// killed, a new one starts, and with no further request the move must finish: every booking exactly once in
+// the new calendar, none left in the old one, counted once, and one connection.bookings_moved.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
+import { freePort } from '../../dev/host/ports.js';
+import { useSimulator } from '../../dev/simulated-microsoft.js';
+import { resetConfig } from '../../shared/config.js';
+import { getServices, resetServices, type Services } from '../../shared/services.js';
+import { adminKeyOf, spawnApp, untilAnswers, type AppProcess } from '../support/app-process.js';
+import { connectUser, createTestClient, type AppEndpoint } from '../support/connect-user.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
+import { waitFor } from '../support/wait-for.js';
+import { addFault, api, bookingBody, calendarEvents, mailboxCounters, removeFault, sim, withBookingRef } from './support.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'cb-move-crash-'));
+let simulator: RunningSimulator;
+let receiver: WebhookReceiver;
+let services: Services;
+let port: number;
+let child: AppProcess | undefined;
+
+function startApp(): Promise<void> {
+  child = spawnApp({
+    ...process.env,
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    M365_SIMULATOR_URL: simulator.url,
+    LOCAL_SECRETS_PATH: join(dataDir, 'secrets.json'),
+    LOCAL_DATA_DIR: dataDir,
+    // A short Graph timeout makes a short move lease, so the recheck after the kill comes within seconds.
+    GRAPH_TIMEOUT_MS: '4000',
+    LOG_LEVEL: 'warn',
+  });
+  return untilAnswers(child, `http://127.0.0.1:${port}/api/health`);
+}
+
+beforeAll(async () => {
+  simulator = await startSimulator({ port: 0 });
+  receiver = await startWebhookReceiver();
+  port = await freePort();
+  Object.assign(process.env, { M365_SIMULATOR_URL: simulator.url, LOCAL_SECRETS_PATH: join(dataDir, 'secrets.json'), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
+  useSimulator(simulator.url);
+  resetConfig();
+  resetServices();
+  services = getServices();
+  await startApp();
+}, 90_000);
+
+afterAll(async () => {
+  await child?.stop();
+  await receiver?.close();
+  await simulator?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('a host killed mid-move', () => {
+  it('leaves no duplicate and loses no booking: the next host finishes the move from where it was', { timeout: 180_000 }, async () => {
+    const url = `http://127.0.0.1:${port}`;
+    const app: AppEndpoint = { url, simulatorUrl: simulator.url, adminKey: await adminKeyOf(url, join(dataDir, 'secrets.json')) };
+    const user = await connectUser(app, { client: await createTestClient(app, { webhookUrl: receiver.url }) });
+    const clientId = user.client.clientId;
+    const oldCalendar = user.connection.bookingCalendarId!;
+    const target = (await sim(app, 'POST', `/users/${encodeURIComponent(user.userPrincipalName)}/calendars`, { name: 'After the crash' })).id as string;
+    const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+    const bookingIds: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const body = bookingBody(user, { timeZone: 'UTC', start: `${day(2 + i)}T09:00:00`, end: `${day(2 + i)}T09:30:00` });
+      const created = await api(app, user.apiKey, 'POST', 'bookings', body);
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      bookingIds.push(String(body.bookingId));
+    }
+
+    // Hold the first old event's delete: the copy exists and the row names it, the old event is still there.
+    const deletes = async () => Object.entries(await mailboxCounters(app, user)).filter(([k]) => k.startsWith('DELETE')).reduce((n, [, v]) => n + v, 0);
+    const before = await deletes();
+    const held = await addFault(app, user, { endpoint: 'DELETE /users/{user}/calendars/{calendarId}/events', latencyMs: 60_000, remaining: 1 });
+    const patched = await api(app, user.apiKey, 'PATCH', `connections/${user.connection.id}`, { bookingCalendarId: target, moveFutureBookings: true });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const moveId = String(patched.body.move.id);
+    const removing = await waitFor(
+      async () => {
+        for (const id of bookingIds) {
+          const row = (await services.store.bookings.getBooking(clientId, id))?.entity;
+          if (row?.moveState === 'removing') return row;
+        }
+        return undefined;
+      },
+      { message: 'a booking between its copy and the old event delete', timeout: 30_000 },
+    );
+    await waitFor(async () => (await deletes()) > before, { message: 'the held delete to reach Graph' });
+    // Both events exist at this instant: the copy in the new calendar and the original in the old.
+    expect(withBookingRef(await calendarEvents(app, user, target), clientId, removing.rowKey)).toHaveLength(1);
+    expect(withBookingRef(await calendarEvents(app, user, oldCalendar), clientId, removing.rowKey)).toHaveLength(1);
+
+    await child!.stop('SIGKILL');
+    await removeFault(app, held);
+    await startApp();
+
+    const done = await waitFor(
+      async () => {
+        const move = (await services.store.connections.getConnection(clientId, user.connection.id))?.entity.move;
+        return move?.id === moveId && move.state === 'done' ? move : undefined;
+      },
+      { message: 'the move to finish after the restart', timeout: 90_000 },
+    );
+    expect(done).toMatchObject({ total: 3, moved: 3, failed: 0, leftInOldCalendar: 0 });
+    const oldEvents = await calendarEvents(app, user, oldCalendar);
+    const newEvents = await calendarEvents(app, user, target);
+    for (const id of bookingIds) {
+      expect(withBookingRef(newEvents, clientId, id), id).toHaveLength(1);
+      expect(withBookingRef(oldEvents, clientId, id), id).toHaveLength(0);
+      const row = (await services.store.bookings.getBooking(clientId, id))!.entity;
+      expect(row).toMatchObject({ status: 'confirmed', calendarId: target, eventId: withBookingRef(newEvents, clientId, id)[0]!.id, moveState: 'done' });
+    }
+    const hooks = await waitFor(async () => {
+      const found = receiver.events.filter((e) => e.type === 'connection.bookings_moved' && e.data.moveId === moveId);
+      return found.length ? found : undefined;
+    }, { message: 'connection.bookings_moved', timeout: 30_000 });
+    // Delivered at least once; every delivery is the same event.
+    expect(new Set(hooks.map((h) => h.id)).size).toBe(1);
+    expect(hooks[0]!.data).toMatchObject({ moved: 3, failed: 0 });
+  });
+});
