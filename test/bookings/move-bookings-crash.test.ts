@@ -9,10 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { freePort } from '../../dev/host/ports.js';
-import { useSimulator } from '../../dev/simulated-microsoft.js';
-import { resetConfig } from '../../shared/config.js';
-import { getServices, resetServices, type Services } from '../../shared/services.js';
-import { adminKeyOf, spawnApp, untilAnswers, type AppProcess } from '../support/app-process.js';
+import type { Services } from '../../shared/services.js';
+import { adminKeyOf, servicesLikeApp, spawnApp, untilAnswers, type AppProcess } from '../support/app-process.js';
 import { connectUser, createTestClient, type AppEndpoint } from '../support/connect-user.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
 import { waitFor } from '../support/wait-for.js';
@@ -44,11 +42,7 @@ beforeAll(async () => {
   simulator = await startSimulator({ port: 0 });
   receiver = await startWebhookReceiver();
   port = await freePort();
-  Object.assign(process.env, { M365_SIMULATOR_URL: simulator.url, LOCAL_SECRETS_PATH: join(dataDir, 'secrets.json'), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
-  useSimulator(simulator.url);
-  resetConfig();
-  resetServices();
-  services = getServices();
+  services = servicesLikeApp(simulator.url, dataDir, port);
   await startApp();
 }, 90_000);
 
@@ -99,6 +93,7 @@ describe('a host killed mid-move', () => {
     expect(withBookingRef(await calendarEvents(app, user, oldCalendar), clientId, removing.rowKey)).toHaveLength(1);
 
     await child!.stop('SIGKILL');
+    const killedAt = Date.now();
     await removeFault(app, held);
     await startApp();
 
@@ -109,6 +104,7 @@ describe('a host killed mid-move', () => {
       },
       { message: 'the move to finish after the restart', timeout: 90_000 },
     );
+    console.info(`move crash recovery: the move finished ${((Date.now() - killedAt) / 1000).toFixed(1)} s after SIGKILL`);
     expect(done).toMatchObject({ total: 3, moved: 3, failed: 0, leftInOldCalendar: 0 });
     const oldEvents = await calendarEvents(app, user, oldCalendar);
     const newEvents = await calendarEvents(app, user, target);
