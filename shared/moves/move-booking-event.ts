@@ -103,8 +103,8 @@ function fromRow(booking: BookingEntity, to: ConnectionEntity): Record<string, u
   );
 }
 
-/** The properties a create accepts: attendees without their (read-only) responses, no nulls. */
-function copyable(source: Record<string, unknown>): Record<string, unknown> {
+/** The properties a create accepts: attendees without their (read-only) responses, no nulls, no id or etag. */
+export function copyable(source: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(source)) {
     if (value === null || value === undefined || key.startsWith('@odata') || key === 'id') continue;
