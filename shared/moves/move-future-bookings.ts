@@ -42,6 +42,8 @@ export interface MoveMessage {
   /** The receiving connection, which holds the move's progress. */
   connectionId: string;
   moveId: string;
+  /** Set on the recheck a worker queues for itself: the pages done when that worker claimed the move. */
+  recheckOfPage?: number;
 }
 
 export type MoveProgressOutcome =
@@ -126,11 +128,23 @@ export async function processMoveMessage(services: Services, message: MoveMessag
     return { kind: 'move-stale', moveId: message.moveId };
   }
   const lease = leaseMs(services);
-  const claimed = await updateMove(services, found, current, (m) =>
-    m.state === 'running' && (!m.leaseUntil || Date.parse(m.leaseUntil) <= Date.now()) ? { ...m, leaseUntil: new Date(Date.now() + lease).toISOString() } : undefined,
-  );
-  if (!claimed) return { kind: 'move-busy', moveId: message.moveId };
-  await enqueue(services.config.storage, MOVE_QUEUE, message, Math.ceil(lease / 1000) + 5);
+  let seen = current;
+  const claimed = await updateMove(services, found, current, (m) => {
+    seen = m;
+    return m.state === 'running' && (!m.leaseUntil || Date.parse(m.leaseUntil) <= Date.now()) ? { ...m, leaseUntil: new Date(Date.now() + lease).toISOString() } : undefined;
+  });
+  if (!claimed) {
+    // Held. A recheck of the page still being worked on (its worker's heartbeat moved the lease past the
+    // recheck) looks again when the lease runs out; anything else leaves the move to the holder, whose
+    // own recheck watches it.
+    if (message.recheckOfPage !== undefined && seen.state === 'running' && seen.pagesDone === message.recheckOfPage && seen.leaseUntil) {
+      const wait = Math.max(1, Math.ceil((Date.parse(seen.leaseUntil) - Date.now()) / 1000) + 5);
+      await enqueue(services.config.storage, MOVE_QUEUE, message, wait);
+    }
+    return { kind: 'move-busy', moveId: message.moveId };
+  }
+  const recheck: MoveMessage = { kind: 'move-bookings', clientId: message.clientId, connectionId: message.connectionId, moveId: message.moveId, recheckOfPage: claimed.pagesDone };
+  await enqueue(services.config.storage, MOVE_QUEUE, recheck, Math.ceil(lease / 1000) + 5);
 
   const to = found;
   const from = claimed.fromConnectionId === to.rowKey ? to : (await store.connections.getConnection(message.clientId, claimed.fromConnectionId))?.entity;
@@ -154,7 +168,8 @@ export async function processMoveMessage(services: Services, message: MoveMessag
     await updateMove(services, to, claimed, (m) => (m.pagesDone === claimed.pagesDone && m.state === 'running' ? { ...m, leaseUntil: new Date(Date.now() + lease).toISOString() } : undefined));
   }
   const recorded = await record(services, to, claimed, { ...claimed, ...counts, total }, page.continuationToken);
-  if (recorded?.state === 'running') await enqueue(services.config.storage, MOVE_QUEUE, message);
+  const nextPage: MoveMessage = { kind: 'move-bookings', clientId: message.clientId, connectionId: message.connectionId, moveId: message.moveId };
+  if (recorded?.state === 'running') await enqueue(services.config.storage, MOVE_QUEUE, nextPage);
   return { kind: 'moving', moveId: claimed.id, page: page.items.length, more: Boolean(page.continuationToken) };
 }
 
