@@ -120,8 +120,25 @@ export interface paths {
         delete: operations["deleteConnection"];
         options?: never;
         head?: never;
-        /** Choose calendars, default reminder and counted showAs */
+        /** Choose calendars, default reminder and counted showAs; optionally move future bookings to a new booking calendar */
         patch: operations["updateConnection"];
+        trace?: never;
+    };
+    "/api/connections/{id}/adopt-bookings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move the future bookings of the same user's earlier connection to this one */
+        post: operations["adoptBookings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/connections/{id}/busy": {
@@ -562,6 +579,28 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "connection.bookings_moved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A move of future bookings into a connection's booking calendar finished
+         * @description Once per move, when the last booking of a move asked for by `PATCH /api/connections/{id}` (`moveFutureBookings`) or `POST /api/connections/{id}/adopt-bookings` has been handled. Bookings keep their ids; `GET /api/bookings/{id}` shows their new connection, calendar and event. `failedBookingIds` (at most 100) stayed where they were. `leftInOldCalendar` counts bookings moved whose old event could not be removed because the old connection had lost access.
+         *
+         *     Signed as Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
+         */
+        post: operations["webhook_connection_bookings_moved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "connection.disconnected": {
         parameters: {
             query?: never;
@@ -674,6 +713,8 @@ export interface components {
             graphCode?: string;
             /** @description consent_missing: the scopes the user has not consented to */
             missingScopes?: string[];
+            /** @description booking_move_in_progress: the move still running */
+            moveId?: string;
             status: number;
             /** @description tenant_consent_required: the tenant that must consent */
             tenantId?: string;
@@ -3147,6 +3188,32 @@ export interface operations {
                         value: ({
                             externalUserId: string;
                             id: string;
+                            /** @description The latest move of future bookings into this connection */
+                            move?: {
+                                failed: number;
+                                /** @description at most 100 */
+                                failedBookingIds: string[];
+                                finishedAt?: string;
+                                fromCalendarId?: string;
+                                fromConnectionId: string;
+                                id: string;
+                                /**
+                                 * @description calendar: the booking calendar was switched; account: adopted from another connection of the same user
+                                 * @enum {string}
+                                 */
+                                kind: "calendar" | "account";
+                                /** @description moved, but the old event could not be removed (the old connection had lost access) */
+                                leftInOldCalendar: number;
+                                moved: number;
+                                /** @description bookings ending after this instant (UTC) are moved */
+                                since: string;
+                                startedAt: string;
+                                /** @enum {string} */
+                                state: "running" | "done";
+                                toCalendarId: string;
+                                /** @description future bookings found; absent until the first page ran */
+                                total?: number;
+                            };
                             /** @enum {string} */
                             status: "active" | "needs_reauth" | "disconnected";
                         } & {
@@ -3241,6 +3308,32 @@ export interface operations {
                     "application/json": {
                         externalUserId: string;
                         id: string;
+                        /** @description The latest move of future bookings into this connection */
+                        move?: {
+                            failed: number;
+                            /** @description at most 100 */
+                            failedBookingIds: string[];
+                            finishedAt?: string;
+                            fromCalendarId?: string;
+                            fromConnectionId: string;
+                            id: string;
+                            /**
+                             * @description calendar: the booking calendar was switched; account: adopted from another connection of the same user
+                             * @enum {string}
+                             */
+                            kind: "calendar" | "account";
+                            /** @description moved, but the old event could not be removed (the old connection had lost access) */
+                            leftInOldCalendar: number;
+                            moved: number;
+                            /** @description bookings ending after this instant (UTC) are moved */
+                            since: string;
+                            startedAt: string;
+                            /** @enum {string} */
+                            state: "running" | "done";
+                            toCalendarId: string;
+                            /** @description future bookings found; absent until the first page ran */
+                            total?: number;
+                        };
                         /** @enum {string} */
                         status: "active" | "needs_reauth" | "disconnected";
                     } & {
@@ -3334,6 +3427,32 @@ export interface operations {
                     "application/json": {
                         externalUserId: string;
                         id: string;
+                        /** @description The latest move of future bookings into this connection */
+                        move?: {
+                            failed: number;
+                            /** @description at most 100 */
+                            failedBookingIds: string[];
+                            finishedAt?: string;
+                            fromCalendarId?: string;
+                            fromConnectionId: string;
+                            id: string;
+                            /**
+                             * @description calendar: the booking calendar was switched; account: adopted from another connection of the same user
+                             * @enum {string}
+                             */
+                            kind: "calendar" | "account";
+                            /** @description moved, but the old event could not be removed (the old connection had lost access) */
+                            leftInOldCalendar: number;
+                            moved: number;
+                            /** @description bookings ending after this instant (UTC) are moved */
+                            since: string;
+                            startedAt: string;
+                            /** @enum {string} */
+                            state: "running" | "done";
+                            toCalendarId: string;
+                            /** @description future bookings found; absent until the first page ran */
+                            total?: number;
+                        };
                         /** @enum {string} */
                         status: "active" | "needs_reauth" | "disconnected";
                     } & {
@@ -3420,11 +3539,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "busyShowAs": [
-                 *         "busy",
-                 *         "oof"
-                 *       ],
-                 *       "defaultReminderMinutes": 15
+                 *       "bookingCalendarId": "AAMkAGI2TGuMAAA=",
+                 *       "moveFutureBookings": true
                  *     }
                  */
                 "application/json": {
@@ -3432,6 +3548,7 @@ export interface operations {
                     busyCalendarIds?: string[];
                     busyShowAs?: ("free" | "tentative" | "busy" | "oof" | "workingElsewhere" | "unknown")[];
                     defaultReminderMinutes?: number;
+                    moveFutureBookings?: boolean;
                 };
             };
         };
@@ -3445,6 +3562,32 @@ export interface operations {
                     "application/json": {
                         externalUserId: string;
                         id: string;
+                        /** @description The latest move of future bookings into this connection */
+                        move?: {
+                            failed: number;
+                            /** @description at most 100 */
+                            failedBookingIds: string[];
+                            finishedAt?: string;
+                            fromCalendarId?: string;
+                            fromConnectionId: string;
+                            id: string;
+                            /**
+                             * @description calendar: the booking calendar was switched; account: adopted from another connection of the same user
+                             * @enum {string}
+                             */
+                            kind: "calendar" | "account";
+                            /** @description moved, but the old event could not be removed (the old connection had lost access) */
+                            leftInOldCalendar: number;
+                            moved: number;
+                            /** @description bookings ending after this instant (UTC) are moved */
+                            since: string;
+                            startedAt: string;
+                            /** @enum {string} */
+                            state: "running" | "done";
+                            toCalendarId: string;
+                            /** @description future bookings found; absent until the first page ran */
+                            total?: number;
+                        };
                         /** @enum {string} */
                         status: "active" | "needs_reauth" | "disconnected";
                     } & {
@@ -3507,7 +3650,9 @@ export interface operations {
                 };
             };
             /**
-             * @description `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
+             * @description `booking_move_in_progress`: A move of future bookings into this connection is still running (`moveId`); wait for `connection.bookings_moved`, then ask again.
+             *
+             *     `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
              *
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
              *
@@ -3522,7 +3667,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_needs_reauth" | "connection_not_active" | "consent_missing" | "mailbox_not_supported";
+                        code?: "booking_move_in_progress" | "connection_needs_reauth" | "connection_not_active" | "consent_missing" | "mailbox_not_supported";
                     };
                 };
             };
@@ -3596,6 +3741,8 @@ export interface operations {
              *     `entra_credential_failing`: Entra refuses the app's own credential; the operator must fix it (the connection stays active). Retry later.
              *
              *     `graph_throttled`: Microsoft Graph throttles this mailbox; retry after `Retry-After`.
+             *
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
              */
             503: {
                 headers: {
@@ -3606,7 +3753,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled";
+                        code?: "dependency_unavailable" | "entra_credential_failing" | "graph_throttled" | "integration_paused";
                     };
                 };
             };
@@ -3621,6 +3768,198 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
                         code?: "graph_timeout";
+                    };
+                };
+            };
+        };
+    };
+    adoptBookings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "fromConnectionId": "0b6f3c1e-2d4a-4b5c-8d9e-0f1a2b3c4d5e"
+                 *     }
+                 */
+                "application/json": {
+                    fromConnectionId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        externalUserId: string;
+                        id: string;
+                        /** @description The latest move of future bookings into this connection */
+                        move?: {
+                            failed: number;
+                            /** @description at most 100 */
+                            failedBookingIds: string[];
+                            finishedAt?: string;
+                            fromCalendarId?: string;
+                            fromConnectionId: string;
+                            id: string;
+                            /**
+                             * @description calendar: the booking calendar was switched; account: adopted from another connection of the same user
+                             * @enum {string}
+                             */
+                            kind: "calendar" | "account";
+                            /** @description moved, but the old event could not be removed (the old connection had lost access) */
+                            leftInOldCalendar: number;
+                            moved: number;
+                            /** @description bookings ending after this instant (UTC) are moved */
+                            since: string;
+                            startedAt: string;
+                            /** @enum {string} */
+                            state: "running" | "done";
+                            toCalendarId: string;
+                            /** @description future bookings found; absent until the first page ran */
+                            total?: number;
+                        };
+                        /** @enum {string} */
+                        status: "active" | "needs_reauth" | "disconnected";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /**
+             * @description `invalid_field`: A field (named in `field`) is missing or invalid; fix it and send again.
+             *
+             *     `invalid_json`: The body is not valid UTF-8 JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "invalid_field" | "invalid_json";
+                    };
+                };
+            };
+            /** @description `unauthorized`: The API key (or admin key) is missing or wrong. Sent with `WWW-Authenticate: Bearer`. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="calendar-bridge" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description `client_disabled`: The operator disabled this booking system. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "client_disabled";
+                    };
+                };
+            };
+            /** @description `connection_not_found`: No such connection for this booking system (another client's id is also 404). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "connection_not_found";
+                    };
+                };
+            };
+            /**
+             * @description `booking_move_in_progress`: A move of future bookings into this connection is still running (`moveId`); wait for `connection.bookings_moved`, then ask again.
+             *
+             *     `connection_needs_reauth`: The connection lost access: send the user to `connectUrl` (a fresh connect link, valid until `connectUrlExpiresAt`).
+             *
+             *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "booking_move_in_progress" | "connection_needs_reauth" | "connection_not_active";
+                    };
+                };
+            };
+            /** @description `body_too_large`: The body (or a part named in `field`) is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "body_too_large";
+                    };
+                };
+            };
+            /** @description `unsupported_media_type`: The body is not of the media type the endpoint takes (`application/json` for the API). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description `internal_error`: An unexpected error; it is logged. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /**
+             * @description `dependency_unavailable`: Storage or Key Vault did not answer in time; retry after `Retry-After`.
+             *
+             *     `integration_paused`: The operator paused the integration; retry after `Retry-After`. Connect links opened meanwhile show a page saying so and stay unused.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "dependency_unavailable" | "integration_paused";
                     };
                 };
             };
@@ -6998,6 +7337,81 @@ export interface operations {
                     occurredAt: string;
                     /** @constant */
                     type: "busy.changed";
+                };
+            };
+        };
+        responses: {
+            /** @description Received. Answer within 10 seconds. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused (for example a signature that does not verify): retried with backoff for 24 hours, then dead-lettered. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_connection_bookings_moved: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_9Vw1cXk3gQ8y2rT4",
+                 *       "type": "connection.bookings_moved",
+                 *       "occurredAt": "2030-05-06T08:00:03.000Z",
+                 *       "data": {
+                 *         "connectionId": "c0a1b2c3d4e5f60718293a4b5c6d7e8f",
+                 *         "moveId": "5d1c7a2e-3f4b-4c8d-9e0f-1a2b3c4d5e6f",
+                 *         "kind": "calendar",
+                 *         "fromConnectionId": "c0a1b2c3d4e5f60718293a4b5c6d7e8f",
+                 *         "fromCalendarId": "AAMkAGI2TGuLAAA=",
+                 *         "toCalendarId": "AAMkAGI2TGuMAAA=",
+                 *         "total": 12,
+                 *         "moved": 12,
+                 *         "failed": 0,
+                 *         "leftInOldCalendar": 0,
+                 *         "failedBookingIds": []
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    data: {
+                        /** @description the connection the bookings moved to */
+                        connectionId: string;
+                        failed: number;
+                        failedBookingIds: string[];
+                        fromCalendarId: string | null;
+                        fromConnectionId: string;
+                        /**
+                         * @description calendar: the booking calendar was switched; account: adopted from another connection of the same user
+                         * @enum {string}
+                         */
+                        kind: "calendar" | "account";
+                        leftInOldCalendar: number;
+                        moved: number;
+                        moveId: string;
+                        toCalendarId: string;
+                        /** @description future bookings found when the move began */
+                        total: number;
+                    };
+                    /** @description evt_...; also the webhook-id header */
+                    id: string;
+                    /** @description ISO 8601 */
+                    occurredAt: string;
+                    /** @constant */
+                    type: "connection.bookings_moved";
                 };
             };
         };

@@ -2,11 +2,13 @@
 import { z } from 'zod';
 import { withConnectionGraph } from '../shared/auth/connection-tokens.js';
 import { CONNECTION_PROBLEMS, unknownConnection } from '../shared/bookings/connection-access.js';
-import { calendarChoiceSchema, calendarInfoSchema, listCalendars } from '../shared/connect/calendars.js';
+import { calendarInfoSchema, listCalendars } from '../shared/connect/calendars.js';
 import { connectionView, connectionViewSchema } from '../shared/connect/connection-view.js';
 import { disconnect } from '../shared/connect/disconnect.js';
 import { listConnections, listConnectionsQuery } from '../shared/connect/list-connections.js';
-import { ownConnection, updateConnection, viewWithHealth } from '../shared/connect/own-connection.js';
+import { ownConnection, viewWithHealth } from '../shared/connect/own-connection.js';
+import { adoptBookings, adoptBookingsSchema, connectionUpdateSchema, updateConnectionAndMove } from '../shared/moves/move-requests.js';
+import { PAUSE_PROBLEMS } from '../shared/admin/pause.js';
 import { GRAPH_PROBLEMS } from '../shared/graph/graph-problems.js';
 import { apiRoute } from '../shared/http/api-route.js';
 
@@ -63,15 +65,37 @@ export const updateConnectionFunction = apiRoute({
   auth: 'apiKey',
   params,
   unknownId,
-  body: calendarChoiceSchema,
+  body: connectionUpdateSchema,
   maxBodyBytes: 16 * 1024,
   answers: { 200: connectionViewSchema },
-  problems: ['connection_not_found', 'consent_missing', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS],
-  doc: { tag, summary: 'Choose calendars, default reminder and counted showAs', example: { busyShowAs: ['busy', 'oof'], defaultReminderMinutes: 15 } },
+  problems: ['connection_not_found', 'invalid_field', 'consent_missing', 'booking_move_in_progress', ...CONNECTION_PROBLEMS, ...GRAPH_PROBLEMS, ...PAUSE_PROBLEMS],
+  doc: {
+    tag,
+    summary: 'Choose calendars, default reminder and counted showAs; optionally move future bookings to a new booking calendar',
+    example: { bookingCalendarId: 'AAMkAGI2TGuMAAA=', moveFutureBookings: true },
+  },
   handle: async ({ services, client, params, body }) => {
     const connection = await ownConnection(services, client.rowKey, params.id);
-    return { status: 200, body: await viewWithHealth(services, await updateConnection(services, connection, body)) };
+    return { status: 200, body: await viewWithHealth(services, await updateConnectionAndMove(services, client, connection, body)) };
   },
+});
+
+export const adoptBookingsFunction = apiRoute({
+  name: 'adoptBookings',
+  route: `${route}/adopt-bookings`,
+  method: 'POST',
+  auth: 'apiKey',
+  params,
+  unknownId,
+  body: adoptBookingsSchema,
+  maxBodyBytes: 4 * 1024,
+  answers: { 202: connectionViewSchema },
+  problems: ['connection_not_found', 'invalid_field', 'booking_move_in_progress', ...CONNECTION_PROBLEMS, ...PAUSE_PROBLEMS],
+  doc: { tag, summary: "Move the future bookings of the same user's earlier connection to this one", example: { fromConnectionId: '0b6f3c1e-2d4a-4b5c-8d9e-0f1a2b3c4d5e' } },
+  handle: async ({ services, client, params, body }) => ({
+    status: 202,
+    body: connectionView(await adoptBookings(services, client, params.id, body.fromConnectionId)),
+  }),
 });
 
 export const deleteConnectionFunction = apiRoute({
@@ -90,4 +114,11 @@ export const deleteConnectionFunction = apiRoute({
   },
 });
 
-export const connectionFunctions = [listConnectionsFunction, getConnectionFunction, connectionCalendarsFunction, updateConnectionFunction, deleteConnectionFunction];
+export const connectionFunctions = [
+  listConnectionsFunction,
+  getConnectionFunction,
+  connectionCalendarsFunction,
+  updateConnectionFunction,
+  adoptBookingsFunction,
+  deleteConnectionFunction,
+];

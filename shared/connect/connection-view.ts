@@ -5,6 +5,7 @@ import { accountKindOf, type AccountKind } from '../auth/account-kind.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Services } from '../services.js';
 import { DEFAULT_BUSY_SHOW_AS } from '../sync/merge-busy.js';
+import { bookingMoveSchema, bookingMoveView, type BookingMoveView } from '../moves/move-progress.js';
 
 export interface SubscriptionHealth {
   /** `none` until push sync creates subscriptions; `expired` when one has lapsed unrenewed. */
@@ -38,6 +39,8 @@ export interface ConnectionView {
   subscriptions: SubscriptionHealth;
   /** Per busy calendar (on single-connection reads): is push sync live? */
   pushSync?: CalendarPushSync[];
+  /** The latest move of future bookings into this connection, and how far it got. */
+  move?: BookingMoveView;
   createdAt: string;
   updatedAt?: string;
 }
@@ -59,6 +62,7 @@ export function connectionView(
     lastTokenRefreshAt: c.lastTokenRefreshAt?.toISOString(),
     subscriptions,
     ...(pushSync ? { pushSync } : {}),
+    ...(c.move ? { move: bookingMoveView(c.move) } : {}),
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt?.toISOString(),
   };
@@ -96,5 +100,5 @@ export async function subscriptionHealth(
 
 /** ConnectionView as the API describes it (the fields a booking system relies on; the rest is open). */
 export const connectionViewSchema = z
-  .object({ id: z.string(), externalUserId: z.string(), status: z.enum(['active', 'needs_reauth', 'disconnected']) })
+  .object({ id: z.string(), externalUserId: z.string(), status: z.enum(['active', 'needs_reauth', 'disconnected']), move: bookingMoveSchema.optional() })
   .loose();

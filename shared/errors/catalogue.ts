@@ -42,6 +42,11 @@ export const PROBLEM_CODES = {
   link_not_found: { status: 404, title: 'Connect link not found', meaning: 'The connect link is not valid (shown on the connect error page).', seenBy: ['browser'] },
   booking_id_conflict: { status: 409, title: 'Booking id conflict', meaning: 'The `bookingId` was used before with other details.' },
   booking_in_progress: { status: 409, title: 'Booking in progress', meaning: 'A create with this `bookingId` has not finished; retry its create first.' },
+  booking_move_in_progress: {
+    status: 409,
+    title: 'Booking move in progress',
+    meaning: 'A move of future bookings into this connection is still running (`moveId`); wait for `connection.bookings_moved`, then ask again.',
+  },
   booking_not_ready: { status: 409, title: 'Booking not ready', meaning: 'The booking has no event yet (its create has not finished).' },
   booking_cancelled: { status: 409, title: 'Booking cancelled', meaning: 'The booking was cancelled (by DELETE, or its event was deleted in Outlook).' },
   occurrence_cancelled: { status: 409, title: 'Occurrence cancelled', meaning: 'This occurrence of the series was cancelled (by DELETE, or in Outlook); it cannot be moved.' },

@@ -143,3 +143,15 @@ export async function deleteEvent(client: Client, calendarId: string | undefined
 export async function cancelEvent(client: Client, calendarId: string | undefined, eventId: string, comment: string, options: EventCallOptions): Promise<void> {
   await inCalendarOrMoved(calendarId, eventId, (path) => bounded(client.api(`${path}/cancel`), options).post({ comment }));
 }
+
+/**
+ * The properties of an event that a copy of it in another calendar carries (moving a booking's event: Graph
+ * has no move for events, only create and delete; https://learn.microsoft.com/en-us/graph/api/resources/event#methods).
+ */
+export const EVENT_COPY_SELECT =
+  'subject,body,start,end,isAllDay,location,locations,attendees,categories,showAs,sensitivity,importance,isReminderOn,reminderMinutesBeforeStart,isOnlineMeeting,onlineMeetingProvider,recurrence,responseRequested,allowNewTimeProposals';
+
+/** An event with everything a copy needs ({@link EVENT_COPY_SELECT}). */
+export async function getEventForCopy(client: Client, calendarId: string | undefined, eventId: string, options: EventCallOptions): Promise<Record<string, unknown>> {
+  return inCalendarOrMoved(calendarId, eventId, async (path) => (await bounded(client.api(path), options).select(EVENT_COPY_SELECT).get()) as Record<string, unknown>);
+}

@@ -69,6 +69,7 @@ const problemSchema = z
     tenantId: z.string().optional().describe('tenant_consent_required: the tenant that must consent'),
     graphCode: z.string().optional().describe("graph_rejected: Microsoft Graph's error code"),
     current: z.record(z.string(), z.unknown()).optional().describe('event_changed_in_calendar: the event as Outlook has it now'),
+    moveId: z.string().optional().describe('booking_move_in_progress: the move still running'),
   })
   .loose();
 

@@ -21,6 +21,7 @@ import { reconcileOrphanReports, reconcileOwners, type ReconcileReport } from '.
 import { spaceAsOwner } from '../spaces/space-owner.js';
 import { describeError } from '../logging.js';
 import { scanSharedCalendarPage, type SharedPollScan } from './shared-calendar-poll.js';
+import { isMoveMessage, processMoveMessage, type MoveProgressOutcome } from '../moves/move-future-bookings.js';
 import { CONNECTION_COUNTER } from '../telemetry/gauges.js';
 import { recordRenewalFailures } from '../telemetry/metrics.js';
 
@@ -71,6 +72,7 @@ export type UpkeepOutcome =
   | { kind: 'disconnect-scanned'; rows: number; messages: number; more: boolean }
   | { kind: 'disconnected'; disconnected: number }
   | { kind: 'paused' }
+  | MoveProgressOutcome
   | { kind: 'invalid' };
 
 /** Timer: start a keep-alive scan of every active connection, as of now. */
@@ -112,6 +114,8 @@ export async function startSharedCalendarPollScan(deps: SyncDeps, now = new Date
 }
 
 export async function processUpkeepMessage(deps: SyncDeps, item: unknown): Promise<UpkeepOutcome> {
+  // Moves of future bookings share the queue; they handle the pause themselves (they must not be dropped).
+  if (isMoveMessage(item)) return processMoveMessage(deps.services, item);
   const message = parseUpkeepMessage(item);
   if (!message) return { kind: 'invalid' };
   // The operator's own disconnect command runs even while paused: it only takes away, and a paused scan

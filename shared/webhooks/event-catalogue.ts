@@ -171,6 +171,37 @@ export const WEBHOOK_EVENTS = {
     data: z.object({ connectionId: z.string(), externalUserId: z.string() }),
     example: { connectionId: EXAMPLE_CONNECTION, externalUserId: 'staff-42' },
   }),
+  'connection.bookings_moved': defineEvent({
+    summary: "A move of future bookings into a connection's booking calendar finished",
+    fires:
+      'Once per move, when the last booking of a move asked for by `PATCH /api/connections/{id}` (`moveFutureBookings`) or `POST /api/connections/{id}/adopt-bookings` has been handled. Bookings keep their ids; `GET /api/bookings/{id}` shows their new connection, calendar and event. `failedBookingIds` (at most 100) stayed where they were. `leftInOldCalendar` counts bookings moved whose old event could not be removed because the old connection had lost access.',
+    data: z.object({
+      connectionId: z.string().describe('the connection the bookings moved to'),
+      moveId: z.string(),
+      kind: z.enum(['calendar', 'account']).describe('calendar: the booking calendar was switched; account: adopted from another connection of the same user'),
+      fromConnectionId: z.string(),
+      fromCalendarId: z.string().nullable(),
+      toCalendarId: z.string(),
+      total: z.number().int().describe('future bookings found when the move began'),
+      moved: z.number().int(),
+      failed: z.number().int(),
+      leftInOldCalendar: z.number().int(),
+      failedBookingIds: z.array(z.string()),
+    }),
+    example: {
+      connectionId: EXAMPLE_CONNECTION,
+      moveId: '5d1c7a2e-3f4b-4c8d-9e0f-1a2b3c4d5e6f',
+      kind: 'calendar',
+      fromConnectionId: EXAMPLE_CONNECTION,
+      fromCalendarId: EXAMPLE_CALENDAR,
+      toCalendarId: 'AAMkAGI2TGuMAAA=',
+      total: 12,
+      moved: 12,
+      failed: 0,
+      leftInOldCalendar: 0,
+      failedBookingIds: [],
+    },
+  }),
 };
 
 export type WebhookEventType = keyof typeof WEBHOOK_EVENTS;

@@ -4,6 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { useSimulator } from '../../dev/simulated-microsoft.js';
+import { resetConfig } from '../../shared/config.js';
+import { getServices, resetServices, type Services } from '../../shared/services.js';
 import { waitFor } from './wait-for.js';
 
 export interface AppProcess {
@@ -71,4 +75,16 @@ export async function adminKeyOf(appUrl: string, secretsPath: string): Promise<s
   const key = file.secrets['admin-api-key']?.at(-1)?.value;
   if (!key) throw new Error(`no admin key in ${secretsPath} after the first admin call`);
   return key;
+}
+
+/**
+ * The services of this test process, set up as a spawned app on `port` with its data in `dataDir` sees them
+ * (the same simulator, secrets file and public URL), so a test reads and writes the store the app uses.
+ */
+export function servicesLikeApp(simulatorUrl: string, dataDir: string, port: number): Services {
+  Object.assign(process.env, { M365_SIMULATOR_URL: simulatorUrl, LOCAL_SECRETS_PATH: join(dataDir, 'secrets.json'), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
+  useSimulator(simulatorUrl);
+  resetConfig();
+  resetServices();
+  return getServices();
 }

@@ -10,14 +10,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { freePort } from '../../dev/host/ports.js';
-import { resetConfig } from '../../shared/config.js';
-import { getServices, resetServices, type Services } from '../../shared/services.js';
+import type { Services } from '../../shared/services.js';
 import { readSyncLease } from '../../shared/sync/sync-lease.js';
 import type { AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
 import { addFault, removeFault, sim } from '../bookings/support.js';
 import { waitFor } from '../support/wait-for.js';
-import { useSimulator } from '../../dev/simulated-microsoft.js';
+import { servicesLikeApp } from '../support/app-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cb-crash-'));
 let simulator: RunningSimulator;
@@ -48,11 +47,7 @@ async function startApp(): Promise<void> {
 beforeAll(async () => {
   simulator = await startSimulator({ port: 0 });
   port = await freePort();
-  Object.assign(process.env, { M365_SIMULATOR_URL: simulator.url, LOCAL_SECRETS_PATH: join(dataDir, 'secrets.json'), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
-  useSimulator(simulator.url);
-  resetConfig();
-  resetServices();
-  services = getServices();
+  services = servicesLikeApp(simulator.url, dataDir, port);
   await startApp();
 }, 90_000);
 

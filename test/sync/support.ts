@@ -84,7 +84,7 @@ export function notification(sub: SeededSubscription, overrides: Record<string, 
 
 export interface WebhookReceiver {
   url: string;
-  events: { type: string; data: Record<string, unknown> }[];
+  events: { id: string; type: string; data: Record<string, unknown> }[];
   close(): Promise<void>;
 }
 

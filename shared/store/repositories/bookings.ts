@@ -70,6 +70,15 @@ export interface BookingEntity {
   /** The event's online meeting as last seen (provider, join URL once Outlook set it up, dial-in). */
   onlineMeeting?: { provider: string; joinUrl: string | null; conferenceId?: string; tollNumber?: string; tollFreeNumbers?: string[]; quickDial?: string };
   cancelledAt?: Date;
+  /** The last move of this booking's event to another calendar (shared/moves): its id and how far it got. */
+  moveId?: string;
+  /**
+   * `removing`: the event exists in its new calendar and the row names it; the old one is still to delete.
+   * `left`: moved, but the old event could not be removed (its connection had lost access).
+   */
+  moveState?: 'removing' | 'done' | 'left' | 'failed';
+  /** Where the event was before the move, until the old event is removed. */
+  movedFrom?: { connectionId: string; calendarId?: string; eventId: string };
   createdAt: Date;
   updatedAt?: Date;
 }

@@ -42,8 +42,38 @@ export interface ConnectionEntity {
   tokenKeyVersion?: string;
   /** Delegated scopes the user consented to (Graph short names, other resources qualified); absent: the base set. */
   grantedScopes?: string[];
+  /** The latest move of future bookings into this connection's booking calendar (shared/moves). */
+  move?: BookingMoveProgress;
   createdAt: Date;
   updatedAt?: Date;
+}
+
+/** A move of future bookings: where from, where to, and how far it got (what the connection API shows). */
+export interface BookingMoveProgress {
+  id: string;
+  state: 'running' | 'done';
+  /** `calendar`: the booking calendar changed; `account`: adopted from another connection of the same user. */
+  kind: 'calendar' | 'account';
+  fromConnectionId: string;
+  fromCalendarId?: string;
+  toCalendarId: string;
+  /** Bookings ending after this instant are moved. */
+  since: string;
+  total?: number;
+  moved: number;
+  failed: number;
+  /** Moved, but the old event could not be removed (the old connection has no access any more). */
+  leftInOldCalendar: number;
+  failedBookingIds: string[];
+  startedAt: string;
+  finishedAt?: string;
+  /** Pages finished, and the Table continuation token of the next page (absent: the first). */
+  pagesDone: number;
+  cursor?: string;
+  /** The worker running a page holds the move until then; after it, a recheck message takes over. */
+  leaseUntil?: string;
+  /** connection.bookings_moved was queued (a crash between done and the webhook sends it from the recheck). */
+  notified?: boolean;
 }
 
 // The ETag each connection object was read with, so that a later step of the same request (the token cache)
