@@ -2,8 +2,8 @@
 // in groups that need every member free (`all`) or at least N of them (round-robin), inside working hours,
 // with buffers around events, minimum notice, a horizon, slot length and alignment, and on request the
 // reason each candidate slot was not offered.
-// Reads: the connection rows a few at a time in one query each (only what availability needs), and each
-// participant's busy time from its cache (one Table query each, all at once: storage serves partitions in
+// Reads: the connection rows 14 to a query (only what availability needs) and, at the same time, each
+// participant's busy partition (one Table query each, all at once: storage serves partitions in
 // parallel); a participant the cache cannot answer is read live, a few at a time, each one $batch against
 // its own mailbox. Working hours come from the connection row (mailbox-working-hours.ts), never from Graph
 // per request.
@@ -12,13 +12,14 @@ import { externalId } from '../bookings/booking-request.js';
 import { requireConnection } from '../bookings/connection-access.js';
 import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
-import { spaceAsOwner, type CalendarOwner } from '../spaces/space-owner.js';
+import { spaceAsOwner, spaceOwnerId, type CalendarOwner } from '../spaces/space-owner.js';
+import type { CachedWindow } from '../sync/busy-cache.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Interval } from '../time/intervals.js';
 import { DAYS_OF_WEEK, workingHoursSchema, workingIntervals, type WorkingHours } from '../time/working-hours.js';
 import { ianaZoneFor } from '../time/windows-zones.js';
 import { parseDateTime, toUtcIso } from '../time/zoned-time.js';
-import { readBusyFromCache, readBusyLive, type BusyResult } from './busy.js';
+import { readBusyLive, readBusySpansFromCache, type BusySpans } from './busy.js';
 import { refreshWorkingHours } from './mailbox-working-hours.js';
 import { findSlots, type SlotGroup } from './slots.js';
 import { checkWindow, isoInstant, windowOf } from './time-window.js';
@@ -180,14 +181,20 @@ const CONNECTION_FIELDS = ['status', 'upn', 'busyCalendarIds__json', 'busyShowAs
 export async function findAvailability(services: Services, clientId: string, r: AvailabilityRequest): Promise<AvailabilityResponse> {
   const window = windowOf(r);
   const { members, groups } = planOf(r);
-  // Every participant is checked before any Graph call, so a bad id costs nothing.
-  const owners = await loadOwners(services, clientId, members);
-
   const bufferBeforeMs = (r.bufferBeforeMinutes ?? 0) * 60_000;
   const bufferAfterMs = (r.bufferAfterMinutes ?? 0) * 60_000;
   // Events just outside the window still matter through their buffers.
   const busyWindow = { start: new Date(window.start.getTime() - bufferAfterMs), end: new Date(window.end.getTime() + bufferBeforeMs) };
-  const [busy, hours] = await Promise.all([readAllBusy(services, clientId, owners, members, busyWindow), workingHoursOf(services, r, owners, members)]);
+  // The busy partitions are keyed by ids the request already names, so they are read alongside the rows
+  // rather than after them; nothing read is used before the row shows the participant is the caller's.
+  const partitions = members.map((m) => {
+    const read = services.store.busy.readWindow(m.kind === 'connection' ? m.id : spaceOwnerId(clientId, m.id), busyWindow.start, busyWindow.end);
+    read.catch(() => undefined); // awaited below unless a participant is refused first
+    return read;
+  });
+  // Every participant is checked before any Graph call, so a bad id costs nothing.
+  const owners = await loadOwners(services, clientId, members);
+  const [busy, hours] = await Promise.all([readAllBusy(services, clientId, owners, members, busyWindow, partitions), workingHoursOf(services, r, owners, members)]);
 
   const span: Interval = { start: window.start.getTime(), end: window.end.getTime() };
   const durationMs = r.durationMinutes * 60_000;
@@ -195,7 +202,7 @@ export async function findAvailability(services: Services, clientId: string, r: 
   const now = Date.now();
   const answer = findSlots(
     members.map((_, i) => ({
-      busy: busy[i]!.intervals.map((b) => ({ start: parseDateTime(b.start, 'UTC')!, end: parseDateTime(b.end, 'UTC')! })),
+      busy: busy[i]!.spans,
       working: hours[i]?.hours && workingIntervals(hours[i]!.hours!, span),
     })),
     groups,
@@ -268,14 +275,22 @@ async function loadOwners(services: Services, clientId: string, members: readonl
 }
 
 /** Busy time of each participant: from the cache where it can answer, else live, a few at a time. */
-async function readAllBusy(services: Services, clientId: string, owners: readonly CalendarOwner[], members: readonly Member[], window: { start: Date; end: Date }): Promise<BusyResult[]> {
-  const cached = await Promise.all(owners.map((owner) => readBusyFromCache(services, owner, window)));
+async function readAllBusy(
+  services: Services,
+  clientId: string,
+  owners: readonly CalendarOwner[],
+  members: readonly Member[],
+  window: { start: Date; end: Date },
+  partitions: readonly Promise<CachedWindow>[],
+): Promise<BusySpans[]> {
+  const cached = await Promise.all(owners.map((owner, i) => readBusySpansFromCache(services, owner, window, partitions[i])));
   const live = cached.flatMap((c, i) => (c ? [] : [i]));
-  const fetched = await mapBounded(live, AVAILABILITY_CONCURRENCY, async (i) => {
+  const fetched = await mapBounded(live, AVAILABILITY_CONCURRENCY, async (i): Promise<BusySpans> => {
     const member = members[i]!;
     // A connection's live read needs its token cache, which the partial row above left out.
     const owner = member.kind === 'connection' ? await requireConnection(services, clientId, member.id, member.field) : owners[i]!;
-    return readBusyLive(services, owner, window, member.field);
+    const read = await readBusyLive(services, owner, window, member.field);
+    return { source: read.source, asOf: read.asOf, spans: read.intervals.map((b) => ({ start: parseDateTime(b.start, 'UTC')!, end: parseDateTime(b.end, 'UTC')! })) };
   });
   let next = 0; // the live results come in the order of `live`, which is the participants' order
   return cached.map((c) => c ?? fetched[next++]!);
