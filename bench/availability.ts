@@ -1,17 +1,17 @@
 // Team availability from the busy cache: findAvailability() over N connections (default 50, the request's
 // maximum) whose every busy calendar is synced and covers the window, so no Graph request is made.
+// A week, 30-minute slots, everyone must be free.
 // Prints per call: the median and p90 wall time, the Table requests Azurite received, and a bare in-memory
 // computation of the same answer (the same events merged and intersected, no storage) for a same-run ratio.
 // Runs for real against Azurite in its own process. BENCH_AVAILABILITY_CONNECTIONS, BENCH_AVAILABILITY_RUNS.
 import { randomUUID } from 'node:crypto';
 import { startAzurite } from '../dev/azurite.js';
 import { startSimulator } from '../dev/simulator/server.js';
-import { findAvailability, type AvailabilityRequest } from '../shared/availability/availability.js';
+import { findAvailability, MAX_SLOTS, type AvailabilityRequest } from '../shared/availability/availability.js';
+import { findSlots } from '../shared/availability/slots.js';
 import { getServices } from '../shared/services.js';
 import { replaceCalendarBusy, type CachedEvent } from '../shared/sync/busy-cache.js';
-import { DEFAULT_BUSY_SHOW_AS, mergeBusy } from '../shared/sync/merge-busy.js';
-import { commonSlots } from '../shared/time/intervals.js';
-import { parseDateTime } from '../shared/time/zoned-time.js';
+import { DEFAULT_BUSY_SHOW_AS, mergeBusySpans } from '../shared/sync/merge-busy.js';
 
 const CONNECTIONS = Number(process.env.BENCH_AVAILABILITY_CONNECTIONS ?? 50);
 const RUNS = Number(process.env.BENCH_AVAILABILITY_RUNS ?? 20);
@@ -68,15 +68,12 @@ try {
   };
   const span = { start: Date.parse(request.start), end: Date.parse(request.end) };
   // The same answer with every event already in memory: the floor storage reads add to.
-  const bare = () => {
-    const busy = eventsByConnection.map((events) =>
-      mergeBusy(events.map((e) => ({ start: e.start.getTime(), end: e.end.getTime(), showAs: e.showAs })), span.start, span.end, DEFAULT_BUSY_SHOW_AS).map((b) => ({
-        start: parseDateTime(b.start, 'UTC')!,
-        end: parseDateTime(b.end, 'UTC')!,
-      })),
-    );
-    return commonSlots(busy, span, 30 * 60_000, 30 * 60_000);
-  };
+  const bare = () =>
+    findSlots(
+      eventsByConnection.map((events) => ({ busy: mergeBusySpans(events.map((e) => ({ start: e.start.getTime(), end: e.end.getTime(), showAs: e.showAs })), span.start, span.end, DEFAULT_BUSY_SHOW_AS) })),
+      [{ members: ids.map((_, i) => i), minimum: ids.length }],
+      { window: span, durationMs: 30 * 60_000, stepMs: 30 * 60_000, anchor: span.start, bufferBeforeMs: 0, bufferAfterMs: 0, earliest: -Infinity, latest: Infinity, limit: MAX_SLOTS, explain: false },
+    ).slots;
 
   const first = await findAvailability(services, clientId, request); // warm: modules, clients, table handles
   if (first.connections.some((c) => c.source !== 'cache')) throw new Error('availability bench: a connection was not answered from the cache');

@@ -9,7 +9,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Free slots common to up to 50 connections */
+        /** Bookable slots for up to 50 connections and spaces: working hours, buffers, notice, horizon, groups, reasons */
         post: operations["availability"];
         delete?: never;
         options?: never;
@@ -747,20 +747,67 @@ export interface operations {
                  *       "connectionIds": [
                  *         "c0a1b2c3-d4e5-4f60-8718-293a4b5c6d7e"
                  *       ],
+                 *       "groups": [
+                 *         {
+                 *           "connectionIds": [
+                 *             "5b1e2f3a-8c9d-4e0f-a1b2-c3d4e5f60718",
+                 *             "9d8c7b6a-5f4e-4d3c-8b2a-190817263544"
+                 *           ],
+                 *           "minimumFree": 1
+                 *         }
+                 *       ],
+                 *       "spaceIds": [
+                 *         "board-room"
+                 *       ],
                  *       "start": "2030-05-06T08:00:00Z",
-                 *       "end": "2030-05-06T17:00:00Z",
+                 *       "end": "2030-05-10T17:00:00Z",
                  *       "durationMinutes": 60,
-                 *       "slotMinutes": 30
+                 *       "alignMinutes": 15,
+                 *       "bufferBeforeMinutes": 10,
+                 *       "bufferAfterMinutes": 10,
+                 *       "minimumNoticeMinutes": 120,
+                 *       "workingHours": "mailbox"
                  *     }
                  */
                 "application/json": {
-                    connectionIds: string[];
+                    /** @description slots start on multiples of this on the UTC clock (15: :00, :15, :30, :45) */
+                    alignMinutes?: number;
+                    /** @description free time needed after each existing event */
+                    bufferAfterMinutes?: number;
+                    /** @description free time needed before each existing event */
+                    bufferBeforeMinutes?: number;
+                    /** @description connections that must all be free */
+                    connectionIds?: string[];
                     durationMinutes: number;
                     /** @description ISO 8601 date-time with an offset (Z or ±hh:mm) */
                     end: string;
+                    /** @description list every candidate slot not offered, with the reasons */
+                    explain?: boolean;
+                    /** @description further groups, each needing all or `minimumFree` of its members free */
+                    groups?: {
+                        connectionIds?: string[];
+                        /** @description members that must be free; leave out for all of them */
+                        minimumFree?: number;
+                        spaceIds?: string[];
+                    }[];
+                    /** @description no slot starts later than this many days from now */
+                    maximumHorizonDays?: number;
+                    /** @description no slot starts sooner than this from now */
+                    minimumNoticeMinutes?: number;
+                    /** @description read the mailboxes' working hours from Microsoft 365 again first (one Graph call each) */
+                    refreshWorkingHours?: boolean;
                     slotMinutes?: number;
+                    /** @description spaces (rooms) that must all be free */
+                    spaceIds?: string[];
                     /** @description ISO 8601 date-time with an offset (Z or ±hh:mm) */
                     start: string;
+                    /** @description `mailbox`: each connection's own working hours (Outlook's settings); or hours for everyone; left out: any time */
+                    workingHours?: "mailbox" | {
+                        daysOfWeek: ("sunday" | "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday")[];
+                        endTime: string;
+                        startTime: string;
+                        timeZone: string;
+                    };
                 };
             };
         };
@@ -777,17 +824,44 @@ export interface operations {
                             connectionId: string;
                             /** @enum {string} */
                             source: "cache" | "live";
+                            /**
+                             * @description whose working hours applied, when asked for
+                             * @enum {string}
+                             */
+                            workingHours?: "mailbox" | "request" | "unknown";
                         }[];
                         durationMinutes: number;
                         end: string;
                         slotMinutes: number;
-                        /** @description free for every connection, UTC; at most 5000 */
+                        /** @description bookable, UTC; at most 5000 */
                         slots: {
                             end: string;
+                            /** @description who is free in this slot; given when a group needs fewer than all its members (round-robin) */
+                            free?: {
+                                connectionIds: string[];
+                                spaceIds: string[];
+                            };
                             start: string;
+                        }[];
+                        spaces?: {
+                            asOf: string;
+                            /** @enum {string} */
+                            source: "cache" | "live";
+                            spaceId: string;
                         }[];
                         start: string;
                         truncated: boolean;
+                        /** @description with explain: each candidate slot not offered and why (at most 5000) */
+                        unavailable?: {
+                            end: string;
+                            reasons: {
+                                connectionId?: string;
+                                /** @enum {string} */
+                                reason: "busy" | "buffer" | "outside_working_hours" | "notice" | "horizon";
+                                spaceId?: string;
+                            }[];
+                            start: string;
+                        }[];
                     };
                 };
             };
@@ -833,7 +907,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `connection_not_found`: No such connection for this booking system (another client's id is also 404). */
+            /**
+             * @description `connection_not_found`: No such connection for this booking system (another client's id is also 404).
+             *
+             *     `space_not_found`: No such space for this booking system.
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -841,7 +919,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_not_found";
+                        code?: "connection_not_found" | "space_not_found";
                     };
                 };
             };
@@ -851,6 +929,8 @@ export interface operations {
              *     `connection_not_active`: The connection is `disconnected` (`connectionStatus`); make a new connect link.
              *
              *     `mailbox_not_supported`: The person's mailbox is not in Exchange Online (an on-premises or hybrid mailbox), which Microsoft Graph cannot reach; nothing was connected, and a connection whose mailbox moved there cannot be used.
+             *
+             *     `tenant_consent_required`: The room's tenant has not consented yet (`tenantId`): use a tenant connect link first.
              */
             409: {
                 headers: {
@@ -859,7 +939,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {unknown} */
-                        code?: "connection_needs_reauth" | "connection_not_active" | "mailbox_not_supported";
+                        code?: "connection_needs_reauth" | "connection_not_active" | "mailbox_not_supported" | "tenant_consent_required";
                     };
                 };
             };

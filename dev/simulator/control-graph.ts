@@ -18,6 +18,7 @@ import { calendarJson } from './graph/users-calendars.js';
 import { ONLINE_MEETING_PROVIDERS } from './graph/online-meetings.js';
 import { CALENDAR_ROLES, type CalendarRole } from './graph/store.js';
 import type { GraphWorld } from './graph/world.js';
+import { workingHoursInput, workingHoursJson } from './graph/working-hours.js';
 
 type Handler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
 
@@ -203,6 +204,15 @@ export function registerGraphControl(router: Router, world: GraphWorld): void {
   // What arrived in a mailbox: meeting requests, updates and cancellations, and the answers to the organizer.
   on('GET', '/users/:user/messages', (req) => ({ status: 200, body: { value: world.meetings.messages(user(req)) } }));
 
+  // The user changes their working hours in Outlook (what PATCH /me/mailboxSettings would do):
+  // https://learn.microsoft.com/en-us/graph/api/user-update-mailboxsettings
+  on('PATCH', '/users/:user/working-hours', (req) => {
+    const u = user(req);
+    const parsed = workingHoursInput.safeParse(json(req));
+    if (!parsed.success) throw fail(400, 'ErrorInvalidRequest', `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    u.workingHours = parsed.data;
+    return { status: 200, body: workingHoursJson(u) };
+  });
   on('GET', '/faults', () => ({ status: 200, body: { value: world.faults.list } }));
   on('POST', '/faults', (req) => {
     const body = json<Omit<Fault, 'id'>>(req);

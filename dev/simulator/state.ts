@@ -1,6 +1,7 @@
 // The simulator's directory (tenants, users, rooms, registered apps) and its clock. Identity and Graph
 // keep their own state in their modules and read the directory from here.
 import { randomUUID } from 'node:crypto';
+import type { SimWorkingHours } from './graph/working-hours.js';
 import { DEFAULT_SIM_SETTINGS, type SimSettings } from './settings.js';
 
 export interface SimTenant {
@@ -24,6 +25,8 @@ export interface SimUser {
   kind: 'user' | 'room' | 'shared';
   /** Windows or IANA time zone name from mailboxSettings. */
   timeZone: string;
+  /** Working hours set "in Outlook" (graph/working-hours.ts); Outlook's default when absent. */
+  workingHours?: SimWorkingHours;
   /** Template ids of the user's Entra directory roles (e.g. Global Administrator); emitted as `wids`. */
   directoryRoles: string[];
   /**

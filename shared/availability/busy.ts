@@ -5,8 +5,9 @@ import { connectedGraph } from '../bookings/connection-access.js';
 import { readLiveBusy } from '../graph/calendar-view.js';
 import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
-import { readCachedBusy } from '../sync/busy-cache.js';
-import { DEFAULT_BUSY_SHOW_AS, mergeBusy, type BusyInterval } from '../sync/merge-busy.js';
+import { readCachedBusy, readCachedItems, type BusyQuery, type CachedWindow } from '../sync/busy-cache.js';
+import { DEFAULT_BUSY_SHOW_AS, mergeBusy, mergeBusySpans, type BusyInterval } from '../sync/merge-busy.js';
+import type { Interval } from '../time/intervals.js';
 import { checkWindow, isoInstant, type TimeWindow } from './time-window.js';
 
 // Not strict: a query parameter other than these two (a cache buster, say) is ignored.
@@ -33,10 +34,28 @@ export async function readBusy(services: Services, connection: ConnectionEntity,
 
 /** From the busy cache (one Table query), or undefined when it cannot answer for every calendar and the whole window. */
 export async function readBusyFromCache(services: Services, connection: ConnectionEntity, window: TimeWindow): Promise<BusyResult | undefined> {
-  const chosen = connection.busyCalendarIds?.length ? connection.busyCalendarIds : undefined;
-  if (!chosen) return undefined;
-  const cached = await readCachedBusy(services.store, { connectionId: connection.rowKey, calendarIds: chosen, start: window.start, end: window.end, countedShowAs: countedShowAs(connection) });
+  const query = cacheQuery(connection, window);
+  const cached = query && (await readCachedBusy(services.store, query));
   return cached && { intervals: cached.intervals, source: 'cache', asOf: cached.asOf };
+}
+
+/** Like readBusyFromCache, as merged millisecond spans without showAs (for slot arithmetic); `read` as readCachedItems. */
+export async function readBusySpansFromCache(services: Services, connection: ConnectionEntity, window: TimeWindow, read?: Promise<CachedWindow>): Promise<BusySpans | undefined> {
+  const query = cacheQuery(connection, window);
+  const cached = query && (await readCachedItems(services.store, query, read));
+  return cached && { spans: mergeBusySpans(cached.items, window.start.getTime(), window.end.getTime(), query.countedShowAs), source: 'cache', asOf: cached.asOf };
+}
+
+export interface BusySpans {
+  spans: Interval[];
+  source: 'cache' | 'live';
+  asOf: Date;
+}
+
+/** What the cache is asked for the connection; undefined when no busy calendars were chosen (read live). */
+function cacheQuery(connection: ConnectionEntity, window: TimeWindow): BusyQuery | undefined {
+  const chosen = connection.busyCalendarIds?.length ? connection.busyCalendarIds : undefined;
+  return chosen && { connectionId: connection.rowKey, calendarIds: chosen, start: window.start, end: window.end, countedShowAs: countedShowAs(connection) };
 }
 
 /** Live: one $batch of calendarView requests to the connection's mailbox. */

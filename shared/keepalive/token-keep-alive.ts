@@ -12,6 +12,7 @@ import { odata } from '@azure/data-tables';
 import { ConnectionNotActiveError, getAccessToken, NeedsReauthError } from '../auth/connection-tokens.js';
 import { isSyncPaused } from '../admin/pause.js';
 import { describeError } from '../logging.js';
+import { refreshWorkingHours, workingHoursDue } from '../availability/mailbox-working-hours.js';
 import { settleLimited } from '../runtime/settle-limited.js';
 import type { Services } from '../services.js';
 import { sha256 } from '../sha256.js';
@@ -98,6 +99,10 @@ export async function refreshConnections(
     try {
       await getAccessToken(connection, { forceRefresh: true }, services);
       report.refreshed += 1;
+      // Working hours ride on the same schedule, so availability never reads them from Graph per request.
+      if (workingHoursDue(connection)) {
+        await refreshWorkingHours(services, connection).catch((error: unknown) => log.warn(`token keep-alive: working hours of ${connection.rowKey} not read: ${describeError(error)}`));
+      }
     } catch (error) {
       if (error instanceof NeedsReauthError) report.needsReauth += 1;
       else if (!(error instanceof ConnectionNotActiveError)) {

@@ -3,7 +3,7 @@
 // for is synced and covers the window — otherwise the caller reads live.
 import type { Store } from '../store/index.js';
 import { busyEventRowKey, calendarSyncRowKey, type BusyEventEntity, type CalendarSyncEntity } from '../store/repositories/busy.js';
-import { DEFAULT_BUSY_SHOW_AS, mergeBusy, type BusyInterval } from './merge-busy.js';
+import { DEFAULT_BUSY_SHOW_AS, mergeBusy, type BusyInterval, type BusyItem } from './merge-busy.js';
 
 /** An event as the cache keeps it: its row without the keys. */
 export type CachedEvent = Pick<BusyEventEntity, 'eventId' | 'start' | 'end' | 'showAs' | 'isAllDay' | 'bookingRef' | 'changeKey'>;
@@ -24,9 +24,21 @@ export interface BusyQuery {
 
 /** Busy time from the cache, or undefined when the cache cannot answer for every calendar and the whole window. */
 export async function readCachedBusy(store: Store, query: BusyQuery): Promise<CachedBusy | undefined> {
-  if (query.calendarIds.length === 0) return { intervals: [], asOf: new Date() };
+  const cached = await readCachedItems(store, query);
+  return cached && { intervals: mergeBusy(cached.items, query.start.getTime(), query.end.getTime(), query.countedShowAs ?? DEFAULT_BUSY_SHOW_AS), asOf: cached.asOf };
+}
+
+/** The partition rows a cached busy read uses (BusyRepository.readWindow), which a caller may start early. */
+export type CachedWindow = Awaited<ReturnType<Store['busy']['readWindow']>>;
+
+/**
+ * The cached events of the calendars asked for, unmerged, or undefined as readCachedBusy. `read`: the
+ * partition rows of the query's owner and window, when the caller already asked for them.
+ */
+export async function readCachedItems(store: Store, query: BusyQuery, read?: Promise<CachedWindow>): Promise<{ items: BusyItem[]; asOf: Date } | undefined> {
+  if (query.calendarIds.length === 0) return { items: [], asOf: new Date() };
   // One partition query for states and events: the events are wasted when a state says go live, which is rare.
-  const window = await store.busy.readWindow(query.connectionId, query.start, query.end);
+  const window = await (read ?? store.busy.readWindow(query.connectionId, query.start, query.end));
   const states = new Map(window.states.map((s) => [s.calendarId, s]));
   let asOf: Date | undefined;
   for (const calendarId of query.calendarIds) {
@@ -35,12 +47,8 @@ export async function readCachedBusy(store: Store, query: BusyQuery): Promise<Ca
     if (!asOf || state.syncedAt < asOf) asOf = state.syncedAt;
   }
   const wanted = new Set(query.calendarIds);
-  const events = window.events.filter((e) => wanted.has(e.calendarId));
-  const items = events.map((e) => ({ start: e.start.getTime(), end: e.end.getTime(), showAs: e.showAs }));
-  return {
-    intervals: mergeBusy(items, query.start.getTime(), query.end.getTime(), query.countedShowAs ?? DEFAULT_BUSY_SHOW_AS),
-    asOf: asOf!,
-  };
+  const items = window.events.filter((e) => wanted.has(e.calendarId)).map((e) => ({ start: e.start.getTime(), end: e.end.getTime(), showAs: e.showAs }));
+  return { items, asOf: asOf! };
 }
 
 function covers(state: CalendarSyncEntity, start: Date, end: Date): boolean {

@@ -1,6 +1,6 @@
 // Busy time as the booking system sees it: intervals merged across calendars, each carrying the strongest
 // showAs of what it covers. Shared by the live read and the cache read, so both answer alike.
-import { mergeIntervals } from '../time/intervals.js';
+import { mergeIntervals, type Interval } from '../time/intervals.js';
 import { toUtcIso } from '../time/zoned-time.js';
 
 /** Which showAs values count as busy unless a connection says otherwise. Free and workingElsewhere do not. */
@@ -20,12 +20,22 @@ export interface BusyInterval {
   showAs: string;
 }
 
-/** Merges the counted items, clipped to [windowStart, windowEnd), into disjoint UTC intervals. */
-export function mergeBusy(items: readonly BusyItem[], windowStart: number, windowEnd: number, counted: readonly string[] = DEFAULT_BUSY_SHOW_AS): BusyInterval[] {
-  const relevant = items
+/** The counted items clipped to [windowStart, windowEnd), empty ones dropped. */
+function countedItems(items: readonly BusyItem[], windowStart: number, windowEnd: number, counted: readonly string[]): BusyItem[] {
+  return items
     .filter((i) => counted.includes(i.showAs))
     .map((i) => ({ ...i, start: Math.max(i.start, windowStart), end: Math.min(i.end, windowEnd) }))
     .filter((i) => i.end > i.start);
+}
+
+/** Like mergeBusy, as milliseconds and without showAs: what slot arithmetic needs. */
+export function mergeBusySpans(items: readonly BusyItem[], windowStart: number, windowEnd: number, counted: readonly string[] = DEFAULT_BUSY_SHOW_AS): Interval[] {
+  return mergeIntervals(countedItems(items, windowStart, windowEnd, counted));
+}
+
+/** Merges the counted items, clipped to [windowStart, windowEnd), into disjoint UTC intervals. */
+export function mergeBusy(items: readonly BusyItem[], windowStart: number, windowEnd: number, counted: readonly string[] = DEFAULT_BUSY_SHOW_AS): BusyInterval[] {
+  const relevant = countedItems(items, windowStart, windowEnd, counted);
   return mergeIntervals(relevant).map((span) => {
     let showAs = 'busy';
     let strength = -1;

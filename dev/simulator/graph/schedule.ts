@@ -1,5 +1,6 @@
 // POST /me/calendar/getSchedule: free/busy of up to 20 mailboxes over a window under 62 days, from each
 // mailbox's default calendar, with availabilityView in availabilityViewInterval-minute slots.
+import { workingHoursJson } from './working-hours.js';
 import { badRequest } from './errors.js';
 import { viewsOfCalendar } from './calendar-view.js';
 import { GRAPH_ROOT, propertyOf } from './odata.js';
@@ -75,12 +76,7 @@ export function registerScheduleRoutes(world: GraphWorld): void {
               end: toDateTimeTimeZone(v.endMs, zoneName),
             };
           }),
-        workingHours: {
-          daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
-          startTime: '08:00:00.0000000',
-          endTime: '17:00:00.0000000',
-          timeZone: { name: user.timeZone },
-        },
+        workingHours: workingHoursJson(user),
       };
     });
     return { status: 200, body: { '@odata.context': `${GRAPH_ROOT}/$metadata#Collection(microsoft.graph.scheduleInformation)`, value } };

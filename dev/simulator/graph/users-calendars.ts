@@ -1,5 +1,6 @@
 // /me and /users/{id|upn}: the user object, mailboxSettings, and calendars (a lazily created default
 // "Calendar" for every mailbox, rooms included, plus secondary calendars).
+import { workingHoursJson } from './working-hours.js';
 import type { SimUser } from '../state.js';
 import { GraphHttpError, badRequest, itemNotFound, unknownProperty } from './errors.js';
 import { GRAPH_ROOT, applySelect } from './odata.js';
@@ -98,12 +99,7 @@ export function registerUserAndCalendarRoutes(world: GraphWorld): void {
       dateFormat: 'yyyy-MM-dd',
       timeFormat: 'HH:mm',
       userPurpose: req.mailbox.kind === 'room' ? 'room' : 'user',
-      workingHours: {
-        daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
-        startTime: '08:00:00.0000000',
-        endTime: '17:00:00.0000000',
-        timeZone: { name: req.mailbox.timeZone },
-      },
+      workingHours: workingHoursJson(req.mailbox),
     },
   }));
   pipeline.route('GET', '/me/calendars', 'read', (req) => ({

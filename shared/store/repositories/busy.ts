@@ -47,6 +47,8 @@ export interface CalendarSyncEntity {
 }
 
 const EVENT_PREFIX = 'e|';
+/** What readWindow() reads of event and sync-state rows. */
+const WINDOW_FIELDS = ['calendarId', 'eventId', 'start', 'end', 'showAs', 'windowStart', 'windowEnd', 'status', 'syncedAt'];
 const SYNC_PREFIX = 's|';
 
 export function busyEventRowKey(calendarId: string, eventId: string): string {
@@ -107,8 +109,9 @@ export class BusyRepository {
     const filter = odata`PartitionKey eq ${escapeKey(connectionId)} and ((RowKey ge ${sync.from} and RowKey lt ${sync.to}) or (RowKey ge ${event.from} and RowKey lt ${event.to} and start lt ${end} and end gt ${start}))`;
     const states: CalendarSyncEntity[] = [];
     const events: BusyEventEntity[] = [];
-    // Both kinds of row share the table: a sync state has no eventId.
-    for await (const { entity } of this.events.queryAll(filter, options)) {
+    // Both kinds of row share the table: a sync state has no eventId. Only what a busy read uses is read
+    // (a property a row lacks comes back null): less to send and parse.
+    for await (const { entity } of this.events.queryAll(filter, { ...options, select: WINDOW_FIELDS })) {
       if (typeof entity.eventId === 'string') events.push(entity);
       else states.push(entity as unknown as CalendarSyncEntity);
     }

@@ -1,6 +1,7 @@
 // connections: PartitionKey clientId / RowKey connectionId, so a booking system's connections are one range scan.
 import type { ListOptions, Page, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
+import type { WorkingHours } from '../../time/working-hours.js';
 
 /** What the code writes (the API documents exactly these). */
 export type ConnectionStatus = 'active' | 'needs_reauth' | 'disconnected';
@@ -30,6 +31,10 @@ export interface ConnectionEntity {
   /** Graph showAs values that count as busy for this connection (default: busy, tentative, oof, unknown). */
   busyShowAs?: string[];
   defaultReminderMinutes?: number;
+  /** The mailbox's working hours as Graph last gave them (availability reads them from here, not from Graph). */
+  workingHours?: WorkingHours;
+  /** When workingHours was last read from Graph (also set when the mailbox had none). */
+  workingHoursReadAt?: Date;
   lastTokenRefreshAt?: Date;
   /**
    * When the user last signed in to make or renew this connection. A refresh that failed with an older
