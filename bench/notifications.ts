@@ -66,17 +66,30 @@ try {
   const first = await fetch(`${host.url}${PATH}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: notificationBody(spec(host.url, 1), 0) });
   if (first.status !== 202) throw new Error(`the endpoint answered ${first.status}: ${await first.text()}`);
   const best = (a: LoadResult | undefined, b: LoadResult) => (a && a.requestsPerSecond >= b.requestsPerSecond ? a : b);
+  // CPU this process spent per answered request (every server under test runs here; the load generator and
+  // Azurite do not): on a shared, loaded machine a fairer comparison than requests per second.
+  const cpu = { bare: [0, 0], peer: [0, 0], app: [0, 0] };
+  const measured = async (which: keyof typeof cpu, run: () => Promise<LoadResult>): Promise<LoadResult> => {
+    const start = process.cpuUsage();
+    const result = await run();
+    const used = process.cpuUsage(start);
+    cpu[which][0]! += (used.user + used.system) / 1000;
+    cpu[which][1]! += result.total;
+    return result;
+  };
+  const perRequest = (which: keyof typeof cpu) => cpu[which][0]! / Math.max(1, cpu[which][1]!);
   for (const c of [...new Set([connections, 100])]) {
+    for (const k of Object.keys(cpu) as (keyof typeof cpu)[]) cpu[k] = [0, 0];
     let floor: LoadResult | undefined;
     let sample: LoadResult | undefined;
     let app: LoadResult | undefined;
     let queuePuts = 0;
     let appTotal = 0;
     for (let round = 0; round < rounds; round += 1) {
-      floor = best(floor, await runNotificationLoad(spec(bareUrl, c)));
-      sample = best(sample, await runNotificationLoad(spec(peer.url, c)));
+      floor = best(floor, await measured('bare', () => runNotificationLoad(spec(bareUrl, c))));
+      sample = best(sample, await measured('peer', () => runNotificationLoad(spec(peer.url, c))));
       const before = await azurite.requestCounts();
-      const ours = await runNotificationLoad(spec(host.url, c));
+      const ours = await measured('app', () => runNotificationLoad(spec(host.url, c)));
       const after = await azurite.requestCounts();
       queuePuts += after.queue - before.queue;
       appTotal += ours.total;
@@ -91,6 +104,13 @@ try {
       `notifications, ${c} connections: app / peer = ${vsPeer.toFixed(2)}, app / bare = ${vsBare.toFixed(3)}, peer / bare = ${(sample!.requestsPerSecond / Math.max(1, floor!.requestsPerSecond)).toFixed(3)}; ` +
         `${queuePuts} queue puts for ${appTotal} acknowledged POSTs; p99 under 500 ms: ${app!.p99 < 500 ? 'yes' : 'NO'}`,
     );
+    const cpuRatio = perRequest('app') / Math.max(0.001, perRequest('peer'));
+    console.info(
+      `notifications, ${c} connections: CPU of this process per answered request: app ${perRequest('app').toFixed(2)} ms, peer ${perRequest('peer').toFixed(2)} ms, bare ${perRequest('bare').toFixed(2)} ms; app / peer = ${cpuRatio.toFixed(2)}`,
+    );
+    report('notifications', `app CPU per ack, ${c} connections`, Math.round(perRequest('app') * 100) / 100, 'ms');
+    report('notifications', `peer CPU per request, ${c} connections`, Math.round(perRequest('peer') * 100) / 100, 'ms');
+    report('notifications', `app / peer CPU per request, ${c} connections`, Math.round(cpuRatio * 100) / 100, 'ratio');
     report('notifications', `ack throughput, ${c} connections`, app!.requestsPerSecond, 'POSTs/s');
     report('notifications', `peer (nodejs-webhooks-sample lookup path), ${c} connections`, sample!.requestsPerSecond, 'requests/s');
     report('notifications', `bare node:http, ${c} connections`, floor!.requestsPerSecond, 'requests/s');
