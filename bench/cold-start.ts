@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort } from '../dev/host/ports.js';
 import { COMPILED_START_SCRIPT, spawnApp, untilAnswers } from '../test/support/app-process.js';
 import { startWorld } from '../test/support/world.js';
+import { SIMULATED_CLIENT_ID } from '../dev/simulator/seed.js';
 import { report } from './lib/sync-fixture.js';
 
 const runs = Number(process.env.BENCH_COLD_STARTS ?? 5);
@@ -50,17 +51,21 @@ async function once(): Promise<{ health: number; api: number }> {
 function importTime(specifier: string, env: NodeJS.ProcessEnv): Promise<number> {
   const code = `const t = performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write(String(performance.now() - t));`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (status) => (status === 0 && out ? resolve(Number(out)) : reject(new Error(`import of ${specifier} failed (${status})`))));
+    child.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
+    const why = () => err.split('\n').filter((l) => /Error/.test(l) && l.length < 300).at(-1) ?? '';
+    child.once('exit', (status) => (status === 0 && out ? resolve(Number(out)) : reject(new Error(`import of ${specifier} failed (${status}) ${why()}`))));
   });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
-  const importEnv = { ...process.env, ...world.settings, LOCAL_SECRETS_PATH: ':memory:' };
+  // The bundle reads its settings as it loads (as in Azure): the app registration's id included.
+  const importEnv = { ...process.env, ...world.settings, ENTRA_CLIENT_ID: SIMULATED_CLIENT_ID, LOCAL_SECRETS_PATH: ':memory:' };
   const appImports: number[] = [];
   const bareImports: number[] = [];
   for (let i = 0; i < imports; i += 1) {

@@ -100,8 +100,13 @@ try {
   const due = connections + 1;
   console.info(
     `upkeep: keep-alive of ${due} due connections: ${refreshed} refreshed in ${keepAlive.seconds.toFixed(1)} s, ${keepAlive.messages} queue messages (${keepAlive.failures} failed attempts retried); ` +
-      `per connection ${per(tokenRequests - tokens, due)} token requests, ${per(after.table - counts.table, due)} Table and ${per(after.queue - counts.queue, due)} Queue requests`,
+      `per connection ${per(tokenRequests - tokens, due)} token requests, ${per(after.table - counts.table, due)} Table and ${per(after.queue - counts.queue, due)} Queue requests, ` +
+      `${per(keepAlive.seconds * 1000, due)} ms of wall time (16 messages at a time, one process)`,
   );
+  // Every connection was last refreshed 8 days ago: one hourly run must bring each back within its 7 days.
+  console.info(`upkeep: every token refreshed within 7 days: ${refreshed === due ? 'yes' : 'NO'} (${refreshed} of ${due})`);
+  report('upkeep', 'keep-alive: connections not refreshed', due - refreshed, 'count');
+  report('upkeep', 'keep-alive: wall time per connection', per(keepAlive.seconds * 1000, due), 'ms');
   report('upkeep', 'keep-alive: connections refreshed', refreshed, 'count');
   report('upkeep', 'keep-alive: wall time', Math.round(keepAlive.seconds * 10) / 10, 's');
   report('upkeep', 'keep-alive: connections per second', Math.round(refreshed / keepAlive.seconds), '/s');
@@ -109,7 +114,7 @@ try {
   report('upkeep', 'keep-alive: Table requests per connection', per(after.table - counts.table, due), 'requests');
   report('upkeep', 'keep-alive: Queue requests per connection', per(after.queue - counts.queue, due), 'requests');
 
-  // Renewal: real subscriptions in the simulator, recorded as expiring within the hour.
+  // Renewal: real subscriptions in the simulator, recorded as expiring within 2 hours.
   const t1 = Date.now();
   let seeded = 0;
   await pool(Array.from({ length: renewUsers }, (_, i) => i), 16, async (i) => {
@@ -133,7 +138,7 @@ try {
         calendarId,
         resource: calendarEventsResource(simUser.id, calendarId),
         clientStateHash: hashClientState(clientState),
-        expiresAt: new Date(Date.now() + 30 * 60_000),
+        expiresAt: new Date(Date.now() + 2 * 3600_000),
         createdAt: new Date(),
       });
       seeded += 1;
@@ -147,12 +152,16 @@ try {
   const renewal = await drain(deps);
   after = await fx.azurite.requestCounts();
   const graph = fx.graphRequests() - graphBefore;
-  const renewedCount = await countOf(services.store.subscriptions.listExpiring(new Date(Date.now() + 3600_000)));
+  const renewedCount = await countOf(services.store.subscriptions.listExpiring(new Date(Date.now() + 3 * 3600_000)));
+  // Each was recorded to expire 2 hours after it was seeded: the run must end before the first of them.
+  const beforeExpiry = Date.now() < t1 + 2 * 3600_000;
   console.info(
     `upkeep: renewal of ${seeded} subscriptions (${renewUsers} connections) in ${renewal.seconds.toFixed(1)} s, ${renewal.messages} queue messages (${renewal.failures} failed attempts retried), ${renewedCount} still due; ` +
       `per connection ${per(graph, renewUsers)} Graph requests; per subscription ${per(after.table - counts.table, seeded)} Table and ${per(after.queue - counts.queue, seeded)} Queue requests`,
   );
+  console.info(`upkeep: every subscription renewed before it expired: ${renewedCount === 0 && renewal.failures === 0 && beforeExpiry ? 'yes' : 'NO'} (${seeded - renewedCount} of ${seeded}, run ended ${beforeExpiry ? 'before' : 'after'} the first expiry); ${per(renewal.seconds * 1000, renewUsers)} ms of wall time per connection`);
   report('upkeep', 'renewal: subscriptions still due after the run', renewedCount, 'count');
+  report('upkeep', 'renewal: wall time per connection', per(renewal.seconds * 1000, renewUsers), 'ms');
   report('upkeep', 'renewal: wall time', Math.round(renewal.seconds * 10) / 10, 's');
   report('upkeep', 'renewal: connections per second', Math.round(renewUsers / renewal.seconds), '/s');
   report('upkeep', 'renewal: Graph requests per connection', per(graph, renewUsers), 'requests');

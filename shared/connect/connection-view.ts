@@ -1,5 +1,4 @@
 // What the connection API shows of a connection: never tokens, never key versions.
-import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { accountKindOf, type AccountKind } from '../auth/account-kind.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
@@ -77,10 +76,9 @@ export async function subscriptionHealth(
   services: Services,
   now = Date.now(),
 ): Promise<{ subscriptions: SubscriptionHealth; pushSync: CalendarPushSync[] }> {
-  const filter = odata`clientId eq ${c.partitionKey} and connectionId eq ${c.rowKey}`;
   const expiries: number[] = [];
   const latestByCalendar = new Map<string, number>();
-  for await (const { entity } of services.store.subscriptions.records.queryAll(filter)) {
+  for (const entity of await services.store.subscriptions.listOwnerRecords(c.partitionKey, c.rowKey)) {
     const expiry = entity.expiresAt.getTime();
     expiries.push(expiry);
     if (entity.calendarId) latestByCalendar.set(entity.calendarId, Math.max(expiry, latestByCalendar.get(entity.calendarId) ?? 0));

@@ -24,15 +24,22 @@ export function getQueueServiceClient(storage: StorageSettings): QueueServiceCli
   return client;
 }
 
-const created = new Set<string>();
+/** Queue clients whose queue exists, by service and queue name: built and created once per process. */
+const ready = new Map<string, Promise<QueueClient>>();
 
-/** A queue client whose queue exists (created once per process). */
-export async function getQueue(storage: StorageSettings, queueName: string): Promise<QueueClient> {
-  const queue = getQueueServiceClient(storage).getQueueClient(`${storage.queueNamePrefix ?? ''}${queueName}`);
-  const key = `${queue.url}`;
-  if (!created.has(key)) {
-    await queue.createIfNotExists();
-    created.add(key);
+/**
+ * A queue client whose queue exists (created once per process). The client is kept too: building one
+ * (its request pipeline) is a measurable part of a notification's acknowledgement, which puts on every request.
+ */
+export function getQueue(storage: StorageSettings, queueName: string): Promise<QueueClient> {
+  const key = `${storage.connectionString ?? storage.queueEndpoint ?? ''}\n${storage.queueNamePrefix ?? ''}${queueName}`;
+  let queue = ready.get(key);
+  if (!queue) {
+    const client = getQueueServiceClient(storage).getQueueClient(`${storage.queueNamePrefix ?? ''}${queueName}`);
+    queue = client.createIfNotExists().then(() => client);
+    // A failed create is tried again by the next caller, not remembered.
+    queue.catch(() => ready.delete(key));
+    ready.set(key, queue);
   }
   return queue;
 }

@@ -8,7 +8,6 @@
 // failure is retried by the queue rather than failing the user's sign-in.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { odata } from '@azure/data-tables';
 import { categorizeGraphError } from '../graph/client.js';
 import {
   calendarEventsResource,
@@ -31,15 +30,9 @@ import { CALENDAR_SYNC_QUEUE, type ChangesMessage, type ResyncMessage, type Subs
 export const NOTIFICATIONS_ROUTE = '/api/graph/notifications';
 export const LIFECYCLE_ROUTE = '/api/graph/lifecycle';
 
-/**
- * Every subscription record and share row of a connection (a filtered scan: connect, disconnect and
- * reconcile only). Expiry index rows have no clientId, so the filter leaves them out.
- */
-export async function listConnectionSubscriptions(services: Services, clientId: string, connectionId: string): Promise<SubscriptionEntity[]> {
-  const filter = odata`clientId eq ${clientId} and connectionId eq ${connectionId}`;
-  const out: SubscriptionEntity[] = [];
-  for await (const { entity } of services.store.subscriptions.records.queryAll(filter)) out.push(entity);
-  return out;
+/** Every subscription record and share row of a connection (its owner index: one partition query). */
+export function listConnectionSubscriptions(services: Services, clientId: string, connectionId: string): Promise<SubscriptionEntity[]> {
+  return services.store.subscriptions.listOwnerRecords(clientId, connectionId);
 }
 
 /** Asks the queue to bring the connection's subscriptions in line with its busy calendars. */

@@ -45,18 +45,25 @@ export async function reconcileSubscriptions(deps: SyncDeps): Promise<ReconcileR
 }
 
 /**
- * One page's share of the reconciliation: these owners' records in one filtered query, then each owner
- * with Graph. An owner's failure is counted, never thrown; the reports of orphans it deleted go.
+ * One page's share of the reconciliation: each owner's records (its owner index, one partition query),
+ * then the owner with Graph. An owner's failure is counted, never thrown; the reports of orphans it deleted go.
  */
 export async function reconcileOwners(deps: SyncDeps, owners: readonly CalendarOwner[]): Promise<ReconcileReport> {
   const { store } = deps.services;
   const report = emptyReport();
-  if (owners.length === 0) return report;
-  const byOwner = owners.map((o) => odata`(clientId eq ${o.partitionKey} and connectionId eq ${o.rowKey})`).join(' or ');
-  const records = new Map<string, SubscriptionEntity[]>();
-  for await (const { entity } of store.subscriptions.records.queryAll(`${RECORDS_FILTER} and (${byOwner})`)) groupByOwner(records, entity);
   const deletedOrphans = new Set<string>();
-  for (const owner of owners) await reconcileOwner(deps, owner, records.get(ownerKey(owner)) ?? [], report, deletedOrphans);
+  for (const owner of owners) {
+    let mine: SubscriptionEntity[];
+    try {
+      mine = await store.subscriptions.listOwnerRecords(owner.partitionKey, owner.rowKey);
+    } catch (error) {
+      report.connections += 1;
+      report.failed += 1;
+      console.warn(`reconcile: connection ${owner.rowKey}: ${describeError(error)}`);
+      continue;
+    }
+    await reconcileOwner(deps, owner, mine, report, deletedOrphans);
+  }
   for (const id of deletedOrphans) await store.subscriptions.orphans.delete(ORPHAN_PARTITION, id).catch(() => undefined);
   return report;
 }
@@ -99,8 +106,16 @@ async function reconcileOwner(deps: SyncDeps, connection: CalendarOwner, mine: S
     for (const sub of inGraph) {
       if (recordIds.has(sub.id) || sub.notificationUrl !== ourUrl) continue;
       // Another owner's subscription for the same mailbox (a second booking system, a reconnect) is not an
-      // orphan: deleting it would displace that owner.
-      if (await store.subscriptions.getSubscription(sub.id)) continue;
+      // orphan: deleting it would displace that owner. This owner's record that its owner index lacks
+      // (written before owners were indexed) is indexed now and reconciled with the rest.
+      const recorded = (await store.subscriptions.getSubscription(sub.id))?.entity;
+      if (recorded && recorded.clientId === connection.partitionKey && recorded.connectionId === connection.rowKey) {
+        await store.subscriptions.indexOwner(recorded);
+        mine.push(recorded);
+        recordIds.add(recorded.subscriptionId);
+        continue;
+      }
+      if (recorded) continue;
       await deleteSubscription(graph, sub.id);
       deletedOrphans.add(sub.id.toLowerCase());
       report.orphansDeleted += 1;

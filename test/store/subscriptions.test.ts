@@ -76,4 +76,37 @@ describe('SubscriptionRepository on Azurite', () => {
     );
     expect(await collect(subscriptions.listExpiring(hours(2)))).toEqual([]);
   });
+
+  it("finds an owner's records and shares through its owner index, and follows promotion and deletion", async () => {
+    const { subscriptions } = testStore();
+    const mine = subscription(hours(30));
+    const theirs = { ...subscription(hours(30)), clientId: 'client-2', connectionId: 'conn-2', calendarId: 'cal-2' };
+    await subscriptions.createSubscription(mine);
+    const theirRecord = (await subscriptions.createSubscription(theirs)).entity;
+    // conn-1 also rides on conn-2's subscription for one of its calendars.
+    const share = await subscriptions.addShare(theirRecord, { clientId: 'client-1', connectionId: 'conn-1', calendarId: 'cal-1' }, false);
+    const ids = async (clientId: string, connectionId: string) =>
+      (await subscriptions.listOwnerRecords(clientId, connectionId)).map((r) => `${r.subscriptionId}|${r.rowKey}`).sort();
+
+    expect(await ids('client-1', 'conn-1')).toEqual([`${mine.subscriptionId}|record`, `${theirs.subscriptionId}|${share.rowKey}`].sort());
+    expect(await ids('client-2', 'conn-2')).toEqual([`${theirs.subscriptionId}|record`]);
+
+    // conn-2 leaves: its record passes to conn-1's share, which goes.
+    await subscriptions.promoteShare(theirRecord, share);
+    expect(await ids('client-2', 'conn-2')).toEqual([]);
+    expect(await ids('client-1', 'conn-1')).toEqual([`${mine.subscriptionId}|record`, `${theirs.subscriptionId}|record`].sort());
+
+    await subscriptions.deleteSubscription(mine.subscriptionId);
+    expect(await ids('client-1', 'conn-1')).toEqual([`${theirs.subscriptionId}|record`]);
+  });
+
+  it('skips an owner index row whose record is not written yet (a create in flight) without removing it', async () => {
+    const { subscriptions } = testStore();
+    const sub = subscription(hours(30));
+    await subscriptions.indexOwner({ ...sub, partitionKey: `sub-${sub.subscriptionId}`, rowKey: 'record' });
+    expect(await subscriptions.listOwnerRecords(sub.clientId, sub.connectionId)).toEqual([]);
+    // The record lands: the pointer written before it finds it.
+    await subscriptions.records.create({ ...sub, partitionKey: `sub-${sub.subscriptionId}`, rowKey: 'record' });
+    expect((await subscriptions.listOwnerRecords(sub.clientId, sub.connectionId)).map((r) => r.subscriptionId)).toEqual([sub.subscriptionId]);
+  });
 });

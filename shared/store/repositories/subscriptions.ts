@@ -7,8 +7,12 @@
 //   served by the same Graph subscription. Graph allows one subscription per app, resource and changeType
 //   (a second create answers 409), so two connections to one mailbox, or a calendar that falls back to
 //   the mailbox-wide resource, share it. A share row repeats the record's fields with its own owner.
+// - An owner index row per record and share row (PartitionKey `own-<hash of client and connection>`, RowKey
+//   `<id>|<record or share row key>`): an owner's subscriptions are one partition query plus a point read
+//   each (reconciliation, disconnect, the connection view), never a scan of the table.
 // Index rows are written before the record changes and removed after, so a crash leaves at worst a stale
-// index row, which listExpiring() recognises (its bucket no longer matches the record) and removes.
+// index row, which the readers recognise (listExpiring: its bucket no longer matches the record;
+// listOwnerRecords: the row is gone or has another owner) and remove.
 import { odata, type TableClient } from '@azure/data-tables';
 import type { CallOptions, MutateOptions, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
@@ -20,6 +24,7 @@ export const SUBSCRIPTION_RECORD_ROW = 'record';
 const SHARE_ROW_PREFIX = 'share-';
 const RECORD_PREFIX = 'sub-';
 const BUCKET_PREFIX = 'exp-';
+const OWNER_PREFIX = 'own-';
 
 export interface SubscriptionEntity {
   /** subscriptionRecordKey(subscriptionId) */
@@ -74,6 +79,30 @@ interface ExpiryIndexEntity {
   ownerConnectionId?: string;
 }
 
+/** Points from an owner to one of its record or share rows (no clientId/connectionId fields, see above). */
+interface OwnerIndexEntity {
+  /** ownerIndexKey(clientId, connectionId) */
+  partitionKey: string;
+  /** `<subscriptionId>|<the row's RowKey>` */
+  rowKey: string;
+  subscriptionId: string;
+  row: string;
+  indexedAt: Date;
+}
+
+/**
+ * A pointer is written just before its row (and an owner's just before the record passes to it): one
+ * younger than this may be a write still in flight, so readers skip it rather than remove it.
+ */
+const OWNER_INDEX_SETTLE_MS = 10 * 60_000;
+
+type Owned = Pick<SubscriptionEntity, 'subscriptionId' | 'rowKey' | 'clientId' | 'connectionId'>;
+
+/** The owner index partition of one connection (or space): hashed, so no key escaping is needed. */
+export function ownerIndexKey(clientId: string, connectionId: string): string {
+  return OWNER_PREFIX + sha256Hex(`${clientId}\n${connectionId}`).slice(0, 40);
+}
+
 /** One subscription the expiry index says is due, with its owner when the index row carries it. */
 export interface ExpiringRef {
   subscriptionId: string;
@@ -81,6 +110,10 @@ export interface ExpiringRef {
   expiresAt: Date;
   clientId?: string;
   connectionId?: string;
+}
+
+function sameOwner(a: Pick<SubscriptionEntity, 'clientId' | 'connectionId'>, b: Pick<SubscriptionEntity, 'clientId' | 'connectionId'>): boolean {
+  return a.clientId === b.clientId && a.connectionId === b.connectionId;
 }
 
 export function isShareRow(entity: Pick<SubscriptionEntity, 'rowKey'>): boolean {
@@ -113,6 +146,7 @@ export class SubscriptionRepository {
   readonly records: TableRepository<SubscriptionEntity>;
   readonly orphans: TableRepository<OrphanReportEntity>;
   private readonly index: TableRepository<ExpiryIndexEntity>;
+  private readonly owners: TableRepository<OwnerIndexEntity>;
 
   /** `counters` keeps the number of subscriptions (for the telemetry gauge, without a scan). */
   constructor(
@@ -123,6 +157,7 @@ export class SubscriptionRepository {
     this.records = new TableRepository<SubscriptionEntity>(client, timeoutMs);
     this.orphans = new TableRepository<OrphanReportEntity>(client, timeoutMs);
     this.index = new TableRepository<ExpiryIndexEntity>(client, timeoutMs);
+    this.owners = new TableRepository<OwnerIndexEntity>(client, timeoutMs);
   }
 
   getSubscription(subscriptionId: string, options: CallOptions = {}): Promise<Versioned<SubscriptionEntity> | null> {
@@ -137,6 +172,7 @@ export class SubscriptionRepository {
       rowKey: SUBSCRIPTION_RECORD_ROW,
     };
     await this.writeIndex(entity, options);
+    await this.writeOwnerIndex(entity, options);
     const created = await this.records.create(entity, options);
     await this.count(1);
     return created;
@@ -151,21 +187,23 @@ export class SubscriptionRepository {
     change: (current: SubscriptionEntity) => SubscriptionEntity,
     options: MutateOptions & { known?: Versioned<SubscriptionEntity> } = {},
   ): Promise<Versioned<SubscriptionEntity>> {
-    let previousExpiry: Date | undefined;
+    let previous: SubscriptionEntity | undefined;
     const saved = await this.records.mutate(
       subscriptionRecordKey(subscriptionId),
       SUBSCRIPTION_RECORD_ROW,
       async (current) => {
-        previousExpiry = current.expiresAt;
+        previous = current;
         const next = { ...change(current), partitionKey: current.partitionKey, rowKey: current.rowKey };
         if (expiryBucket(next.expiresAt) !== expiryBucket(current.expiresAt)) await this.writeIndex(next, options);
+        if (!sameOwner(next, current)) await this.writeOwnerIndex(next, options);
         return next;
       },
       options,
     );
-    if (previousExpiry && expiryBucket(previousExpiry) !== expiryBucket(saved.entity.expiresAt)) {
-      await this.index.delete(expiryBucket(previousExpiry), subscriptionId, options);
+    if (previous && expiryBucket(previous.expiresAt) !== expiryBucket(saved.entity.expiresAt)) {
+      await this.index.delete(expiryBucket(previous.expiresAt), subscriptionId, options);
     }
+    if (previous && !sameOwner(previous, saved.entity)) await this.dropOwnerIndex(previous, options);
     return saved;
   }
 
@@ -185,11 +223,13 @@ export class SubscriptionRepository {
   ): Promise<SubscriptionEntity> {
     const { deltaLink: _deltaLink, updatedAt: _updatedAt, unwatched: _unwatched, ...fields } = record;
     const share: SubscriptionEntity = { ...fields, ...owner, ...(unwatched ? { unwatched } : {}), rowKey: shareRowKey(owner), createdAt: new Date() };
+    await this.writeOwnerIndex(share, options);
     return (await this.records.upsert(share, options)).entity;
   }
 
-  async deleteShare(share: Pick<SubscriptionEntity, 'partitionKey' | 'rowKey'>, options: CallOptions = {}): Promise<void> {
+  async deleteShare(share: Pick<SubscriptionEntity, 'partitionKey'> & Owned, options: CallOptions = {}): Promise<void> {
     await this.records.delete(share.partitionKey, share.rowKey, options);
+    await this.dropOwnerIndex(share, options);
   }
 
   /**
@@ -197,9 +237,8 @@ export class SubscriptionRepository {
    * subscription stays, its clientState and expiry unchanged) and its share row goes.
    */
   async promoteShare(record: SubscriptionEntity, share: SubscriptionEntity, options: CallOptions = {}): Promise<void> {
-    await this.records.mutate(
-      record.partitionKey,
-      SUBSCRIPTION_RECORD_ROW,
+    await this.mutateSubscription(
+      record.subscriptionId,
       (current) => ({ ...current, clientId: share.clientId, connectionId: share.connectionId, calendarId: share.calendarId, updatedAt: new Date() }),
       options,
     );
@@ -212,7 +251,32 @@ export class SubscriptionRepository {
     if (!found) return;
     await this.records.delete(found.entity.partitionKey, SUBSCRIPTION_RECORD_ROW, options);
     await this.index.delete(expiryBucket(found.entity.expiresAt), subscriptionId, options);
+    await this.dropOwnerIndex(found.entity, options);
     await this.count(-1);
+  }
+
+  /**
+   * Every record and share row one connection (or space) owns: one partition query of the owner index and
+   * a point read per row. Index rows whose row is gone or has passed to another owner are skipped, and
+   * removed once they are too old to be a write in flight.
+   */
+  async listOwnerRecords(clientId: string, connectionId: string, options: CallOptions = {}): Promise<SubscriptionEntity[]> {
+    const pointers: OwnerIndexEntity[] = [];
+    for await (const { entity } of this.owners.queryAll(odata`PartitionKey eq ${ownerIndexKey(clientId, connectionId)}`, options)) pointers.push(entity);
+    const rows = await Promise.all(
+      pointers.map(async (pointer) => {
+        const found = (await this.records.get(subscriptionRecordKey(pointer.subscriptionId), pointer.row, options))?.entity;
+        if (found && found.clientId === clientId && found.connectionId === connectionId) return found;
+        if (Date.now() - pointer.indexedAt.getTime() > OWNER_INDEX_SETTLE_MS) await this.owners.delete(pointer.partitionKey, pointer.rowKey, options);
+        return undefined;
+      }),
+    );
+    return rows.filter((row): row is SubscriptionEntity => row !== undefined);
+  }
+
+  /** Adds a record written before owners were indexed to its owner's index (idempotent). */
+  async indexOwner(entity: SubscriptionEntity, options: CallOptions = {}): Promise<void> {
+    await this.writeOwnerIndex(entity, options);
   }
 
   /** The count only feeds telemetry: failing to keep it must not fail the subscription's own work. */
@@ -261,6 +325,14 @@ export class SubscriptionRepository {
   /** Removes an index row the record no longer matches (left by a crash or a delete). */
   async dropIndexRow(bucket: string, subscriptionId: string, options: CallOptions = {}): Promise<void> {
     await this.index.delete(bucket, subscriptionId, options);
+  }
+
+  private async writeOwnerIndex(entity: Owned, options: CallOptions): Promise<void> {
+    await this.owners.upsert({ partitionKey: ownerIndexKey(entity.clientId, entity.connectionId), rowKey: `${entity.subscriptionId}|${entity.rowKey}`, subscriptionId: entity.subscriptionId, row: entity.rowKey, indexedAt: new Date() }, options);
+  }
+
+  private async dropOwnerIndex(entity: Owned, options: CallOptions): Promise<void> {
+    await this.owners.delete(ownerIndexKey(entity.clientId, entity.connectionId), `${entity.subscriptionId}|${entity.rowKey}`, options);
   }
 
   private async writeIndex(entity: SubscriptionEntity, options: CallOptions): Promise<void> {
