@@ -261,7 +261,9 @@ async function loadOwners(services: Services, clientId: string, members: readonl
     services.store.connections.getMany(clientId, ids('connection'), { select: CONNECTION_FIELDS }),
     ids('space').length ? services.store.spaces.getMany(clientId, ids('space')) : new Map(),
   ]);
-  return Promise.all(
+  // Settled, not raced: the problem names the first participant at fault in request order, whichever
+  // lookup answers first.
+  const settled = await Promise.allSettled(
     members.map(async (m): Promise<CalendarOwner> => {
       if (m.kind === 'space') {
         const space = spaces.get(m.id);
@@ -272,6 +274,9 @@ async function loadOwners(services: Services, clientId: string, members: readonl
       return row?.status === 'active' ? row : requireConnection(services, clientId, m.id, m.field);
     }),
   );
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<CalendarOwner>).value);
 }
 
 /** Busy time of each participant: from the cache where it can answer, else live, a few at a time. */

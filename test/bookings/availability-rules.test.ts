@@ -34,7 +34,8 @@ const availability = (body: Record<string, unknown>) => api(app, client.apiKey, 
 const starts = (slots: { start: string }[]) => slots.map((s) => s.start.slice(11, 16));
 
 beforeAll(async () => {
-  app = await startAppHost();
+  // A simulator of this file's own: waiting for the room consent to propagate moves its clock.
+  app = await startAppHost({ ownSimulator: true });
   client = await createTestClient(app);
   ann = await connectUser(app, { client });
   bob = await connectUser(app, { client });

@@ -207,12 +207,12 @@ describe("one client reaching for another client's data", () => {
     const bookingBefore = await app.services.store.bookings.getBooking(alice.client.clientId, aliceBooking);
     for (const def of targets) {
       for (const method of def.methods) {
-        const path = fillRoute(def.route, { id: alice.connection.id, bookingId: aliceBooking });
+        const path = fillRoute(def.route, { id: alice.connection.id, bookingId: aliceBooking, occurrenceDate: '2030-05-06' });
         const query = def.route.endsWith('/busy') ? '?start=2030-05-06T00:00:00Z&end=2030-05-07T00:00:00Z' : '';
         const res = await api(app, mallory.apiKey, method, `${path}${query}`, bodyFor(method, def.route));
         const where = `${method} ${def.route}: ${JSON.stringify(res.body)}`;
         // Indistinguishable from an id that does not exist at all.
-        const nowhere = fillRoute(def.route, { id: '00000000-0000-4000-8000-000000000000', bookingId: 'no-such-booking' });
+        const nowhere = fillRoute(def.route, { id: '00000000-0000-4000-8000-000000000000', bookingId: 'no-such-booking', occurrenceDate: '2030-05-06' });
         const missing = await api(app, mallory.apiKey, method, `${nowhere}${query}`, bodyFor(method, def.route));
         expect([res.status, res.body?.code], where).toEqual([missing.status, missing.body?.code]);
         // Where the body is one the owner could send, it is exactly 404 (a route being built may check its body first).

@@ -3,7 +3,6 @@
 // consent callback answers at once with a page that checks again by itself (backoff), and when the wait is
 // over it names each role the app-only token still lacks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { SIMULATED_CLIENT_ID } from '../../dev/simulator/seed.js';
 import { DEFAULT_APP_ROLES } from '../../dev/simulator/identity/store.js';
 import { ROOM_APP_ROLES } from '../../shared/auth/app-tokens.js';
@@ -16,21 +15,18 @@ import { consentCheckUrl, createSimTenant, letConsentPropagate, tenantLink, type
 /** The app's wait for the roles (TENANT_CONSENT_WAIT_SECONDS), short so the "wait is over" case runs in seconds. */
 const WAIT_SECONDS = 12;
 
-let sim: RunningSimulator;
 let app: AppHost;
 let client: TestClient;
 
 beforeAll(async () => {
   process.env.TENANT_CONSENT_WAIT_SECONDS = String(WAIT_SECONDS);
-  sim = await startSimulator({ port: 0 });
-  app = await startAppHost({ simulatorUrl: sim.url });
+  app = await startAppHost({ ownSimulator: true });
   client = await createTestClient(app);
-  await simControl(sim.url, 'PUT', '/identity/auto-consent', { enabled: true });
+  await simControl(app.simulatorUrl, 'PUT', '/identity/auto-consent', { enabled: true });
 }, 60_000);
 afterAll(async () => {
   delete process.env.TENANT_CONSENT_WAIT_SECONDS;
   await app?.close();
-  await sim?.close();
 });
 
 type Walk = { returned: URL } | { status: number; html: string };
@@ -91,7 +87,7 @@ describe('tenant consent while Entra propagates it', () => {
   it('names each role the app registration lacks when the wait is over, and records nothing', async () => {
     // The registration's API permissions lack MailboxSettings.Read: the consent grants only the others.
     const registered = ROOM_APP_ROLES.filter((r) => r !== 'MailboxSettings.Read');
-    await simControl(sim.url, 'PATCH', `/apps/${SIMULATED_CLIENT_ID}`, { roles: registered });
+    await simControl(app.simulatorUrl, 'PATCH', `/apps/${SIMULATED_CLIENT_ID}`, { roles: registered });
     try {
       const tenant = await createSimTenant(app);
       const browser = new CookieJar();
@@ -112,7 +108,7 @@ describe('tenant consent while Entra propagates it', () => {
       expect(Object.fromEntries(returned.searchParams)).toEqual({ status: 'error', error: 'consent_incomplete', missingRoles: 'MailboxSettings.Read' });
       expect(await app.services.store.tenants.getConsent(client.client.clientId, tenant.id)).toBeNull();
     } finally {
-      await simControl(sim.url, 'PATCH', `/apps/${SIMULATED_CLIENT_ID}`, { roles: DEFAULT_APP_ROLES });
+      await simControl(app.simulatorUrl, 'PATCH', `/apps/${SIMULATED_CLIENT_ID}`, { roles: DEFAULT_APP_ROLES });
     }
   }, 60_000);
 });

@@ -3,7 +3,6 @@
 // subscription, delta, renewal and busy-cache code as connections; an Outlook-side meeting with the room
 // -> space.busy_changed. Local host over real HTTP, Azurite, the simulator, real MSAL and Graph client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, type TestClient } from '../support/connect-user.js';
 import { api, newBookingId, sim, type SimEvent } from '../bookings/support.js';
@@ -15,7 +14,6 @@ import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
 import { spaceOwnerId } from '../../shared/spaces/space-owner.js';
 import { consentTenant, createSimRoom, createSimTenant, createSimTenantUser, type SimTenant } from './support.js';
 
-let simulator: RunningSimulator;
 let app: AppHost;
 let hooks: WebhookReceiver;
 let client: TestClient;
@@ -38,8 +36,7 @@ const synced = (spaceId: string, calendarId: string) =>
 beforeAll(async () => {
   hooks = await startWebhookReceiver();
   // A simulator of this file's own: waiting for the consent to propagate moves its clock.
-  simulator = await startSimulator({ port: 0 });
-  app = await startAppHost({ simulatorUrl: simulator.url });
+  app = await startAppHost({ ownSimulator: true });
   client = await createTestClient(app, { webhookUrl: hooks.url });
   tenant = await createSimTenant(app);
   room = await createSimRoom(app, tenant, 'reading-room');
@@ -48,7 +45,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await hooks?.close();
-  await simulator?.close();
 });
 
 describe('POST /api/spaces', () => {

@@ -2,7 +2,6 @@
 // endpoint; the callback checks the state and records the tenant only after a client-credentials token
 // for it carries every application permission the app uses. Local host over real HTTP, Azurite, the simulator, real MSAL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { startAppHost, type AppHost } from '../support/app-host.js';
 import { CookieJar, createTestClient, defaultBrowser, nextHop, TEST_RETURN_ORIGIN, type TestClient } from '../support/connect-user.js';
 import { simControl } from '../support/simulator-control.js';
@@ -10,19 +9,16 @@ import { api } from '../bookings/support.js';
 import { getAppAccessToken } from '../../shared/auth/app-tokens.js';
 import { consentTenant, createSimRoom, createSimTenant, createSimTenantUser, followToReturn, letConsentPropagate, tenantLink, type SimTenant } from './support.js';
 
-let simulator: RunningSimulator;
 let app: AppHost;
 let client: TestClient;
 
 beforeAll(async () => {
   // A simulator of this file's own: waiting for the consent to propagate moves its clock.
-  simulator = await startSimulator({ port: 0 });
-  app = await startAppHost({ simulatorUrl: simulator.url });
+  app = await startAppHost({ ownSimulator: true });
   client = await createTestClient(app);
 }, 60_000);
 afterAll(async () => {
   await app?.close();
-  await simulator?.close();
 });
 
 describe('tenant connect link', () => {
