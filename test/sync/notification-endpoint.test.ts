@@ -153,6 +153,14 @@ describe('anonymous floods cost little storage', () => {
     expect(await peekSyncQueue(services)).toHaveLength(1);
   });
 
+  it('concurrent POSTs naming a subscription not yet in memory share one storage read', async () => {
+    const fresh = await seedSubscription(services);
+    const reads = countReads();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => postJson('notifications', { value: [notification(fresh)] })));
+    expect(answers.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 202));
+    expect(reads.stop()).toBe(1);
+  });
+
   it(`stops reading after ${MAX_UNKNOWN_LOOKUPS_PER_POST} unknown ids in one POST, and remembers unknown ids`, async () => {
     const made = Array.from({ length: MAX_NOTIFICATION_ITEMS }, () => notification({ ...sub, subscriptionId: randomUUID() }));
     const first = countReads();
