@@ -7,9 +7,13 @@
 // queue before its 202. No processor runs, so only the acknowledgement is measured.
 // Phases: bare, peer and app at BENCH_CONNECTIONS (10), then all three at 100 connections, BENCH_DURATION_S
 // (10) each; BENCH_NOTIFICATION_ROUNDS (1) repeats them, interleaved, and the best round of each is kept.
+// Before each connection count, every server gets BENCH_WARMUP_S (2) of the same load, not measured, so that
+// all three are compared warm (compiled code, the app's subscription cache filled) as a serving instance is.
+// The load average is printed beside the figures: on a shared machine it says how far to trust them.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import { startLocalHost } from '../dev/host/index.js';
 import { freePort } from '../dev/host/ports.js';
 import { getConfig } from '../shared/config.js';
@@ -23,6 +27,7 @@ import { startWebhooksSamplePeer } from './lib/webhooks-sample-peer.js';
 const durationS = Number(process.env.BENCH_DURATION_S ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const rounds = Number(process.env.BENCH_NOTIFICATION_ROUNDS ?? 1);
+const warmupS = Number(process.env.BENCH_WARMUP_S ?? 2);
 const PATH = '/api/graph/notifications';
 
 const port = await freePort();
@@ -39,22 +44,22 @@ const bare = createServer((req, res) => {
 await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
 const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
 
-const subscriptions = await Promise.all(
-  Array.from({ length: 100 }, async () => {
-    const sub = { subscriptionId: randomUUID(), clientState: newClientState(), calendarId: `cal-${randomUUID()}` };
-    await getServices().store.subscriptions.createSubscription({
-      subscriptionId: sub.subscriptionId,
-      clientId: 'bench',
-      connectionId: randomUUID(),
-      calendarId: sub.calendarId,
-      resource: `/users/x/calendars/${sub.calendarId}/events`,
-      clientStateHash: hashClientState(sub.clientState),
-      expiresAt: new Date(Date.now() + 86_400_000),
-      createdAt: new Date(),
-    });
-    return { subscriptionId: sub.subscriptionId, clientState: sub.clientState };
-  }),
-);
+// One at a time: concurrent creates race on the subscription counter (telemetry only) and warn about it.
+const subscriptions: { subscriptionId: string; clientState: string }[] = [];
+for (let i = 0; i < 100; i += 1) {
+  const sub = { subscriptionId: randomUUID(), clientState: newClientState(), calendarId: `cal-${randomUUID()}` };
+  await getServices().store.subscriptions.createSubscription({
+    subscriptionId: sub.subscriptionId,
+    clientId: 'bench',
+    connectionId: randomUUID(),
+    calendarId: sub.calendarId,
+    resource: `/users/x/calendars/${sub.calendarId}/events`,
+    clientStateHash: hashClientState(sub.clientState),
+    expiresAt: new Date(Date.now() + 86_400_000),
+    createdAt: new Date(),
+  });
+  subscriptions.push({ subscriptionId: sub.subscriptionId, clientState: sub.clientState });
+}
 
 const peer = await startWebhooksSamplePeer(PATH, new Map(subscriptions.map((s) => [s.subscriptionId, s.clientState])));
 
@@ -78,7 +83,10 @@ try {
     return result;
   };
   const perRequest = (which: keyof typeof cpu) => cpu[which][0]! / Math.max(1, cpu[which][1]!);
+  const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
   for (const c of [...new Set([connections, 100])]) {
+    if (warmupS > 0) for (const url of [bareUrl, peer.url, host.url]) await runNotificationLoad({ ...spec(url, c), durationS: warmupS });
+    const loadBefore = load();
     for (const k of Object.keys(cpu) as (keyof typeof cpu)[]) cpu[k] = [0, 0];
     let floor: LoadResult | undefined;
     let sample: LoadResult | undefined;
@@ -95,6 +103,7 @@ try {
       appTotal += ours.total;
       app = best(app, ours);
     }
+    console.info(`notifications, ${c} connections: load average (1, 5, 15 min) ${loadBefore} before, ${load()} after (2 cores)`);
     const vsBare = app!.requestsPerSecond / Math.max(1, floor!.requestsPerSecond);
     const vsPeer = app!.requestsPerSecond / Math.max(1, sample!.requestsPerSecond);
     console.info(`notifications, ${c} connections: app ${describe(app!)}`);
@@ -102,7 +111,7 @@ try {
     console.info(`notifications, ${c} connections: bare node:http ${describe(floor!)}`);
     console.info(
       `notifications, ${c} connections: app / peer = ${vsPeer.toFixed(2)}, app / bare = ${vsBare.toFixed(3)}, peer / bare = ${(sample!.requestsPerSecond / Math.max(1, floor!.requestsPerSecond)).toFixed(3)}; ` +
-        `${queuePuts} queue puts for ${appTotal} acknowledged POSTs; p99 under 500 ms: ${app!.p99 < 500 ? 'yes' : 'NO'}`,
+        `${queuePuts} queue puts for ${appTotal} acknowledged POSTs; p99 under 500 ms: ${app!.p99 < 500 ? 'yes' : 'NO'}; at least the peer's throughput: ${vsPeer >= 1 ? 'yes' : 'NO'}`,
     );
     const cpuRatio = perRequest('app') / Math.max(0.001, perRequest('peer'));
     console.info(

@@ -54,6 +54,9 @@ function idsInPath(url: string): TelemetryIds {
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
+/** One decoder for every request: without `stream` a decode keeps no state, and making one per request shows in a profile. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Reads a JSON body, enforcing content type and size, and validates it against a schema. */
 export async function readJson<S extends z.ZodType>(
   request: HttpRequest,
@@ -70,7 +73,7 @@ export async function readJson<S extends z.ZodType>(
   if (bytes.byteLength > maxBytes) throw new AppError('body_too_large', `The body must be at most ${maxBytes} bytes.`);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = UTF8.decode(bytes);
   } catch {
     throw new AppError('invalid_json', 'The body is not valid UTF-8.');
   }
