@@ -39,13 +39,22 @@ interface CannonRequest {
 }
 type Autocannon = (options: { url: string; connections: number; duration: number; requests: CannonRequest[] }) => Promise<AutocannonResult>;
 
-/** Runs the load from a child process and returns what autocannon measured. */
-export function runNotificationLoad(spec: LoadSpec): Promise<LoadResult> {
+type FromGenerator = { type: 'started' } | { type: 'result'; result: LoadResult };
+
+/**
+ * Runs the load from a child process and returns what autocannon measured. `onStarted` is called when the
+ * child has started and is about to send the first request: what this process spends forking the child is
+ * not the server's work, so a CPU measurement of the server starts there.
+ */
+export function runNotificationLoad(spec: LoadSpec, onStarted?: () => void): Promise<LoadResult> {
   const typescript = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(import.meta.url);
   const child = fork(entry, [], { execArgv: typescript ? ['--import', 'tsx'] : [], env: { ...process.env, NOTIFICATION_LOAD_SPEC: JSON.stringify(spec) } });
   return new Promise((resolve, reject) => {
-    child.once('message', (result: LoadResult) => resolve(result));
+    child.on('message', (message: FromGenerator) => {
+      if (message.type === 'started') onStarted?.();
+      else resolve(message.result);
+    });
     child.once('exit', (code) => reject(new Error(`load generator exited (${code}) without a result`)));
   });
 }
@@ -92,6 +101,9 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
 }
 
 if (process.env.NOTIFICATION_LOAD_SPEC && process.send) {
-  const result = await generate(JSON.parse(process.env.NOTIFICATION_LOAD_SPEC) as LoadSpec);
-  process.send(result, () => process.exit(0));
+  const spec = JSON.parse(process.env.NOTIFICATION_LOAD_SPEC) as LoadSpec;
+  createRequire(import.meta.url)('autocannon'); // loaded before 'started': the measured span is the load alone
+  await new Promise<void>((resolve) => process.send!({ type: 'started' } satisfies FromGenerator, () => resolve()));
+  const result = await generate(spec);
+  process.send({ type: 'result', result } satisfies FromGenerator, () => process.exit(0));
 }
