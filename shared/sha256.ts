@@ -1,9 +1,10 @@
 // SHA-256 of text (UTF-8): what the app stores instead of a bearer secret (API keys, link ids, OAuth
 // states, clientState), derives stable ids from, and compares secrets through in constant time.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
+/** The one-shot `crypto.hash` (Node 20.12+): about half the cost of a Hash object, and the notification path hashes every clientState. */
 export function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+  return hash('sha256', text, 'buffer');
 }
 
 /** 43 characters, safe in table keys, URLs and cookie names. */
