@@ -1,6 +1,6 @@
 // Operator API for booking-system clients (admin key). Routes live under /api/manage: the Azure Functions
 // host reserves routes and function names starting with "admin" (https://github.com/Azure/azure-functions-host/issues/1781).
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiRoute } from '../shared/http/api-route.js';
 import { clientViewSchema, createClient, createClientSchema, disableClient, disconnectAllConnections, disconnectAllSchema, listClients, rotateApiKey, rotateKeySchema } from '../shared/clients/manage-clients.js';
 

@@ -1,6 +1,6 @@
 // Operator API for outbound webhooks (admin key), under /api/manage like the client API: list and replay
 // dead letters, rotate a client's signing secret (the new secret is shown this once).
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiRoute } from '../shared/http/api-route.js';
 import { deadLetterSchema, listDeadLetters, listDeadLettersQuery, replayClientDeadLetters, replayDeadLetter } from '../shared/webhooks/dead-letters.js';
 import { freshConnectLink } from '../shared/webhooks/connection-events.js';

@@ -1,6 +1,6 @@
 // The bookings API (API key): POST /api/bookings, GET/PATCH/DELETE /api/bookings/{bookingId}.
 // Always scoped to the calling client; the work is in shared/bookings.
-import { z } from 'zod';
+import * as z from 'zod';
 import { createBookingRequest, externalId, updateBookingRequest } from '../shared/bookings/booking-request.js';
 import { bookingView, toBookingView } from '../shared/bookings/booking-view.js';
 import { cancelBooking, cancelBookingRequest } from '../shared/bookings/cancel-booking.js';

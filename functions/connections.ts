@@ -1,5 +1,5 @@
 // The connection API (API key), always scoped to the calling client: another client's connection id is 404.
-import { z } from 'zod';
+import * as z from 'zod';
 import { withConnectionGraph } from '../shared/auth/connection-tokens.js';
 import { CONNECTION_PROBLEMS, unknownConnection } from '../shared/bookings/connection-access.js';
 import { calendarInfoSchema, listCalendars } from '../shared/connect/calendars.js';

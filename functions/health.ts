@@ -1,5 +1,5 @@
 // GET /api/health (anonymous): 200 when every dependency answers, 503 naming the ones that failed.
-import { z } from 'zod';
+import * as z from 'zod';
 import { sharedHealthReport, type HealthReport } from '../shared/health/health-checks.js';
 import { apiRoute } from '../shared/http/api-route.js';
 

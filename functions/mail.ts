@@ -1,7 +1,7 @@
 // POST /api/connections/{id}/mail (API key): send from the connected mailbox through Graph, optionally with
 // a booking's iCalendar invitation; 202 when sent now, 200 with the same body for a repeated messageId.
 // PUT /api/manage/clients/{clientId}/mail (admin key): enable mail (and SMTP/IMAP tokens) for a client.
-import { z } from 'zod';
+import * as z from 'zod';
 import { PAUSE_PROBLEMS } from '../shared/admin/pause.js';
 import { CONNECTION_PROBLEMS, connectionRouteParams, unknownConnection } from '../shared/bookings/connection-access.js';
 import { GRAPH_PROBLEMS } from '../shared/graph/graph-problems.js';

@@ -1,6 +1,6 @@
 // GET /api/openapi.json (anonymous): the OpenAPI 3.1 description of the API, built from the route
 // declarations the app runs with (shared/openapi/document.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiRoute } from '../shared/http/api-route.js';
 import { buildOpenApiDocument } from '../shared/openapi/document.js';
 

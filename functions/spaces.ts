@@ -1,6 +1,6 @@
 // The space API (API key), always scoped to the calling client: a space maps one of its bookable spaces
 // to a room mailbox of a consented tenant (docs/rooms.md). Another client's space id is 404.
-import { z } from 'zod';
+import * as z from 'zod';
 import { busyQuery, busyResponse, readBusy, toBusyResponse } from '../shared/availability/busy.js';
 import { windowOf } from '../shared/availability/time-window.js';
 import { externalId } from '../shared/bookings/booking-request.js';

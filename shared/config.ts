@@ -1,5 +1,5 @@
 // Every setting, read and validated once. A bad or missing setting stops start-up with one line naming it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AZURE_CLOUDS, CLOUD_ENDPOINTS, isKeyVaultUrlOf, type AzureCloud, type CloudEndpoints } from './cloud.js';
 
 /** True under the Azure Functions host in Azure (App Service sets WEBSITE_SITE_NAME). */

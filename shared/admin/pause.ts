@@ -4,7 +4,7 @@
 // Reads are cached a few seconds per store, so a check per request or per queue message stays cheap;
 // changes made through setSystemPause() take effect at once in this process, and within the cache
 // lifetime everywhere else.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import type { ClientEntity } from '../store/repositories/clients.js';

@@ -7,7 +7,7 @@
 // parallel); a participant the cache cannot answer is read live, a few at a time, each one $batch against
 // its own mailbox. Working hours come from the connection row (mailbox-working-hours.ts), never from Graph
 // per request.
-import { z } from 'zod';
+import * as z from 'zod';
 import { externalId } from '../bookings/booking-request.js';
 import { requireConnection } from '../bookings/connection-access.js';
 import { AppError } from '../errors/app-error.js';

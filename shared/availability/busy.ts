@@ -1,6 +1,6 @@
 // Busy time of one connection over a window: from the busy cache when it can answer (every busy calendar
 // synced and covering the window), otherwise live with one $batch of calendarView requests.
-import { z } from 'zod';
+import * as z from 'zod';
 import { connectedGraph } from '../bookings/connection-access.js';
 import { readLiveBusy } from '../graph/calendar-view.js';
 import type { Services } from '../services.js';

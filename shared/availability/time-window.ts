@@ -1,6 +1,6 @@
 // The [start, end) window of a busy or availability query: ISO 8601 instants with an offset, end after
 // start, at most 62 days (Graph's own limit for free/busy, and the window the busy cache keeps).
-import { z } from 'zod';
+import * as z from 'zod';
 import { hasOffset, parseDateTime } from '../time/zoned-time.js';
 
 export const MAX_WINDOW_DAYS = 62;

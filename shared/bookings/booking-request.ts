@@ -1,6 +1,6 @@
 // The booking-system's view of a booking, validated. Times are ISO 8601: with an offset they are instants,
 // without one they are wall time in `timeZone` (IANA).
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidTimeZone } from '../time/zoned-time.js';
 import { allDayIssues, bookingRecurrence, parseBookingTime, seriesIssues } from './recurrence.js';
 

@@ -1,6 +1,6 @@
 // What the booking-system API shows of a booking and of its Outlook event. The zod schemas describe the
 // responses in the OpenAPI document; the functions build them.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GraphEvent } from '../graph/events.js';
 import type { BookingEntity } from '../store/repositories/bookings.js';
 import { ianaZoneFor, type GraphDateTime } from '../time/windows-zones.js';

@@ -1,7 +1,7 @@
 // DELETE /api/bookings/{bookingId}: cancel. A meeting with attendees is cancelled (they get the message);
 // an event without attendees is deleted. Idempotent: an event already gone from Outlook, or a booking
 // already cancelled, is success.
-import { z } from 'zod';
+import * as z from 'zod';
 import { assertWritesAllowed } from '../admin/pause.js';
 import { categorizeGraphError } from '../graph/client.js';
 import { cancelEvent, deleteEvent, findEventByProperty } from '../graph/events.js';

@@ -4,7 +4,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { createConnectLinkForReauth, getGraphClientForConnection, NeedsReauthError } from '../auth/connection-tokens.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError } from '../errors/app-error.js';
 import { externalId } from './booking-request.js';
 import type { Services } from '../services.js';

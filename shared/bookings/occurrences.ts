@@ -6,7 +6,7 @@
 // it an exception of the series (https://learn.microsoft.com/en-us/graph/outlook-schedule-recurring-events).
 // As for a whole booking, a change made in Outlook is not overwritten unless `force`; the PATCH carries the
 // occurrence's etag as If-Match so a change racing ours is refused by Graph too.
-import { z } from 'zod';
+import * as z from 'zod';
 import { assertWritesAllowed } from '../admin/pause.js';
 import { categorizeGraphError } from '../graph/client.js';
 import { listInstances, type GraphInstance } from '../graph/event-instances.js';

@@ -7,7 +7,7 @@
 // (https://learn.microsoft.com/en-us/graph/outlook-calendar-online-meetings,
 // https://learn.microsoft.com/en-us/graph/api/resources/calendar, https://learn.microsoft.com/en-us/graph/api/resources/onlinemeetinginfo).
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError } from '../errors/app-error.js';
 import { getCalendarMeetingProviders, type CalendarMeetingProviders, type EventCallOptions, type GraphEvent } from '../graph/events.js';
 import type { BookingEntity } from '../store/repositories/bookings.js';

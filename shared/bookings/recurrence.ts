@@ -11,7 +11,7 @@
 //   reserving time in Outlook after the booking system itself stopped knowing about it.
 // - isAllDay: "start and end time must be set to midnight and be in the same time zone"
 //   (https://learn.microsoft.com/en-us/graph/api/resources/event#properties).
-import { z } from 'zod';
+import * as z from 'zod';
 import { windowsZoneFor } from '../time/windows-zones.js';
 import { parseDateTime, wallTimeAt } from '../time/zoned-time.js';
 import type { OccurrenceRecord } from '../store/repositories/bookings.js';

@@ -1,7 +1,7 @@
 // Operator actions on booking-system clients: create (the API key and webhook signing secret are returned
 // this once), list, rotate the API key (the previous key keeps working until the next rotation, or is
 // revoked at once), disable. Only hashes of API keys are stored; signing secrets live in the secret store.
-import { z } from 'zod';
+import * as z from 'zod';
 import { startDisconnectClientScan } from '../upkeep/upkeep.js';
 import { generateApiKey, newClientId } from '../auth/api-keys.js';
 import { AppError } from '../errors/app-error.js';

@@ -1,7 +1,7 @@
 // The user's calendars as the connect flow and the connection API show them, read live from Graph, and the
 // one set of rules for choosing the booking calendar, the busy calendars and the default reminder.
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError } from '../errors/app-error.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { sharedBusyCalendars, sharedCalendarsOf } from './shared-calendars.js';

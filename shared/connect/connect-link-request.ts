@@ -1,6 +1,6 @@
 // What POST /api/connect-links accepts: a link for a user to connect a calendar, or (kind "tenant") for
 // its customer's administrator to grant tenant-wide access for room mailboxes (docs/rooms.md).
-import { z } from 'zod';
+import * as z from 'zod';
 
 const loginHint = z.string().trim().min(3).max(256).regex(/^[^\s@]+@[^\s@]+$/, 'an email address or UPN');
 

@@ -7,7 +7,7 @@ import { capabilityHash, CONNECT_LINK_ROW, type ConnectLinkEntity } from '../sto
 import { ConcurrencyError } from '../store/errors.js';
 import type { Services } from '../services.js';
 import { checkReturnUrl } from './return-url.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CONNECT_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 

@@ -1,5 +1,5 @@
 // What the connection API shows of a connection: never tokens, never key versions.
-import { z } from 'zod';
+import * as z from 'zod';
 import { accountKindOf, type AccountKind } from '../auth/account-kind.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Services } from '../services.js';

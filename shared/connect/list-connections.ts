@@ -1,6 +1,6 @@
 // GET /api/connections?externalUserId=: the calling client's connections of one of its users.
 import { odata } from '@azure/data-tables';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Services } from '../services.js';
 import { escapeKey } from '../store/keys.js';
 import { connectionView, type ConnectionView } from './connection-view.js';

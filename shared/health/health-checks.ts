@@ -81,7 +81,7 @@ export async function runHealthChecks(services: Services): Promise<HealthReport>
   const { storage } = services.config;
   const [tableStorage, queueStorage, secretStore] = await Promise.all([
     timed((abortSignal) => probeTableStorage(storage, abortSignal)),
-    timed((abortSignal) => getQueueServiceClient(storage).listQueues({ abortSignal }).byPage({ maxPageSize: 1 }).next()),
+    timed(async (abortSignal) => (await getQueueServiceClient(storage)).listQueues({ abortSignal }).byPage({ maxPageSize: 1 }).next()),
     timed((abortSignal) => services.secrets.probe({ abortSignal })),
   ]);
   const checks = { tableStorage, queueStorage, secretStore, entraCredential: entraCredentialCheck(services) };

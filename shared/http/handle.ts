@@ -1,7 +1,7 @@
 // The one place where errors become HTTP responses. Handlers throw AppError; everything else is logged
 // once (redacted) and becomes a problem response without internals.
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { AppError, isAppError } from '../errors/app-error.js';
 import { problem, problemFromError } from './problem.js';
 import { describeError } from '../logging.js';

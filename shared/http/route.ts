@@ -2,7 +2,7 @@
 // answers. The adapter (shared/http/api-route.ts) runs it; the OpenAPI document, the README's tables and the
 // tests' contract check read the very same declaration (its `description`), so a route's facts live once.
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Services } from '../services.js';
 import type { ClientEntity } from '../store/repositories/clients.js';
 import type { ProblemCode } from '../errors/catalogue.js';

@@ -1,6 +1,6 @@
 // The operator's switch for mail per booking system (PUT /api/manage/clients/{clientId}/mail). Turning it
 // on does not change existing connections: they answer consent_missing with a link until their users consent.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { mutateClient } from '../clients/manage-clients.js';

@@ -2,7 +2,7 @@
 // Sent Items), optionally carrying a booking's iCalendar invitation. Exactly once per client-supplied
 // messageId: the mailMessages row is created before Graph is called, so a repeat (or a concurrent twin)
 // finds it and sends nothing. Every check happens before the row is written, so a refusal sends nothing.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConsentMissingError, NeedsReauthError, withConnectionGraph } from '../auth/connection-tokens.js';
 import { GRAPH_SCOPES } from '../auth/entra-credentials.js';
 import { assertWritesAllowed } from '../admin/pause.js';

@@ -3,7 +3,7 @@
 // redeemed silently from the connection's refresh token, and the ready-made SASL string. A shared mailbox
 // may be named; the user must be able to open it (checked with Graph first). Every issue is audited
 // (never the token), and the token is never logged.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConsentMissingError, getAccessToken, NeedsReauthError, withConnectionGraph } from '../auth/connection-tokens.js';
 import { assertWritesAllowed } from '../admin/pause.js';
 import { asApiProblem, reauthProblem, requireConnection } from '../bookings/connection-access.js';

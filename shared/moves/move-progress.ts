@@ -1,5 +1,5 @@
 // How a move of future bookings shows on the connection (`move` on GET /api/connections/{id}).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const bookingMoveSchema = z
   .object({

@@ -2,7 +2,7 @@
 // (`PATCH /api/connections/{id}` with `moveFutureBookings: true`), and from a person's old connection to
 // their new one (`POST /api/connections/{id}/adopt-bookings`). Both check and record; the move itself runs
 // on the queue (move-future-bookings.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { assertWritesAllowed } from '../admin/pause.js';
 import { requireConnection } from '../bookings/connection-access.js';
 import { calendarChoiceSchema } from '../connect/calendars.js';

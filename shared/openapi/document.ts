@@ -1,7 +1,7 @@
 // Builds the OpenAPI 3.1 document from the route declarations (shared/http/route.ts: route, method, the zod
 // schemas the adapter parses with, answers, problem codes, summary) and the webhook event catalogue, so the
 // description cannot drift from the code.
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROBLEM_CODES, type ProblemCode } from '../errors/catalogue.js';
 import { problemBody } from '../http/problem.js';
 import type { RouteDescription, RouteDoc } from '../http/route.js';

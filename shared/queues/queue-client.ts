@@ -1,16 +1,23 @@
 // Queue Storage access shared by the app and the local host. Messages are JSON, base64-encoded, which is
 // what the Azure Functions queue trigger expects by default (host.json messageEncoding "base64").
-import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
+import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import type { StorageSettings } from '../config.js';
 import { azureCredential } from '../auth/azure-credential.js';
 import { GroupCommitQueue } from './group-commit.js';
 
 const services = new Map<string, QueueServiceClient>();
 
-export function getQueueServiceClient(storage: StorageSettings): QueueServiceClient {
+// The Queue SDK (with the XML parser under it) is imported on the first queue call, not at start-up: the
+// Functions host waits for the entry point's import before it serves anything.
+let queueSdk: Promise<typeof import('@azure/storage-queue')> | undefined;
+
+export async function getQueueServiceClient(storage: StorageSettings): Promise<QueueServiceClient> {
   const key = storage.connectionString ?? storage.queueEndpoint ?? '';
   let client = services.get(key);
   if (!client) {
+    const { QueueServiceClient } = await (queueSdk ??= import('@azure/storage-queue'));
+    client = services.get(key); // another caller may have built it while the SDK loaded
+    if (client) return client;
     const options = { retryOptions: { maxTries: 2, tryTimeoutInMs: storage.timeoutMs } };
     if (storage.connectionString) {
       client = QueueServiceClient.fromConnectionString(storage.connectionString, options);
@@ -35,8 +42,11 @@ export function getQueue(storage: StorageSettings, queueName: string): Promise<Q
   const key = `${storage.connectionString ?? storage.queueEndpoint ?? ''}\n${storage.queueNamePrefix ?? ''}${queueName}`;
   let queue = ready.get(key);
   if (!queue) {
-    const client = getQueueServiceClient(storage).getQueueClient(`${storage.queueNamePrefix ?? ''}${queueName}`);
-    queue = client.createIfNotExists().then(() => client);
+    queue = getQueueServiceClient(storage).then(async (service) => {
+      const client = service.getQueueClient(`${storage.queueNamePrefix ?? ''}${queueName}`);
+      await client.createIfNotExists();
+      return client;
+    });
     // A failed create is tried again by the next caller, not remembered.
     queue.catch(() => ready.delete(key));
     ready.set(key, queue);

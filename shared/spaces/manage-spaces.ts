@@ -1,7 +1,7 @@
 // The space API's logic: map a booking system's space to a room mailbox of a tenant
 // whose administrator consented, read and list spaces, and remove one. A new space's subscription and
 // first full sync run on the calendar-sync queue, exactly as a new connection's do.
-import { z } from 'zod';
+import * as z from 'zod';
 import { assertWritesAllowed } from '../admin/pause.js';
 import { isTenantId, TenantConsentMissingError } from '../auth/app-tokens.js';
 import { externalId } from '../bookings/booking-request.js';

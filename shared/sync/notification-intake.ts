@@ -4,7 +4,7 @@
 // (https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks).
 // The endpoints are anonymous, so a POST is checked for shape and size before any I/O, each subscription id
 // is looked up once per POST, and a POST that keeps naming unknown ids stops being looked up.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Store } from '../store/index.js';
 import { clientStateMatches } from './client-state.js';
 import { cachedSubscription, lookupSubscription, type SubscriptionRef } from './subscription-lookup.js';

@@ -3,7 +3,7 @@
 // rules), and the instants they cover over a window.
 // https://learn.microsoft.com/en-us/graph/api/resources/workinghours
 // https://learn.microsoft.com/en-us/graph/api/resources/customtimezone
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Interval } from './intervals.js';
 import { ianaZoneFor } from './windows-zones.js';
 import { instantOf, wallTimeAt } from './zoned-time.js';

@@ -1,7 +1,7 @@
 // Deliveries that failed for 24 hours: kept (without secrets or capabilities) for the operator to list and
 // replay once the receiver is fixed. A replay queues the same event (same id, so receivers that dedupe on
 // it stay correct) as a fresh delivery with a new 24 hours.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError } from '../errors/app-error.js';
 import { redact } from '../logging.js';
 import { enqueue } from '../queues/queue-client.js';

@@ -3,7 +3,7 @@
 // after its first attempt, then kept in the dead-letter table. A client that is gone, disabled or has no
 // webhook URL: dropped with a log line. While the system is paused deliveries wait on the queue, and the
 // paused time does not count against their 24 hours.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isSyncPaused } from '../admin/pause.js';
 import { enqueue } from '../queues/queue-client.js';
 import type { Services } from '../services.js';

@@ -1,7 +1,7 @@
 // Every outbound webhook event type, in one place: its `data` schema (what emitters must send, checked
 // at compile time), when it fires, and an example. The delivery processor, the OpenAPI `webhooks` section
 // and the README's table are all derived from this object: adding a type is adding an entry here.
-import { z } from 'zod';
+import * as z from 'zod';
 import { onlineMeetingView } from '../bookings/online-meeting.js';
 
 const busyInterval = z.object({

@@ -2,7 +2,7 @@
 // client's signingSecretName; a rotation stores a new version and pins the versions in use on the client
 // row, so every instance signs with both (old and new) at once, whatever its secret cache holds, until
 // the next rotation or until the previous one is revoked.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { CLIENT_PARTITION, type ClientEntity } from '../store/repositories/clients.js';
