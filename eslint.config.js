@@ -30,14 +30,18 @@ const SIDE_EFFECT_IMPORT = {
  * conversion, ...); `import * as z` lets esbuild keep only what the file uses. The bundle's import time is the
  * Functions host's cold start.
  */
-const ZOD_NAMESPACE = { name: 'zod', importNames: ['z', 'default'], message: "Write `import * as z from 'zod'`: the bundle then keeps only the parts of zod the app uses." };
+const ZOD_NAMESPACE = {
+  selector: "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+  message: "Write `import * as z from 'zod'`: the bundle then keeps only the parts of zod the app uses.",
+};
 
 function restrictImports(...rules) {
   return {
-    'no-restricted-imports': ['error', { paths: [ZOD_NAMESPACE], patterns: rules.map(({ regex, message }) => ({ regex, message })) }],
+    'no-restricted-imports': ['error', { patterns: rules.map(({ regex, message }) => ({ regex, message })) }],
     'no-restricted-syntax': [
       'error',
       SIDE_EFFECT_IMPORT,
+      ZOD_NAMESPACE,
       ...rules.map(({ regex, message }) => ({ selector: `ImportExpression[source.value=/${regex}/]`, message })),
     ],
   };

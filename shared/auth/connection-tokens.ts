@@ -72,7 +72,7 @@ export async function getAccessToken(
     // First attempt: the row this request read already (if any); after a conflict, a fresh read.
     const known = attempt === 1 ? knownConnectionRow(connection) : undefined;
     const plugin = new ConnectionTokenCachePlugin(services, clientId, connectionId, known?.entity.rowKey === connectionId ? known : undefined);
-    const msal = createMsalClient(services, { credential, cachePlugin: plugin });
+    const msal = await createMsalClient(services, { credential, cachePlugin: plugin });
     const cache = msal.getTokenCache();
     try {
       // The first cache access reads the row (status and tokens) once for this attempt.

@@ -3,10 +3,11 @@
 // connection is marked needs_reauth for them. Each one is logged, counted in the metric
 // calendar_bridge.entra.credential_failures (an alert rule watches it) and shown by /api/health until the
 // next success. Error codes: https://learn.microsoft.com/entra/identity-platform/reference-error-codes
-import { AuthError } from '@azure/msal-node';
+import type { AuthError } from '@azure/msal-node';
 import { AppError } from '../errors/app-error.js';
 import { describeError } from '../logging.js';
 import { countEntraCredentialFailure } from '../telemetry/metrics.js';
+import { msalIfLoaded } from './msal-sdk.js';
 
 /** The credential could not be produced or Entra refused it. `reason` is a short code, safe to show. */
 export class EntraCredentialError extends AppError {
@@ -38,7 +39,8 @@ export interface CredentialFailureContext {
 /** True when the error is about the app's credential rather than the user's grant or a tenant's consent. */
 export function isEntraCredentialFailure(error: unknown, context: CredentialFailureContext = {}): boolean {
   if (error instanceof EntraCredentialError) return true;
-  if (!(error instanceof AuthError)) return false;
+  const msal = msalIfLoaded();
+  if (!msal || !(error instanceof msal.AuthError)) return false;
   const text = `${error.errorMessage} ${error.message}`;
   if (context.customerTenant && (error.errorCode === 'unauthorized_client' || /\bAADSTS700016\b/.test(text))) return false;
   if (error.errorCode === 'invalid_client' || error.errorCode === 'unauthorized_client') return true;

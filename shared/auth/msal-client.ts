@@ -1,17 +1,11 @@
 // The MSAL confidential client, built from Config and the services' transports: the authority and MSAL's
 // HTTP client come from there (MSAL's own defaults in Azure; a local run hands in its own).
-import {
-  ConfidentialClientApplication,
-  InteractionRequiredAuthError,
-  LogLevel,
-  ServerError,
-  type Configuration,
-  type ICachePlugin,
-} from '@azure/msal-node';
+import type { ConfidentialClientApplication, Configuration, ICachePlugin, LogLevel } from '@azure/msal-node';
 import type { Config } from '../config.js';
 import type { Transports } from '../transports.js';
 import type { MsalClientCredential } from './entra-credentials.js';
 import { redact } from '../logging.js';
+import { loadMsal, msalIfLoaded } from './msal-sdk.js';
 
 export interface MsalClientOptions {
   /** The app's Entra credential (entraClientCredential). */
@@ -22,10 +16,11 @@ export interface MsalClientOptions {
   tenant?: string;
 }
 
-export function createMsalClient(
+export async function createMsalClient(
   services: { config: Pick<Config, 'entra'>; transports: Transports },
   options: MsalClientOptions,
-): ConfidentialClientApplication {
+): Promise<ConfidentialClientApplication> {
+  const { ConfidentialClientApplication, LogLevel } = await loadMsal();
   const { config, transports } = services;
   const tenant = options.tenant ?? config.entra.tenant;
   const msalConfig: Configuration = {
@@ -45,13 +40,15 @@ export function createMsalClient(
  * count as "interaction required".
  */
 export function isReauthRequired(error: unknown): boolean {
-  if (error instanceof InteractionRequiredAuthError) return true;
-  return error instanceof ServerError && error.errorCode === 'invalid_grant';
+  const msal = msalIfLoaded();
+  if (!msal) return false;
+  if (error instanceof msal.InteractionRequiredAuthError) return true;
+  return error instanceof msal.ServerError && error.errorCode === 'invalid_grant';
 }
 
 function logMsal(level: LogLevel, message: string, containsPii: boolean): void {
   if (containsPii) return;
   const line = `msal: ${redact(message)}`;
-  if (level === LogLevel.Error) console.error(line);
+  if (level === msalIfLoaded()?.LogLevel.Error) console.error(line);
   else console.warn(line);
 }

@@ -96,7 +96,7 @@ export async function completeConnect(query: URLSearchParams, services: Services
   let serializedCache: string;
   try {
     const credential = await entraClientCredential(services).catch((e: unknown) => Promise.reject(recordEntraCredentialFailure(e)));
-    const msal = createMsalClient(services, { credential });
+    const msal = await createMsalClient(services, { credential });
     const codeVerifier = await services.envelope.decryptString(attempt.codeVerifier, verifierBinding(attempt.partitionKey));
     result = await withEntraCredential(() =>
       msal.acquireTokenByCode({

@@ -1,8 +1,8 @@
 // Opening a connect link: a fresh single-use state (only its hash stored), a PKCE S256 pair (the verifier
 // stored encrypted, bound to the state), a nonce, and the authorize URL built by MSAL.
 import { randomBytes } from 'node:crypto';
-import { CryptoProvider, PromptValue } from '@azure/msal-node';
 import { createMsalClient } from '../auth/msal-client.js';
+import { loadMsal } from '../auth/msal-sdk.js';
 import { CONNECT_SCOPES, connectionGraphScopes, entraClientCredential, GRAPH_SCOPES } from '../auth/entra-credentials.js';
 import type { ConnectLinkEntity } from '../store/repositories/connect-links.js';
 import { OAUTH_STATE_ROW, OAUTH_STATE_TTL_MS, stateHash, type OAuthStateEntity } from '../store/repositories/oauth-states.js';
@@ -29,6 +29,7 @@ export function verifierBinding(hashOfState: string): string {
 export async function startConnect(link: ConnectLinkEntity, services: Services): Promise<StartedFlow> {
   const state = randomBytes(32).toString('base64url');
   const nonce = randomBytes(16).toString('base64url');
+  const { CryptoProvider, PromptValue } = await loadMsal();
   const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
   const key = stateHash(state);
   const binding = newBrowserBinding(services.config.publicBaseUrl, key, OAUTH_STATE_TTL_MS);
@@ -59,7 +60,7 @@ export async function startConnect(link: ConnectLinkEntity, services: Services):
     expiresAt: new Date(Date.now() + OAUTH_STATE_TTL_MS),
   };
   await services.store.oauthStates.create(entity);
-  const msal = createMsalClient(services, { credential: await entraClientCredential(services) });
+  const msal = await createMsalClient(services, { credential: await entraClientCredential(services) });
   const url = await msal.getAuthCodeUrl({
     scopes: [...CONNECT_SCOPES, ...extra.graph],
     extraScopesToConsent: extra.outlook.length ? extra.outlook : undefined,

@@ -1,5 +1,6 @@
 // Queue Storage access shared by the app and the local host. Messages are JSON, base64-encoded, which is
 // what the Azure Functions queue trigger expects by default (host.json messageEncoding "base64").
+import type * as QueueSdk from '@azure/storage-queue';
 import type { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import type { StorageSettings } from '../config.js';
 import { azureCredential } from '../auth/azure-credential.js';
@@ -9,7 +10,7 @@ const services = new Map<string, QueueServiceClient>();
 
 // The Queue SDK (with the XML parser under it) is imported on the first queue call, not at start-up: the
 // Functions host waits for the entry point's import before it serves anything.
-let queueSdk: Promise<typeof import('@azure/storage-queue')> | undefined;
+let queueSdk: Promise<typeof QueueSdk> | undefined;
 
 export async function getQueueServiceClient(storage: StorageSettings): Promise<QueueServiceClient> {
   const key = storage.connectionString ?? storage.queueEndpoint ?? '';

@@ -1,7 +1,8 @@
 // Azure Key Vault through the official SDK. Never creates secrets on its own. Calls are bounded like storage
-// calls: few retries, and an abort after `timeoutMs`.
+// calls: few retries, and an abort after `timeoutMs`. The SDK is imported on the first call, not at start-up
+// (the Functions host waits for the entry point's import before it serves anything).
 import type { TokenCredential } from '@azure/identity';
-import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
+import type { SecretClient, SecretClientOptions } from '@azure/keyvault-secrets';
 import { assertSecretName, SecretNotFoundError, type SecretCallOptions, type SecretStore, type SecretValue } from './secret-store.js';
 import { withSpan } from '../telemetry/tracing.js';
 
@@ -18,17 +19,27 @@ export interface KeyVaultSecretStoreOptions {
 }
 
 export class KeyVaultSecretStore implements SecretStore {
-  readonly client: SecretClient;
+  private sdkClient?: Promise<SecretClient>;
   private readonly timeoutMs: number;
   private readonly probeSecretName?: string;
 
-  constructor(vaultUrl: string, options: KeyVaultSecretStoreOptions) {
-    this.client = new SecretClient(vaultUrl, options.credential, {
-      retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
-      ...options.clientOptions,
-    });
+  constructor(
+    private readonly vaultUrl: string,
+    private readonly options: KeyVaultSecretStoreOptions,
+  ) {
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.probeSecretName = options.probeSecretName;
+  }
+
+  /** The SDK's client, built once on first use. */
+  private client(): Promise<SecretClient> {
+    return (this.sdkClient ??= import('@azure/keyvault-secrets').then(
+      ({ SecretClient }) =>
+        new SecretClient(this.vaultUrl, this.options.credential, {
+          retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+          ...this.options.clientOptions,
+        }),
+    ));
   }
 
   // Spans name the secret (a name is not a secret); the value never goes near telemetry.
@@ -36,7 +47,7 @@ export class KeyVaultSecretStore implements SecretStore {
     assertSecretName(name);
     return withSpan('Key Vault get secret', { [SECRET_NAME_ATTRIBUTE]: name }, async () => {
       try {
-        const secret = await this.client.getSecret(name, { version, abortSignal: this.signal(options) });
+        const secret = await (await this.client()).getSecret(name, { version, abortSignal: this.signal(options) });
         if (secret.value === undefined || !secret.properties.version) throw new SecretNotFoundError(name, version);
         return { value: secret.value, version: secret.properties.version };
       } catch (error) {
@@ -49,7 +60,7 @@ export class KeyVaultSecretStore implements SecretStore {
   async set(name: string, value: string, options: SecretCallOptions = {}): Promise<string> {
     assertSecretName(name);
     return withSpan('Key Vault set secret', { [SECRET_NAME_ATTRIBUTE]: name }, async () => {
-      const secret = await this.client.setSecret(name, value, { abortSignal: this.signal(options) });
+      const secret = await (await this.client()).setSecret(name, value, { abortSignal: this.signal(options) });
       return secret.properties.version!;
     });
   }
@@ -57,7 +68,8 @@ export class KeyVaultSecretStore implements SecretStore {
   async listVersions(name: string, options: SecretCallOptions = {}): Promise<string[]> {
     assertSecretName(name);
     const versions: { version: string; createdOn: number }[] = [];
-    for await (const properties of this.client.listPropertiesOfSecretVersions(name, { abortSignal: this.signal(options) })) {
+    const client = await this.client();
+    for await (const properties of client.listPropertiesOfSecretVersions(name, { abortSignal: this.signal(options) })) {
       if (properties.version) versions.push({ version: properties.version, createdOn: properties.createdOn?.getTime() ?? 0 });
     }
     return versions.sort((a, b) => a.createdOn - b.createdOn).map((v) => v.version);
@@ -69,7 +81,7 @@ export class KeyVaultSecretStore implements SecretStore {
       await this.get(this.probeSecretName, undefined, options);
       return;
     }
-    await this.client.listPropertiesOfSecrets({ abortSignal: this.signal(options) }).byPage({ maxPageSize: 1 }).next();
+    await (await this.client()).listPropertiesOfSecrets({ abortSignal: this.signal(options) }).byPage({ maxPageSize: 1 }).next();
   }
 
   private signal(options: SecretCallOptions): AbortSignal {

@@ -12,12 +12,12 @@
 //    checks again by itself.
 import type { ProblemCode } from '../errors/catalogue.js';
 import { randomBytes } from 'node:crypto';
-import { CryptoProvider } from '@azure/msal-node';
 import { namesConsumers } from '../auth/account-kind.js';
 import { workAccountRequired } from '../errors/app-error.js';
 import { getAppAccessToken, graphAppScope, isTenantId, missingAppRoles } from '../auth/app-tokens.js';
 import { entraClientCredential } from '../auth/entra-credentials.js';
 import { createMsalClient } from '../auth/msal-client.js';
+import { loadMsal } from '../auth/msal-sdk.js';
 import { newBrowserBinding, type BrowserBinding, type BrowserCheck } from '../connect/browser-binding.js';
 import { connectsPausedError, isSyncPaused } from '../admin/pause.js';
 import { createConnectLink, isClientActive, linkRevoked, type ConnectLink } from '../connect/connect-links.js';
@@ -145,6 +145,7 @@ async function startSignIn(
   const tenantId = query.get('tenant') ?? '';
   if (query.get('admin_consent')?.toLowerCase() !== 'true' || !isTenantId(tenantId)) return toApp('consent_failed');
   const nonce = randomBytes(16).toString('base64url');
+  const { CryptoProvider } = await loadMsal();
   const { verifier, challenge } = await new CryptoProvider().generatePkceCodes();
   const { state, binding } = await nextState(services, attempt, async (key) => ({
     step: 'signin',
@@ -153,7 +154,7 @@ async function startSignIn(
     nonce,
   }));
   // The tenant's own authority: only its accounts can sign in there.
-  const msal = createMsalClient(services, { credential: await entraClientCredential(services), tenant: tenantId });
+  const msal = await createMsalClient(services, { credential: await entraClientCredential(services), tenant: tenantId });
   const url = await msal.getAuthCodeUrl({
     scopes: ['openid', 'profile'],
     redirectUri: tenantConsentCallbackUrl(services.config.publicBaseUrl),
@@ -179,7 +180,7 @@ async function finishSignIn(
   if (!code || code.length > 4096 || !tenantId || !attempt.codeVerifier || !attempt.nonce) return toApp('consent_failed');
   let claims: { tid?: unknown; wids?: unknown };
   try {
-    const msal = createMsalClient(services, { credential: await entraClientCredential(services), tenant: tenantId });
+    const msal = await createMsalClient(services, { credential: await entraClientCredential(services), tenant: tenantId });
     const result = await msal.acquireTokenByCode({
       code,
       codeVerifier: await services.envelope.decryptString(attempt.codeVerifier, verifierBinding(attempt.partitionKey)),

@@ -114,10 +114,12 @@ describe('connection tokens', () => {
     const user = await connectUser(app);
     const entity = await row(user);
     const credential = await entraClientCredential(app.services);
-    const clients = [0, 1].map(() => {
-      const plugin = new ConnectionTokenCachePlugin(app.services, entity.partitionKey, entity.rowKey);
-      return { plugin, msal: createMsalClient(app.services, { credential, cachePlugin: plugin }) };
-    });
+    const clients = await Promise.all(
+      [0, 1].map(async () => {
+        const plugin = new ConnectionTokenCachePlugin(app.services, entity.partitionKey, entity.rowKey);
+        return { plugin, msal: await createMsalClient(app.services, { credential, cachePlugin: plugin }) };
+      }),
+    );
     // Both read the same version of the row before either refreshes.
     const accounts = await Promise.all(clients.map((c) => c.msal.getTokenCache().getAccountByHomeId(entity.homeAccountId!)));
     const first = await clients[0]!.msal.acquireTokenSilent({ account: accounts[0]!, scopes: [...GRAPH_SCOPES], forceRefresh: true });

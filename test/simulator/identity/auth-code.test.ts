@@ -19,7 +19,7 @@ beforeEach(async () => {
 
 describe('auth code flow with the app MSAL client', () => {
   it('signs in through the pages, consents, and redeems the code for signed tokens', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const start = await startAuth(msal);
     expect(start.url.startsWith(`${sim.url}/contoso.test/oauth2/v2.0/authorize?`)).toBe(true);
 
@@ -52,7 +52,7 @@ describe('auth code flow with the app MSAL client', () => {
   });
 
   it('remembers consent and the browser session: the second authorize returns straight to the app', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const browser = new Browser();
     redirectParams(await signInWithForms(browser, (await startAuth(msal)).url, SEED_USERS.megan.id));
     const again = await startAuth(msal);
@@ -62,7 +62,7 @@ describe('auth code flow with the app MSAL client', () => {
   });
 
   it('works through the common authority (the production default), landing in the user tenant', async () => {
-    const msal = msalClient(sim, { tenant: 'common' });
+    const msal = await msalClient(sim, { tenant: 'common' });
     const start = await startAuth(msal);
     expect(start.url.startsWith(`${sim.url}/common/oauth2/v2.0/authorize?`)).toBe(true);
     const back = redirectParams(await signInWithForms(new Browser(), start.url, SEED_USERS.alex.id));
@@ -73,7 +73,7 @@ describe('auth code flow with the app MSAL client', () => {
   });
 
   it('answers prompt=none from the browser session, and form_post with a self-submitting form', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const browser = new Browser();
     redirectParams(await signInWithForms(browser, (await startAuth(msal)).url, SEED_USERS.adele.id));
     const silent = await startAuth(msal, { prompt: 'none' });
@@ -87,7 +87,7 @@ describe('auth code flow with the app MSAL client', () => {
   });
 
   it('leaves out nonce from the id_token when none was requested', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     await control(sim, 'PUT', '/identity/auto-consent', { enabled: true });
     const url = await msal.getAuthCodeUrl({ scopes: SCOPES, redirectUri: REDIRECT_URI, loginHint: 'alex@contoso.test' });
     const code = redirectParams(await fetch(url, { redirect: 'manual' })).get('code')!;
@@ -97,7 +97,7 @@ describe('auth code flow with the app MSAL client', () => {
   });
 
   it('preselects the login_hint user on the sign-in page, which lists users but not rooms', async () => {
-    const start = await startAuth(msalClient(sim), { loginHint: 'Megan@Contoso.test' });
+    const start = await startAuth(await msalClient(sim), { loginHint: 'Megan@Contoso.test' });
     const html = await (await fetch(start.url)).text();
     expect(html).toContain(`value="${SEED_USERS.megan.id}" checked`);
     expect(html).not.toContain(`value="${SEED_USERS.adele.id}" checked`);
@@ -106,7 +106,7 @@ describe('auth code flow with the app MSAL client', () => {
   });
 
   it('sends access_denied with the state back to the redirect URI on Cancel', async () => {
-    const start = await startAuth(msalClient(sim));
+    const start = await startAuth(await msalClient(sim));
     const back = redirectParams(await signInWithForms(new Browser(), start.url, SEED_USERS.alex.id, 'cancel'));
     expect(back.get('error')).toBe('access_denied');
     expect(back.get('error_description')).toMatch(/^AADSTS65004: /);
@@ -115,7 +115,7 @@ describe('auth code flow with the app MSAL client', () => {
   });
 
   it('refuses a wrong PKCE verifier with invalid_grant', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const signIn = await autoSignIn(sim, msal, 'adele@contoso.test');
     const other = await startAuth(msal);
     const error = await msal
@@ -126,7 +126,7 @@ describe('auth code flow with the app MSAL client', () => {
   });
 
   it('refuses a second redemption of the same code', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const signIn = await autoSignIn(sim, msal, 'adele@contoso.test');
     const request = { code: signIn.code, scopes: SCOPES, redirectUri: REDIRECT_URI, codeVerifier: signIn.verifier, nonce: signIn.nonce };
     await expect(msal.acquireTokenByCode(request)).resolves.toMatchObject({ accessToken: expect.any(String) });
@@ -136,7 +136,7 @@ describe('auth code flow with the app MSAL client', () => {
   });
 
   it('refuses a redirect_uri that differs from the one of the authorize request', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const signIn = await autoSignIn(sim, msal, 'adele@contoso.test');
     const error = await msal
       .acquireTokenByCode({ code: signIn.code, scopes: SCOPES, redirectUri: 'http://localhost:7071/other', codeVerifier: signIn.verifier, nonce: signIn.nonce })
@@ -146,7 +146,7 @@ describe('auth code flow with the app MSAL client', () => {
   });
 
   it('refuses a code older than 10 minutes on the simulated clock', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const signIn = await autoSignIn(sim, msal, 'adele@contoso.test');
     sim.state.clock.advance(10 * 60 * 1000 + 1000);
     const error = await msal
@@ -178,7 +178,7 @@ describe('authorize refusals', () => {
   });
 
   it('answers prompt=none without a session with login_required', async () => {
-    const start = await startAuth(msalClient(sim), { prompt: 'none' });
+    const start = await startAuth(await msalClient(sim), { prompt: 'none' });
     const back = redirectParams(await fetch(start.url, { redirect: 'manual' }));
     expect(back.get('error')).toBe('login_required');
     expect(back.get('state')).toBe(start.state);
@@ -186,7 +186,7 @@ describe('authorize refusals', () => {
 
   it('returns consent_required (AADSTS65001) when the tenant requires admin consent', async () => {
     await control(sim, 'PATCH', '/tenants/contoso.test', { requiresAdminConsent: true });
-    const start = await startAuth(msalClient(sim));
+    const start = await startAuth(await msalClient(sim));
     const back = redirectParams(await signInWithForms(new Browser(), start.url, SEED_USERS.diego.id));
     expect(back.get('error')).toBe('consent_required');
     expect(back.get('error_description')).toMatch(/^AADSTS65001: /);
@@ -203,7 +203,7 @@ describe('authorize refusals', () => {
     expect(back.get('tenant')).toBe(SEED_TENANT.id);
     expect(back.get('state')).toBe('admin1');
 
-    const start = await startAuth(msalClient(sim));
+    const start = await startAuth(await msalClient(sim));
     // No consent page this time: the admin's consent covers every user of the tenant.
     const signedIn = await signInWithForms(browser, start.url, SEED_USERS.diego.id);
     expect(redirectParams(signedIn).get('code')).toBeTruthy();

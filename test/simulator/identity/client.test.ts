@@ -31,8 +31,8 @@ async function tokenRequest(fields: Record<string, string>, init: { tenant?: str
 
 describe('client authentication', () => {
   it('refuses a wrong client secret with invalid_client AADSTS7000215 (401)', async () => {
-    const signIn = await autoSignIn(sim, msalClient(sim), 'adele@contoso.test');
-    const wrong = msalClient(sim, { secret: 'wrong-secret' });
+    const signIn = await autoSignIn(sim, await msalClient(sim), 'adele@contoso.test');
+    const wrong = await msalClient(sim, { secret: 'wrong-secret' });
     const error = await wrong
       .acquireTokenByCode({ code: signIn.code, scopes: SCOPES, redirectUri: REDIRECT_URI, codeVerifier: signIn.verifier, nonce: signIn.nonce })
       .catch((e: unknown) => e);
@@ -47,7 +47,7 @@ describe('client authentication', () => {
 
 describe('client credentials', () => {
   it('issues an app token without roles until an admin consents, and with roles after', async () => {
-    const msal = msalClient(sim, { tenant: SEED_TENANT.id });
+    const msal = await msalClient(sim, { tenant: SEED_TENANT.id });
     const before = await msal.acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
     const callerBefore = await sim.state.identity.verifyGraphToken(`Bearer ${before!.accessToken}`);
     expect(callerBefore).toMatchObject({ tenantId: SEED_TENANT.id, appId: SIMULATED_CLIENT_ID });
@@ -61,11 +61,11 @@ describe('client credentials', () => {
     expect(redirectParams(back).get('admin_consent')).toBe('True');
 
     // The roles take a while to reach tokens (settings.appRoleConsentDelayMs): not yet, then after the delay.
-    const early = await msalClient(sim, { tenant: SEED_TENANT.id }).acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
+    const early = await (await msalClient(sim, { tenant: SEED_TENANT.id })).acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
     expect((await sim.state.identity.verifyGraphToken(`Bearer ${early!.accessToken}`)).roles.size).toBe(0);
     sim.state.clock.advance(sim.state.settings.appRoleConsentDelayMs);
 
-    const after = await msalClient(sim, { tenant: SEED_TENANT.id }).acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
+    const after = await (await msalClient(sim, { tenant: SEED_TENANT.id })).acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT });
     const callerAfter = await sim.state.identity.verifyGraphToken(`Bearer ${after!.accessToken}`);
     expect(callerAfter.roles.has('Calendars.ReadWrite')).toBe(true);
     expect(callerAfter.scopes.size).toBe(0);
@@ -73,7 +73,7 @@ describe('client credentials', () => {
 
   it('grants the roles the registration asks for at consent time, each after the propagation delay from the consent itself', async () => {
     const rolesNow = async () => {
-      const result = await msalClient(sim, { tenant: SEED_TENANT.id }).acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT, skipCache: true });
+      const result = await (await msalClient(sim, { tenant: SEED_TENANT.id })).acquireTokenByClientCredential({ scopes: GRAPH_DEFAULT, skipCache: true });
       return [...(await sim.state.identity.verifyGraphToken(`Bearer ${result!.accessToken}`)).roles].sort();
     };
     // The registration's API permissions lack MailboxSettings.Read when the administrator consents.
@@ -166,7 +166,7 @@ describe('Graph token verification', () => {
   it('refuses a missing header, garbage and an id_token (wrong audience)', async () => {
     await expect(sim.state.identity.verifyGraphToken(undefined)).rejects.toBeInstanceOf(SimAuthError);
     await expect(sim.state.identity.verifyGraphToken('Bearer not.a.jwt')).rejects.toMatchObject({ status: 401 });
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const signIn = await autoSignIn(sim, msal, 'adele@contoso.test');
     const result = await msal.acquireTokenByCode({ code: signIn.code, scopes: SCOPES, redirectUri: REDIRECT_URI, codeVerifier: signIn.verifier, nonce: signIn.nonce });
     await expect(sim.state.identity.verifyGraphToken(`Bearer ${result.idToken}`)).rejects.toMatchObject({ message: expect.stringContaining('Invalid audience') });

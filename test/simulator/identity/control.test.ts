@@ -23,7 +23,7 @@ describe('control API', () => {
     const users = await (await control(sim, 'GET', '/users?tenant=fabrikam.test')).json() as { value: { userPrincipalName: string }[] };
     expect(users.value.map((u) => u.userPrincipalName).sort()).toEqual(['fuji@fabrikam.test', 'lee@fabrikam.test']);
 
-    const start = await startAuth(msalClient(sim, { tenant: 'fabrikam.test' }));
+    const start = await startAuth(await msalClient(sim, { tenant: 'fabrikam.test' }));
     const back = redirectParams(await signInWithForms(new Browser(), start.url, user.id));
     expect(back.get('code')).toBeTruthy();
   });
@@ -42,7 +42,7 @@ describe('control API', () => {
     const after = await (await control(sim, 'POST', '/clock/advance', { days: 2 })).json() as { nowMs: number };
     expect(after.nowMs - before.nowMs).toBeGreaterThanOrEqual(2 * 24 * 3600 * 1000);
 
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const connected = await connect(sim, msal, 'adele@contoso.test');
     await control(sim, 'POST', '/tenants', { domain: 'gone.test' });
     expect((await control(sim, 'POST', '/reset')).status).toBe(204);

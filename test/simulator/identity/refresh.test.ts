@@ -18,7 +18,7 @@ beforeEach(async () => {
 
 describe('refresh tokens', () => {
   it('returns a new refresh token on every refresh and keeps the old one valid', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const first = await connect(sim, msal, 'adele@contoso.test');
     const [rt1] = refreshTokensIn(msal);
     expect(rt1).toBeTruthy();
@@ -31,17 +31,17 @@ describe('refresh tokens', () => {
     expect(rt2).not.toBe(rt1);
 
     // The superseded token still works (Entra does not revoke it on use).
-    const viaOld = await msalClient(sim).acquireTokenByRefreshToken({ refreshToken: rt1!, scopes: SCOPES });
+    const viaOld = await (await msalClient(sim)).acquireTokenByRefreshToken({ refreshToken: rt1!, scopes: SCOPES });
     expect(viaOld?.account?.username).toBe('adele@contoso.test');
   });
 
   it('expires a refresh token after 90 days of inactivity with invalid_grant AADSTS700082', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const result = await connect(sim, msal, 'alex@contoso.test');
     sim.state.clock.advance(89 * DAY);
     await expect(msal.acquireTokenSilent({ account: result.account!, scopes: SCOPES, forceRefresh: true })).resolves.toBeTruthy();
 
-    const stale = msalClient(sim);
+    const stale = await msalClient(sim);
     const [rt] = refreshTokensIn(msal);
     sim.state.clock.advance(90 * DAY);
     const error = await stale.acquireTokenByRefreshToken({ refreshToken: rt!, scopes: SCOPES }).catch((e: unknown) => e);
@@ -51,7 +51,7 @@ describe('refresh tokens', () => {
   });
 
   it('keeps working for a year when refreshed every 30 days', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const result = await connect(sim, msal, 'megan@contoso.test');
     const seen = new Set(refreshTokensIn(msal));
     for (let month = 1; month <= 13; month++) {
@@ -66,7 +66,7 @@ describe('refresh tokens', () => {
   });
 
   it('refuses every refresh token of a user whose sessions were revoked (AADSTS50173)', async () => {
-    const msal = msalClient(sim);
+    const msal = await msalClient(sim);
     const result = await connect(sim, msal, 'diego@contoso.test');
     const revoked = await control(sim, 'POST', '/users/diego@contoso.test/revoke-sign-in-sessions');
     expect(revoked.status).toBe(200);
@@ -77,13 +77,13 @@ describe('refresh tokens', () => {
     expect(isReauthRequired(error)).toBe(true);
 
     // Signing in again after the revocation gives a working grant.
-    const fresh = msalClient(sim);
+    const fresh = await msalClient(sim);
     const again = await connect(sim, fresh, 'diego@contoso.test');
     await expect(fresh.acquireTokenSilent({ account: again.account!, scopes: SCOPES, forceRefresh: true })).resolves.toMatchObject({ fromCache: false });
   });
 
   it('does not treat other failures as needing a new sign-in', async () => {
-    const msal = msalClient(sim, { secret: 'not-the-secret' });
+    const msal = await msalClient(sim, { secret: 'not-the-secret' });
     const error = await msal.acquireTokenByRefreshToken({ refreshToken: 'whatever', scopes: SCOPES }).catch((e: unknown) => e);
     expect(error).toMatchObject({ errorCode: 'invalid_client' });
     expect(isReauthRequired(error)).toBe(false);

@@ -20,7 +20,7 @@ export function simConfig(tenant = 'contoso.test'): Config {
   return loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', ENTRA_CLIENT_ID: SIMULATED_CLIENT_ID, ENTRA_TENANT: tenant });
 }
 
-export function msalClient(sim: RunningSimulator, options: { tenant?: string; secret?: string } = {}): ConfidentialClientApplication {
+export function msalClient(sim: RunningSimulator, options: { tenant?: string; secret?: string } = {}): Promise<ConfidentialClientApplication> {
   return createMsalClient({ config: simConfig(options.tenant), transports: simulatorTransports(sim.url) }, { credential: { clientSecret: options.secret ?? SIMULATED_CLIENT_SECRET } });
 }
 
