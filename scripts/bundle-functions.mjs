@@ -20,9 +20,14 @@ await build({
   target: 'node20',
   // Provided by the Functions worker at run time, never installed (it is how @azure/functions registers).
   external: ['@azure/functions-core'],
-  // windows-iana's CommonJS entry picks its development or production build from NODE_ENV at run time, so a
-  // bundle of it carries both; its ES module build is one copy.
-  alias: { 'windows-iana': 'windows-iana/dist/windows-iana.esm.js' },
+  // The ES module builds of two packages whose "main" (what platform 'node' picks) is CommonJS: windows-iana's
+  // CommonJS entry chooses its development or production copy from NODE_ENV at run time, so a bundle of it
+  // carries both; the Graph client's CommonJS build is 42 modules that are all kept and wrapped, its ES build
+  // lets esbuild keep only what the app uses.
+  alias: {
+    'windows-iana': 'windows-iana/dist/windows-iana.esm.js',
+    '@microsoft/microsoft-graph-client': '@microsoft/microsoft-graph-client/lib/es/src/index.js',
+  },
   // The SDKs are CommonJS: inside an ES module bundle their require() of Node's built-ins needs a real one.
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   logLevel: 'warning',
