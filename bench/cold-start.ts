@@ -3,9 +3,13 @@
 // the first served request: GET /api/health 200, and the first API answer that reads storage and checks a
 // key (GET /api/connections, 401). BENCH_COLD_STARTS (5) fresh processes; median and max.
 // Before that, what the Azure Functions host pays first: importing dist/functions/index.js (package.json
-// "main", the esbuild bundle) in a fresh Node process, interleaved with a fresh process importing only
-// node:http (bare Node), BENCH_IMPORTS (7) times each; medians and their ratio.
+// "main", the esbuild bundle, which registers every function) in a fresh Node process, interleaved with a
+// fresh process importing only node:http (bare Node), BENCH_IMPORTS (7) times each; medians and their ratio.
+// Then what the first invocation adds, BENCH_FIRST_CALLS (3) fresh processes: the bundle imported, then its
+// health function invoked through the registration (its code imported on that call, storage and the secret
+// store checked), then the code of every other function imported (the most any process ever loads).
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +22,9 @@ import { report } from './lib/sync-fixture.js';
 
 const runs = Number(process.env.BENCH_COLD_STARTS ?? 5);
 const imports = Number(process.env.BENCH_IMPORTS ?? 7);
+const firstCalls = Number(process.env.BENCH_FIRST_CALLS ?? 3);
 const entry = fileURLToPath(new URL('../functions/index.js', import.meta.url));
+const repository = fileURLToPath(new URL('../../', import.meta.url));
 if (!existsSync(COMPILED_START_SCRIPT)) {
   console.error(`bench/cold-start: ${COMPILED_START_SCRIPT} is missing; run \`npm run build\` first`);
   process.exit(1);
@@ -50,14 +56,35 @@ async function once(): Promise<{ health: number; api: number }> {
 /** Milliseconds a fresh Node process spends importing `specifier` (timed inside the child). */
 function importTime(specifier: string, env: NodeJS.ProcessEnv): Promise<number> {
   const code = `const t = performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write(String(performance.now() - t));`;
+  return runChild(code, specifier, env).then(Number);
+}
+
+/** In a fresh process: the bundle's import, its health function's first invocation, then every function's code. */
+async function firstInvocation(env: NodeJS.ProcessEnv): Promise<{ imported: number; health: number; status: number; rest: number }> {
+  const code = `
+    const { HttpRequest, InvocationContext } = await import('@azure/functions');
+    const t0 = performance.now();
+    const { functions } = await import(${JSON.stringify(pathToFileURL(entry).href)});
+    const t1 = performance.now();
+    const health = functions.find((f) => f.name === 'health');
+    const answer = await health.handler(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), new InvocationContext({ functionName: 'health' }));
+    const t2 = performance.now();
+    await Promise.all(functions.map((f) => f.loadCode()));
+    const t3 = performance.now();
+    process.stdout.write(JSON.stringify({ imported: t1 - t0, health: t2 - t1, status: answer.status, rest: t3 - t2 }));`;
+  return JSON.parse(await runChild(code, 'the bundle, then its health function', env)) as { imported: number; health: number; status: number; rest: number };
+}
+
+/** Runs `code` as an ES module in a fresh Node process (from the repository, so packages resolve); its stdout. */
+function runChild(code: string, what: string, env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { env, cwd: repository, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
     const why = () => err.split('\n').filter((l) => /Error/.test(l) && l.length < 300).at(-1) ?? '';
-    child.once('exit', (status) => (status === 0 && out ? resolve(Number(out)) : reject(new Error(`import of ${specifier} failed (${status}) ${why()}`))));
+    child.once('exit', (status) => (status === 0 && out ? resolve(out) : reject(new Error(`${what} failed (${status}) ${why()}`))));
   });
 }
 
@@ -74,10 +101,19 @@ try {
   }
   const appImport = Math.round(median(appImports));
   const bareImport = Math.round(median(bareImports));
-  console.info(`cold-start: import of dist/functions/index.js ${appImports.map(Math.round).join(', ')} ms; bare Node (node:http) ${bareImports.map(Math.round).join(', ')} ms`);
+  console.info(`cold-start: import of dist/functions/index.js ${appImports.map(Math.round).join(', ')} ms; bare Node (node:http) ${bareImports.map(Math.round).join(', ')} ms; load average ${loadavg()[0]!.toFixed(1)}`);
   report('cold-start', 'import dist/functions/index.js (median)', appImport, 'ms');
   report('cold-start', 'import node:http, bare Node (median)', bareImport, 'ms');
   report('cold-start', 'import app / bare Node', Math.round((appImport / Math.max(1, bareImport)) * 10) / 10, 'ratio');
+
+  const calls: { imported: number; health: number; status: number; rest: number }[] = [];
+  for (let i = 0; i < firstCalls; i += 1) calls.push(await firstInvocation(importEnv));
+  const fmt = (pick: (c: (typeof calls)[number]) => number) => calls.map((c) => Math.round(pick(c))).join(', ');
+  console.info(
+    `cold-start: bundle imported in ${fmt((c) => c.imported)} ms, then first health invocation (its code imported, status ${calls.map((c) => c.status).join(', ')}) ${fmt((c) => c.health)} ms, then every other function's code ${fmt((c) => c.rest)} ms; load average ${loadavg()[0]!.toFixed(1)}`,
+  );
+  report('cold-start', 'first invocation (health) after the import (median)', Math.round(median(calls.map((c) => c.health))), 'ms');
+  report('cold-start', 'import of every other function\'s code after that (median)', Math.round(median(calls.map((c) => c.rest))), 'ms');
 
   const results: { health: number; api: number }[] = [];
   for (let i = 0; i < runs; i += 1) results.push(await once());

@@ -1,12 +1,7 @@
-// Entry point for the Azure Functions host ("main" in package.json).
-import { getConfig } from '../shared/config.js';
-import { describeError } from '../shared/logging.js';
-import { registerWithAzure } from '../shared/runtime/register-azure.js';
-import { startTelemetry } from '../shared/telemetry/start.js';
+// Entry point for the Azure Functions host, every function loaded up front. What ships (package.json "main",
+// dist/functions/index.js) is the bundle scripts/bundle-functions.mjs makes from the same definitions: the
+// same registrations, each function's code imported on its first invocation.
+import { startInAzure } from '../shared/runtime/start-in-azure.js';
 import { definitions } from './definitions.js';
 
-// Validate every setting at start-up: a bad setting fails loudly here rather than on the first request.
-const config = getConfig();
-registerWithAzure(definitions);
-// Application Insights only when configured (the distro is loaded lazily); registration does not wait for it.
-void startTelemetry(config).catch((error: unknown) => console.error(`telemetry not started: ${describeError(error)}`));
+startInAzure(definitions);

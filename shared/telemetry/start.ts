@@ -6,8 +6,6 @@
 // with the app's managed identity.
 // https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication
 import type { Config } from '../config.js';
-import { getServices } from '../services.js';
-import { registerGauges } from './gauges.js';
 import { appMeter } from './metrics.js';
 
 let started: Promise<boolean> | undefined;
@@ -27,6 +25,8 @@ async function start(config: Config): Promise<boolean> {
     // The Azure SDK's own spans (Table Storage, Queue Storage, Key Vault) nest under ours.
     instrumentationOptions: { azureSdk: { enabled: true }, http: { enabled: true } },
   });
+  // The gauges read the store: imported here, so an entry point that starts telemetry does not load storage.
+  const [{ registerGauges }, { getServices }] = await Promise.all([import('./gauges.js'), import('../services.js')]);
   registerGauges(appMeter(), () => getServices().store);
   return true;
 }
