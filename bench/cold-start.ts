@@ -62,7 +62,7 @@ function importTime(specifier: string, env: NodeJS.ProcessEnv): Promise<number> 
 /** In a fresh process: the bundle's import, its health function's first invocation, then every function's code. */
 async function firstInvocation(env: NodeJS.ProcessEnv): Promise<{ imported: number; health: number; status: number; rest: number }> {
   const code = `
-    const { HttpRequest, InvocationContext } = await import('@azure/functions');
+    const { HttpRequest, InvocationContext } = (await import('@azure/functions')).default;
     const t0 = performance.now();
     const { functions } = await import(${JSON.stringify(pathToFileURL(entry).href)});
     const t1 = performance.now();

@@ -1,9 +1,12 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import { ServerError } from '@azure/msal-node';
 import { describe, expect, it } from 'vitest';
 import { azureCredential, loadAzureCredential } from '../../shared/auth/azure-credential.js';
 import { EntraCredentialError, isEntraCredentialFailure } from '../../shared/auth/entra-credential-health.js';
 import { parseCertificate } from '../../shared/auth/entra-credentials.js';
+import { loadMsal } from '../../shared/auth/msal-sdk.js';
+
+// MSAL as the app loads it (on first use): its errors come from the module the app imported.
+const { ServerError } = await loadMsal();
 
 describe('the Azure credential of the app', () => {
   it('is ManagedIdentityCredential in Azure (deterministic: no credential chain)', async () => {
