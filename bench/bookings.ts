@@ -130,7 +130,7 @@ try {
   );
   const cacheWindow = { start: new Date('2031-03-01T00:00:00Z'), end: new Date('2031-04-01T00:00:00Z') };
   for (const calendarId of ids) {
-    await replaceCalendarBusy(app.services.store, user.connection.id, calendarId, cacheWindow, [
+    await replaceCalendarBusy(app.services.store, { partitionKey: user.client.clientId, rowKey: user.connection.id }, calendarId, cacheWindow, [
       { eventId: `e-${calendarId.slice(-6)}`, start: new Date('2031-03-04T08:00:00Z'), end: new Date('2031-03-04T08:30:00Z'), showAs: 'busy' },
     ], undefined);
   }
