@@ -7,6 +7,7 @@
 // Runs for real against Azurite in its own process. BENCH_AVAILABILITY_CONNECTIONS, BENCH_AVAILABILITY_RUNS.
 import { randomUUID } from 'node:crypto';
 import { startAzurite } from '../dev/azurite.js';
+import { SIMULATED_CLIENT_ID } from '../dev/simulator/seed.js';
 import { startSimulator } from '../dev/simulator/server.js';
 import { findAvailability, MAX_SLOTS, type AvailabilityRequest } from '../shared/availability/availability.js';
 import { findSlots } from '../shared/availability/slots.js';
@@ -27,6 +28,7 @@ const sim = await startSimulator({ port: 0 });
 process.env.M365_SIMULATOR_URL = sim.url;
 process.env.AzureWebJobsStorage = azurite.connectionString;
 process.env.LOCAL_SECRETS_PATH = ':memory:';
+process.env.ENTRA_CLIENT_ID ??= SIMULATED_CLIENT_ID;
 const services = getServices();
 const report = (metric: string, value: number, unit: string) => console.info(`RESULT ${JSON.stringify({ bench: 'availability', metric, value, unit })}`);
 
