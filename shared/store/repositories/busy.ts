@@ -136,15 +136,7 @@ export class BusyRepository {
     const sync = prefixRange(SYNC_PREFIX);
     const event = prefixRange(EVENT_PREFIX);
     const filter = odata`PartitionKey eq ${escapeKey(connectionId)} and ((RowKey ge ${sync.from} and RowKey lt ${sync.to}) or (RowKey ge ${event.from} and RowKey lt ${event.to} and start lt ${end} and end gt ${start}))`;
-    const states: CalendarSyncEntity[] = [];
-    const events: BusyEventEntity[] = [];
-    // Both kinds of row share the table: a sync state has no eventId. Only what a busy read uses is read
-    // (a property a row lacks comes back null): less to send and parse.
-    for await (const { entity } of this.events.queryAll(filter, { ...options, select: WINDOW_FIELDS })) {
-      if (typeof entity.eventId === 'string') events.push(entity);
-      else states.push(entity as unknown as CalendarSyncEntity);
-    }
-    return { states, events };
+    return this.statesAndEvents(filter, options);
   }
 
   /** Every sync state and event of an owner (what its summary is computed from), with only the fields a busy read needs. */
@@ -153,8 +145,14 @@ export class BusyRepository {
     const event = prefixRange(EVENT_PREFIX);
     // Only these two kinds: the partition also holds other rows (the sync lease).
     const filter = odata`PartitionKey eq ${escapeKey(ownerId)} and ((RowKey ge ${sync.from} and RowKey lt ${sync.to}) or (RowKey ge ${event.from} and RowKey lt ${event.to}))`;
+    return this.statesAndEvents(filter, options);
+  }
+
+  private async statesAndEvents(filter: string, options: CallOptions): Promise<{ states: CalendarSyncEntity[]; events: BusyEventEntity[] }> {
     const states: CalendarSyncEntity[] = [];
     const events: BusyEventEntity[] = [];
+    // Both kinds of row share the table: a sync state has no eventId. Only what a busy read uses is read
+    // (a property a row lacks comes back null): less to send and parse.
     for await (const { entity } of this.events.queryAll(filter, { ...options, select: WINDOW_FIELDS })) {
       if (typeof entity.eventId === 'string') events.push(entity);
       else states.push(entity as unknown as CalendarSyncEntity);
