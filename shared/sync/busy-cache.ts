@@ -1,7 +1,8 @@
 // The busy cache: per-event rows and per-calendar sync state (shared/store/repositories/busy.ts).
 // Push sync writes it after each calendarView/delta round; busy reads use it only when every calendar asked
-// for is synced and covers the window — otherwise the caller reads live. Every write here is followed by the
-// owner's summary row (busy-summary.ts), before a delta link advances, so a redelivered round repairs it.
+// for is synced and covers the window — otherwise the caller reads live. Every write here also writes the
+// owner's summary row (busy-summary.ts): a round writes it before its sync state (a redelivered round repairs
+// it), a stale mark before and after the state, a forget after removing the rows.
 import type { Store } from '../store/index.js';
 import { busyEventRowKey, calendarSyncRowKey, type BusyEventEntity, type CalendarSyncEntity } from '../store/repositories/busy.js';
 import { refreshBusySummary, type BusyOwner } from './busy-summary.js';
@@ -97,17 +98,10 @@ export async function replaceCalendarBusy(
     events.map((e) => toRow(connectionId, calendarId, e, now)),
     deletes,
   );
-  await store.busy.saveSyncState({
-    partitionKey: connectionId,
-    rowKey: calendarSyncRowKey(calendarId),
-    calendarId,
-    windowStart: window.start,
-    windowEnd: window.end,
-    deltaLink,
-    status: 'synced',
-    syncedAt: now,
-  });
-  await refreshBusySummary(store, owner);
+  const state = { calendarId, windowStart: window.start, windowEnd: window.end, status: 'synced' as const, syncedAt: now };
+  // The summary before the state, as in a delta round: a round stopped in between is repeated.
+  await refreshBusySummary(store, owner, state);
+  await store.busy.saveSyncState({ partitionKey: connectionId, rowKey: calendarSyncRowKey(calendarId), deltaLink, ...state });
 }
 
 /** An incremental delta round: changed events upserted, removed ones deleted, the new delta link kept. */
@@ -127,7 +121,7 @@ export async function applyCalendarChanges(
     removedEventIds.map((eventId) => ({ calendarId, eventId })),
   );
   // The summary before the delta link: a crash in between repeats the round, which writes the summary again.
-  await refreshBusySummary(store, owner, { calendarId, at: now });
+  await refreshBusySummary(store, owner, { calendarId, syncedAt: now });
   const state = await store.busy.getSyncState(connectionId, calendarId);
   if (!state) return; // no full sync yet: the cache covers nothing, so there is no state to advance
   await store.busy.syncStates.mutate(connectionId, calendarSyncRowKey(calendarId), (current) => ({ ...current, deltaLink, syncedAt: now }));
@@ -137,8 +131,13 @@ export async function applyCalendarChanges(
 export async function markCalendarStale(store: Store, owner: BusyOwner, calendarId: string): Promise<void> {
   const state = await store.busy.getSyncState(owner.rowKey, calendarId);
   if (!state) return;
-  if (state.entity.status !== 'stale') await store.busy.syncStates.mutate(owner.rowKey, calendarSyncRowKey(calendarId), (current) => ({ ...current, status: 'stale' }));
-  // Also when already stale: a call that stopped between the two writes is repaired by the next.
+  if (state.entity.status !== 'stale') {
+    // The summary first (a call stopped after it leaves readers going live, never trusting a stale cache)...
+    await refreshBusySummary(store, owner, { calendarId, syncedAt: state.entity.syncedAt, status: 'stale' });
+    await store.busy.syncStates.mutate(owner.rowKey, calendarSyncRowKey(calendarId), (current) => ({ ...current, status: 'stale' }));
+  }
+  // ...and again from the partition, also when already stale: a summary a concurrent round wrote between the
+  // two writes above, from the state before them, is replaced.
   await refreshBusySummary(store, owner);
 }
 

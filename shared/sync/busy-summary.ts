@@ -6,7 +6,7 @@
 // again, so the last summary written reflects every change committed before it was computed.
 import type { Store } from '../store/index.js';
 import { isConcurrencyError, isConflictError, isNotFoundError } from '../store/errors.js';
-import { busySummaryPartition, type BusySummaryEntity, type SummaryCalendar } from '../store/repositories/busy.js';
+import { busySummaryPartition, type BusySummaryEntity, type CalendarSyncEntity, type SummaryCalendar } from '../store/repositories/busy.js';
 import { mergeIntervals, type Interval } from '../time/intervals.js';
 
 /** Whose busy cache: the client (the summary's partition) and the owner id (the busy partition). */
@@ -19,11 +19,14 @@ export interface BusyOwner {
 
 const REFRESH_ATTEMPTS = 8;
 
+/** A sync state about to be written for a calendar whose rows are already in the partition. */
+export type PendingSyncState = Pick<CalendarSyncEntity, 'calendarId' | 'syncedAt'> & Partial<Pick<CalendarSyncEntity, 'status' | 'windowStart' | 'windowEnd'>>;
+
 /**
- * Recomputes the owner's summary from its busy partition. `syncedAt`: a calendar whose sync state is about to
- * record this sync time (its changes are already in the partition).
+ * Recomputes the owner's summary from its busy partition. `pending`: the sync state a round is about to
+ * write (after the summary, so a round stopped in between is repeated rather than leave a summary behind).
  */
-export async function refreshBusySummary(store: Store, owner: BusyOwner, syncedAt?: { calendarId: string; at: Date }): Promise<void> {
+export async function refreshBusySummary(store: Store, owner: BusyOwner, pending?: PendingSyncState): Promise<void> {
   const partitionKey = busySummaryPartition(owner.partitionKey);
   for (let attempt = 1; ; attempt += 1) {
     const current = await store.busy.summaries.get(partitionKey, owner.rowKey);
@@ -33,8 +36,7 @@ export async function refreshBusySummary(store: Store, owner: BusyOwner, syncedA
         if (current) await store.busy.summaries.delete(partitionKey, owner.rowKey, { etag: current.etag });
         return;
       }
-      const advanced = states.map((s) => (syncedAt && s.calendarId === syncedAt.calendarId ? { ...s, syncedAt: syncedAt.at } : s));
-      const summary = summarize(partitionKey, owner.rowKey, advanced, events);
+      const summary = summarize(partitionKey, owner.rowKey, withPending(states, pending), events);
       if (current) await store.busy.summaries.update(summary, current.etag);
       else await store.busy.summaries.create(summary);
       return;
@@ -45,11 +47,20 @@ export async function refreshBusySummary(store: Store, owner: BusyOwner, syncedA
   }
 }
 
+function withPending(states: readonly CalendarSyncEntity[], pending: PendingSyncState | undefined): SummarizedState[] {
+  if (!pending) return [...states];
+  if (states.some((s) => s.calendarId === pending.calendarId)) return states.map((s) => (s.calendarId === pending.calendarId ? { ...s, ...pending } : s));
+  const { status, windowStart, windowEnd } = pending;
+  return status && windowStart && windowEnd ? [...states, { ...pending, status, windowStart, windowEnd }] : [...states];
+}
+
+type SummarizedState = Pick<CalendarSyncEntity, 'calendarId' | 'status' | 'windowStart' | 'windowEnd' | 'syncedAt'>;
+
 /** The summary row of an owner's partition rows (exported for tests). */
 export function summarize(
   partitionKey: string,
   ownerId: string,
-  states: readonly { calendarId: string; status: SummaryCalendar['status']; windowStart: Date; windowEnd: Date; syncedAt: Date }[],
+  states: readonly SummarizedState[],
   events: readonly { calendarId: string; start: Date; end: Date; showAs: string }[],
 ): BusySummaryEntity {
   const spans = new Map<string, Map<string, Interval[]>>();
