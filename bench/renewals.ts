@@ -3,7 +3,7 @@
 // https://learn.microsoft.com/en-us/graph/outlook-change-notifications-overview), every subscription
 // created for real in the simulator (validation handshake included) and recorded in Azurite as expiring
 // within the hour; then one renewExpiringSubscriptions() run. Counts the Graph HTTP requests it sends
-// (PATCHes travel inside $batch, 20 per batch). BENCH_RENEW_USERS (10000).
+// (PATCHes travel inside $batch, 20 per batch) and the Table requests Azurite receives. BENCH_RENEW_USERS (10000).
 //
 // With delegated permissions a $batch carries one user's token, so batches are per connection: the cost is
 // the sum over connections of ceil(subscriptions / 20), here one request per connection.
@@ -56,11 +56,17 @@ try {
     settleMs: DEFAULT_SETTLE_MS,
   };
   const before = fx.graphRequests();
+  const tablesBefore = (await fx.azurite.requestCounts()).table;
   const t0 = performance.now();
   const result = await renewExpiringSubscriptions(deps, { withinMs: 3600_000 });
   const seconds = (performance.now() - t0) / 1000;
   const requests = fx.graphRequests() - before;
-  console.info(`renewals: ${JSON.stringify(result)} with ${requests} Graph HTTP requests in ${seconds.toFixed(1)} s`);
+  const tables = (await fx.azurite.requestCounts()).table - tablesBefore;
+  console.info(
+    `renewals: ${JSON.stringify(result)} with ${requests} Graph HTTP requests and ${tables} Table requests ` +
+      `(${(tables / Math.max(1, result.renewed)).toFixed(2)} per subscription, the connection row included) in ${seconds.toFixed(1)} s`,
+  );
+  report('renewals', 'Table requests per renewed subscription', Math.round((tables / Math.max(1, result.renewed)) * 100) / 100, 'requests');
   report('renewals', 'subscriptions renewed', result.renewed, 'count');
   report('renewals', 'Graph HTTP requests', requests, 'requests');
   report('renewals', 'failed', result.failed + result.recreated + result.dropped, 'count');

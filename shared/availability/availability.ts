@@ -2,9 +2,10 @@
 // in groups that need every member free (`all`) or at least N of them (round-robin), inside working hours,
 // with buffers around events, minimum notice, a horizon, slot length and alignment, and on request the
 // reason each candidate slot was not offered.
-// Reads: the connection rows 14 to a query (only what availability needs) and, at the same time, each
-// participant's busy partition (one Table query each, all at once: storage serves partitions in
-// parallel); a participant the cache cannot answer is read live, a few at a time, each one $batch against
+// Reads: the connection rows 14 to a query (only what availability needs) and, at the same time, the
+// participants' busy summaries, 14 to a query (one row per participant holding its whole busy cache,
+// kept by push sync: shared/sync/busy-summary.ts; an owner without one yet is read from its busy
+// partition); a participant the cache cannot answer is read live, a few at a time, each one $batch against
 // its own mailbox. Working hours come from the connection row (mailbox-working-hours.ts), never from Graph
 // per request.
 import * as z from 'zod';
@@ -13,13 +14,14 @@ import { requireConnection } from '../bookings/connection-access.js';
 import { AppError } from '../errors/app-error.js';
 import type { Services } from '../services.js';
 import { spaceAsOwner, spaceOwnerId, type CalendarOwner } from '../spaces/space-owner.js';
-import type { CachedWindow } from '../sync/busy-cache.js';
+import { readBusySummaries } from '../sync/busy-summary.js';
+import type { BusySummaryEntity } from '../store/repositories/busy.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import type { Interval } from '../time/intervals.js';
 import { DAYS_OF_WEEK, workingHoursSchema, workingIntervals, type WorkingHours } from '../time/working-hours.js';
 import { ianaZoneFor } from '../time/windows-zones.js';
 import { parseDateTime, toUtcIso } from '../time/zoned-time.js';
-import { readBusyLive, readBusySpansFromCache, type BusySpans } from './busy.js';
+import { busySpansFromSummary, readBusyLive, readBusySpansFromCache, type BusySpans } from './busy.js';
 import { refreshWorkingHours } from './mailbox-working-hours.js';
 import { findSlots, type SlotGroup } from './slots.js';
 import { checkWindow, isoInstant, windowOf } from './time-window.js';
@@ -185,16 +187,13 @@ export async function findAvailability(services: Services, clientId: string, r: 
   const bufferAfterMs = (r.bufferAfterMinutes ?? 0) * 60_000;
   // Events just outside the window still matter through their buffers.
   const busyWindow = { start: new Date(window.start.getTime() - bufferAfterMs), end: new Date(window.end.getTime() + bufferBeforeMs) };
-  // The busy partitions are keyed by ids the request already names, so they are read alongside the rows
+  // The busy summaries are keyed by ids the request already names, so they are read alongside the rows
   // rather than after them; nothing read is used before the row shows the participant is the caller's.
-  const partitions = members.map((m) => {
-    const read = services.store.busy.readWindow(m.kind === 'connection' ? m.id : spaceOwnerId(clientId, m.id), busyWindow.start, busyWindow.end);
-    read.catch(() => undefined); // awaited below unless a participant is refused first
-    return read;
-  });
+  const summaries = readBusySummaries(services.store, clientId, members.map((m) => ownerIdOf(clientId, m)));
+  summaries.catch(() => undefined); // awaited below unless a participant is refused first
   // Every participant is checked before any Graph call, so a bad id costs nothing.
   const owners = await loadOwners(services, clientId, members);
-  const [busy, hours] = await Promise.all([readAllBusy(services, clientId, owners, members, busyWindow, partitions), workingHoursOf(services, r, owners, members)]);
+  const [busy, hours] = await Promise.all([readAllBusy(services, clientId, owners, members, busyWindow, await summaries), workingHoursOf(services, r, owners, members)]);
 
   const span: Interval = { start: window.start.getTime(), end: window.end.getTime() };
   const durationMs = r.durationMinutes * 60_000;
@@ -286,9 +285,15 @@ async function readAllBusy(
   owners: readonly CalendarOwner[],
   members: readonly Member[],
   window: { start: Date; end: Date },
-  partitions: readonly Promise<CachedWindow>[],
+  summaries: ReadonlyMap<string, BusySummaryEntity>,
 ): Promise<BusySpans[]> {
-  const cached = await Promise.all(owners.map((owner, i) => readBusySpansFromCache(services, owner, window, partitions[i])));
+  // An owner without a summary yet (its cache written before summaries existed) is read from its partition.
+  const cached = await Promise.all(
+    owners.map((owner) => {
+      const summary = summaries.get(owner.rowKey);
+      return summary ? busySpansFromSummary(owner, window, summary) : readBusySpansFromCache(services, owner, window);
+    }),
+  );
   const live = cached.flatMap((c, i) => (c ? [] : [i]));
   const fetched = await mapBounded(live, AVAILABILITY_CONCURRENCY, async (i): Promise<BusySpans> => {
     const member = members[i]!;
@@ -305,6 +310,9 @@ interface AppliedHours {
   hours?: WorkingHours;
   from: 'mailbox' | 'request' | 'unknown';
 }
+
+/** The id the busy cache keys a participant by. */
+const ownerIdOf = (clientId: string, m: Member) => (m.kind === 'connection' ? m.id : spaceOwnerId(clientId, m.id));
 
 /** Whose working hours apply to each participant; a space (a room) has none of its own. */
 async function workingHoursOf(services: Services, r: ParsedRequest, owners: readonly CalendarOwner[], members: readonly Member[]): Promise<(AppliedHours | undefined)[]> {

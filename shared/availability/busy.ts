@@ -6,6 +6,8 @@ import { readLiveBusy } from '../graph/calendar-view.js';
 import type { Services } from '../services.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { readCachedBusy, readCachedItems, type BusyQuery, type CachedWindow } from '../sync/busy-cache.js';
+import { busyFromSummary } from '../sync/busy-summary.js';
+import type { BusySummaryEntity } from '../store/repositories/busy.js';
 import { DEFAULT_BUSY_SHOW_AS, mergeBusy, mergeBusySpans, type BusyInterval } from '../sync/merge-busy.js';
 import type { Interval } from '../time/intervals.js';
 import { checkWindow, isoInstant, type TimeWindow } from './time-window.js';
@@ -44,6 +46,16 @@ export async function readBusySpansFromCache(services: Services, connection: Con
   const query = cacheQuery(connection, window);
   const cached = query && (await readCachedItems(services.store, query, read));
   return cached && { spans: mergeBusySpans(cached.items, window.start.getTime(), window.end.getTime(), query.countedShowAs), source: 'cache', asOf: cached.asOf };
+}
+
+/**
+ * Like readBusySpansFromCache, from the owner's summary row (busy-summary.ts) already read; undefined when the
+ * summary says the cache cannot answer (read live).
+ */
+export function busySpansFromSummary(connection: ConnectionEntity, window: TimeWindow, summary: BusySummaryEntity): BusySpans | undefined {
+  const query = cacheQuery(connection, window);
+  const found = query && busyFromSummary(summary, query.calendarIds, query.countedShowAs!, window.start.getTime(), window.end.getTime());
+  return found && { spans: found.spans, source: 'cache', asOf: found.asOf };
 }
 
 export interface BusySpans {

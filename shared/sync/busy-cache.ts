@@ -1,8 +1,11 @@
 // The busy cache: per-event rows and per-calendar sync state (shared/store/repositories/busy.ts).
 // Push sync writes it after each calendarView/delta round; busy reads use it only when every calendar asked
-// for is synced and covers the window — otherwise the caller reads live.
+// for is synced and covers the window — otherwise the caller reads live. Every write here also writes the
+// owner's summary row (busy-summary.ts): a round writes it before its sync state (a redelivered round repairs
+// it), a stale mark before and after the state, a forget after removing the rows.
 import type { Store } from '../store/index.js';
 import { busyEventRowKey, calendarSyncRowKey, type BusyEventEntity, type CalendarSyncEntity } from '../store/repositories/busy.js';
+import { refreshBusySummary, type BusyOwner } from './busy-summary.js';
 import { DEFAULT_BUSY_SHOW_AS, mergeBusy, type BusyInterval, type BusyItem } from './merge-busy.js';
 
 /** An event as the cache keeps it: its row without the keys. */
@@ -79,13 +82,14 @@ export interface SyncWindow {
 /** A full sync of one calendar: the cache becomes exactly `events`, and the calendar is marked synced. */
 export async function replaceCalendarBusy(
   store: Store,
-  connectionId: string,
+  owner: BusyOwner,
   calendarId: string,
   window: SyncWindow,
   events: readonly CachedEvent[],
   deltaLink: string | undefined,
   now = new Date(),
 ): Promise<void> {
+  const connectionId = owner.rowKey;
   const keep = new Set(events.map((e) => e.eventId));
   const existing = await store.busy.listCalendarEvents(connectionId, calendarId);
   const deletes = existing.filter((e) => !keep.has(e.eventId)).map((e) => ({ calendarId, eventId: e.eventId }));
@@ -94,48 +98,53 @@ export async function replaceCalendarBusy(
     events.map((e) => toRow(connectionId, calendarId, e, now)),
     deletes,
   );
-  await store.busy.saveSyncState({
-    partitionKey: connectionId,
-    rowKey: calendarSyncRowKey(calendarId),
-    calendarId,
-    windowStart: window.start,
-    windowEnd: window.end,
-    deltaLink,
-    status: 'synced',
-    syncedAt: now,
-  });
+  const state = { calendarId, windowStart: window.start, windowEnd: window.end, status: 'synced' as const, syncedAt: now };
+  // The summary before the state, as in a delta round: a round stopped in between is repeated.
+  await refreshBusySummary(store, owner, state);
+  await store.busy.saveSyncState({ partitionKey: connectionId, rowKey: calendarSyncRowKey(calendarId), deltaLink, ...state });
 }
 
 /** An incremental delta round: changed events upserted, removed ones deleted, the new delta link kept. */
 export async function applyCalendarChanges(
   store: Store,
-  connectionId: string,
+  owner: BusyOwner,
   calendarId: string,
   changed: readonly CachedEvent[],
   removedEventIds: readonly string[],
   deltaLink: string | undefined,
   now = new Date(),
 ): Promise<void> {
+  const connectionId = owner.rowKey;
   await store.busy.writeEvents(
     connectionId,
     changed.map((e) => toRow(connectionId, calendarId, e, now)),
     removedEventIds.map((eventId) => ({ calendarId, eventId })),
   );
+  // The summary before the delta link: a crash in between repeats the round, which writes the summary again.
+  await refreshBusySummary(store, owner, { calendarId, syncedAt: now });
   const state = await store.busy.getSyncState(connectionId, calendarId);
   if (!state) return; // no full sync yet: the cache covers nothing, so there is no state to advance
   await store.busy.syncStates.mutate(connectionId, calendarSyncRowKey(calendarId), (current) => ({ ...current, deltaLink, syncedAt: now }));
 }
 
 /** A notification may have been missed (lifecycle `missed`, a dropped subscription): stop trusting the cache. */
-export async function markCalendarStale(store: Store, connectionId: string, calendarId: string): Promise<void> {
-  const state = await store.busy.getSyncState(connectionId, calendarId);
-  if (!state || state.entity.status === 'stale') return;
-  await store.busy.syncStates.mutate(connectionId, calendarSyncRowKey(calendarId), (current) => ({ ...current, status: 'stale' }));
+export async function markCalendarStale(store: Store, owner: BusyOwner, calendarId: string): Promise<void> {
+  const state = await store.busy.getSyncState(owner.rowKey, calendarId);
+  if (!state) return;
+  if (state.entity.status !== 'stale') {
+    // The summary first (a call stopped after it leaves readers going live, never trusting a stale cache)...
+    await refreshBusySummary(store, owner, { calendarId, syncedAt: state.entity.syncedAt, status: 'stale' });
+    await store.busy.syncStates.mutate(owner.rowKey, calendarSyncRowKey(calendarId), (current) => ({ ...current, status: 'stale' }));
+  }
+  // ...and again from the partition, also when already stale: a summary a concurrent round wrote between the
+  // two writes above, from the state before them, is replaced.
+  await refreshBusySummary(store, owner);
 }
 
 /** Forgets a calendar entirely (no longer a busy calendar, or the connection is gone). */
-export async function forgetCalendar(store: Store, connectionId: string, calendarId: string): Promise<void> {
-  const rows = await store.busy.listCalendarEvents(connectionId, calendarId);
-  await store.busy.writeEvents(connectionId, [], rows.map((r) => ({ calendarId, eventId: r.eventId })));
-  await store.busy.deleteSyncState(connectionId, calendarId);
+export async function forgetCalendar(store: Store, owner: BusyOwner, calendarId: string): Promise<void> {
+  const rows = await store.busy.listCalendarEvents(owner.rowKey, calendarId);
+  await store.busy.writeEvents(owner.rowKey, [], rows.map((r) => ({ calendarId, eventId: r.eventId })));
+  await store.busy.deleteSyncState(owner.rowKey, calendarId);
+  await refreshBusySummary(store, owner);
 }

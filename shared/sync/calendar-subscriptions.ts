@@ -203,13 +203,13 @@ export async function ensureCalendarSubscriptions(
       continue;
     }
     await unsubscribe(services, graph, record);
-    if (record.calendarId && !wanted.has(record.calendarId)) await forgetCalendar(services.store, connection.rowKey, record.calendarId);
+    if (record.calendarId && !wanted.has(record.calendarId)) await forgetCalendar(services.store, connection, record.calendarId);
     changes.removed.push(record.calendarId ?? '');
   }
   // Calendars without a subscription (shared ones) that are no longer busy calendars lose their cached busy time.
   for (const state of await services.store.busy.listSyncStates(connection.rowKey)) {
     if (wanted.has(state.calendarId) || changes.removed.includes(state.calendarId)) continue;
-    await forgetCalendar(services.store, connection.rowKey, state.calendarId);
+    await forgetCalendar(services.store, connection, state.calendarId);
     changes.removed.push(state.calendarId);
   }
   for (const calendarId of wanted) {
@@ -220,13 +220,13 @@ export async function ensureCalendarSubscriptions(
     // full sync is queued here; scheduled delta keeps it (shared/upkeep/shared-calendar-poll.ts).
     if (connection.sharedCalendars?.[calendarId] !== undefined) {
       if (await services.store.busy.getSyncState(connection.rowKey, calendarId)) continue;
-      await markCalendarStale(services.store, connection.rowKey, calendarId);
+      await markCalendarStale(services.store, connection, calendarId);
       await requestFullSync(services, connection, calendarId);
       changes.created.push(calendarId);
       continue;
     }
     // Until its first full sync the calendar is not served from the cache (no sync state, or a stale one).
-    await markCalendarStale(services.store, connection.rowKey, calendarId);
+    await markCalendarStale(services.store, connection, calendarId);
     const record = await subscribeCalendar(services, graph, connection, calendarId);
     await requestFullSync(services, connection, calendarId, record.subscriptionId);
     changes.created.push(calendarId);
@@ -247,7 +247,7 @@ export async function removeConnectionSubscriptions(services: Services, graph: C
       await unsubscribe(services, undefined, record);
     }
   }
-  for (const state of await services.store.busy.listSyncStates(connection.rowKey)) await forgetCalendar(services.store, connection.rowKey, state.calendarId);
-  for (const calendarId of connection.busyCalendarIds ?? []) await forgetCalendar(services.store, connection.rowKey, calendarId);
+  for (const state of await services.store.busy.listSyncStates(connection.rowKey)) await forgetCalendar(services.store, connection, state.calendarId);
+  for (const calendarId of connection.busyCalendarIds ?? []) await forgetCalendar(services.store, connection, calendarId);
 }
 

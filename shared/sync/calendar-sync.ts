@@ -192,8 +192,8 @@ async function runRound(
   }
 
   lease.assertHeld(); // a round that lost its lease leaves the cache to the round that took it
-  if (mode === 'full') await replaceCalendarBusy(store, connection.rowKey, calendarId, window!, upserts, round.deltaLink, now);
-  else await applyCalendarChanges(store, connection.rowKey, calendarId, upserts, [...removed], round.deltaLink, now);
+  if (mode === 'full') await replaceCalendarBusy(store, connection, calendarId, window!, upserts, round.deltaLink, now);
+  else await applyCalendarChanges(store, connection, calendarId, upserts, [...removed], round.deltaLink, now);
   // A booking moved in Outlook beyond the cached window: a full round stretches the window to reach it.
   if (windowEnd && liveEnds.some((end) => end && end.getTime() > windowEnd.getTime())) await requestFullSync(deps.services, connection, calendarId);
   return { kind: 'synced', mode, changed: upserts.length, removed: removed.size, graphRequests: round.requests + extraRequests };

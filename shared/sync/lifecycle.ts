@@ -31,12 +31,12 @@ export async function handleLifecycle(deps: SyncDeps, message: LifecycleMessage)
     case 'reauthorizationRequired':
       return reauthorize(deps, connection, record);
     case 'subscriptionRemoved': {
-      await markCalendarStale(store, connection.rowKey, calendarId);
+      await markCalendarStale(store, connection, calendarId);
       await recreate(deps, connection, record);
       return syncCalendar(deps, { ...ids(connection, calendarId), receivedAt: new Date(message.receivedAt), full: true });
     }
     case 'missed':
-      await markCalendarStale(store, connection.rowKey, calendarId);
+      await markCalendarStale(store, connection, calendarId);
       return syncCalendar(deps, { ...ids(connection, calendarId), receivedAt: new Date(message.receivedAt), full: true });
   }
 }
@@ -57,7 +57,7 @@ async function reauthorize(deps: SyncDeps, connection: CalendarOwner, record: Su
     return { kind: 'renewed' };
   } catch (error) {
     if (categorizeGraphError(error) !== 'not_found') throw error;
-    await markCalendarStale(deps.services.store, connection.rowKey, record.calendarId ?? '');
+    await markCalendarStale(deps.services.store, connection, record.calendarId ?? '');
     await recreate(deps, connection, record);
     await syncCalendar(deps, { ...ids(connection, record.calendarId ?? ''), receivedAt: new Date(), full: true });
     return { kind: 'recreated' };
@@ -75,7 +75,7 @@ export async function recreate(deps: SyncDeps, connection: CalendarOwner, record
     if (!other.calendarId || (other.connectionId === connection.rowKey && other.clientId === connection.partitionKey && other.calendarId === record.calendarId)) continue;
     const owner = await loadCalendarOwner(deps.services, other.clientId, other.connectionId);
     if (!owner || owner.status !== 'active') continue;
-    await markCalendarStale(deps.services.store, owner.rowKey, other.calendarId);
+    await markCalendarStale(deps.services.store, owner, other.calendarId);
     const again = await subscribeCalendar(deps.services, deps.graphFor(owner), owner, other.calendarId);
     await requestFullSync(deps.services, owner, other.calendarId, again.subscriptionId);
   }

@@ -70,7 +70,7 @@ export async function renewConnection(deps: SyncDeps, records: Versioned<Subscri
   const subs = records.map((r) => r.entity);
   const { clientId, connectionId } = subs[0]!;
   const connection = await loadCalendarOwner(deps.services, clientId, connectionId);
-  if (!connection || connection.status !== 'active') return dropAll(deps, connectionId, subs, report);
+  if (!connection || connection.status !== 'active') return dropAll(deps, subs, report);
   const graph = deps.graphFor(connection);
   const expiry = subscriptionExpiry();
   const items = subs.map((s, i) => renewSubscriptionItem(`r${i}`, s.subscriptionId, expiry, connection.objectId));
@@ -78,7 +78,7 @@ export async function renewConnection(deps: SyncDeps, records: Versioned<Subscri
   try {
     results = await runBatch(graph, items);
   } catch (error) {
-    if (error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError) return dropAll(deps, connectionId, subs, report);
+    if (error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError) return dropAll(deps, subs, report);
     throw error;
   }
   // Table writes a few at a time per connection (16 connections run at once): Azurite and the Table
@@ -101,7 +101,7 @@ export async function renewConnection(deps: SyncDeps, records: Versioned<Subscri
           report.failed += 1;
           const { code } = itemError(result);
           console.warn(`renewal: subscription ${sub.subscriptionId} not renewed: ${result.status} ${code}`);
-          if (sub.expiresAt.getTime() <= Date.now()) await markCalendarStale(store, connectionId, sub.calendarId ?? '');
+          if (sub.expiresAt.getTime() <= Date.now()) await markCalendarStale(store, connection, sub.calendarId ?? '');
         }
       } catch (error) {
         report.failed += 1;
@@ -114,16 +114,16 @@ export async function renewConnection(deps: SyncDeps, records: Versioned<Subscri
 
 /** Graph no longer has it: the cache may have missed changes, so stale first, then recreate and resync. */
 export async function replaceLost(deps: SyncDeps, _graph: Client, connection: CalendarOwner, sub: SubscriptionEntity): Promise<SubscriptionEntity> {
-  await markCalendarStale(deps.services.store, connection.rowKey, sub.calendarId ?? '');
+  await markCalendarStale(deps.services.store, connection, sub.calendarId ?? '');
   const fresh = await recreate(deps, connection, sub);
   await requestFullSync(deps.services, connection, fresh.calendarId ?? '', fresh.subscriptionId);
   return fresh;
 }
 
 /** The connection is gone or must re-authenticate: its subscriptions cannot be kept; its cache is not trusted. */
-async function dropAll(deps: SyncDeps, connectionId: string, subs: SubscriptionEntity[], report: RenewalReport): Promise<void> {
+async function dropAll(deps: SyncDeps, subs: SubscriptionEntity[], report: RenewalReport): Promise<void> {
   for (const sub of subs) {
-    await markCalendarStale(deps.services.store, connectionId, sub.calendarId ?? '');
+    await markCalendarStale(deps.services.store, { partitionKey: sub.clientId, rowKey: sub.connectionId }, sub.calendarId ?? '');
     await unsubscribe(deps.services, undefined, sub);
     report.dropped += 1;
   }

@@ -93,8 +93,8 @@ describe('GET /api/connections/{id}/busy', () => {
     const window = { start: new Date('2030-06-01T00:00:00Z'), end: new Date('2030-07-01T00:00:00Z') };
     const syncedAt = new Date('2030-06-09T08:00:00Z');
     const cached = (eventId: string, start: string, end: string, showAs = 'busy') => ({ eventId, start: new Date(start), end: new Date(end), showAs });
-    await replaceCalendarBusy(app.services.store, user.connection.id, defaultCalendarId, window, [cached('a', '2030-06-10T08:00:00Z', '2030-06-10T08:30:00Z')], undefined, syncedAt);
-    await replaceCalendarBusy(app.services.store, user.connection.id, sideCalendarId, window, [cached('b', '2030-06-10T08:15:00Z', '2030-06-10T09:00:00Z', 'tentative')], undefined, syncedAt);
+    await replaceCalendarBusy(app.services.store, { partitionKey: user.client.clientId, rowKey: user.connection.id }, defaultCalendarId, window, [cached('a', '2030-06-10T08:00:00Z', '2030-06-10T08:30:00Z')], undefined, syncedAt);
+    await replaceCalendarBusy(app.services.store, { partitionKey: user.client.clientId, rowKey: user.connection.id }, sideCalendarId, window, [cached('b', '2030-06-10T08:15:00Z', '2030-06-10T09:00:00Z', 'tentative')], undefined, syncedAt);
     const before = await mailboxCounters(app, user);
     const res = await api(app, user.apiKey, 'GET', `connections/${user.connection.id}/busy?${WINDOW}`);
     expect(res.status).toBe(200);

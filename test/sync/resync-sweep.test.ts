@@ -34,7 +34,7 @@ describe('resync sweep', () => {
     const fresh = await seedConnection(['cal-a', 'cal-b']);
     const synced = await seedConnection(['cal-c']);
     const window = syncWindow(now);
-    await replaceCalendarBusy(services.store, synced, 'cal-c', window, [], 'delta-link', now);
+    await replaceCalendarBusy(services.store, { partitionKey: 'client-sweep', rowKey: synced }, 'cal-c', window, [], 'delta-link', now);
 
     const report = await resyncCalendars(defaultSyncDeps(services), now);
     expect(report).toEqual({ checked: 3, queued: 2 });

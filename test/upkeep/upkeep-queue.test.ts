@@ -81,7 +81,7 @@ describe('resync sweep through the queue', () => {
       for (const id of row.busyCalendarIds ?? []) if ((await app.services.store.busy.getSyncState(row.rowKey, id))?.entity.status === 'synced') return id;
       return undefined;
     }, { message: 'a synced calendar' });
-    await markCalendarStale(app.services.store, user.connection.id, calendarId);
+    await markCalendarStale(app.services.store, { partitionKey: user.client.clientId, rowKey: user.connection.id }, calendarId);
     expect((await app.services.store.busy.getSyncState(user.connection.id, calendarId))?.entity.status).toBe('stale');
 
     await startResyncScan(defaultSyncDeps(app.services));

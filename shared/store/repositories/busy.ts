@@ -3,6 +3,9 @@
 //   changes row by row, and a busy query is one partition range scan filtered on time.
 // - One sync-state row per calendar (RowKey `s|<calendarId>`): the window the cache covers, the calendar's
 //   calendarView/delta link and whether the cache can be trusted.
+// - Beside them, one summary row per owner in its client's partition (PartitionKey `summary|<clientId>`,
+//   RowKey the owner id): the whole partition above, compacted (shared/sync/busy-summary.ts), so a team
+//   availability read gets 14 owners a query.
 import { odata, TableTransaction, type TableClient } from '@azure/data-tables';
 import type { CallOptions, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
@@ -51,6 +54,30 @@ const EVENT_PREFIX = 'e|';
 const WINDOW_FIELDS = ['calendarId', 'eventId', 'start', 'end', 'showAs', 'windowStart', 'windowEnd', 'status', 'syncedAt'];
 const SYNC_PREFIX = 's|';
 
+/** Per calendar in a summary: its sync state and its events merged per showAs, as [start, end, ...] ms. */
+export interface SummaryCalendar {
+  status: CalendarSyncStatus;
+  windowStart: number;
+  windowEnd: number;
+  syncedAt: number;
+  busy: Record<string, number[]>;
+}
+
+export interface BusySummaryEntity {
+  /** busySummaryPartition(clientId) */
+  partitionKey: string;
+  /** The owner id: a connection id or a space owner id. */
+  rowKey: string;
+  calendars?: Record<string, SummaryCalendar>;
+  /** The partition did not fit one row: readers use the partition itself. */
+  tooLarge?: boolean;
+  updatedAt: Date;
+}
+
+export function busySummaryPartition(clientId: string): string {
+  return `summary|${clientId}`;
+}
+
 export function busyEventRowKey(calendarId: string, eventId: string): string {
   return `${EVENT_PREFIX}${calendarId}|${eventId}`;
 }
@@ -68,6 +95,7 @@ function prefixRange(prefix: string): { from: string; to: string } {
 export class BusyRepository {
   readonly events: TableRepository<BusyEventEntity>;
   readonly syncStates: TableRepository<CalendarSyncEntity>;
+  readonly summaries: TableRepository<BusySummaryEntity>;
 
   constructor(
     private readonly client: TableClient,
@@ -75,6 +103,7 @@ export class BusyRepository {
   ) {
     this.events = new TableRepository<BusyEventEntity>(client, timeoutMs);
     this.syncStates = new TableRepository<CalendarSyncEntity>(client, timeoutMs);
+    this.summaries = new TableRepository<BusySummaryEntity>(client, timeoutMs);
   }
 
   getSyncState(connectionId: string, calendarId: string, options: CallOptions = {}): Promise<Versioned<CalendarSyncEntity> | null> {
@@ -107,6 +136,19 @@ export class BusyRepository {
     const sync = prefixRange(SYNC_PREFIX);
     const event = prefixRange(EVENT_PREFIX);
     const filter = odata`PartitionKey eq ${escapeKey(connectionId)} and ((RowKey ge ${sync.from} and RowKey lt ${sync.to}) or (RowKey ge ${event.from} and RowKey lt ${event.to} and start lt ${end} and end gt ${start}))`;
+    return this.statesAndEvents(filter, options);
+  }
+
+  /** Every sync state and event of an owner (what its summary is computed from), with only the fields a busy read needs. */
+  async readPartition(ownerId: string, options: CallOptions = {}): Promise<{ states: CalendarSyncEntity[]; events: BusyEventEntity[] }> {
+    const sync = prefixRange(SYNC_PREFIX);
+    const event = prefixRange(EVENT_PREFIX);
+    // Only these two kinds: the partition also holds other rows (the sync lease).
+    const filter = odata`PartitionKey eq ${escapeKey(ownerId)} and ((RowKey ge ${sync.from} and RowKey lt ${sync.to}) or (RowKey ge ${event.from} and RowKey lt ${event.to}))`;
+    return this.statesAndEvents(filter, options);
+  }
+
+  private async statesAndEvents(filter: string, options: CallOptions): Promise<{ states: CalendarSyncEntity[]; events: BusyEventEntity[] }> {
     const states: CalendarSyncEntity[] = [];
     const events: BusyEventEntity[] = [];
     // Both kinds of row share the table: a sync state has no eventId. Only what a busy read uses is read
