@@ -29,6 +29,10 @@ import type { paths } from '../client/calendar-bridge-api.js';
 import { bridgeClient, type BridgeClient } from '../dev/bridge-client.js';
 import { getServices, type Services } from '../shared/services.js';
 import { readSyncLease } from '../shared/sync/sync-lease.js';
+import { getQueue } from '../shared/queues/queue-client.js';
+import { CALENDAR_SYNC_QUEUE } from '../shared/sync/sync-messages.js';
+import { WEBHOOK_DELIVERY_QUEUE } from '../shared/webhooks/emit.js';
+import { UPKEEP_QUEUE } from '../shared/upkeep/upkeep.js';
 import { adminKeyOf, spawnApp, untilAnswers, type AppProcess } from '../test/support/app-process.js';
 import { connectUser, createSimUser, createTestClient, type ConnectedUser, type TestClient } from '../test/support/connect-user.js';
 import { IMMUTABLE_IDS, simJson } from '../test/support/simulator-control.js';
@@ -170,6 +174,8 @@ interface Booking {
   outlook: OutlookAction[];
 }
 
+/** When each SIGKILL happened: what a killed host had received comes back once its processing visibility runs out. */
+const killedAt: Date[] = [];
 const stats = { requests: 0, serverErrors: 0, unknown: 0, byStatus: new Map<number, number>(), outlookChanges: 0, bookingChanges: 0, kills: 0 };
 const bookings: Booking[] = [];
 let users: ConnectedUser[] = [];
@@ -315,6 +321,22 @@ async function calendarReport(services: Services, user: ConnectedUser, calendarI
   ].join('; ');
 }
 
+/**
+ * Messages each queue holds out of sight: received by a host and not yet settled (a host killed with
+ * SIGKILL leaves its received messages hidden until their processing visibility runs out), or waiting for
+ * a delayed retry.
+ */
+async function hiddenMessages(services: Services): Promise<string> {
+  const parts: string[] = [];
+  for (const name of [CALENDAR_SYNC_QUEUE, WEBHOOK_DELIVERY_QUEUE, UPKEEP_QUEUE]) {
+    const queue = await getQueue(services.config.storage, name);
+    const all = (await queue.getProperties()).approximateMessagesCount ?? 0;
+    const visible = (await queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.length;
+    parts.push(`${name} ${all} (${visible < 32 ? all - visible : '?'} hidden)`);
+  }
+  return `queued messages: ${parts.join(', ')}`;
+}
+
 /** The counts, and with `explain` a line for each booking, calendar and event that differs. */
 async function counts(services: Services, unsettled: number, explain = false): Promise<{ counts: Record<string, number>; details: string[] }> {
   const details: string[] = [];
@@ -391,6 +413,7 @@ async function counts(services: Services, unsettled: number, explain = false): P
     }
   }
   for (const { user, calendarId } of calendarsToReport.values()) details.push(await calendarReport(services, user, calendarId));
+  if (explain) details.push(await hiddenMessages(services));
   const statuses = await Promise.all(users.map(async (u) => (await services.store.connections.getConnection(client.client.clientId, u.connection.id))?.entity.status));
   if (explain) users.forEach((u, i) => statuses[i] !== 'active' && details.push(`connection of ${u.userPrincipalName} is ${statuses[i]}`));
   return {
@@ -455,6 +478,7 @@ try {
       () => false,
     );
     await stopApp('SIGKILL');
+    killedAt.push(new Date());
     stats.kills += 1;
     log(`kill -9 of the app ${caught ? 'during' : 'without catching'} ${what}; restarting`);
     await startApp();
@@ -564,6 +588,10 @@ try {
     }
     if (budgetCounts && Math.floor(elapsedS) % 30 < 3) log(`still waiting (${Math.round(elapsedS)} s, load ${loadavg()[0]!.toFixed(1)})`);
     await sleep(3000);
+  }
+  if (budgetCounts && convergedAfterS !== undefined) {
+    const at = settledAt + convergedAfterS * 1000;
+    log(`converged at ${hms(new Date(at))}, ${killedAt.map((k) => `${Math.round((at - k.getTime()) / 1000)} s`).join(', ')} after the kill(s) at ${killedAt.map(hms).join(', ')}`);
   }
   summary = { ...summary };
   summary.secondsToConverge = convergedAfterS ?? -1;
