@@ -10,9 +10,10 @@
 // https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events); unsettled requests are
 // retried as a booking system would; and within at most 60 s every count below must reach 0: bookings lost,
 // duplicated, unsettled, cancelled but still in Outlook, booking webhooks missing, bookings whose status
-// disagrees with Outlook, busy-cache rows that differ from the simulator, connections not active.
+// disagrees with Outlook, busy-cache rows that differ from the simulator, busy calendars without a
+// subscription record, connections not active.
 // The last line printed is one JSON object with every count by name; the exit code says whether all are 0.
-// A run that misses the 60 s keeps counting (at most --extra seconds more, 300 by default) and says whether
+// A run that misses the 60 s keeps counting (at most --extra seconds more; by default the local host's 300 s processing visibility + 60) and says whether
 // and when it converged: late means slow, never means a change was lost. --verbose names each booking,
 // calendar and event that differs, with its sync state and its last delta rounds, and prints the app's
 // warnings that mention its connection.
@@ -47,8 +48,11 @@ const workerCount = arg('workers', 4);
 const verbose = process.argv.includes('--verbose');
 /** After the faults stop, how long the app gets to converge before the counts are final. */
 const CONVERGE_S = 60;
-/** After a missed budget, how much longer the counts are taken, to tell slowness from a lost change. */
-const extraS = arg('extra', 300);
+/**
+ * After a missed budget, how much longer the counts are taken, to tell slowness from a lost change: by default
+ * long enough for what a killed host had received to come back and be worked (the host's processing visibility).
+ */
+const extraS = arg('extra', PROCESSING_VISIBILITY_SECONDS + CONVERGE_S);
 
 const log = (line: string) => console.info(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
@@ -415,6 +419,16 @@ async function counts(services: Services, unsettled: number, explain = false): P
   }
   for (const { user, calendarId } of calendarsToReport.values()) details.push(await calendarReport(services, user, calendarId));
   if (explain) details.push(await hiddenMessages(services));
+  // Every busy calendar is watched: a subscription record (or a share of one) of its connection names it.
+  let unsubscribed = 0;
+  for (const user of users) {
+    const records = await services.store.subscriptions.listOwnerRecords(client.client.clientId, user.connection.id);
+    for (const calendarId of user.connection.busyCalendarIds) {
+      if (records.some((r) => r.calendarId === calendarId)) continue;
+      unsubscribed += 1;
+      if (explain) details.push(`calendar …${calendarId.slice(-12)} of ${user.userPrincipalName} has no subscription record`);
+    }
+  }
   const statuses = await Promise.all(users.map(async (u) => (await services.store.connections.getConnection(client.client.clientId, u.connection.id))?.entity.status));
   if (explain) users.forEach((u, i) => statuses[i] !== 'active' && details.push(`connection of ${u.userPrincipalName} is ${statuses[i]}`));
   return {
@@ -426,6 +440,7 @@ async function counts(services: Services, unsettled: number, explain = false): P
       bookingWebhooksMissing: webhooksMissing,
       bookingStatusDisagreesWithOutlook: statusDisagrees,
       busyCacheRowsDiffering: cacheRowsDiffering,
+      calendarsWithoutSubscription: unsubscribed,
       connectionsNotActive: statuses.filter((s) => s !== 'active').length,
       // Informational (not required to be 0):
       bookingWebhooksExpected: webhooksExpected,
@@ -441,6 +456,7 @@ const REQUIRED_ZERO = [
   'bookingWebhooksMissing',
   'bookingStatusDisagreesWithOutlook',
   'busyCacheRowsDiffering',
+  'calendarsWithoutSubscription',
   'connectionsNotActive',
 ] as const;
 
@@ -625,6 +641,7 @@ try {
   row(`booking webhooks missing (of ${summary.bookingWebhooksExpected} Outlook-side changes)`, summary.bookingWebhooksMissing!, summary.bookingWebhooksMissing === 0);
   row('bookings whose status disagrees with Outlook', summary.bookingStatusDisagreesWithOutlook!, summary.bookingStatusDisagreesWithOutlook === 0);
   row('busy-cache rows that differ from the simulator', summary.busyCacheRowsDiffering!, summary.busyCacheRowsDiffering === 0);
+  row('busy calendars without a subscription record', summary.calendarsWithoutSubscription!, summary.calendarsWithoutSubscription === 0);
   row('connections not active', summary.connectionsNotActive!, summary.connectionsNotActive === 0);
   row('seconds from the end of the faults to the last booking-system retry', summary.secondsFaultsToSettled!, true);
   const converged = summary.neverConverged ? `never (waited ${CONVERGE_S + extraS})` : summary.secondsToConverge!;
