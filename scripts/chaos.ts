@@ -611,7 +611,7 @@ try {
   if (budgetCounts && convergedAfterS !== undefined) {
     const at = settledAt + convergedAfterS * 1000;
     const back = (k: Date) => k.getTime() + PROCESSING_VISIBILITY_SECONDS * 1000;
-    explainedByKill = killedAt.find((k) => at >= back(k) && at <= back(k) + CONVERGE_S * 1000);
+    explainedByKill = [...killedAt].reverse().find((k) => at >= back(k) && at <= back(k) + CONVERGE_S * 1000);
     log(`converged at ${hms(new Date(at))}, ${killedAt.map((k) => `${Math.round((at - k.getTime()) / 1000)} s`).join(', ')} after the kill(s) at ${killedAt.map(hms).join(', ')}`);
   }
   summary = { ...summary };
