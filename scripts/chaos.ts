@@ -10,20 +10,31 @@
 // https://learn.microsoft.com/en-us/graph/change-notifications-lifecycle-events); unsettled requests are
 // retried as a booking system would; and within at most 60 s every count below must reach 0: bookings lost,
 // duplicated, unsettled, cancelled but still in Outlook, booking webhooks missing, bookings whose status
-// disagrees with Outlook, busy-cache rows that differ from the simulator, connections not active.
+// disagrees with Outlook, busy-cache rows that differ from the simulator, busy calendars without a
+// subscription record, connections not active.
 // The last line printed is one JSON object with every count by name; the exit code says whether all are 0.
+// A run that misses the 60 s keeps counting (at most --extra seconds more; by default the local host's 300 s processing visibility + 60) and says whether
+// and when it converged: late means slow, never means a change was lost. --verbose names each booking,
+// calendar and event that differs, with its sync state and its last delta rounds, and prints the app's
+// warnings that mention its connection.
 //
-//   npm run chaos [-- --duration=120] [--users=6] [--workers=4]      (CHAOS_DURATION_S also sets the duration)
+//   npm run chaos [-- --duration=120] [--users=6] [--workers=4] [--extra=300] [--verbose]
+//   (CHAOS_DURATION_S also sets the duration)
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../dev/host/ports.js';
+import { PROCESSING_VISIBILITY_SECONDS } from '../dev/host/queue-poller.js';
 import type { paths } from '../client/calendar-bridge-api.js';
 import { bridgeClient, type BridgeClient } from '../dev/bridge-client.js';
 import { getServices, type Services } from '../shared/services.js';
 import { readSyncLease } from '../shared/sync/sync-lease.js';
+import { getQueue } from '../shared/queues/queue-client.js';
+import { CALENDAR_SYNC_QUEUE } from '../shared/sync/sync-messages.js';
+import { WEBHOOK_DELIVERY_QUEUE } from '../shared/webhooks/emit.js';
+import { UPKEEP_QUEUE } from '../shared/upkeep/upkeep.js';
 import { adminKeyOf, spawnApp, untilAnswers, type AppProcess } from '../test/support/app-process.js';
 import { connectUser, createSimUser, createTestClient, type ConnectedUser, type TestClient } from '../test/support/connect-user.js';
 import { IMMUTABLE_IDS, simJson } from '../test/support/simulator-control.js';
@@ -34,8 +45,14 @@ const arg = (name: string, fallback: number) => Number(process.argv.find((a) => 
 const durationS = arg('duration', Number(process.env.CHAOS_DURATION_S ?? 120));
 const userCount = arg('users', 6);
 const workerCount = arg('workers', 4);
+const verbose = process.argv.includes('--verbose');
 /** After the faults stop, how long the app gets to converge before the counts are final. */
 const CONVERGE_S = 60;
+/**
+ * After a missed budget, how much longer the counts are taken, to tell slowness from a lost change: by default
+ * long enough for what a killed host had received to come back and be worked (the host's processing visibility).
+ */
+const extraS = arg('extra', PROCESSING_VISIBILITY_SECONDS + CONVERGE_S);
 
 const log = (line: string) => console.info(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
@@ -162,6 +179,8 @@ interface Booking {
   outlook: OutlookAction[];
 }
 
+/** When each SIGKILL happened: what a killed host had received comes back once its processing visibility runs out. */
+const killedAt: Date[] = [];
 const stats = { requests: 0, serverErrors: 0, unknown: 0, byStatus: new Map<number, number>(), outlookChanges: 0, bookingChanges: 0, kills: 0 };
 const bookings: Booking[] = [];
 let users: ConnectedUser[] = [];
@@ -291,7 +310,41 @@ function reported(b: Booking, action: OutlookAction): boolean {
   });
 }
 
-async function counts(services: Services, unsettled: number, verbose = false): Promise<Record<string, number>> {
+const hms = (d: Date | undefined) => (d ? d.toISOString().slice(11, 19) : 'never');
+
+/** A calendar as the app holds it: its sync state, its last rounds (the lease row) and its subscription records. */
+async function calendarReport(services: Services, user: ConnectedUser, calendarId: string): Promise<string> {
+  const state = (await services.store.busy.getSyncState(user.connection.id, calendarId))?.entity;
+  const lease = await readSyncLease(services.store, user.connection.id, calendarId);
+  const records = await services.store.subscriptions.listOwnerRecords(client.client.clientId, user.connection.id);
+  const held = lease?.leaseUntil && lease.leaseUntil.getTime() > Date.now() ? `, lease held until ${hms(lease.leaseUntil)}` : '';
+  return [
+    `calendar …${calendarId.slice(-12)} of ${user.userPrincipalName} (connection ${user.connection.id})`,
+    state ? `sync state ${state.status}, synced ${hms(state.syncedAt)}, delta link ${state.deltaLink ? 'kept' : 'none'}` : 'NO sync state',
+    `last round started ${hms(lease?.lastRoundStartedAt)}, last full round ${hms(lease?.lastFullRoundStartedAt)}${held}`,
+    `subscription records of the connection: ${records.filter((r) => r.calendarId === calendarId).length} for this calendar, ${records.length} in all`,
+  ].join('; ');
+}
+
+/**
+ * Messages each queue holds out of sight: received by a host and not yet settled (a host killed with
+ * SIGKILL leaves its received messages hidden until their processing visibility runs out), or waiting for
+ * a delayed retry.
+ */
+async function hiddenMessages(services: Services): Promise<string> {
+  const parts: string[] = [];
+  for (const name of [CALENDAR_SYNC_QUEUE, WEBHOOK_DELIVERY_QUEUE, UPKEEP_QUEUE]) {
+    const queue = await getQueue(services.config.storage, name);
+    const all = (await queue.getProperties()).approximateMessagesCount ?? 0;
+    const visible = (await queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.length;
+    parts.push(`${name} ${all} (${visible < 32 ? all - visible : '?'} hidden)`);
+  }
+  return `queued messages: ${parts.join(', ')}`;
+}
+
+/** The counts, and with `explain` a line for each booking, calendar and event that differs. */
+async function counts(services: Services, unsettled: number, explain = false): Promise<{ counts: Record<string, number>; details: string[] }> {
+  const details: string[] = [];
   let lost = 0;
   let duplicated = 0;
   let ghosts = 0;
@@ -302,22 +355,42 @@ async function counts(services: Services, unsettled: number, verbose = false): P
   for (const user of users) {
     eventsOf.set(user.connection.id, ((await control('GET', `/graph/users/${encodeURIComponent(user.userPrincipalName)}/calendars/default/events`)) as { value: SimEvent[] }).value);
   }
+  /** The calendars a detail named, reported once after the bookings. */
+  const calendarsToReport = new Map<string, { user: ConnectedUser; calendarId: string }>();
+  const bookingDetail = async (b: Booking, what: string) => {
+    if (!explain) return;
+    const row = (await services.store.bookings.getBooking(client.client.clientId, b.id))?.entity;
+    const hooks = bookingHooks.filter((h) => h.bookingId === b.id).map((h) => `${h.type}${h.data.start ? ` ${String(h.data.start).slice(5, 16)}` : ''}`);
+    const actions = b.outlook.map((a) => `${a.kind}${a.start ? ` ${a.start.slice(5, 16)}` : ''}`);
+    details.push(`booking ${b.id} (${b.user.userPrincipalName}): ${what}; booking system thinks ${b.state}, row ${row?.status ?? 'none'} event ${row?.eventId?.slice(-12) ?? '-'}; Outlook actions [${actions.join(', ')}]; webhooks [${hooks.join(', ')}]`);
+    const calendarId = row?.calendarId ?? b.user.connection.busyCalendarIds[0];
+    if (calendarId) calendarsToReport.set(`${b.user.connection.id}|${calendarId}`, { user: b.user, calendarId });
+  };
   for (const b of bookings) {
     const n = eventsOf.get(b.user.connection.id)!.filter((e) => e.singleValueExtendedProperties?.some((p) => p.value === `${client.client.clientId}/${b.id}`)).length;
     const deletedInOutlook = b.outlook.some((a) => a.kind === 'delete');
     if (n > 1) duplicated += 1;
+    if (n > 1) await bookingDetail(b, `${n} events in Outlook`);
     if (b.state === 'confirmed' && n === 0 && !deletedInOutlook) lost += 1;
+    if (b.state === 'confirmed' && n === 0 && !deletedInOutlook) await bookingDetail(b, 'lost: no event in Outlook');
     if (b.state === 'cancelled' && n > 0) ghosts += 1;
+    if (b.state === 'cancelled' && n > 0) await bookingDetail(b, 'cancelled but still in Outlook');
     // Every Outlook-side change is reported, unless a later change to the same booking superseded it before
     // a round saw it (a later move supersedes a move; a delete supersedes everything before it).
-    b.outlook.forEach((action, i) => {
+    for (const [i, action] of b.outlook.entries()) {
       webhooksExpected += 1;
       const superseded = b.outlook.slice(i + 1).some((later) => later.kind === 'delete' || (action.kind === 'move' && later.kind === 'move'));
-      if (!superseded && !reported(b, action)) webhooksMissing += 1;
-    });
+      if (!superseded && !reported(b, action)) {
+        webhooksMissing += 1;
+        await bookingDetail(b, `no webhook for Outlook action ${i + 1} (${action.kind})`);
+      }
+    }
     if (b.state === 'pending') continue;
     const row = (await services.store.bookings.getBooking(client.client.clientId, b.id))?.entity;
-    if (row && row.status !== 'pending' && (row.status === 'cancelled') !== (n === 0)) statusDisagrees += 1;
+    if (row && row.status !== 'pending' && (row.status === 'cancelled') !== (n === 0)) {
+      statusDisagrees += 1;
+      await bookingDetail(b, `status ${row.status} but ${n} event(s) in Outlook`);
+    }
   }
 
   let cacheRowsDiffering = 0;
@@ -326,6 +399,7 @@ async function counts(services: Services, unsettled: number, verbose = false): P
       const state = (await services.store.busy.getSyncState(user.connection.id, calendarId))?.entity;
       if (!state) {
         cacheRowsDiffering += 1;
+        if (explain) calendarsToReport.set(`${user.connection.id}|${calendarId}`, { user, calendarId });
         continue;
       }
       const q = `startDateTime=${state.windowStart.toISOString()}&endDateTime=${state.windowEnd.toISOString()}`;
@@ -333,24 +407,45 @@ async function counts(services: Services, unsettled: number, verbose = false): P
       const want = new Set(truth.filter((e) => !e.isCancelled).map((e) => `${e.id}|${utc(e.start.dateTime)}|${utc(e.end.dateTime)}`));
       const rows = await services.store.busy.listCalendarEvents(user.connection.id, calendarId);
       const have = new Set(rows.map((r) => `${r.eventId}|${new Date(r.start).toISOString()}|${new Date(r.end).toISOString()}`));
-      const missing = [...want].filter((x) => !have.has(x)).length;
-      const extra = [...have].filter((x) => !want.has(x)).length;
-      cacheRowsDiffering += missing + extra;
-      if (missing + extra > 0 && verbose) log(`busy cache of ${user.userPrincipalName}: ${missing} missing, ${extra} extra (sync state ${state.status}, synced ${state.syncedAt.toISOString().slice(11, 19)})`);
+      const missing = [...want].filter((x) => !have.has(x));
+      const extra = [...have].filter((x) => !want.has(x));
+      cacheRowsDiffering += missing.length + extra.length;
+      if (missing.length + extra.length > 0 && explain) {
+        calendarsToReport.set(`${user.connection.id}|${calendarId}`, { user, calendarId });
+        const show = (x: string) => `…${x.split('|')[0]!.slice(-12)} ${x.split('|')[1]!.slice(5, 16)}`;
+        details.push(`busy cache of ${user.userPrincipalName}: missing [${missing.map(show).join(', ')}], extra [${extra.map(show).join(', ')}]`);
+      }
+    }
+  }
+  for (const { user, calendarId } of calendarsToReport.values()) details.push(await calendarReport(services, user, calendarId));
+  if (explain) details.push(await hiddenMessages(services));
+  // Every busy calendar is watched: a subscription record (or a share of one) of its connection names it.
+  let unsubscribed = 0;
+  for (const user of users) {
+    const records = await services.store.subscriptions.listOwnerRecords(client.client.clientId, user.connection.id);
+    for (const calendarId of user.connection.busyCalendarIds) {
+      if (records.some((r) => r.calendarId === calendarId)) continue;
+      unsubscribed += 1;
+      if (explain) details.push(`calendar …${calendarId.slice(-12)} of ${user.userPrincipalName} has no subscription record`);
     }
   }
   const statuses = await Promise.all(users.map(async (u) => (await services.store.connections.getConnection(client.client.clientId, u.connection.id))?.entity.status));
+  if (explain) users.forEach((u, i) => statuses[i] !== 'active' && details.push(`connection of ${u.userPrincipalName} is ${statuses[i]}`));
   return {
-    bookingsLost: lost,
-    bookingsDuplicated: duplicated,
-    bookingsUnsettled: unsettled,
-    bookingsCancelledButInOutlook: ghosts,
-    bookingWebhooksMissing: webhooksMissing,
-    bookingStatusDisagreesWithOutlook: statusDisagrees,
-    busyCacheRowsDiffering: cacheRowsDiffering,
-    connectionsNotActive: statuses.filter((s) => s !== 'active').length,
-    // Informational (not required to be 0):
-    bookingWebhooksExpected: webhooksExpected,
+    counts: {
+      bookingsLost: lost,
+      bookingsDuplicated: duplicated,
+      bookingsUnsettled: unsettled,
+      bookingsCancelledButInOutlook: ghosts,
+      bookingWebhooksMissing: webhooksMissing,
+      bookingStatusDisagreesWithOutlook: statusDisagrees,
+      busyCacheRowsDiffering: cacheRowsDiffering,
+      calendarsWithoutSubscription: unsubscribed,
+      connectionsNotActive: statuses.filter((s) => s !== 'active').length,
+      // Informational (not required to be 0):
+      bookingWebhooksExpected: webhooksExpected,
+    },
+    details,
   };
 }
 const REQUIRED_ZERO = [
@@ -361,6 +456,7 @@ const REQUIRED_ZERO = [
   'bookingWebhooksMissing',
   'bookingStatusDisagreesWithOutlook',
   'busyCacheRowsDiffering',
+  'calendarsWithoutSubscription',
   'connectionsNotActive',
 ] as const;
 
@@ -399,6 +495,7 @@ try {
       () => false,
     );
     await stopApp('SIGKILL');
+    killedAt.push(new Date());
     stats.kills += 1;
     log(`kill -9 of the app ${caught ? 'during' : 'without catching'} ${what}; restarting`);
     await startApp();
@@ -481,17 +578,56 @@ try {
   const settledAt = Date.now();
   const unsettled = bookings.filter((b) => b.state === 'pending').length;
 
-  // The app converges by itself: no sync is run for it. Counts are taken until all are 0, for at most 60 s.
+  // The app converges by itself: no sync is run for it. Counts are taken until all are 0, for at most 60 s;
+  // after a miss they go on being taken (at most `extraS` more) to tell a slow app from a lost change.
+  const zero = (c: Record<string, number>) => REQUIRED_ZERO.every((k) => c[k] === 0);
+  let convergedAfterS: number | undefined;
+  let budgetCounts: Record<string, number> | undefined;
   for (;;) {
-    const last = Date.now() - settledAt > CONVERGE_S * 1000;
-    summary = await counts(services, unsettled, last);
-    if (REQUIRED_ZERO.every((k) => summary[k] === 0) || last) break;
+    const elapsedS = (Date.now() - settledAt) / 1000;
+    const result = await counts(services, unsettled, verbose && !budgetCounts && elapsedS > CONVERGE_S);
+    if (zero(result.counts)) {
+      convergedAfterS = Math.round((Date.now() - settledAt) / 1000);
+      summary = budgetCounts ?? result.counts;
+      break;
+    }
+    if (elapsedS > CONVERGE_S && !budgetCounts) {
+      budgetCounts = result.counts;
+      log(`not converged after ${CONVERGE_S} s (load ${loadavg()[0]!.toFixed(1)}): ${REQUIRED_ZERO.filter((k) => result.counts[k] !== 0).map((k) => `${k} ${result.counts[k]}`).join(', ')}; waiting up to ${extraS} s more`);
+      for (const line of result.details) log(`  ${line}`);
+    }
+    if (elapsedS > CONVERGE_S + extraS) {
+      summary = budgetCounts ?? result.counts;
+      const end = await counts(services, unsettled, verbose);
+      log(`never converged within ${CONVERGE_S + extraS} s: ${REQUIRED_ZERO.filter((k) => end.counts[k] !== 0).map((k) => `${k} ${end.counts[k]}`).join(', ')}`);
+      for (const line of end.details) log(`  ${line}`);
+      break;
+    }
+    if (budgetCounts && Math.floor(elapsedS) % 30 < 3) log(`still waiting (${Math.round(elapsedS)} s, load ${loadavg()[0]!.toFixed(1)})`);
     await sleep(3000);
   }
-  summary.secondsToConverge = Math.round((Date.now() - settledAt) / 1000);
+  /** A late convergence that came as a killed host's hidden messages came back (within a 60 s budget of that). */
+  let explainedByKill: Date | undefined;
+  if (budgetCounts && convergedAfterS !== undefined) {
+    const at = settledAt + convergedAfterS * 1000;
+    const back = (k: Date) => k.getTime() + PROCESSING_VISIBILITY_SECONDS * 1000;
+    explainedByKill = [...killedAt].reverse().find((k) => at >= back(k) && at <= back(k) + CONVERGE_S * 1000);
+    log(`converged at ${hms(new Date(at))}, ${killedAt.map((k) => `${Math.round((at - k.getTime()) / 1000)} s`).join(', ')} after the kill(s) at ${killedAt.map(hms).join(', ')}`);
+  }
+  summary = { ...summary };
+  summary.secondsToConverge = convergedAfterS ?? -1;
+  summary.convergedLate = budgetCounts && convergedAfterS !== undefined ? 1 : 0;
+  summary.neverConverged = convergedAfterS === undefined ? 1 : 0;
+  summary.loadAverage1m = Math.round(loadavg()[0]! * 10) / 10;
   summary.secondsFaultsToSettled = Math.round((settledAt - faultsStoppedAt) / 1000);
   summary.kills = stats.kills;
   summary.repeatedWebhookDeliveries = repeatedDeliveries;
+  if (verbose && budgetCounts) {
+    // What the app said about the connections that differed (it runs with LOG_LEVEL=warn).
+    const lines = appLog().split('\n').filter((l) => /needs re-auth|subscri|sync|lease|missed|failed|error/i.test(l));
+    log(`app warnings (${lines.length}, the last 40):`);
+    for (const line of lines.slice(-40)) console.info(`    ${line.slice(0, 300)}`);
+  }
 
   console.info('');
   console.info('chaos run: what was checked');
@@ -505,13 +641,18 @@ try {
   row(`booking webhooks missing (of ${summary.bookingWebhooksExpected} Outlook-side changes)`, summary.bookingWebhooksMissing!, summary.bookingWebhooksMissing === 0);
   row('bookings whose status disagrees with Outlook', summary.bookingStatusDisagreesWithOutlook!, summary.bookingStatusDisagreesWithOutlook === 0);
   row('busy-cache rows that differ from the simulator', summary.busyCacheRowsDiffering!, summary.busyCacheRowsDiffering === 0);
+  row('busy calendars without a subscription record', summary.calendarsWithoutSubscription!, summary.calendarsWithoutSubscription === 0);
   row('connections not active', summary.connectionsNotActive!, summary.connectionsNotActive === 0);
   row('seconds from the end of the faults to the last booking-system retry', summary.secondsFaultsToSettled!, true);
-  row(`seconds from then to these counts (at most ${CONVERGE_S} waited)`, summary.secondsToConverge, true);
+  const converged = summary.neverConverged ? `never (waited ${CONVERGE_S + extraS})` : summary.secondsToConverge!;
+  row(`seconds from then to all counts 0 (budget ${CONVERGE_S}; counts above as at the budget)`, converged, !summary.convergedLate && !summary.neverConverged);
+  row('load average (1 min) at the end (informational)', summary.loadAverage1m!, true);
   row('API answers 5xx during the run (faults injected; informational)', stats.serverErrors, true);
   row('webhook deliveries repeated (at least once; informational)', repeatedDeliveries, true);
   failed = REQUIRED_ZERO.some((k) => summary[k] !== 0);
-  console.info(failed ? '\nchaos: FAILED' : '\nchaos: all checks passed');
+  const hidden = explainedByKill ? `, as the messages hidden by the kill at ${hms(explainedByKill)} came back (${PROCESSING_VISIBILITY_SECONDS} s later)` : '';
+  const verdict = summary.neverConverged ? 'never converged: a change was lost' : `converged late, after ${summary.secondsToConverge} s${hidden}: slow`;
+  console.info(failed ? `\nchaos: FAILED (${verdict})` : '\nchaos: all checks passed');
 } catch (error) {
   failed = true;
   console.error(`chaos: the run itself failed: ${String((error as Error).stack ?? error)}\n${appLog().slice(-3000)}`);

@@ -26,7 +26,7 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
 };
 
 /** While a message is being processed it stays hidden this long (the host's function timeout is 5 min). */
-const PROCESSING_VISIBILITY_SECONDS = 5 * 60;
+export const PROCESSING_VISIBILITY_SECONDS = 5 * 60;
 const MIN_POLLING_INTERVAL_MS = 100;
 
 interface ReceivedMessage {

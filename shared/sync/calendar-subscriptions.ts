@@ -206,11 +206,19 @@ export async function ensureCalendarSubscriptions(
     if (record.calendarId && !wanted.has(record.calendarId)) await forgetCalendar(services.store, connection, record.calendarId);
     changes.removed.push(record.calendarId ?? '');
   }
+  const states = await services.store.busy.listSyncStates(connection.rowKey);
   // Calendars without a subscription (shared ones) that are no longer busy calendars lose their cached busy time.
-  for (const state of await services.store.busy.listSyncStates(connection.rowKey)) {
+  for (const state of states) {
     if (wanted.has(state.calendarId) || changes.removed.includes(state.calendarId)) continue;
     await forgetCalendar(services.store, connection, state.calendarId);
     changes.removed.push(state.calendarId);
+  }
+  // A subscribed calendar never fully synced: an earlier run subscribed it and died (a storage outage, a
+  // host killed) before its full sync was queued, and the queue runs the step again. Queued now, or nothing
+  // would report what changed in Outlook before the subscription (nor keep its cache) until the hourly sweep.
+  for (const calendarId of covered) {
+    if (states.some((s) => s.calendarId === calendarId && s.status === 'synced')) continue;
+    await requestFullSync(services, connection, calendarId);
   }
   for (const calendarId of wanted) {
     if (covered.has(calendarId)) continue;
