@@ -7,24 +7,18 @@
 //   the copy a meeting of its own, and the booking system hears the new join URL;
 // - a calendar someone else shares with the person: series bookings in it, and moves into and out of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
-import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createSimUser, createTestClient, followConnectLink, type ConnectedUser, type TestClient } from '../support/connect-user.js';
+import type { AppHost } from '../support/app-host.js';
+import { connectUser, createSimUser, followConnectLink, type ConnectedUser, type TestClient } from '../support/connect-user.js';
 import { waitFor } from '../support/wait-for.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
-import { api, bookingBody, calendarEvents, sim, UTC, withBookingRef } from './support.js';
+import type { WebhookReceiver } from '../sync/support.js';
+import { api, bookingBody, calendarEvents, day, nextWeekday, plusDays, sim, startBookingWorld, UTC, withBookingRef, type BookingWorld } from './support.js';
 
-let simulator: RunningSimulator;
+let world: BookingWorld;
 let app: AppHost;
 let receiver: WebhookReceiver;
 let client: TestClient;
 
-const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
-const plusDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-/** The first date from `offsetDays` on that is a Monday. */
-const nextMonday = (offsetDays: number) => {
-  for (let i = offsetDays; ; i += 1) if (new Date(`${day(i)}T00:00:00Z`).getUTCDay() === 1) return day(i);
-};
+const nextMonday = (offsetDays: number) => nextWeekday(offsetDays, 1);
 const weekly = (count: number) => ({ pattern: { type: 'weekly', daysOfWeek: ['monday'] }, range: { type: 'numbered', numberOfOccurrences: count } });
 
 interface Instance {
@@ -65,16 +59,12 @@ const newCalendar = async (mailbox: string, name: string) => (await sim(app, 'PO
 const hooksFor = (type: string, bookingId: string) => receiver.events.filter((e) => e.type === type && e.data.bookingId === bookingId);
 
 beforeAll(async () => {
-  simulator = await startSimulator({ port: 0 });
-  receiver = await startWebhookReceiver();
-  app = await startAppHost({ simulatorUrl: simulator.url });
-  client = await createTestClient(app, { webhookUrl: receiver.url });
+  world = await startBookingWorld();
+  ({ app, receiver, client } = world);
 }, 90_000);
 
 afterAll(async () => {
-  await app?.close();
-  await receiver?.close();
-  await simulator?.close();
+  await world?.close();
 });
 
 describe('a series booking moved to another calendar', () => {

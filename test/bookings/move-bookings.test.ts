@@ -4,19 +4,16 @@
 // Each booking keeps its id and ends as exactly one event, in the new calendar, with what the old event
 // carried; the busy cache of both calendars follows; the booking system gets connection.bookings_moved.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
-import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, type ConnectedUser, type TestClient } from '../support/connect-user.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
+import type { AppHost } from '../support/app-host.js';
+import { connectUser, type ConnectedUser, type TestClient } from '../support/connect-user.js';
+import type { WebhookReceiver } from '../sync/support.js';
 import { waitFor } from '../support/wait-for.js';
-import { addFault, api, bookingBody, calendarEvents, removeFault, sim, withBookingRef } from './support.js';
+import { addFault, api, bookingBody, calendarEvents, day, removeFault, sim, startBookingWorld, withBookingRef, type BookingWorld } from './support.js';
 
-let simulator: RunningSimulator;
+let world: BookingWorld;
 let app: AppHost;
 let receiver: WebhookReceiver;
 let client: TestClient;
-
-const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 async function book(u: ConnectedUser, fields: Record<string, unknown>): Promise<{ bookingId: string; eventId: string }> {
   const body = bookingBody(u, { timeZone: 'UTC', ...fields });
@@ -37,16 +34,12 @@ async function newCalendar(u: ConnectedUser, name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  simulator = await startSimulator({ port: 0 });
-  receiver = await startWebhookReceiver();
-  app = await startAppHost({ simulatorUrl: simulator.url });
-  client = await createTestClient(app, { webhookUrl: receiver.url });
+  world = await startBookingWorld();
+  ({ app, receiver, client } = world);
 }, 90_000);
 
 afterAll(async () => {
-  await app?.close();
-  await receiver?.close();
-  await simulator?.close();
+  await world?.close();
 });
 
 describe('switching the booking calendar with moveFutureBookings', () => {

@@ -1,8 +1,45 @@
 // Helpers for the bookings tests: the booking-system API over real HTTP, and the simulator's control API
 // ("the user in Outlook", faults, counters), always scoped to the test's own mailbox, since the run shares
 // one simulator between test files.
-import type { AppEndpoint, ConnectedUser } from '../support/connect-user.js';
+import { startAppHost, type AppHost } from '../support/app-host.js';
+import { createTestClient, type AppEndpoint, type ConnectedUser, type TestClient } from '../support/connect-user.js';
 import { IMMUTABLE_IDS, simJson } from '../support/simulator-control.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
+
+export interface BookingWorld {
+  app: AppHost;
+  /** The booking system's webhook endpoint, where `client`'s events arrive. */
+  receiver: WebhookReceiver;
+  client: TestClient;
+  close(): Promise<void>;
+}
+
+/**
+ * The app on the local host with a simulator of the file's own (these files change simulator settings and
+ * count requests per mailbox), a webhook receiver, and a client that sends its webhooks there.
+ */
+export async function startBookingWorld(): Promise<BookingWorld> {
+  const receiver = await startWebhookReceiver();
+  const app = await startAppHost({ ownSimulator: true });
+  const client = await createTestClient(app, { webhookUrl: receiver.url });
+  return {
+    app,
+    receiver,
+    client,
+    async close() {
+      await app.close();
+      await receiver.close();
+    },
+  };
+}
+
+/** yyyy-mm-dd, `offsetDays` from today (UTC). */
+export const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+export const plusDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+/** The first date from `offsetDays` on that falls on `weekday` (0 Sunday). */
+export const nextWeekday = (offsetDays: number, weekday: number) => {
+  for (let i = offsetDays; ; i += 1) if (new Date(`${day(i)}T00:00:00Z`).getUTCDay() === weekday) return day(i);
+};
 
 export interface Call {
   status: number;
