@@ -11,7 +11,21 @@ import type { AppHost } from '../support/app-host.js';
 import { connectUser, createSimUser, followConnectLink, type ConnectedUser, type TestClient } from '../support/connect-user.js';
 import { waitFor } from '../support/wait-for.js';
 import type { WebhookReceiver } from '../sync/support.js';
-import { api, bookingBody, calendarEvents, day, nextWeekday, plusDays, sim, startBookingWorld, UTC, withBookingRef, type BookingWorld } from './support.js';
+import {
+  api,
+  book,
+  bookingsMovedHook,
+  calendarEvents,
+  day,
+  newCalendar,
+  nextWeekday,
+  plusDays,
+  sim,
+  startBookingWorld,
+  UTC,
+  withBookingRef,
+  type BookingWorld,
+} from './support.js';
 
 let world: BookingWorld;
 let app: AppHost;
@@ -35,27 +49,12 @@ async function instancesOf(mailbox: string, calendarId: string, masterId: string
   return ((await sim(app, 'GET', path)).value as Instance[]).filter((e) => e.seriesMasterId === masterId);
 }
 
-async function book(u: ConnectedUser, fields: Record<string, unknown>): Promise<{ bookingId: string; eventId: string; body: Record<string, unknown> }> {
-  const body = bookingBody(u, { timeZone: 'UTC', ...fields });
-  const created = await api(app, u.apiKey, 'POST', 'bookings', body);
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return { bookingId: String(body.bookingId), eventId: String(created.body.eventId), body: created.body };
-}
-
-async function movedHook(connectionId: string, moveId: string) {
-  return waitFor(async () => receiver.events.find((e) => e.type === 'connection.bookings_moved' && e.data.connectionId === connectionId && e.data.moveId === moveId), {
-    message: `connection.bookings_moved for ${moveId}`,
-    timeout: 60_000,
-  });
-}
-
 async function moveTo(u: ConnectedUser, calendarId: string): Promise<Record<string, unknown>> {
   const patched = await api(app, u.apiKey, 'PATCH', `connections/${u.connection.id}`, { bookingCalendarId: calendarId, moveFutureBookings: true });
   expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-  return (await movedHook(u.connection.id, String(patched.body.move.id))).data;
+  return (await bookingsMovedHook(receiver, u.connection.id, String(patched.body.move.id))).data;
 }
 
-const newCalendar = async (mailbox: string, name: string) => (await sim(app, 'POST', `/users/${encodeURIComponent(mailbox)}/calendars`, { name })).id as string;
 const hooksFor = (type: string, bookingId: string) => receiver.events.filter((e) => e.type === type && e.data.bookingId === bookingId);
 
 beforeAll(async () => {
@@ -71,7 +70,7 @@ describe('a series booking moved to another calendar', () => {
   it('keeps its moved and cancelled occurrences, and a series already under way moves too', { timeout: 150_000 }, async () => {
     const user = await connectUser(app, { client });
     const oldCalendar = user.connection.bookingCalendarId!;
-    const target = await newCalendar(user.userPrincipalName, 'Appointments');
+    const target = await newCalendar(app, user.userPrincipalName, 'Appointments');
     // Both calendars count for busy time, so the cache shows what a booking system's availability would.
     expect((await api(app, user.apiKey, 'PATCH', `connections/${user.connection.id}`, { busyCalendarIds: [oldCalendar, target] })).status).toBe(200);
     const synced = (calendarId: string) => app.services.store.busy.getSyncState(user.connection.id, calendarId);
@@ -83,13 +82,13 @@ describe('a series booking moved to another calendar', () => {
     const monday = nextMonday(14);
     const second = plusDays(monday, 7);
     const third = plusDays(monday, 14);
-    const series = await book(user, { start: `${monday}T13:00:00`, end: `${monday}T14:00:00`, recurrence: weekly(3) });
+    const series = await book(app, user, { start: `${monday}T13:00:00`, end: `${monday}T14:00:00`, recurrence: weekly(3) });
     const occurrence = (date: string) => `bookings/${series.bookingId}/occurrences/${date}`;
     const moved = await api(app, user.apiKey, 'PATCH', occurrence(second), { start: `${plusDays(second, 1)}T10:00:00`, end: `${plusDays(second, 1)}T11:00:00` });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     expect((await api(app, user.apiKey, 'DELETE', occurrence(third))).status).toBe(200);
     // A daily series whose first occurrence is already over: its later ones are future bookings.
-    const underWay = await book(user, { start: `${day(-2)}T07:00:00`, end: `${day(-2)}T07:30:00`, recurrence: { pattern: { type: 'daily' }, range: { type: 'numbered', numberOfOccurrences: 6 } } });
+    const underWay = await book(app, user, { start: `${day(-2)}T07:00:00`, end: `${day(-2)}T07:30:00`, recurrence: { pattern: { type: 'daily' }, range: { type: 'numbered', numberOfOccurrences: 6 } } });
     const before = (await api(app, user.apiKey, 'GET', `bookings/${series.bookingId}`)).body;
 
     const done = await moveTo(user, target);
@@ -142,8 +141,8 @@ describe('an online meeting moved to another calendar', () => {
   it('stays an online meeting with the new calendar\'s provider, and the booking system gets the new join URL', { timeout: 150_000 }, async () => {
     const externalUserId = `staff-online-${Date.now().toString(36)}`;
     const user = await connectUser(app, { client, externalUserId });
-    const target = await newCalendar(user.userPrincipalName, 'Video calls');
-    const meeting = await book(user, { start: `${day(3)}T09:00:00`, end: `${day(3)}T09:30:00`, isOnlineMeeting: true });
+    const target = await newCalendar(app, user.userPrincipalName, 'Video calls');
+    const meeting = await book(app, user, { start: `${day(3)}T09:00:00`, end: `${day(3)}T09:30:00`, isOnlineMeeting: true });
     const oldJoinUrl = (meeting.body.onlineMeeting as { joinUrl: string }).joinUrl;
     expect(oldJoinUrl).toMatch(/^https:\/\/teams\.microsoft\.com\//);
 
@@ -174,7 +173,7 @@ describe('an online meeting moved to another calendar', () => {
     });
     const adopted = await api(app, personal.apiKey, 'POST', `connections/${personal.connection.id}/adopt-bookings`, { fromConnectionId: user.connection.id });
     expect(adopted.status, JSON.stringify(adopted.body)).toBe(202);
-    expect((await movedHook(personal.connection.id, String(adopted.body.move.id))).data).toMatchObject({ moved: 1, failed: 0 });
+    expect((await bookingsMovedHook(receiver, personal.connection.id, String(adopted.body.move.id))).data).toMatchObject({ moved: 1, failed: 0 });
     const adoptedRead = await api(app, personal.apiKey, 'GET', `bookings/${meeting.bookingId}`);
     expect(adoptedRead.body.onlineMeeting).toEqual({ provider: 'teamsForConsumer', joinUrl: expect.stringMatching(/^https:\/\/teams\.live\.com\/meet\//) });
     const consumerReady = await waitFor(
@@ -194,13 +193,13 @@ describe('a calendar someone else shares with the person (write role)', () => {
   beforeAll(async () => {
     owner = (await createSimUser(app.simulatorUrl)).userPrincipalName;
     user = await connectUser(app, { client });
-    desk = await newCalendar(owner, 'Front desk');
+    desk = await newCalendar(app, owner, 'Front desk');
     await sim(app, 'PUT', `/users/${encodeURIComponent(owner)}/calendars/${encodeURIComponent(desk)}/permissions/${encodeURIComponent(user.userPrincipalName)}`, { role: 'write' });
   }, 60_000);
 
   it('takes the future bookings there once the person has consented, and back to their own calendar', { timeout: 150_000 }, async () => {
     const own = user.connection.bookingCalendarId!;
-    const single = await book(user, { start: `${day(4)}T08:00:00`, end: `${day(4)}T08:30:00` });
+    const single = await book(app, user, { start: `${day(4)}T08:00:00`, end: `${day(4)}T08:30:00` });
 
     // Without Calendars.ReadWrite.Shared: 409 with the consent link, and no move starts.
     const refused = await api(app, user.apiKey, 'PATCH', `connections/${user.connection.id}`, { bookingCalendarId: desk, moveFutureBookings: true });
@@ -231,7 +230,7 @@ describe('a calendar someone else shares with the person (write role)', () => {
     const monday = nextMonday(35);
     const second = plusDays(monday, 7);
     const third = plusDays(monday, 14);
-    const series = await book(user, { start: `${monday}T09:00:00`, end: `${monday}T09:45:00`, recurrence: weekly(3) });
+    const series = await book(app, user, { start: `${monday}T09:00:00`, end: `${monday}T09:45:00`, recurrence: weekly(3) });
     const [master] = withBookingRef(await ownerEvents(desk), client.client.clientId, series.bookingId);
     expect(master?.id).toBe(series.eventId);
     const occurrence = (date: string) => `bookings/${series.bookingId}/occurrences/${date}`;

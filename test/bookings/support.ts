@@ -1,7 +1,9 @@
 // Helpers for the bookings tests: the booking-system API over real HTTP, and the simulator's control API
 // ("the user in Outlook", faults, counters), always scoped to the test's own mailbox, since the run shares
 // one simulator between test files.
+import { expect } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
+import { waitFor } from '../support/wait-for.js';
 import { createTestClient, type AppEndpoint, type ConnectedUser, type TestClient } from '../support/connect-user.js';
 import { IMMUTABLE_IDS, simJson } from '../support/simulator-control.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
@@ -127,4 +129,25 @@ export function bookingBody(user: ConnectedUser, overrides: Record<string, unkno
 /** The event carrying our booking property for this booking. */
 export function withBookingRef(events: SimEvent[], clientId: string, bookingId: string): SimEvent[] {
   return events.filter((e) => e.singleValueExtendedProperties?.some((p) => p.value === `${clientId}/${bookingId}`));
+}
+
+/** Creates a booking (UTC unless `fields` say otherwise) and expects 201. */
+export async function book(app: AppEndpoint, user: ConnectedUser, fields: Record<string, unknown>): Promise<{ bookingId: string; eventId: string; body: Call['body'] }> {
+  const body = bookingBody(user, { timeZone: 'UTC', ...fields });
+  const created = await api(app, user.apiKey, 'POST', 'bookings', body);
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return { bookingId: String(body.bookingId), eventId: String(created.body.eventId), body: created.body };
+}
+
+/** A new calendar in `mailbox`, made "in Outlook". */
+export async function newCalendar(app: AppEndpoint, mailbox: string, name: string): Promise<string> {
+  return (await sim(app, 'POST', `/users/${encodeURIComponent(mailbox)}/calendars`, { name })).id as string;
+}
+
+/** Waits for connection.bookings_moved of this move. */
+export function bookingsMovedHook(receiver: WebhookReceiver, connectionId: string, moveId: string) {
+  return waitFor(async () => receiver.events.find((e) => e.type === 'connection.bookings_moved' && e.data.connectionId === connectionId && e.data.moveId === moveId), {
+    message: `connection.bookings_moved for ${moveId}`,
+    timeout: 60_000,
+  });
 }
