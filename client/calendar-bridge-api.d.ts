@@ -546,7 +546,7 @@ export interface webhooks {
         put?: never;
         /**
          * A booking's online meeting has its join URL
-         * @description Outlook set up the online meeting of a booking made with `isOnlineMeeting` after the create had answered (the create and GET then showed `onlineMeeting.joinUrl: null`), or replaced its join URL. Sent once per join URL; GET shows it from then on.
+         * @description Outlook set up the online meeting of a booking made with `isOnlineMeeting` after the create had answered (the create and GET then showed `onlineMeeting.joinUrl: null`), or replaced its join URL; or the booking was moved to another calendar or account (`moveFutureBookings`, `adopt-bookings`): the moved event is a new meeting with a new join URL, and the old one no longer works. Sent once per join URL; GET shows it from then on.
          *
          *     Signed as Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
          */

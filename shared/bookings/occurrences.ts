@@ -92,6 +92,10 @@ function occurrenceTimes(booking: BookingEntity, current: { startMs: number; end
 }
 
 const instantOf = (value: GraphDateTime | undefined) => (value ? parseDateTime(value.dateTime, ianaZoneFor(value.timeZone || 'UTC') ?? 'UTC') : undefined);
+const isoOf = (value: GraphDateTime | undefined) => {
+  const ms = instantOf(value);
+  return ms === undefined ? undefined : toUtcIso(ms);
+};
 
 export async function updateOccurrence(
   services: Services,
@@ -115,7 +119,12 @@ export async function updateOccurrence(
     if (!found) throw notFound(date);
     // An exception this service did not write (or wrote another version of) was changed in Outlook.
     // A change made in Outlook stays refused after it was reported, as for a whole booking, until forced.
-    const outlookChange = found.type === 'exception' && (record?.inCalendar === true || found['@odata.etag'] !== record?.etag);
+    // Exchange keeps exceptions inside the series master, so writing one occurrence (or deleting one)
+    // changes the change key of every other exception too
+    // (https://learn.microsoft.com/en-us/openspecs/exchange_server_protocols/ms-oxocal/): another etag at the
+    // times recorded is our own sibling write, not a move in Outlook.
+    const atRecordedTimes = record?.start === isoOf(found.start) && record?.end === isoOf(found.end);
+    const outlookChange = found.type === 'exception' && (record?.inCalendar === true || (found['@odata.etag'] !== record?.etag && !atRecordedTimes));
     if (outlookChange && !body.force) throw changedInCalendar(found, record?.inCalendar ? undefined : record?.etag);
     const times = occurrenceTimes(booking, { startMs: instantOf(found.start)!, endMs: instantOf(found.end)! }, body);
     const patch = { start: toGraphDateTime(times.startMs, zone), end: toGraphDateTime(times.endMs, zone) };

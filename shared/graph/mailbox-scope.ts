@@ -26,9 +26,18 @@ export function sharedCalendarRewrite(owners: Readonly<Record<string, string>>):
   const byEncodedId = new Map(Object.entries(owners).map(([id, owner]) => [encodeURIComponent(id), owner]));
   return (relative) => {
     const m = /^\/?me\/calendars\/([^/?]+)(?=[/?]|$)/i.exec(relative);
-    const owner = m ? (byEncodedId.get(m[1]!) ?? byEncodedId.get(encodeURIComponent(decodeURIComponent(m[1]!)))) : undefined;
+    const owner = m ? (byEncodedId.get(m[1]!) ?? byEncodedId.get(reencoded(m[1]!) ?? m[1]!)) : undefined;
     return owner ? `/users/${encodeURIComponent(owner)}/calendars/${m![1]}${relative.slice(m![0].length)}` : relative;
   };
+}
+
+/** The path segment as encodeURIComponent writes it (escapes may come in lower case); undefined when malformed. */
+function reencoded(segment: string): string | undefined {
+  try {
+    return encodeURIComponent(decodeURIComponent(segment));
+  } catch {
+    return undefined; // not a calendar id this client knows: the path goes on unchanged (and Graph answers it)
+  }
 }
 
 export function scopeUrl(url: string, rewrite: PathRewrite): string {

@@ -9,13 +9,25 @@
 //    its attendees a cancellation (https://learn.microsoft.com/en-us/graph/api/event-delete), as the copy
 //    sent them an invitation.
 // A crash before step 2 finds the copy in step 1; a crash after it finds `removing` and does step 3.
+// What a copy made by POST does not carry over by itself:
+// - a series' exceptions: a new series has none; they are written again on the copy (carry-exceptions.ts);
+// - an online meeting's join details: onlineMeeting is read-only, and Graph sets up a new meeting for an
+//   event created with isOnlineMeeting (https://learn.microsoft.com/en-us/graph/api/resources/event#properties,
+//   https://learn.microsoft.com/en-us/graph/outlook-calendar-online-meetings), so the copy has a join URL of
+//   its own, with the provider the new calendar allows; deleting the old event cancels the old meeting. The
+//   booking system gets booking.online_meeting_ready with the new join URL (or, when Outlook sets the meeting
+//   up later, push sync sends it then, as after a create).
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { categorizeGraphError } from '../graph/client.js';
 import { createEvent, deleteEvent, findEventByProperty, getEventForCopy, type GraphEvent } from '../graph/events.js';
 import { BOOKING_PROPERTY_ID, bookingPropertyValue, eventFields, transactionIdFor } from '../bookings/event-mapping.js';
+import { meetingProviderFor, onlineMeetingOf } from '../bookings/online-meeting.js';
+import { seriesEventFields } from '../bookings/recurrence.js';
+import { emitWebhookEvent, stableEventId } from '../webhooks/emit.js';
+import { carryExceptions } from './carry-exceptions.js';
 import type { Services } from '../services.js';
 import { ConcurrencyError } from '../store/errors.js';
-import type { BookingEntity } from '../store/repositories/bookings.js';
+import type { BookingEntity, OccurrenceRecord } from '../store/repositories/bookings.js';
 import type { BookingMoveProgress, ConnectionEntity } from '../store/repositories/connections.js';
 import type { Versioned } from '../store/repository.js';
 
@@ -52,7 +64,7 @@ export async function moveBookingEvent(services: Services, ends: MoveEnds, row: 
     if (booking.status !== 'confirmed' || !booking.eventId) return 'skipped';
     if (booking.connectionId !== ends.from.rowKey) return 'skipped';
     if (move.kind === 'calendar' && booking.calendarId !== move.fromCalendarId) return 'skipped';
-    let copy: GraphEvent | undefined;
+    let copy: Copy | undefined;
     try {
       copy = await copyInto(services, ends, booking);
     } catch (error) {
@@ -69,7 +81,7 @@ export async function moveBookingEvent(services: Services, ends: MoveEnds, row: 
       current = await services.store.bookings.getBooking(booking.partitionKey, booking.rowKey);
       // Cancelled (or gone) while the copy was made: the copy must not outlive the booking.
       if (!current || current.entity.status !== 'confirmed') {
-        await deleteEvent(ends.toGraph, move.toCalendarId, copy.id, timeouts(services)).catch(() => undefined);
+        await deleteEvent(ends.toGraph, move.toCalendarId, copy.event.id, timeouts(services)).catch(() => undefined);
         return 'skipped';
       }
       continue;
@@ -79,28 +91,42 @@ export async function moveBookingEvent(services: Services, ends: MoveEnds, row: 
   return 'skipped';
 }
 
-/** Step 1: the copy in the new calendar, found or created. */
-async function copyInto(services: Services, ends: MoveEnds, booking: BookingEntity): Promise<GraphEvent> {
+/** The copy in the new calendar, and the series' occurrence records as they stand on it. */
+interface Copy {
+  event: GraphEvent;
+  occurrences: OccurrenceRecord[] | undefined;
+}
+
+/** Step 1: the copy in the new calendar, found or created, with the series' exceptions written on it. */
+async function copyInto(services: Services, ends: MoveEnds, booking: BookingEntity): Promise<Copy> {
   const t = timeouts(services);
   const { move, toGraph } = ends;
   const property = bookingPropertyValue(booking.partitionKey, booking.rowKey);
-  const found = await findEventByProperty(toGraph, move.toCalendarId, BOOKING_PROPERTY_ID, property, t);
-  if (found) return found;
-  const source = ends.fromGraph ? await getEventForCopy(ends.fromGraph, booking.calendarId, booking.eventId!, t) : fromRow(booking, ends.to);
-  const body = {
-    ...copyable(source),
-    transactionId: moveTransactionId(booking.partitionKey, booking.rowKey, move.id),
-    singleValueExtendedProperties: [{ id: BOOKING_PROPERTY_ID, value: property }],
-  };
-  return createEvent(toGraph, move.toCalendarId, body, t);
+  let event = await findEventByProperty(toGraph, move.toCalendarId, BOOKING_PROPERTY_ID, property, t);
+  if (!event) {
+    const source = ends.fromGraph ? await getEventForCopy(ends.fromGraph, booking.calendarId, booking.eventId!, t) : fromRow(booking, ends.to);
+    const body: Record<string, unknown> = {
+      ...copyable(source),
+      transactionId: moveTransactionId(booking.partitionKey, booking.rowKey, move.id),
+      singleValueExtendedProperties: [{ id: BOOKING_PROPERTY_ID, value: property }],
+    };
+    // The new calendar's provider (another account's may offer another one, or none: then 422, and the
+    // booking stays where it is, counted as failed).
+    if (body.isOnlineMeeting === true) body.onlineMeetingProvider = await meetingProviderFor(toGraph, move.toCalendarId, t);
+    event = await createEvent(toGraph, move.toCalendarId, body, t);
+  }
+  return { event, occurrences: await carryExceptions(toGraph, move.toCalendarId, event.id, booking, t) };
 }
 
 /** The event as the booking row knows it, when the old calendar can no longer be read (its connection lost access). */
 function fromRow(booking: BookingEntity, to: ConnectionEntity): Record<string, unknown> {
-  return eventFields(
-    { subject: booking.subject, startMs: booking.start?.getTime(), endMs: booking.end?.getTime(), timeZone: booking.timeZone },
-    to.defaultReminderMinutes ?? null,
-  );
+  const startMs = booking.start?.getTime();
+  const endMs = booking.end?.getTime();
+  const timeZone = booking.timeZone ?? 'UTC';
+  return {
+    ...eventFields({ subject: booking.subject, startMs, endMs, timeZone, isOnlineMeeting: booking.onlineMeeting ? true : undefined }, to.defaultReminderMinutes ?? null),
+    ...(startMs !== undefined && endMs !== undefined ? seriesEventFields({ startMs, endMs, timeZone, isAllDay: booking.isAllDay, recurrence: booking.recurrence }) : {}),
+  };
 }
 
 /** The properties a create accepts: attendees without their (read-only) responses, no nulls, no id or etag. */
@@ -117,9 +143,12 @@ export function copyable(source: Record<string, unknown>): Record<string, unknow
 }
 
 /** Step 2: the row names the copy; where the event was stays until the old one is removed. */
-function switchedRow(ends: MoveEnds, booking: BookingEntity, copy: GraphEvent): BookingEntity {
+function switchedRow(ends: MoveEnds, booking: BookingEntity, { event: copy, occurrences }: Copy): BookingEntity {
   return {
     ...booking,
+    occurrences,
+    // The copy's own meeting (its join URL, or null until Outlook sets it up), never the old event's.
+    onlineMeeting: onlineMeetingOf(copy),
     connectionId: ends.to.rowKey,
     calendarId: ends.move.toCalendarId,
     eventId: copy.id,
@@ -137,6 +166,7 @@ function switchedRow(ends: MoveEnds, booking: BookingEntity, copy: GraphEvent): 
 /** Step 3: the old event deleted (or left, when its connection has no access any more), then recorded. */
 async function removeOldEvent(services: Services, ends: MoveEnds, row: Versioned<BookingEntity>): Promise<MoveOutcome> {
   const from = row.entity.movedFrom;
+  await announceMeeting(services, row.entity);
   let outcome: 'done' | 'left' = 'left';
   if (from && ends.fromGraph && from.connectionId === ends.from.rowKey) {
     try {
@@ -154,6 +184,19 @@ async function removeOldEvent(services: Services, ends: MoveEnds, row: Versioned
       : current,
   { known: row });
   return outcome === 'done' ? 'moved' : 'left';
+}
+
+/**
+ * booking.online_meeting_ready for the copy's join URL, before the move is recorded done: a crash in between
+ * sends it again with the same id (the one push sync would give it, so a round that sees the copy repeats it
+ * rather than sending a second event).
+ */
+async function announceMeeting(services: Services, booking: BookingEntity): Promise<void> {
+  const meeting = booking.onlineMeeting;
+  if (!meeting?.joinUrl || !booking.eventId) return;
+  const data = { connectionId: booking.connectionId, bookingId: booking.rowKey, calendarId: booking.calendarId ?? 'default', eventId: booking.eventId, onlineMeeting: meeting };
+  const id = stableEventId('booking.online_meeting_ready', booking.partitionKey, booking.rowKey, booking.eventId, meeting.joinUrl);
+  await emitWebhookEvent(services.config.storage, booking.partitionKey, 'booking.online_meeting_ready', data, id);
 }
 
 /** Records that this move could not move the booking; null when the row changed meanwhile (look again). */

@@ -207,7 +207,8 @@ function bookingsOfMove(clientId: string, move: BookingMoveProgress): string {
   const since = new Date(move.since);
   // A calendar switch moves the old booking calendar's bookings; an adoption all of the old connection's.
   const inCalendar = move.kind === 'calendar' ? odata` and calendarId eq ${move.fromCalendarId ?? ''}` : '';
-  const pending = odata`connectionId eq ${move.fromConnectionId} and status eq ${'confirmed'} and end gt ${since}` + inCalendar;
+  // A series is a future booking while any occurrence is ahead (seriesEnd), even if its first one is over.
+  const pending = odata`connectionId eq ${move.fromConnectionId} and status eq ${'confirmed'} and (end gt ${since} or seriesEnd gt ${since})` + inCalendar;
   return `${odata`PartitionKey eq ${escapeKey(clientId)}`} and ((${pending}) or (${odata`moveId eq ${move.id}`}))`;
 }
 

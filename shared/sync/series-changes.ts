@@ -88,6 +88,9 @@ export async function reportRemovedOccurrence(
 ): Promise<'series_gone' | undefined> {
   const booking = await fresh(deps, series);
   if (!booking) return undefined;
+  // The series was moved to another calendar (shared/moves): the old series' occurrences leaving this one are
+  // the move's own delete, not cancellations in Outlook.
+  if (booking.calendarId && booking.calendarId !== calendarId) return undefined;
   const date = occurrenceDate(booking, eventId, lastSeenStart?.getTime());
   if (!date || booking.occurrences?.find((o) => o.date === date)?.status === 'cancelled') return undefined;
   const gone = async (id: string) => {

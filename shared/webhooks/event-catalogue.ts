@@ -99,7 +99,7 @@ export const WEBHOOK_EVENTS = {
   'booking.online_meeting_ready': defineEvent({
     summary: "A booking's online meeting has its join URL",
     fires:
-      'Outlook set up the online meeting of a booking made with `isOnlineMeeting` after the create had answered (the create and GET then showed `onlineMeeting.joinUrl: null`), or replaced its join URL. Sent once per join URL; GET shows it from then on.',
+      'Outlook set up the online meeting of a booking made with `isOnlineMeeting` after the create had answered (the create and GET then showed `onlineMeeting.joinUrl: null`), or replaced its join URL; or the booking was moved to another calendar or account (`moveFutureBookings`, `adopt-bookings`): the moved event is a new meeting with a new join URL, and the old one no longer works. Sent once per join URL; GET shows it from then on.',
     data: z.object({ ...bookingInCalendar, onlineMeeting: onlineMeetingView }),
     example: {
       connectionId: EXAMPLE_CONNECTION,

@@ -4,56 +4,31 @@
 // Each booking keeps its id and ends as exactly one event, in the new calendar, with what the old event
 // carried; the busy cache of both calendars follows; the booking system gets connection.bookings_moved.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
-import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, type ConnectedUser, type TestClient } from '../support/connect-user.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
+import type { AppHost } from '../support/app-host.js';
+import { connectUser, type TestClient } from '../support/connect-user.js';
+import type { WebhookReceiver } from '../sync/support.js';
 import { waitFor } from '../support/wait-for.js';
-import { addFault, api, bookingBody, calendarEvents, removeFault, sim, withBookingRef } from './support.js';
+import { addFault, api, book, bookingsMovedHook, calendarEvents, day, newCalendar, removeFault, startBookingWorld, withBookingRef, type BookingWorld } from './support.js';
 
-let simulator: RunningSimulator;
+let world: BookingWorld;
 let app: AppHost;
 let receiver: WebhookReceiver;
 let client: TestClient;
 
-const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
-
-async function book(u: ConnectedUser, fields: Record<string, unknown>): Promise<{ bookingId: string; eventId: string }> {
-  const body = bookingBody(u, { timeZone: 'UTC', ...fields });
-  const created = await api(app, u.apiKey, 'POST', 'bookings', body);
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return { bookingId: String(body.bookingId), eventId: String(created.body.eventId) };
-}
-
-async function movedHook(connectionId: string, moveId: string) {
-  return waitFor(async () => receiver.events.find((e) => e.type === 'connection.bookings_moved' && e.data.connectionId === connectionId && e.data.moveId === moveId), {
-    message: `connection.bookings_moved for ${moveId}`,
-    timeout: 60_000,
-  });
-}
-
-async function newCalendar(u: ConnectedUser, name: string): Promise<string> {
-  return (await sim(app, 'POST', `/users/${encodeURIComponent(u.userPrincipalName)}/calendars`, { name })).id as string;
-}
-
 beforeAll(async () => {
-  simulator = await startSimulator({ port: 0 });
-  receiver = await startWebhookReceiver();
-  app = await startAppHost({ simulatorUrl: simulator.url });
-  client = await createTestClient(app, { webhookUrl: receiver.url });
+  world = await startBookingWorld();
+  ({ app, receiver, client } = world);
 }, 90_000);
 
 afterAll(async () => {
-  await app?.close();
-  await receiver?.close();
-  await simulator?.close();
+  await world?.close();
 });
 
 describe('switching the booking calendar with moveFutureBookings', () => {
   it('moves each future booking exactly once, keeps its id and details, and leaves past bookings and both busy caches right', { timeout: 150_000 }, async () => {
     const user = await connectUser(app, { client });
     const oldCalendar = user.connection.bookingCalendarId!;
-    const target = await newCalendar(user, 'Appointments');
+    const target = await newCalendar(app, user.userPrincipalName, 'Appointments');
     const both = await api(app, user.apiKey, 'PATCH', `connections/${user.connection.id}`, { busyCalendarIds: [oldCalendar, target] });
     expect(both.status, JSON.stringify(both.body)).toBe(200);
     const synced = (calendarId: string) => app.services.store.busy.getSyncState(user.connection.id, calendarId);
@@ -63,11 +38,11 @@ describe('switching the booking calendar with moveFutureBookings', () => {
     });
 
     const future = [
-      await book(user, { start: `${day(2)}T09:00:00`, end: `${day(2)}T09:30:00`, attendees: [{ email: 'guest@example.com', name: 'Guest' }] }),
-      await book(user, { start: `${day(3)}T10:00:00`, end: `${day(3)}T10:45:00` }),
-      await book(user, { start: `${day(4)}T11:00:00`, end: `${day(4)}T11:15:00` }),
+      await book(app, user, { start: `${day(2)}T09:00:00`, end: `${day(2)}T09:30:00`, attendees: [{ email: 'guest@example.com', name: 'Guest' }] }),
+      await book(app, user, { start: `${day(3)}T10:00:00`, end: `${day(3)}T10:45:00` }),
+      await book(app, user, { start: `${day(4)}T11:00:00`, end: `${day(4)}T11:15:00` }),
     ];
-    const past = await book(user, { start: `${day(-2)}T09:00:00`, end: `${day(-2)}T09:30:00` });
+    const past = await book(app, user, { start: `${day(-2)}T09:00:00`, end: `${day(-2)}T09:30:00` });
     // The old cache holds the bookings before the move.
     await waitFor(async () => (await app.services.store.busy.listCalendarEvents(user.connection.id, oldCalendar)).filter((r) => future.some((f) => f.eventId === r.eventId)).length === 3, {
       message: 'the old calendar cache to hold the bookings',
@@ -81,7 +56,7 @@ describe('switching the booking calendar with moveFutureBookings', () => {
     expect(patched.body.move.cursor).toBeUndefined(); // the worker's state stays inside
     const moveId = String(patched.body.move.id);
 
-    const hook = await movedHook(user.connection.id, moveId);
+    const hook = await bookingsMovedHook(receiver, user.connection.id, moveId);
     expect(hook.data).toMatchObject({ kind: 'calendar', total: 3, moved: 3, failed: 0, leftInOldCalendar: 0, failedBookingIds: [] });
     const view = await api(app, user.apiKey, 'GET', `connections/${user.connection.id}`);
     expect(view.body.move).toMatchObject({ id: moveId, state: 'done', total: 3, moved: 3, failed: 0 });
@@ -128,13 +103,13 @@ describe('switching the booking calendar with moveFutureBookings', () => {
 
   it('refuses a move without a new calendar, and a second move while one runs', { timeout: 90_000 }, async () => {
     const user = await connectUser(app, { client });
-    const first = await newCalendar(user, 'First');
-    const second = await newCalendar(user, 'Second');
+    const first = await newCalendar(app, user.userPrincipalName, 'First');
+    const second = await newCalendar(app, user.userPrincipalName, 'Second');
     const bare = await api(app, user.apiKey, 'PATCH', `connections/${user.connection.id}`, { moveFutureBookings: true });
     expect(bare.status).toBe(400);
     expect(bare.body).toMatchObject({ code: 'invalid_field', field: 'moveFutureBookings' });
 
-    await book(user, { start: `${day(2)}T09:00:00`, end: `${day(2)}T09:30:00` });
+    await book(app, user, { start: `${day(2)}T09:00:00`, end: `${day(2)}T09:30:00` });
     // Hold the move inside its first Graph read, so it is still running when the second request comes.
     const slow = await addFault(app, user, { endpoint: 'GET /users/{user}/calendars/{calendarId}/events', latencyMs: 4_000, remaining: 1 });
     const started = await api(app, user.apiKey, 'PATCH', `connections/${user.connection.id}`, { bookingCalendarId: first, moveFutureBookings: true });
@@ -143,7 +118,7 @@ describe('switching the booking calendar with moveFutureBookings', () => {
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ code: 'booking_move_in_progress', moveId: started.body.move.id });
     expect(again.headers.get('content-type')).toContain('application/problem+json');
-    await movedHook(user.connection.id, String(started.body.move.id));
+    await bookingsMovedHook(receiver, user.connection.id, String(started.body.move.id));
     await removeFault(app, slow);
     // Refused means unchanged: the booking calendar is still the first move's.
     expect((await api(app, user.apiKey, 'GET', `connections/${user.connection.id}`)).body.bookingCalendarId).toBe(first);
@@ -155,8 +130,8 @@ describe('adopting the bookings of the same person\'s earlier connection', () =>
     const externalUserId = `staff-move-${Date.now().toString(36)}`;
     const oldUser = await connectUser(app, { client, externalUserId });
     const bookings = [
-      await book(oldUser, { start: `${day(5)}T08:00:00`, end: `${day(5)}T08:30:00` }),
-      await book(oldUser, { start: `${day(6)}T08:00:00`, end: `${day(6)}T08:30:00` }),
+      await book(app, oldUser, { start: `${day(5)}T08:00:00`, end: `${day(5)}T08:30:00` }),
+      await book(app, oldUser, { start: `${day(6)}T08:00:00`, end: `${day(6)}T08:30:00` }),
     ];
     const newUser = await connectUser(app, { client, externalUserId });
     expect(newUser.connection.id).not.toBe(oldUser.connection.id);
@@ -178,7 +153,7 @@ describe('adopting the bookings of the same person\'s earlier connection', () =>
     const adopted = await api(app, newUser.apiKey, 'POST', `connections/${newUser.connection.id}/adopt-bookings`, { fromConnectionId: oldUser.connection.id });
     expect(adopted.status, JSON.stringify(adopted.body)).toBe(202);
     expect(adopted.body.move).toMatchObject({ state: 'running', kind: 'account', fromConnectionId: oldUser.connection.id });
-    const hook = await movedHook(newUser.connection.id, String(adopted.body.move.id));
+    const hook = await bookingsMovedHook(receiver, newUser.connection.id, String(adopted.body.move.id));
     expect(hook.data).toMatchObject({ kind: 'account', total: 2, moved: 2, failed: 0, leftInOldCalendar: 0 });
 
     const oldEvents = await calendarEvents(app, oldUser);
@@ -199,7 +174,7 @@ describe('adopting the bookings of the same person\'s earlier connection', () =>
   it('still moves the bookings of a disconnected connection, from what the booking row holds, and counts the old events left behind', { timeout: 120_000 }, async () => {
     const externalUserId = `staff-gone-${Date.now().toString(36)}`;
     const oldUser = await connectUser(app, { client, externalUserId });
-    const b = await book(oldUser, { subject: 'Kept across accounts', start: `${day(7)}T13:00:00`, end: `${day(7)}T13:30:00` });
+    const b = await book(app, oldUser, { subject: 'Kept across accounts', start: `${day(7)}T13:00:00`, end: `${day(7)}T13:30:00` });
     expect((await api(app, oldUser.apiKey, 'DELETE', `connections/${oldUser.connection.id}`)).status).toBe(200);
     // Today's answer for such a booking: read-only.
     const refused = await api(app, oldUser.apiKey, 'PATCH', `bookings/${b.bookingId}`, { subject: 'x' });
@@ -209,7 +184,7 @@ describe('adopting the bookings of the same person\'s earlier connection', () =>
     const newUser = await connectUser(app, { client, externalUserId });
     const adopted = await api(app, newUser.apiKey, 'POST', `connections/${newUser.connection.id}/adopt-bookings`, { fromConnectionId: oldUser.connection.id });
     expect(adopted.status, JSON.stringify(adopted.body)).toBe(202);
-    const hook = await movedHook(newUser.connection.id, String(adopted.body.move.id));
+    const hook = await bookingsMovedHook(receiver, newUser.connection.id, String(adopted.body.move.id));
     expect(hook.data).toMatchObject({ total: 1, moved: 1, failed: 0, leftInOldCalendar: 1 });
     const copies = withBookingRef(await calendarEvents(app, newUser, newUser.connection.bookingCalendarId), client.client.clientId, b.bookingId);
     expect(copies).toHaveLength(1);

@@ -3,20 +3,17 @@
 // taken from the booking calendar's allowedOnlineMeetingProviders; a calendar that allows none refused with
 // no event written; and a join URL Outlook sets up after the create answered, reported by push sync.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
-import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, type ConnectedUser, type TestClient } from '../support/connect-user.js';
+import type { AppHost } from '../support/app-host.js';
+import { connectUser, type ConnectedUser, type TestClient } from '../support/connect-user.js';
 import { simControl } from '../support/simulator-control.js';
 import { waitFor } from '../support/wait-for.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
-import { api, bookingBody, calendarEvents, mailboxCounters, sim, withBookingRef } from './support.js';
+import type { WebhookReceiver } from '../sync/support.js';
+import { api, bookingBody, calendarEvents, day, mailboxCounters, sim, startBookingWorld, withBookingRef, type BookingWorld } from './support.js';
 
-let simulator: RunningSimulator;
+let world: BookingWorld;
 let app: AppHost;
 let receiver: WebhookReceiver;
 let client: TestClient;
-
-const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 const setProviders = (u: ConnectedUser, settings: Record<string, unknown>) =>
   sim(app, 'PATCH', `/users/${encodeURIComponent(u.userPrincipalName)}/calendars/default`, settings);
 const onlineBooking = (u: ConnectedUser, hour: number, extra: Record<string, unknown> = {}) =>
@@ -28,17 +25,13 @@ const synced = (u: ConnectedUser) =>
   });
 
 beforeAll(async () => {
-  simulator = await startSimulator({ port: 0 });
-  await simControl(simulator.url, 'PATCH', '/settings', { reauthorizationRatePerHour: 0 });
-  receiver = await startWebhookReceiver();
-  app = await startAppHost({ simulatorUrl: simulator.url });
-  client = await createTestClient(app, { webhookUrl: receiver.url });
+  world = await startBookingWorld();
+  ({ app, receiver, client } = world);
+  await simControl(app.simulatorUrl, 'PATCH', '/settings', { reauthorizationRatePerHour: 0 });
 }, 90_000);
 
 afterAll(async () => {
-  await app?.close();
-  await receiver?.close();
-  await simulator?.close();
+  await world?.close();
 });
 
 describe('online meetings', () => {
@@ -104,7 +97,7 @@ describe('online meetings', () => {
   it('a join URL Outlook sets up after the create: null in the answer, then booking.online_meeting_ready and GET', { timeout: 90_000 }, async () => {
     const user = await connectUser(app, { client });
     await synced(user);
-    await simControl(simulator.url, 'PATCH', '/settings', { onlineMeetingDelayMs: 3_000 });
+    await simControl(app.simulatorUrl, 'PATCH', '/settings', { onlineMeetingDelayMs: 3_000 });
     try {
       const body = onlineBooking(user, 14);
       const created = await api(app, user.apiKey, 'POST', 'bookings', body);
@@ -137,7 +130,7 @@ describe('online meetings', () => {
       expect((change.data.onlineMeeting as { joinUrl: string }).joinUrl).toBe(meeting.joinUrl);
       expect(receiver.events.filter((e) => e.type === 'booking.online_meeting_ready' && e.data.bookingId === body.bookingId)).toHaveLength(1);
     } finally {
-      await simControl(simulator.url, 'PATCH', '/settings', { onlineMeetingDelayMs: 0 });
+      await simControl(app.simulatorUrl, 'PATCH', '/settings', { onlineMeetingDelayMs: 0 });
     }
   });
 });

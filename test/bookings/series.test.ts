@@ -3,25 +3,16 @@
 // moved or cancelled through the API and in Outlook, busy time that shows both, the whole series moved and
 // cancelled, all-day bookings, and the input refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
-import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
+import type { AppHost } from '../support/app-host.js';
+import { connectUser, type ConnectedUser } from '../support/connect-user.js';
 import { waitFor } from '../support/wait-for.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
-import { addFault, api, bookingBody, calendarEvents, removeFault, sim, UTC, withBookingRef } from './support.js';
+import type { WebhookReceiver } from '../sync/support.js';
+import { addFault, api, bookingBody, calendarEvents, day, nextWeekday, plusDays, removeFault, sim, startBookingWorld, UTC, withBookingRef, type BookingWorld } from './support.js';
 
-let simulator: RunningSimulator;
+let world: BookingWorld;
 let app: AppHost;
 let receiver: WebhookReceiver;
 let user: ConnectedUser;
-
-/** yyyy-mm-dd, `offsetDays` from today (UTC); the busy cache covers the next weeks. */
-const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
-/** The first date from `offsetDays` on that falls on `weekday` (0 Sunday). */
-const nextWeekday = (offsetDays: number, weekday: number) => {
-  for (let i = offsetDays; ; i += 1) if (new Date(`${day(i)}T00:00:00Z`).getUTCDay() === weekday) return day(i);
-};
-const plusDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const syncState = () => app.services.store.busy.getSyncState(user.connection.id, user.connection.busyCalendarIds[0]!);
 const calendarOf = () => user.connection.bookingCalendarId ?? 'default';
 /** The occurrences and exceptions of a series in Outlook's calendar view. */
@@ -44,18 +35,14 @@ const busy = async (from: string, to: string) => {
 const weekly = (count: number) => ({ pattern: { type: 'weekly', daysOfWeek: ['monday'] }, range: { type: 'numbered', numberOfOccurrences: count } });
 
 beforeAll(async () => {
-  simulator = await startSimulator({ port: 0 });
-  receiver = await startWebhookReceiver();
-  app = await startAppHost({ simulatorUrl: simulator.url });
-  const client = await createTestClient(app, { webhookUrl: receiver.url });
-  user = await connectUser(app, { client });
+  world = await startBookingWorld();
+  ({ app, receiver } = world);
+  user = await connectUser(app, { client: world.client });
   await waitFor(async () => (await syncState())?.entity.status === 'synced', { message: 'the first full sync', timeout: 30_000 });
 }, 90_000);
 
 afterAll(async () => {
-  await app?.close();
-  await receiver?.close();
-  await simulator?.close();
+  await world?.close();
 });
 
 describe('series bookings', () => {

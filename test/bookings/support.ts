@@ -1,8 +1,47 @@
 // Helpers for the bookings tests: the booking-system API over real HTTP, and the simulator's control API
 // ("the user in Outlook", faults, counters), always scoped to the test's own mailbox, since the run shares
 // one simulator between test files.
-import type { AppEndpoint, ConnectedUser } from '../support/connect-user.js';
+import { expect } from 'vitest';
+import { startAppHost, type AppHost } from '../support/app-host.js';
+import { waitFor } from '../support/wait-for.js';
+import { createTestClient, type AppEndpoint, type ConnectedUser, type TestClient } from '../support/connect-user.js';
 import { IMMUTABLE_IDS, simJson } from '../support/simulator-control.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
+
+export interface BookingWorld {
+  app: AppHost;
+  /** The booking system's webhook endpoint, where `client`'s events arrive. */
+  receiver: WebhookReceiver;
+  client: TestClient;
+  close(): Promise<void>;
+}
+
+/**
+ * The app on the local host with a simulator of the file's own (these files change simulator settings and
+ * count requests per mailbox), a webhook receiver, and a client that sends its webhooks there.
+ */
+export async function startBookingWorld(): Promise<BookingWorld> {
+  const receiver = await startWebhookReceiver();
+  const app = await startAppHost({ ownSimulator: true });
+  const client = await createTestClient(app, { webhookUrl: receiver.url });
+  return {
+    app,
+    receiver,
+    client,
+    async close() {
+      await app.close();
+      await receiver.close();
+    },
+  };
+}
+
+/** yyyy-mm-dd, `offsetDays` from today (UTC). */
+export const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+export const plusDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+/** The first date from `offsetDays` on that falls on `weekday` (0 Sunday). */
+export const nextWeekday = (offsetDays: number, weekday: number) => {
+  for (let i = offsetDays; ; i += 1) if (new Date(`${day(i)}T00:00:00Z`).getUTCDay() === weekday) return day(i);
+};
 
 export interface Call {
   status: number;
@@ -90,4 +129,25 @@ export function bookingBody(user: ConnectedUser, overrides: Record<string, unkno
 /** The event carrying our booking property for this booking. */
 export function withBookingRef(events: SimEvent[], clientId: string, bookingId: string): SimEvent[] {
   return events.filter((e) => e.singleValueExtendedProperties?.some((p) => p.value === `${clientId}/${bookingId}`));
+}
+
+/** Creates a booking (UTC unless `fields` say otherwise) and expects 201. */
+export async function book(app: AppEndpoint, user: ConnectedUser, fields: Record<string, unknown>): Promise<{ bookingId: string; eventId: string; body: Call['body'] }> {
+  const body = bookingBody(user, { timeZone: 'UTC', ...fields });
+  const created = await api(app, user.apiKey, 'POST', 'bookings', body);
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return { bookingId: String(body.bookingId), eventId: String(created.body.eventId), body: created.body };
+}
+
+/** A new calendar in `mailbox`, made "in Outlook". */
+export async function newCalendar(app: AppEndpoint, mailbox: string, name: string): Promise<string> {
+  return (await sim(app, 'POST', `/users/${encodeURIComponent(mailbox)}/calendars`, { name })).id as string;
+}
+
+/** Waits for connection.bookings_moved of this move. */
+export function bookingsMovedHook(receiver: WebhookReceiver, connectionId: string, moveId: string) {
+  return waitFor(async () => receiver.events.find((e) => e.type === 'connection.bookings_moved' && e.data.connectionId === connectionId && e.data.moveId === moveId), {
+    message: `connection.bookings_moved for ${moveId}`,
+    timeout: 60_000,
+  });
 }

@@ -5,15 +5,10 @@
 // consented, bookings are written to and busy time read from the owner's mailbox; and a change the owner
 // makes reaches the busy cache through the scheduled delta poll, with no subscription on that calendar.
 // (Not test/sync/shared-calendar.test.ts: that one is about two connections of the same mailbox.)
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
-import { connectUser, createSimUser, createTestClient, json, nextHop, SIM_TENANT, TEST_RETURN_ORIGIN, type ConnectedUser } from '../support/connect-user.js';
+import { launchBrowser, startReturnPage, type ReturnPage, type TestBrowser } from '../support/browser.js';
+import { connectUser, createSimUser, createTestClient, followConnectLink, json, SIM_TENANT, type ConnectedUser } from '../support/connect-user.js';
 import { simControl } from '../support/simulator-control.js';
 import { waitFor } from '../support/wait-for.js';
 import { api, bookingBody, calendarEvents, sim, withBookingRef } from '../bookings/support.js';
@@ -116,17 +111,10 @@ describe('choosing a calendar someone else shares', () => {
     expect((await api(app, user.apiKey, 'GET', `connections/${user.connection.id}`)).body.bookingCalendarId).toBe(own);
 
     // The user opens the link: the authorize request names the scope; the sign-in records it.
-    let url = refused.body.connectUrl as string;
-    let askedFor = '';
-    for (let hop = 0; hop < 6 && !url.startsWith(TEST_RETURN_ORIGIN); hop += 1) {
-      if (url.includes('/authorize')) askedFor = new URL(url).searchParams.get('scope') ?? '';
-      const step = await nextHop(url);
-      if (!step.location) throw new Error(`consent flow stopped at ${new URL(url).pathname}: ${step.status}`);
-      url = step.location;
-    }
-    expect(askedFor.split(' ')).toContain('Calendars.ReadWrite.Shared');
-    expect(new URL(url).searchParams.get('status')).toBe('connected');
-    expect(new URL(url).searchParams.get('connectionId')).toBe(user.connection.id);
+    const { finalUrl, authorizeScopes } = await followConnectLink(refused.body.connectUrl as string);
+    expect(authorizeScopes.at(-1)!.split(' ')).toContain('Calendars.ReadWrite.Shared');
+    expect(finalUrl.searchParams.get('status')).toBe('connected');
+    expect(finalUrl.searchParams.get('connectionId')).toBe(user.connection.id);
 
     const chosen = await api(app, user.apiKey, 'PATCH', `connections/${user.connection.id}`, choice);
     expect(chosen.status).toBe(200);
@@ -166,27 +154,19 @@ describe('choosing a calendar someone else shares', () => {
 });
 
 describe('the hosted picker with a calendar someone else shares (Chromium)', () => {
-  let receiver: Server;
+  let returnPage: ReturnPage;
   let receiverOrigin: string;
-  let context: BrowserContext;
-  let profile: string;
+  let browser: TestBrowser;
 
   beforeAll(async () => {
-    receiver = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>Booking system</title><h1>Back</h1>'));
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    profile = await mkdtemp(join(tmpdir(), 'cb-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    returnPage = await startReturnPage();
+    receiverOrigin = returnPage.origin;
+    browser = await launchBrowser();
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    await new Promise((resolve) => receiver?.close(resolve));
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.close();
+    await returnPage?.close();
   });
 
   it('marks the shared calendar, and choosing it sends the person through consent for Calendars.ReadWrite.Shared before the choice is saved', async () => {
@@ -202,7 +182,7 @@ describe('the hosted picker with a calendar someone else shares (Chromium)', () 
         body: JSON.stringify({ externalUserId: 'picker-shared', returnUrl: `${receiverOrigin}/return`, pickCalendars: true }),
       }),
     );
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     const authorizeScopes: string[] = [];
     page.on('request', (r) => {
       if (r.method() === 'GET' && r.url().includes('/authorize')) authorizeScopes.push(new URL(r.url()).searchParams.get('scope') ?? '');

@@ -1,45 +1,31 @@
 // Point 6: the hosted calendar picker, clicked through in headless Chromium (Debian's, via playwright-core):
 // connect link -> simulator sign-in page -> consent page -> picker -> the booking system's return URL
 // (a receiver on loopback), then the chosen calendars are read back through the API.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppHost, type AppHost } from '../support/app-host.js';
+import { launchBrowser, startReturnPage, type ReturnPage, type TestBrowser } from '../support/browser.js';
 import { createSimUser, createTestClient, json, SIM_TENANT, type TestClient } from '../support/connect-user.js';
 import { simControl } from '../support/simulator-control.js';
 
 let app: AppHost;
-let receiver: Server;
+let returnPage: ReturnPage;
 let receiverOrigin: string;
+let browser: TestBrowser;
 let context: BrowserContext;
-let profile: string;
-const received: URL[] = [];
 
 beforeAll(async () => {
   app = await startAppHost();
-  receiver = createServer((req, res) => {
-    received.push(new URL(req.url ?? '/', receiverOrigin));
-    res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>Booking system</title><h1>Back in the booking system</h1>');
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverOrigin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  profile = await mkdtemp(join(tmpdir(), 'cb-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  returnPage = await startReturnPage();
+  receiverOrigin = returnPage.origin;
+  browser = await launchBrowser();
+  context = browser.context;
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await browser?.close();
+  await returnPage?.close();
   await app?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 async function secondCalendar(upn: string, name: string): Promise<string> {
@@ -104,7 +90,7 @@ describe('hosted calendar picker', () => {
     const landed = new URL(page.url());
     expect(landed.searchParams.get('status')).toBe('connected');
     const connectionId = landed.searchParams.get('connectionId')!;
-    expect(received.some((u) => u.searchParams.get('connectionId') === connectionId)).toBe(true);
+    expect(returnPage.received.some((u) => u.searchParams.get('connectionId') === connectionId)).toBe(true);
     await page.close();
 
     const res = await fetch(`${app.url}/api/connections/${connectionId}`, { headers: { Authorization: `Bearer ${tc.apiKey}` } });

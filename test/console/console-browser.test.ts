@@ -3,13 +3,12 @@
 // once -> connect link -> the simulator's sign-in and consent pages -> connection and calendars -> a booking
 // that appears in the simulated Outlook calendar -> an event added "in Outlook" that changes busy time and
 // arrives as a signed, verified webhook -> live status -> disconnect. Every wait is bounded polling.
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { copyFile, mkdir } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_USERS } from '../../dev/simulator/seed.js';
 import { addDays, isoDate, todayIn } from '../../dev/console/week-grid.js';
+import { launchBrowser, type TestBrowser } from '../support/browser.js';
 import { startConsoleApp, TICK_TIMER, type ConsoleApp } from './support.js';
 
 const WAIT = { timeout: 20_000 };
@@ -17,26 +16,18 @@ const ADELE = SEED_USERS.adele.userPrincipalName;
 const ZONE = 'America/Los_Angeles'; // Adele's mailbox zone (Pacific Standard Time)
 
 let app: ConsoleApp;
-let context: BrowserContext;
-let profile: string;
+let browser: TestBrowser;
 let page: Page;
 
 beforeAll(async () => {
   app = await startConsoleApp();
-  profile = await mkdtemp(join(tmpdir(), 'cb-console-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await context.newPage();
+  browser = await launchBrowser({ viewport: { width: 1440, height: 900 } });
+  page = await browser.context.newPage();
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await app?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 const section = (id: string) => page.locator(`#${id}`);

@@ -109,6 +109,22 @@ export async function nextHop(url: string, init: RequestInit = {}, browser: Cook
   return { status: response.status, location: location ? new URL(location, url).toString() : undefined, response };
 }
 
+/**
+ * Follows a connect link (or the consent link of a 409 consent_missing) hop by hop, as a browser would,
+ * to the booking system's return URL; also returns the scopes each authorize request asked for.
+ */
+export async function followConnectLink(link: string, returnUrl?: string): Promise<{ finalUrl: URL; authorizeScopes: string[] }> {
+  let url = link;
+  const authorizeScopes: string[] = [];
+  for (let hop = 0; hop < 6 && !url.startsWith(TEST_RETURN_ORIGIN) && !(returnUrl && url.startsWith(returnUrl)); hop += 1) {
+    if (new URL(url).pathname.endsWith('/authorize')) authorizeScopes.push(new URL(url).searchParams.get('scope') ?? '');
+    const step = await nextHop(url);
+    if (!step.location) throw new Error(`connect flow stopped at ${new URL(url).pathname}: ${step.status} ${await step.response.text()}`);
+    url = step.location;
+  }
+  return { finalUrl: new URL(url), authorizeScopes };
+}
+
 export async function connectUser(app: AppEndpoint, options: ConnectOptions = {}): Promise<ConnectedUser> {
   const testClient = options.client ?? (await createTestClient(app));
   const upn = options.userPrincipalName ?? (await createSimUser(app.simulatorUrl)).userPrincipalName;
@@ -126,13 +142,7 @@ export async function connectUser(app: AppEndpoint, options: ConnectOptions = {}
   const link = (await linkRes.json()) as { url: string };
 
   // connect link -> authorize (auto-consent) -> callback -> return URL
-  let url = link.url;
-  for (let hop = 0; hop < 5 && !url.startsWith(TEST_RETURN_ORIGIN) && !(options.returnUrl && url.startsWith(options.returnUrl)); hop += 1) {
-    const step = await nextHop(url);
-    if (!step.location) throw new Error(`connect flow stopped at ${new URL(url).pathname}: ${step.status} ${await step.response.text()}`);
-    url = step.location;
-  }
-  const finalUrl = new URL(url);
+  const { finalUrl } = await followConnectLink(link.url, options.returnUrl);
   const connectionId = finalUrl.searchParams.get('connectionId');
   if (finalUrl.searchParams.get('status') !== 'connected' || !connectionId) throw new Error(`connect flow failed: ${finalUrl.search}`);
   const res = await fetch(`${app.url}/api/connections/${connectionId}`, { headers: { Authorization: `Bearer ${testClient.apiKey}` } });
