@@ -186,6 +186,7 @@ try {
   const seedStart = performance.now();
   const t0 = Date.now();
   const seededIds: string[] = [];
+  const seeded = new Set<string>();
   const subscriptionIds = new Set<string>();
   await pool(Array.from({ length: connections }, (_, i) => i), 16, async (i) => {
     const user = fx.sim.state.directory.addUser({ tenantId, userPrincipalName: `upkeep${i}@${tenant.domain}` });
@@ -213,6 +214,7 @@ try {
     await repo.create(entity);
     lastRefresh.set(rowKey, refreshedAt.getTime());
     seededIds.push(rowKey);
+    seeded.add(rowKey);
     // Expiries spread over the 4 days after the renewal window opens, as a running system's are.
     const expiry = new Date(t0 + 3 * DAY + HOUR + Math.floor(((i + 0.5) / connections) * (MAX_SUBSCRIPTION_MINUTES * 60_000 - 3 * DAY - 2 * HOUR)));
     const clientState = newClientState();
@@ -243,7 +245,7 @@ try {
 
   // The week: hour by hour, the renewal timer (:10) and the keep-alive timer (:23), the queue drained.
   const start = await snapshot();
-  const totals = { refreshed: 0, needsReauth: 0, refreshFailed: 0, renewed: 0, recreated: 0, dropped: 0, renewFailed: 0, messages: 0, retries: 0 };
+  const totals = { workingHours: 0, refreshed: 0, needsReauth: 0, refreshFailed: 0, renewed: 0, recreated: 0, dropped: 0, renewFailed: 0, messages: 0, retries: 0 };
   let leastLeftMs = Infinity;
   let missing = 0;
   let slowestHourMs = 0;
@@ -263,6 +265,7 @@ try {
         totals.refreshed += o.refreshed;
         totals.needsReauth += o.needsReauth;
         totals.refreshFailed += o.failed;
+        totals.workingHours += o.workingHours;
       } else if (o.kind === 'renewed') {
         totals.renewed += o.report.renewed;
         totals.recreated += o.report.recreated;
@@ -287,14 +290,18 @@ try {
   const endMs = Date.now();
   let overdue = 0;
   for (const id of seededIds) if (endMs - lastRefresh.get(id)! > WEEK) overdue += 1;
-  const tokensOk = longestGapMs <= WEEK && overdue === 0 && totals.needsReauth === 0;
+  // Working hours ride on the keep-alive scan: none older than 7 days plus the hour to the next scan.
+  let staleHours = 0;
+  for await (const { entity } of repo.queryAll(`PartitionKey eq '${clientId}'`, { select: ['workingHoursReadAt'] }))
+    if (seeded.has(entity.rowKey) && endMs - (entity.workingHoursReadAt?.getTime() ?? 0) > WEEK + HOUR) staleHours += 1;
+  const tokensOk = longestGapMs <= WEEK && overdue === 0 && totals.needsReauth === 0 && staleHours === 0;
   const renewalsOk = missing === 0 && totals.recreated === 0 && totals.dropped === 0 && totals.renewFailed === 0;
   console.info(
     `upkeep: ${days} days of hourly timers over ${connections} connections in ${(week.wallMs / 1000).toFixed(0)} s (slowest hour ${(slowestHourMs / 1000).toFixed(1)} s, load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}): ` +
       `${totals.refreshed} keep-alive refreshes (${totals.refreshFailed} failed, ${totals.needsReauth} needs_reauth), ${totals.renewed} renewals (${totals.recreated} recreated, ${totals.dropped} dropped, ${totals.renewFailed} failed), ` +
       `${totals.messages} queue messages (${totals.retries} retried)`,
   );
-  console.info(`upkeep: every token refreshed within 7 days: ${tokensOk ? 'yes' : 'NO'} (longest interval between refreshes ${(longestGapMs / DAY).toFixed(2)} days, ${overdue} overdue at the end)`);
+  console.info(`upkeep: every token refreshed within 7 days: ${tokensOk ? 'yes' : 'NO'} (longest interval between refreshes ${(longestGapMs / DAY).toFixed(2)} days, ${overdue} overdue at the end; working hours older than 7 days: ${staleHours}; ${totals.workingHours} read beside a refresh that was not due)`);
   console.info(`upkeep: every subscription renewed before it expired: ${renewalsOk ? 'yes' : 'NO'} (${subscriptionIds.size} subscriptions checked every hour; least time left seen ${(leastLeftMs / DAY).toFixed(2)} days; ${missing} missing)`);
   console.info(`upkeep: per connection per week: ${describeCosts(week, connections)}`);
   report('upkeep', 'week: connections', connections, 'count');
