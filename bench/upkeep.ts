@@ -132,6 +132,9 @@ function reportCosts(phase: string, c: Costs, of: number, unit = 'connection'): 
   report('upkeep', `${phase}: Azurite CPU per ${unit}`, per(c.azuriteCpu, of), 'ms');
 }
 
+/** The longest one message took (16 at a time): what must stay far inside host.json's functionTimeout. */
+let longestMessageMs = 0;
+
 /** Drains the upkeep queue as the host does: a failed message stays, and is seen again after its visibility timeout. */
 async function drain(): Promise<{ outcomes: UpkeepOutcome[]; failures: number }> {
   const queue = await getQueue(services.config.storage, UPKEEP_QUEUE);
@@ -148,7 +151,9 @@ async function drain(): Promise<{ outcomes: UpkeepOutcome[]; failures: number }>
     }
     idle = 0;
     const settled = await settleLimited(items, HOST_BATCH, async (m) => {
+      const began = performance.now();
       outcomes.push(await processUpkeepMessage(deps, decodeQueueMessage(m.messageText)));
+      longestMessageMs = Math.max(longestMessageMs, performance.now() - began);
       await queue.deleteMessage(m.messageId, m.popReceipt);
     });
     for (const s of settled) if (s.status === 'rejected') {
@@ -299,7 +304,7 @@ try {
   console.info(
     `upkeep: ${days} days of hourly timers over ${connections} connections in ${(week.wallMs / 1000).toFixed(0)} s (slowest hour ${(slowestHourMs / 1000).toFixed(1)} s, load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}): ` +
       `${totals.refreshed} keep-alive refreshes (${totals.refreshFailed} failed, ${totals.needsReauth} needs_reauth), ${totals.renewed} renewals (${totals.recreated} recreated, ${totals.dropped} dropped, ${totals.renewFailed} failed), ` +
-      `${totals.messages} queue messages (${totals.retries} retried)`,
+      `${totals.messages} queue messages (${totals.retries} retried), the longest message ${(longestMessageMs / 1000).toFixed(1)} s`,
   );
   console.info(`upkeep: every token refreshed within 7 days: ${tokensOk ? 'yes' : 'NO'} (longest interval between refreshes ${(longestGapMs / DAY).toFixed(2)} days, ${overdue} overdue at the end; working hours older than 7 days: ${staleHours}; ${totals.workingHours} read beside a refresh that was not due)`);
   console.info(`upkeep: every subscription renewed before it expired: ${renewalsOk ? 'yes' : 'NO'} (${subscriptionIds.size} subscriptions checked every hour; least time left seen ${(leastLeftMs / DAY).toFixed(2)} days; ${missing} missing)`);
@@ -308,6 +313,7 @@ try {
   report('upkeep', 'week: longest interval between token refreshes', Math.round((longestGapMs / DAY) * 100) / 100, 'days');
   report('upkeep', 'week: subscriptions expired or recreated', missing + totals.recreated, 'count');
   report('upkeep', 'week: wall time', Math.round(week.wallMs / 1000), 's');
+  report('upkeep', 'week: longest queue message', Math.round(longestMessageMs), 'ms');
   reportCosts('week', week, connections);
 
   // The other timers, one sweep each: their per-connection costs.
