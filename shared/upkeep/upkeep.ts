@@ -35,13 +35,6 @@ export const UPKEEP_QUEUE = 'connection-upkeep';
 export const SCAN_PAGE_SIZE = 1000;
 /** Connections per keep-alive work message: a few seconds of token refreshes. */
 export const KEEPALIVE_CHUNK = 20;
-/**
- * What a scan reads of each connection row: the keys and what decides whether it is due. A row carries its
- * sealed token cache (kilobytes); an hourly scan of every row must not move them all.
- */
-const DUE_FIELDS = ['lastTokenRefreshAt', 'createdAt', 'workingHoursReadAt'] as const;
-/** The owner scans only put keys in their work messages (the work reads each row again). */
-const OWNER_FIELDS = ['status'] as const;
 /** Connections renewed at once by one work message (each is one $batch to its own mailbox). */
 const RENEW_CONCURRENCY = 4;
 
@@ -200,7 +193,7 @@ async function settleAll(calls: (() => Promise<void>)[]): Promise<void> {
 
 async function scanKeepAlivePage(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'keepalive-scan' }>): Promise<UpkeepOutcome> {
   const at = Date.parse(message.at);
-  const page = await deps.services.store.connections.query(ACTIVE_CONNECTIONS_FILTER, { pageSize: SCAN_PAGE_SIZE, continuationToken: message.continuationToken, select: DUE_FIELDS });
+  const page = await deps.services.store.connections.query(ACTIVE_CONNECTIONS_FILTER, { pageSize: SCAN_PAGE_SIZE, continuationToken: message.continuationToken });
   const due = page.items.map((v) => v.entity).filter((c) => upkeepDue(c, at));
   const work: UpkeepMessage[] = chunk(due, KEEPALIVE_CHUNK).map((part) => ({
     kind: 'keepalive',
@@ -297,7 +290,7 @@ async function scanOwnersPage(deps: SyncDeps, message: OwnerScan): Promise<Upkee
   let owners: CalendarOwner[];
   let next: string | undefined;
   if (message.table === 'connections') {
-    const page = await store.connections.query(ACTIVE_OWNERS_FILTER, { ...options, select: OWNER_FIELDS });
+    const page = await store.connections.query(ACTIVE_OWNERS_FILTER, options);
     owners = page.items.map((v) => v.entity);
     next = page.continuationToken;
   } else {
