@@ -41,14 +41,14 @@ describe('control API', () => {
     const seeded = await control(sim, 'POST', '/users/megan@contoso.test/signed-in', { clientId: SIMULATED_CLIENT_ID, scopes: SCOPES });
     expect(seeded.status).toBe(200);
     const { refresh_token: refreshToken } = (await seeded.json()) as { refresh_token: string };
-    const redeemed = await msalClient(sim).acquireTokenByRefreshToken({ refreshToken, scopes: SCOPES });
+    const redeemed = await (await msalClient(sim)).acquireTokenByRefreshToken({ refreshToken, scopes: SCOPES });
     expect(redeemed?.account?.username).toBe('megan@contoso.test');
     expect(redeemed?.scopes).toEqual(expect.arrayContaining(SCOPES));
     // Scopes never consented are refused, as for a user who signed in through the pages.
-    await expect(msalClient(sim).acquireTokenByRefreshToken({ refreshToken, scopes: ['Mail.Read'] })).rejects.toMatchObject({ errorCode: 'invalid_grant' });
+    await expect((await msalClient(sim)).acquireTokenByRefreshToken({ refreshToken, scopes: ['Mail.Read'] })).rejects.toMatchObject({ errorCode: 'invalid_grant' });
 
     await control(sim, 'POST', '/users/megan@contoso.test/revoke-sign-in-sessions');
-    await expect(msalClient(sim).acquireTokenByRefreshToken({ refreshToken, scopes: SCOPES })).rejects.toMatchObject({ errorCode: 'invalid_grant' });
+    await expect((await msalClient(sim)).acquireTokenByRefreshToken({ refreshToken, scopes: SCOPES })).rejects.toMatchObject({ errorCode: 'invalid_grant' });
     expect((await control(sim, 'POST', '/users/megan@contoso.test/signed-in', { clientId: SIMULATED_CLIENT_ID })).status).toBe(400);
     expect((await control(sim, 'POST', '/users/nobody@contoso.test/signed-in', { clientId: SIMULATED_CLIENT_ID, scopes: SCOPES })).status).toBe(404);
   });
