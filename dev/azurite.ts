@@ -22,6 +22,8 @@ export interface RunningAzurite {
    * staying down `downMs` in between: a storage outage, as the chaos run injects one.
    */
   restart(options?: { downMs?: number }): Promise<void>;
+  /** The child process's id now (a restart changes it): the benches read its CPU time. */
+  pid(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
       const { table, queue } = await reply;
       return { table, queue };
     },
+    pid: () => child.pid,
     async restart({ downMs = 0 } = {}) {
       await stopChild(child);
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));

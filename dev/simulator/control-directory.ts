@@ -3,7 +3,7 @@
 // docs/simulator-identity.md. Also applies the default seed at start and after every reset.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { identityStore } from './identity/store.js';
+import { identityStore, opaque } from './identity/store.js';
 import type { SimRequest, SimResponse } from './router.js';
 import { applySeed, SIMULATED_CLIENT_ID } from './seed.js';
 import type { SimModule } from './server.js';
@@ -56,6 +56,7 @@ const appInput = z.object({
   appRoles: z.array(z.string().min(1)).optional(),
 });
 const appRoleAssignmentInput = z.object({ roles: z.array(z.string().min(1)) });
+const signedInInput = z.object({ clientId: z.string().min(1), scopes: z.array(z.string().min(1)).min(1) }).strict();
 const advanceInput = z
   .object({ ms: z.number().nonnegative().optional(), minutes: z.number().nonnegative().optional(), hours: z.number().nonnegative().optional(), days: z.number().nonnegative().optional() })
   .refine((v) => v.ms !== undefined || v.minutes !== undefined || v.hours !== undefined || v.days !== undefined, 'give ms, minutes, hours or days');
@@ -174,6 +175,17 @@ export function createControlDirectoryModule(options: ControlDirectoryOptions = 
     on('POST', '/_sim/users/:user/revoke-sign-in-sessions', (req) => {
       revokeUser(user(state, req.params.user!));
       return { status: 200, body: { value: true } };
+    });
+    // Seeds what an interactive sign-in leaves behind (the user's consent to `scopes` and a refresh token
+    // issued now), so a bench can hold thousands of connected users without driving each through the pages.
+    on('POST', '/_sim/users/:user/signed-in', (req) => {
+      const u = user(state, req.params.user!);
+      const input = json(req, signedInInput);
+      store.grantConsent(u.id, input.clientId, input.scopes);
+      const now = state.clock.now();
+      const refreshToken = opaque('sim-rt.', 48);
+      store.refreshTokens.set(refreshToken, { clientId: input.clientId, tenantId: u.tenantId, userId: u.id, authTime: now, issuedAt: now, revocationGeneration: store.revocationGeneration(u.id) });
+      return { status: 200, body: { refresh_token: refreshToken } };
     });
     // An administrator resets the user's password: refresh tokens stop working, as with a revocation, and
     // Graph removes the user's delegated subscriptions ("User's password has been reset").

@@ -13,6 +13,8 @@ import { settleLimited } from '../runtime/settle-limited.js';
 import type { Versioned } from '../store/repository.js';
 import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { ACTIVE_CONNECTIONS_FILTER, refreshConnections, refreshDueAt } from '../keepalive/token-keep-alive.js';
+import { refreshWorkingHours, workingHoursDue } from '../availability/mailbox-working-hours.js';
+import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { renewConnection, RENEW_WITHIN_MS, type RenewalReport } from '../sync/renew-subscriptions.js';
 import type { SyncDeps } from '../sync/sync-deps.js';
 import { loadCalendarOwner, type CalendarOwner } from '../sync/calendar-owner.js';
@@ -66,7 +68,8 @@ type OwnerScan = {
 export type UpkeepOutcome =
   | { kind: 'scanned'; task: 'keepalive' | 'renewal' | 'resync' | 'reconcile' | 'shared-poll'; rows: number; due: number; messages: number; more: boolean }
   | { kind: 'resynced'; checked: number; queued: number }
-  | { kind: 'refreshed'; refreshed: number; needsReauth: number; failed: number }
+  /** `workingHours`: connections whose tokens were not due but whose working hours were read again. */
+  | { kind: 'refreshed'; refreshed: number; needsReauth: number; failed: number; workingHours: number }
   | { kind: 'renewed'; report: RenewalReport }
   | { kind: 'reconciled'; report: ReconcileReport }
   | { kind: 'disconnect-scanned'; rows: number; messages: number; more: boolean }
@@ -191,7 +194,7 @@ async function settleAll(calls: (() => Promise<void>)[]): Promise<void> {
 async function scanKeepAlivePage(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'keepalive-scan' }>): Promise<UpkeepOutcome> {
   const at = Date.parse(message.at);
   const page = await deps.services.store.connections.query(ACTIVE_CONNECTIONS_FILTER, { pageSize: SCAN_PAGE_SIZE, continuationToken: message.continuationToken });
-  const due = page.items.map((v) => v.entity).filter((c) => refreshDueAt(c) <= at);
+  const due = page.items.map((v) => v.entity).filter((c) => upkeepDue(c, at));
   const work: UpkeepMessage[] = chunk(due, KEEPALIVE_CHUNK).map((part) => ({
     kind: 'keepalive',
     at: message.at,
@@ -214,11 +217,24 @@ async function refreshChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { ki
   const at = Date.parse(message.at);
   // Read again: since the scan, the connection may have been refreshed (by a request), disconnected or deleted.
   const rows = await settleLimited(message.connections, 8, (c) => store.connections.getConnection(c.clientId, c.connectionId));
-  const due = rows.flatMap((r) => (r.status === 'fulfilled' && r.value && r.value.entity.status === 'active' && refreshDueAt(r.value.entity) <= at ? [r.value.entity] : []));
+  const active = rows.flatMap((r) => (r.status === 'fulfilled' && r.value && r.value.entity.status === 'active' ? [r.value.entity] : []));
   const report = { refreshed: 0, needsReauth: 0, failed: 0 };
-  await refreshConnections(deps.services, due, report, console);
+  // Tokens due: refreshed, and their working hours read with them when those are due too.
+  await refreshConnections(deps.services, active.filter((c) => refreshDueAt(c) <= at), report, console);
+  // Tokens kept fresh by other Graph use (renewals, bookings) never fall due: their working hours on their own.
+  let workingHours = 0;
+  await settleLimited(active.filter((c) => refreshDueAt(c) > at && workingHoursDue(c, at)), 4, async (connection) => {
+    await refreshWorkingHours(deps.services, connection)
+      .then(() => (workingHours += 1))
+      .catch((error: unknown) => console.warn(`token keep-alive: working hours of ${connection.rowKey} not read: ${describeError(error)}`));
+  });
   if (rows.some((r) => r.status === 'rejected')) throw new Error('token keep-alive: a connection could not be read; the message is retried');
-  return { kind: 'refreshed', ...report };
+  return { kind: 'refreshed', ...report, workingHours };
+}
+
+/** A keep-alive scan's test: the tokens are due for their refresh, or the working hours for a new read. */
+function upkeepDue(connection: Pick<ConnectionEntity, 'rowKey' | 'lastTokenRefreshAt' | 'createdAt' | 'workingHoursReadAt'>, at: number): boolean {
+  return refreshDueAt(connection) <= at || workingHoursDue(connection, at);
 }
 
 async function scanRenewalPage(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'renewal-scan' }>): Promise<UpkeepOutcome> {

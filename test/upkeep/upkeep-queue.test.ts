@@ -52,6 +52,23 @@ describe('token keep-alive through the queue', () => {
   });
 });
 
+describe('working hours through the keep-alive queue', () => {
+  it('reads working hours over a week old again even when the tokens are fresh (other Graph use refreshed them)', async () => {
+    const other = await connectUser(app);
+    const row = () => app.services.store.connections.require(other.client.clientId, other.connection.id);
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600_000);
+    const before = await row();
+    await app.services.store.connections.update({ ...before.entity, lastTokenRefreshAt: new Date(), workingHoursReadAt: eightDaysAgo }, before.etag);
+
+    await startKeepAliveScan(defaultSyncDeps(app.services));
+    const readAt = await waitFor(async () => {
+      const at = (await row()).entity.workingHoursReadAt;
+      return at && at.getTime() > eightDaysAgo.getTime() ? at : undefined;
+    }, { message: 'the working hours read again' });
+    expect(Date.now() - readAt.getTime()).toBeLessThan(60_000);
+  });
+});
+
 describe('subscription renewal through the queue', () => {
   it('renews a subscription that expires within the window, in Graph and in the store', async () => {
     const [sub] = await waitFor(async () => {

@@ -1,8 +1,8 @@
 // The control API (tenants, users, rooms, apps, clock, reset) and the run-wide simulator from the test setup.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEED_TENANT, SEED_USERS } from '../../../dev/simulator/seed.js';
+import { SEED_TENANT, SEED_USERS, SIMULATED_CLIENT_ID } from '../../../dev/simulator/seed.js';
 import type { RunningSimulator } from '../../../dev/simulator/server.js';
-import { Browser, REDIRECT_URI, connect, control, msalClient, signInWithForms, startAuth, redirectParams, startIdentitySimulator } from './support.js';
+import { Browser, REDIRECT_URI, SCOPES, connect, control, msalClient, signInWithForms, startAuth, redirectParams, startIdentitySimulator } from './support.js';
 
 let sim: RunningSimulator;
 beforeAll(async () => {
@@ -35,6 +35,22 @@ describe('control API', () => {
     expect((await control(sim, 'POST', '/tenants', { domain: 'contoso.test' })).status).toBe(409);
     expect((await control(sim, 'POST', '/clock/advance', {})).status).toBe(400);
     expect((await fetch(`${sim.url}/_sim/apps`, { method: 'POST', body: '{' })).status).toBe(400);
+  });
+
+  it('seeds a sign-in: the refresh token it returns redeems for the user with the consented scopes, until the user is revoked', async () => {
+    const seeded = await control(sim, 'POST', '/users/megan@contoso.test/signed-in', { clientId: SIMULATED_CLIENT_ID, scopes: SCOPES });
+    expect(seeded.status).toBe(200);
+    const { refresh_token: refreshToken } = (await seeded.json()) as { refresh_token: string };
+    const redeemed = await (await msalClient(sim)).acquireTokenByRefreshToken({ refreshToken, scopes: SCOPES });
+    expect(redeemed?.account?.username).toBe('megan@contoso.test');
+    expect(redeemed?.scopes).toEqual(expect.arrayContaining(SCOPES));
+    // Scopes never consented are refused, as for a user who signed in through the pages.
+    await expect((await msalClient(sim)).acquireTokenByRefreshToken({ refreshToken, scopes: ['Mail.Read'] })).rejects.toMatchObject({ errorCode: 'invalid_grant' });
+
+    await control(sim, 'POST', '/users/megan@contoso.test/revoke-sign-in-sessions');
+    await expect((await msalClient(sim)).acquireTokenByRefreshToken({ refreshToken, scopes: SCOPES })).rejects.toMatchObject({ errorCode: 'invalid_grant' });
+    expect((await control(sim, 'POST', '/users/megan@contoso.test/signed-in', { clientId: SIMULATED_CLIENT_ID })).status).toBe(400);
+    expect((await control(sim, 'POST', '/users/nobody@contoso.test/signed-in', { clientId: SIMULATED_CLIENT_ID, scopes: SCOPES })).status).toBe(404);
   });
 
   it('advances the clock by days and resets it, the directory and the grants (reseeding)', async () => {
