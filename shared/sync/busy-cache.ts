@@ -4,6 +4,7 @@
 // owner's summary row (busy-summary.ts): a round writes it before its sync state (a redelivered round repairs
 // it), a stale mark before and after the state, a forget after removing the rows.
 import type { Store } from '../store/index.js';
+import { isNotFoundError } from '../store/errors.js';
 import { busyEventRowKey, calendarSyncRowKey, type BusyEventEntity, type CalendarSyncEntity } from '../store/repositories/busy.js';
 import { refreshBusySummary, type BusyOwner } from './busy-summary.js';
 import { DEFAULT_BUSY_SHOW_AS, mergeBusy, type BusyInterval, type BusyItem } from './merge-busy.js';
@@ -124,7 +125,14 @@ export async function applyCalendarChanges(
   await refreshBusySummary(store, owner, { calendarId, syncedAt: now });
   const state = await store.busy.getSyncState(connectionId, calendarId);
   if (!state) return; // no full sync yet: the cache covers nothing, so there is no state to advance
-  await store.busy.syncStates.mutate(connectionId, calendarSyncRowKey(calendarId), (current) => ({ ...current, deltaLink, syncedAt: now }));
+  await store.busy.syncStates
+    .mutate(connectionId, calendarSyncRowKey(calendarId), (current) => ({ ...current, deltaLink, syncedAt: now }))
+    .catch(ignoreForgotten);
+}
+
+/** The calendar was forgotten (disconnect, no longer a busy calendar) while this call ran: nothing to advance. */
+function ignoreForgotten(error: unknown): void {
+  if (!isNotFoundError(error)) throw error;
 }
 
 /** A notification may have been missed (lifecycle `missed`, a dropped subscription): stop trusting the cache. */
@@ -134,7 +142,7 @@ export async function markCalendarStale(store: Store, owner: BusyOwner, calendar
   if (state.entity.status !== 'stale') {
     // The summary first (a call stopped after it leaves readers going live, never trusting a stale cache)...
     await refreshBusySummary(store, owner, { calendarId, syncedAt: state.entity.syncedAt, status: 'stale' });
-    await store.busy.syncStates.mutate(owner.rowKey, calendarSyncRowKey(calendarId), (current) => ({ ...current, status: 'stale' }));
+    await store.busy.syncStates.mutate(owner.rowKey, calendarSyncRowKey(calendarId), (current) => ({ ...current, status: 'stale' })).catch(ignoreForgotten);
   }
   // ...and again from the partition, also when already stale: a summary a concurrent round wrote between the
   // two writes above, from the state before them, is replaced.

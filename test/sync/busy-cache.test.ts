@@ -90,6 +90,37 @@ describe('busy cache', () => {
     expect(await store.busy.getSyncState(conn, 'c')).toBeNull();
   });
 
+  it('a calendar forgotten while a delta round or a stale mark runs (a disconnect) is left forgotten, not an error', async () => {
+    const conn = 'conn-forgotten';
+    const owner = { partitionKey: 'client-busy-cache', rowKey: conn };
+    // The disconnect lands right after the call has read the calendar's sync state.
+    const racing = new Proxy(store, {
+      get: (target, prop) =>
+        prop !== 'busy'
+          ? Reflect.get(target, prop)
+          : new Proxy(target.busy, {
+              get: (busy, name) =>
+                name === 'getSyncState'
+                  ? async (connectionId: string, calendarId: string) => {
+                      const state = await busy.getSyncState(connectionId, calendarId);
+                      await forgetCalendar(target, owner, calendarId);
+                      return state;
+                    }
+                  : (Reflect.get(busy, name) as unknown) instanceof Function
+                    ? (Reflect.get(busy, name) as (...a: unknown[]) => unknown).bind(busy)
+                    : Reflect.get(busy, name),
+            }),
+    });
+    await replaceCalendarBusy(store, owner, 'c', window, [ev('e1', 9, 10)], 'd1');
+    await expect(applyCalendarChanges(racing, owner, 'c', [ev('e2', 11, 12)], [], 'd2')).resolves.toBeUndefined();
+    expect(await store.busy.getSyncState(conn, 'c')).toBeNull();
+
+    await replaceCalendarBusy(store, owner, 'c', window, [ev('e1', 9, 10)], 'd1');
+    await expect(markCalendarStale(racing, owner, 'c')).resolves.toBeUndefined();
+    expect(await store.busy.getSyncState(conn, 'c')).toBeNull();
+    expect(await readCachedBusy(store, { connectionId: conn, calendarIds: ['c'], start: at(0), end: at(24) })).toBeUndefined();
+  });
+
   describe('summary row (what team availability reads)', () => {
     const client = 'client-summary';
     /** The summary's answer and the partition's, as [start, end] ms pairs, for the same query. */
