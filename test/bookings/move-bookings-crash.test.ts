@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../dev/simulator/server.js';
 import { freePort } from '../../dev/host/ports.js';
 import type { Services } from '../../shared/services.js';
-import { adminKeyOf, servicesLikeApp, spawnApp, untilAnswers, type AppProcess } from '../support/app-process.js';
+import { adminKeyOf, servicesLikeApp, spawnApp, spawnedAppSettings, untilAnswers, type AppProcess } from '../support/app-process.js';
 import { connectUser, createTestClient, type AppEndpoint } from '../support/connect-user.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../sync/support.js';
 import { waitFor } from '../support/wait-for.js';
@@ -26,11 +26,7 @@ let child: AppProcess | undefined;
 function startApp(): Promise<void> {
   child = spawnApp({
     ...process.env,
-    PORT: String(port),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    M365_SIMULATOR_URL: simulator.url,
-    LOCAL_SECRETS_PATH: join(dataDir, 'secrets.json'),
-    LOCAL_DATA_DIR: dataDir,
+    ...spawnedAppSettings(simulator.url, dataDir, port),
     // A shorter Graph timeout makes a shorter move lease (30 s), so the recheck after the kill comes sooner;
     // still longer than the slowed first delete of the second case, which must not time out.
     GRAPH_TIMEOUT_MS: '10000',

@@ -77,12 +77,24 @@ export async function adminKeyOf(appUrl: string, secretsPath: string): Promise<s
   return key;
 }
 
+/** The settings of an app spawned on `port` against `simulatorUrl`, its data (and secrets file) in `dataDir`. */
+export function spawnedAppSettings(simulatorUrl: string, dataDir: string, port: number): Record<string, string> {
+  return {
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    M365_SIMULATOR_URL: simulatorUrl,
+    LOCAL_SECRETS_PATH: join(dataDir, 'secrets.json'),
+    LOCAL_DATA_DIR: dataDir,
+  };
+}
+
 /**
  * The services of this test process, set up as a spawned app on `port` with its data in `dataDir` sees them
  * (the same simulator, secrets file and public URL), so a test reads and writes the store the app uses.
  */
 export function servicesLikeApp(simulatorUrl: string, dataDir: string, port: number): Services {
-  Object.assign(process.env, { M365_SIMULATOR_URL: simulatorUrl, LOCAL_SECRETS_PATH: join(dataDir, 'secrets.json'), PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
+  const { M365_SIMULATOR_URL, LOCAL_SECRETS_PATH, PUBLIC_BASE_URL } = spawnedAppSettings(simulatorUrl, dataDir, port);
+  Object.assign(process.env, { M365_SIMULATOR_URL, LOCAL_SECRETS_PATH, PUBLIC_BASE_URL });
   useSimulator(simulatorUrl);
   resetConfig();
   resetServices();

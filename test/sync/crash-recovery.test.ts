@@ -16,7 +16,7 @@ import type { AppHost } from '../support/app-host.js';
 import { connectUser, createTestClient, type ConnectedUser } from '../support/connect-user.js';
 import { addFault, removeFault, sim } from '../bookings/support.js';
 import { waitFor } from '../support/wait-for.js';
-import { servicesLikeApp } from '../support/app-process.js';
+import { servicesLikeApp, spawnedAppSettings } from '../support/app-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cb-crash-'));
 let simulator: RunningSimulator;
@@ -28,11 +28,7 @@ let output = '';
 function env(): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    PORT: String(port),
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    M365_SIMULATOR_URL: simulator.url,
-    LOCAL_SECRETS_PATH: join(dataDir, 'secrets.json'),
-    LOCAL_DATA_DIR: dataDir,
+    ...spawnedAppSettings(simulator.url, dataDir, port),
     LOG_LEVEL: 'warn',
   };
 }
