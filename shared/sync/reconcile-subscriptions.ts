@@ -46,26 +46,27 @@ export async function reconcileSubscriptions(deps: SyncDeps): Promise<ReconcileR
 
 /**
  * One page's share of the reconciliation: each owner's records (its owner index, one partition query),
- * then the owner with Graph. An owner's failure is counted, never thrown; the reports of orphans it deleted go.
+ * then the owner with Graph. An owner's failure is counted, never thrown; the reports of orphans it deleted
+ * go. `unread`: the owners whose records could not be read, not reconciled (the caller may try them again).
  */
-export async function reconcileOwners(deps: SyncDeps, owners: readonly CalendarOwner[]): Promise<ReconcileReport> {
+export async function reconcileOwners(deps: SyncDeps, owners: readonly CalendarOwner[]): Promise<{ report: ReconcileReport; unread: CalendarOwner[] }> {
   const { store } = deps.services;
   const report = emptyReport();
+  const unread: CalendarOwner[] = [];
   const deletedOrphans = new Set<string>();
   for (const owner of owners) {
     let mine: SubscriptionEntity[];
     try {
       mine = await store.subscriptions.listOwnerRecords(owner.partitionKey, owner.rowKey);
     } catch (error) {
-      report.connections += 1;
-      report.failed += 1;
-      console.warn(`reconcile: connection ${owner.rowKey}: ${describeError(error)}`);
+      unread.push(owner);
+      console.warn(`reconcile: connection ${owner.rowKey}: records not read: ${describeError(error)}`);
       continue;
     }
     await reconcileOwner(deps, owner, mine, report, deletedOrphans);
   }
   for (const id of deletedOrphans) await store.subscriptions.orphans.delete(ORPHAN_PARTITION, id).catch(() => undefined);
-  return report;
+  return { report, unread };
 }
 
 /** After the owners: the orphan reports no connection could reach. */

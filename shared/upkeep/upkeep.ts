@@ -37,16 +37,23 @@ export const SCAN_PAGE_SIZE = 1000;
 export const KEEPALIVE_CHUNK = 20;
 /** Connections renewed at once by one work message (each is one $batch to its own mailbox). */
 const RENEW_CONCURRENCY = 4;
+/**
+ * A work message whose owners could not all be read is not retried whole (that would redo every other
+ * owner's refresh, resync or Graph list): only the unread owners go back on the queue, after 10 s, 20 s,
+ * 40 s, 80 s (the first as host.json's visibilityTimeout for a failed message). After that they wait for the timer's next run, as the host would dead-letter the message.
+ */
+export const OWNER_RETRY_LIMIT = 4;
+const OWNER_RETRY_DELAY_S = 10;
 
 export type UpkeepMessage =
   /** `seen`: active connections on the pages before this one (the last page sets the running count). */
   | { kind: 'keepalive-scan'; at: string; continuationToken?: string; seen?: number }
-  | { kind: 'keepalive'; at: string; connections: { clientId: string; connectionId: string }[] }
+  | OwnerWork<'keepalive'>
   | { kind: 'renewal-scan'; until: string; continuationToken?: string }
   | { kind: 'renewal'; until: string; connections: { clientId: string; connectionId: string; subscriptions: { id: string; bucket: string }[] }[] }
   | OwnerScan
-  | { kind: 'resync'; at: string; connections: { clientId: string; connectionId: string }[] }
-  | { kind: 'reconcile'; at: string; connections: { clientId: string; connectionId: string }[] }
+  | OwnerWork<'resync'>
+  | OwnerWork<'reconcile'>
   /** After the last page: the orphan reports no connection reached. */
   | { kind: 'reconcile-orphans'; at: string }
   /** The operator's "disconnect every connection of this client": one page of its connections not yet disconnected. */
@@ -54,6 +61,10 @@ export type UpkeepMessage =
   | { kind: 'disconnect'; at: string; connections: { clientId: string; connectionId: string }[] }
   /** A page of the connections with shared busy calendars: each gets a delta round (shared-calendar-poll.ts). */
   | SharedPollScan;
+
+/** Work on a few owners; `attempt` counts the retries of owners a previous attempt could not read. */
+type OwnerWork<K extends 'keepalive' | 'resync' | 'reconcile'> = { kind: K; at: string; connections: OwnerRef[]; attempt?: number };
+type OwnerRef = { clientId: string; connectionId: string };
 
 /** A page of the active owners (connections, then spaces) for the resync sweep or the reconciliation. */
 type OwnerScan = {
@@ -67,11 +78,12 @@ type OwnerScan = {
 
 export type UpkeepOutcome =
   | { kind: 'scanned'; task: 'keepalive' | 'renewal' | 'resync' | 'reconcile' | 'shared-poll'; rows: number; due: number; messages: number; more: boolean }
-  | { kind: 'resynced'; checked: number; queued: number }
+  /** `deferred`, here and below: owners that could not be read, put back on the queue on their own (or given up). */
+  | { kind: 'resynced'; checked: number; queued: number; deferred: number }
   /** `workingHours`: connections whose tokens were not due but whose working hours were read again. */
-  | { kind: 'refreshed'; refreshed: number; needsReauth: number; failed: number; workingHours: number }
+  | { kind: 'refreshed'; refreshed: number; needsReauth: number; failed: number; workingHours: number; deferred: number }
   | { kind: 'renewed'; report: RenewalReport }
-  | { kind: 'reconciled'; report: ReconcileReport }
+  | { kind: 'reconciled'; report: ReconcileReport; deferred?: number }
   | { kind: 'disconnect-scanned'; rows: number; messages: number; more: boolean }
   | { kind: 'disconnected'; disconnected: number }
   | { kind: 'paused' }
@@ -228,8 +240,8 @@ async function refreshChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { ki
       .then(() => (workingHours += 1))
       .catch((error: unknown) => console.warn(`token keep-alive: working hours of ${connection.rowKey} not read: ${describeError(error)}`));
   });
-  if (rows.some((r) => r.status === 'rejected')) throw new Error('token keep-alive: a connection could not be read; the message is retried');
-  return { kind: 'refreshed', ...report, workingHours };
+  const deferred = await retryUnread(deps, message, message.connections.filter((_, i) => rows[i]!.status === 'rejected'));
+  return { kind: 'refreshed', ...report, workingHours, deferred };
 }
 
 /** A keep-alive scan's test: the tokens are due for their refresh, or the working hours for a new read. */
@@ -320,17 +332,35 @@ async function resyncChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kin
     const owner = await loadCalendarOwner(deps.services, clientId, connectionId);
     if (owner && owner.status === 'active') await resyncOwner(deps, owner, new Date(message.at), totals, unwatched);
   });
-  const failed = settled.find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason; // the message is retried; queuing a resync twice is harmless (coalesced)
-  return { kind: 'resynced', ...totals };
+  // Only the owners that failed go again (queuing a resync twice is harmless anyway: coalesced).
+  const deferred = await retryUnread(deps, message, message.connections.filter((_, i) => settled[i]!.status === 'rejected'));
+  return { kind: 'resynced', ...totals, deferred };
 }
 
 async function reconcileChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'reconcile' }>): Promise<UpkeepOutcome> {
   // Read again: since the scan, an owner may have been disconnected or deleted.
   const settled = await settleLimited(message.connections, 8, ({ clientId, connectionId }) => loadCalendarOwner(deps.services, clientId, connectionId));
-  if (settled.some((s) => s.status === 'rejected')) throw new Error('reconciliation: an owner could not be read; the message is retried');
   const owners = settled.flatMap((s) => (s.status === 'fulfilled' && s.value?.status === 'active' ? [s.value] : []));
-  return { kind: 'reconciled', report: await reconcileOwners(deps, owners) };
+  const { report, unread } = await reconcileOwners(deps, owners);
+  const notLoaded = message.connections.filter((_, i) => settled[i]!.status === 'rejected');
+  const deferred = await retryUnread(deps, message, [...notLoaded, ...unread.map((o) => ({ clientId: o.partitionKey, connectionId: o.rowKey }))]);
+  return { kind: 'reconciled', report, deferred };
+}
+
+/**
+ * Puts the owners a work message could not read back on the queue on their own, after a backoff, so one
+ * storage timeout does not redo the whole message's work. Returns how many were deferred (or given up).
+ */
+async function retryUnread<M extends OwnerWork<'keepalive' | 'resync' | 'reconcile'>>(deps: SyncDeps, message: M, unread: OwnerRef[]): Promise<number> {
+  if (unread.length === 0) return 0;
+  const attempt = (message.attempt ?? 0) + 1;
+  if (attempt > OWNER_RETRY_LIMIT) {
+    console.warn(`upkeep ${message.kind}: ${unread.length} owner(s) still unreadable after ${OWNER_RETRY_LIMIT} retries; left for the timer's next run`);
+    return unread.length;
+  }
+  // If this put fails the message itself is retried whole, the only way left not to lose the owners.
+  await enqueue(deps.services.config.storage, UPKEEP_QUEUE, { ...message, connections: unread, attempt } satisfies UpkeepMessage, OWNER_RETRY_DELAY_S * 2 ** (attempt - 1));
+  return unread.length;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -362,7 +392,13 @@ export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
     case 'renewal-scan':
       return instant(m.until) ? { kind: 'renewal-scan', until: m.until, ...(token ? { continuationToken: token } : {}) } : undefined;
     case 'keepalive':
-      return instant(m.at) && ids(m.connections) ? { kind: 'keepalive', at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
+    case 'resync':
+    case 'reconcile': {
+      const attempt = m.attempt === undefined || (Number.isSafeInteger(m.attempt) && (m.attempt as number) >= 1 && (m.attempt as number) <= OWNER_RETRY_LIMIT) ? (m.attempt as number | undefined) : null;
+      return instant(m.at) && ids(m.connections) && attempt !== null
+        ? { kind: m.kind, at: m.at, connections: m.connections as OwnerRef[], ...(attempt !== undefined ? { attempt } : {}) }
+        : undefined;
+    }
     case 'resync-scan':
     case 'reconcile-scan': {
       const pageSize = pageSizeOf(m.pageSize);
@@ -370,9 +406,6 @@ export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
         ? { kind: m.kind, at: m.at, table: m.table, ...(token ? { continuationToken: token } : {}), ...(pageSize !== undefined ? { pageSize } : {}) }
         : undefined;
     }
-    case 'resync':
-    case 'reconcile':
-      return instant(m.at) && ids(m.connections) ? { kind: m.kind, at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
     case 'reconcile-orphans':
       return instant(m.at) ? { kind: 'reconcile-orphans', at: m.at } : undefined;
     case 'disconnect-scan': {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeQueueMessage, getQueue } from '../../shared/queues/queue-client.js';
 import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
-import { parseUpkeepMessage, processUpkeepMessage, startReconcileScan, UPKEEP_QUEUE, type UpkeepMessage } from '../../shared/upkeep/upkeep.js';
+import { OWNER_RETRY_LIMIT, parseUpkeepMessage, processUpkeepMessage, startReconcileScan, UPKEEP_QUEUE, type UpkeepMessage } from '../../shared/upkeep/upkeep.js';
 import { useOwnTables } from '../support/own-tables.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -85,6 +85,53 @@ describe('reconciliation through the upkeep queue', () => {
     expect(orphanRuns).toBeGreaterThanOrEqual(1);
     expect(orphanRuns).toBe(scans.filter((s) => s.kind === 'reconcile-scan' && s.table === 'spaces').length);
   }, 60_000);
+
+  it('puts back only the owner it could not read, alone and after a backoff, instead of redoing the whole message', async () => {
+    const services = ownServices();
+    const deps = defaultSyncDeps(services);
+    const queue = await getQueue(services.config.storage, UPKEEP_QUEUE);
+    await queue.clearMessages();
+    const ids = [await seedConnection('active'), await seedConnection('active'), await seedConnection('active')];
+    const unreadable = ids[1]!;
+    const repo = services.store.connections;
+    const original = repo.getConnection;
+    let failing = true;
+    // A storage timeout on one owner's row (what made a loaded 1,000-owner sweep retry every message whole).
+    repo.getConnection = async function (this: typeof repo, clientId: string, connectionId: string) {
+      if (failing && connectionId === unreadable) throw new Error('Table request timed out (injected)');
+      return original.call(this, clientId, connectionId);
+    };
+    try {
+      const at = new Date().toISOString();
+      const outcome = await processUpkeepMessage(deps, { kind: 'reconcile', at, connections: ids.map((connectionId) => ({ clientId: CLIENT, connectionId })) });
+      expect(outcome).toMatchObject({ kind: 'reconciled', deferred: 1, report: { connections: 2 } });
+      // Hidden for its backoff, not retried at once.
+      expect((await queue.receiveMessages()).receivedMessageItems).toHaveLength(0);
+      failing = false;
+      const item = await waitFor(async () => (await queue.receiveMessages({ visibilityTimeout: 60 })).receivedMessageItems[0], { message: 'the unread owner back on the queue', timeout: 20_000, interval: 250 });
+      const retried = parseUpkeepMessage(decodeQueueMessage(item.messageText));
+      expect(retried).toEqual({ kind: 'reconcile', at, connections: [{ clientId: CLIENT, connectionId: unreadable }], attempt: 1 });
+      expect(await processUpkeepMessage(deps, retried)).toMatchObject({ kind: 'reconciled', deferred: 0, report: { connections: 1 } });
+      await queue.deleteMessage(item.messageId, item.popReceipt);
+
+      // The last retry gives up (the owners wait for the timer's next run) instead of looping forever.
+      failing = true;
+      for (const kind of ['reconcile', 'resync', 'keepalive'] as const) {
+        const last = await processUpkeepMessage(deps, { kind, at, connections: [{ clientId: CLIENT, connectionId: unreadable }], attempt: OWNER_RETRY_LIMIT });
+        expect(last).toMatchObject({ deferred: 1 });
+      }
+      expect((await queue.getProperties()).approximateMessagesCount).toBe(0);
+    } finally {
+      repo.getConnection = original;
+    }
+  }, 40_000);
+
+  it('drops a work message whose retry count is not 1 to the limit', () => {
+    const at = new Date().toISOString();
+    const connections = [{ clientId: CLIENT, connectionId: 'c' }];
+    for (const attempt of [0, OWNER_RETRY_LIMIT + 1, 1.5, '1']) expect(parseUpkeepMessage({ kind: 'resync', at, connections, attempt })).toBeUndefined();
+    expect(parseUpkeepMessage({ kind: 'keepalive', at, connections, attempt: 2 })).toEqual({ kind: 'keepalive', at, connections, attempt: 2 });
+  });
 
   it('drops a scan message with a page size outside 1 to 1,000', () => {
     const at = new Date().toISOString();
