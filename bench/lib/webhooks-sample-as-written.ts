@@ -8,19 +8,25 @@
 // helpers/dbHelper.js's getSubscription (a database opened for that one lookup, then its SELECT), then 202.
 // The Graph GET that follows a found subscription (processNotification) is not part of the lookup path and
 // is not run, as in the lean peer (webhooks-sample-peer.ts, the stricter comparison). Packages are the
-// sample's, at its package-lock's versions (Express at the project's 4.x). As in the sample, reading
+// sample's, at its package-lock's versions (Express at the project's 4.22, the sample's lock has 4.21). As in the sample, reading
 // req.flash writes session.flash, so every notification (Graph sends no cookie) gets a new session, kept
 // by the in-memory store, and a signed Set-Cookie.
 //
 // What differs from the sample, and which way it moves this peer's figure:
-// - SQLite is sql.js (SQLite compiled to WebAssembly) instead of the native sqlite3 module, which needs a
-//   binary downloaded at install. Per lookup the file is read (asynchronously, as sqlite3 opens it on
-//   libuv's pool) and opened, and the sample's SELECT runs; WebAssembly is slower than native code and runs
-//   on the serving thread, where sqlite3 runs open and query on the pool (the other core could take part):
-//   this peer is likely heavier than the sample, which flatters the app's ratio against it.
+// - SQLite is sql.js (SQLite compiled to WebAssembly) instead of the native sqlite3 module, whose install
+//   downloads a prebuilt binary (or Node's headers to build one). Per lookup the file is read
+//   asynchronously (sqlite3 opens it and runs the query on libuv's pool, a few hops there and back too),
+//   opened, and the sample's SELECT run, in WebAssembly on the serving thread. Calibrated once against
+//   sqlite3 5.1.7 built from source on this machine (a script not kept: the sample's getSubscription and
+//   this one on the same 100-row file, 5,000 lookups each, interleaved, 1, 10 and 100 at a time, load
+//   average 8 to 11): this lookup took 1.0 to 1.8 times sqlite3's CPU (0.20 to 0.79 ms against 0.18 to
+//   0.48 ms). So this peer is likely heavier than the sample, by 0 to 0.3 ms a request, which
+//   flatters the app's ratio against it; sqlite3's pool threads could also use the other core, which
+//   sql.js cannot, so the sample's wall-time throughput may be a little higher than this peer's too.
 // - Each database is closed after its lookup; the sample never closes them (sqlite3 closes a handle when
-//   it is garbage-collected), so the sample holds a file descriptor per recent lookup and pays the close
-//   in its garbage collector instead. About the same work, done at a different time.
+//   it is garbage-collected), so the sample holds a file descriptor and SQLite's memory per recent lookup
+//   (the calibration's process grew to 373 MB) and pays the close in its garbage collector instead. About
+//   the same work, done later: if anything the sample's collector has more to do than this peer's.
 // - clientState is compared with the expected value of that notification's subscription (the bench has
 //   100 subscriptions, each with its own), where the sample compares with one value read from
 //   process.env: a Map read instead of an environment read, slightly lighter here.
