@@ -97,6 +97,7 @@ try {
   const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
   for (const c of [...new Set([connections, 100])]) {
     if (warmupS > 0) for (const url of [bareUrl, peer.url, sampleAsWritten.url, host.url]) await runNotificationLoad({ ...spec(url, c), durationS: warmupS });
+    sampleAsWritten.forgetSessions();
     const loadBefore = load();
     for (const k of Object.keys(cpu) as (keyof typeof cpu)[]) cpu[k] = [0, 0];
     const lookupsBefore = { ...sampleAsWritten.lookups };
@@ -107,10 +108,12 @@ try {
     let queuePuts = 0;
     let appTotal = 0;
     let sampleTotal = 0;
+    let sessionsKept = 0;
     for (let round = 0; round < rounds; round += 1) {
       floor = best(floor, await measured('bare', bareUrl, c));
       lean = best(lean, await measured('peer', peer.url, c));
       const written = await measured('sample', sampleAsWritten.url, c);
+      sessionsKept += sampleAsWritten.forgetSessions();
       sampleTotal += written.total;
       sample = best(sample, written);
       const before = await azurite.requestCounts();
@@ -133,7 +136,7 @@ try {
     console.info(`notifications, ${c} connections: peer (nodejs-webhooks-sample's lookup path, lean) ${describe(lean!)}`);
     console.info(
       `notifications, ${c} connections: sample as written (nodejs-webhooks-sample's middleware, logging, SQLite per lookup) ${describe(sample!)}; ` +
-        `${lookupsFound} of ${lookupsMade} lookups found their subscription (${sampleTotal} requests answered)`,
+        `${lookupsFound} of ${lookupsMade} lookups found their subscription (${sampleTotal} requests answered), ${sessionsKept} sessions left in its memory store`,
     );
     console.info(`notifications, ${c} connections: bare node:http ${describe(floor!)}`);
     console.info(

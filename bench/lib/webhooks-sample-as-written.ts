@@ -10,7 +10,9 @@
 // is not run, as in the lean peer (webhooks-sample-peer.ts, the stricter comparison). Packages are the
 // sample's, at its package-lock's versions (Express at the project's 4.22, the sample's lock has 4.21). As in the sample, reading
 // req.flash writes session.flash, so every notification (Graph sends no cookie) gets a new session, kept
-// by the in-memory store, and a signed Set-Cookie.
+// by the in-memory store, and a signed Set-Cookie. forgetSessions() empties the store between the bench's
+// phases, so that the sample's growing heap is not carried into the other servers' phases (they share the
+// process); within its own phase the sample pays for it as it would.
 //
 // What differs from the sample, and which way it moves this peer's figure:
 // - SQLite is sql.js (SQLite compiled to WebAssembly) instead of the native sqlite3 module, whose install
@@ -74,6 +76,10 @@ interface ExpressApp {
   use(path: string | Middleware, ...h: (Middleware | Router | ErrorMiddleware)[]): void;
   listen(port: number, host: string, cb: () => void): Server;
 }
+interface MemoryStore {
+  sessions: Record<string, string>;
+  clear(): void;
+}
 type ErrorMiddleware = (err: { status?: number }, req: Req, res: Res, next: Next) => void;
 type Express = (() => ExpressApp) & {
   json(): Middleware;
@@ -110,9 +116,9 @@ export async function startWebhooksSampleAsWritten(
   path: string,
   subscriptions: ReadonlyMap<string, string>,
   stdout: Writable,
-): Promise<{ url: string; lookups: { made: number; found: number }; close(): void }> {
+): Promise<{ url: string; lookups: { made: number; found: number }; forgetSessions(): number; close(): void }> {
   const express = require('express') as Express;
-  const session = require('express-session') as (options: object) => Middleware;
+  const session = require('express-session') as ((options: object) => Middleware) & { MemoryStore: new () => MemoryStore };
   const flash = require('connect-flash') as () => Middleware;
   const logger = require('morgan') as (format: string, options: { stream: Writable }) => Middleware;
   const cookieParser = require('cookie-parser') as () => Middleware;
@@ -151,7 +157,8 @@ export async function startWebhooksSampleAsWritten(
   };
 
   const app = express();
-  app.use(session({ secret: randomBytes(32).toString('hex'), resave: false, saveUninitialized: false, unset: 'destroy' }));
+  const store = new session.MemoryStore(); // what express-session makes when given no store, kept to be emptied
+  app.use(session({ store, secret: randomBytes(32).toString('hex'), resave: false, saveUninitialized: false, unset: 'destroy' }));
   app.use(flash());
   app.use((req, res, next) => {
     res.locals.errors = req.flash('error_msg');
@@ -204,6 +211,11 @@ export async function startWebhooksSampleAsWritten(
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     lookups,
+    forgetSessions: () => {
+      const kept = Object.keys(store.sessions).length;
+      store.clear();
+      return kept;
+    },
     close: () => {
       server.close();
       rmSync(dir, { recursive: true, force: true });
