@@ -3,8 +3,6 @@
 // window thus slides forward once a day, and a stale cache does not stay stale. A calendar no notification
 // covers (`unwatched`, see calendar-subscriptions.ts) gets a delta round every sweep instead.
 import { isSyncPaused } from '../admin/pause.js';
-import { odata } from '@azure/data-tables';
-import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { requestDeltaRound, requestFullSync, requestSubscriptionSync } from './calendar-subscriptions.js';
 import { syncWindow } from './calendar-sync.js';
 import { activeCalendarOwners, type CalendarOwner } from './calendar-owner.js';
@@ -13,20 +11,8 @@ import type { SyncDeps } from './sync-deps.js';
 export async function resyncCalendars(deps: SyncDeps, now = new Date()): Promise<{ checked: number; queued: number; paused?: boolean }> {
   if (await isSyncPaused(deps.services)) return { checked: 0, queued: 0, paused: true };
   const totals = { checked: 0, queued: 0 };
-  const unwatched = await unwatchedCalendars(deps);
-  for await (const owner of activeCalendarOwners(deps.services)) await resyncOwner(deps, owner, now, totals, unwatched);
+  for await (const owner of activeCalendarOwners(deps.services)) await resyncOwner(deps, owner, now, totals);
   return totals;
-}
-
-/** Subscriptions of calendars no notification covers (secondary calendars on the mailbox resource), by owner and calendar. */
-export type UnwatchedCalendars = Map<string, SubscriptionEntity>;
-
-/** Read once per sweep (or per upkeep work message): those calendars get a delta round each sweep. */
-export async function unwatchedCalendars(deps: SyncDeps): Promise<UnwatchedCalendars> {
-  const unwatched: UnwatchedCalendars = new Map();
-  for await (const { entity } of deps.services.store.subscriptions.records.queryAll(odata`unwatched eq true`)) unwatched.set(`${entity.connectionId}
-${entity.calendarId}`, entity);
-  return unwatched;
 }
 
 /** One owner's part of the sweep (the upkeep queue runs it page by page): counts into `totals`. */
@@ -35,18 +21,22 @@ export async function resyncOwner(
   connection: CalendarOwner,
   now: Date,
   totals: { checked: number; queued: number },
-  unwatched: UnwatchedCalendars,
 ): Promise<void> {
   const { store } = deps.services;
   const windowStart = syncWindow(now).start.getTime();
+  const busy = connection.busyCalendarIds ?? [];
+  if (busy.length === 0) return;
+  // The calendars no notification covers (secondary calendars on the mailbox resource): the owner's own
+  // index partition says which, so the sweep never scans the subscriptions table (that would grow with
+  // every owner's subscriptions, once per work message: quadratic in the number of connections).
+  const unwatched = await store.subscriptions.listUnwatched(connection.partitionKey, connection.rowKey);
   let neverSynced = false;
-  for (const calendarId of connection.busyCalendarIds ?? []) {
+  for (const calendarId of busy) {
     totals.checked += 1;
     const state = (await store.busy.getSyncState(connection.rowKey, calendarId))?.entity;
-    const polled = unwatched.get(`${connection.rowKey}
-${calendarId}`);
+    const polled = unwatched.get(calendarId);
     if (state && state.status === 'synced' && state.windowStart.getTime() >= windowStart) {
-      if (polled) await requestDeltaRound(deps.services, connection, calendarId, polled.subscriptionId);
+      if (polled) await requestDeltaRound(deps.services, connection, calendarId, polled);
       if (polled) totals.queued += 1;
       continue;
     }

@@ -18,7 +18,7 @@ import type { ConnectionEntity } from '../store/repositories/connections.js';
 import { renewConnection, RENEW_WITHIN_MS, type RenewalReport } from '../sync/renew-subscriptions.js';
 import type { SyncDeps } from '../sync/sync-deps.js';
 import { loadCalendarOwner, type CalendarOwner } from '../sync/calendar-owner.js';
-import { resyncOwner, unwatchedCalendars } from '../sync/resync-calendars.js';
+import { resyncOwner } from '../sync/resync-calendars.js';
 import { reconcileOrphanReports, reconcileOwners, type ReconcileReport } from '../sync/reconcile-subscriptions.js';
 import { spaceAsOwner } from '../spaces/space-owner.js';
 import { describeError } from '../logging.js';
@@ -326,11 +326,9 @@ async function scanOwnersPage(deps: SyncDeps, message: OwnerScan): Promise<Upkee
 
 async function resyncChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'resync' }>): Promise<UpkeepOutcome> {
   const totals = { checked: 0, queued: 0 };
-  // One filtered query per work message: unwatched calendars are few, and no index finds them by owner.
-  const unwatched = await unwatchedCalendars(deps);
   const settled = await settleLimited(message.connections, 4, async ({ clientId, connectionId }) => {
     const owner = await loadCalendarOwner(deps.services, clientId, connectionId);
-    if (owner && owner.status === 'active') await resyncOwner(deps, owner, new Date(message.at), totals, unwatched);
+    if (owner && owner.status === 'active') await resyncOwner(deps, owner, new Date(message.at), totals);
   });
   // Only the owners that failed go again (queuing a resync twice is harmless anyway: coalesced).
   const deferred = await retryUnread(deps, message, message.connections.filter((_, i) => settled[i]!.status === 'rejected'));

@@ -1,7 +1,7 @@
 // Subscriptions: point reads by id, and an expiry index the renewal timer reads by key range.
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../shared/store/errors.js';
-import { expiryBucket, type NewSubscription } from '../../shared/store/repositories/subscriptions.js';
+import { expiryBucket, ownerIndexKey, type NewSubscription } from '../../shared/store/repositories/subscriptions.js';
 import { testStore, uniqueId } from './helpers.js';
 
 const NOW = new Date('2025-06-13T12:00:00.000Z');
@@ -108,5 +108,38 @@ describe('SubscriptionRepository on Azurite', () => {
     // The record lands: the pointer written before it finds it.
     await subscriptions.records.create({ ...sub, partitionKey: `sub-${sub.subscriptionId}`, rowKey: 'record' });
     expect((await subscriptions.listOwnerRecords(sub.clientId, sub.connectionId)).map((r) => r.subscriptionId)).toEqual([sub.subscriptionId]);
+  });
+
+  it("lists the owner's calendars no notification covers from its own index partition, a share's and a promoted share's too", async () => {
+    const { subscriptions } = testStore();
+    const owner = { clientId: 'client-u', connectionId: uniqueId('conn') };
+    const watched = { ...subscription(hours(30)), ...owner, calendarId: 'cal-default' };
+    const polled = { ...subscription(hours(30)), ...owner, calendarId: 'cal-side', unwatched: true };
+    await subscriptions.createSubscription(watched);
+    await subscriptions.createSubscription(polled);
+    expect([...(await subscriptions.listUnwatched(owner.clientId, owner.connectionId))]).toEqual([['cal-side', polled.subscriptionId]]);
+
+    // Another owner's secondary calendar rides on this owner's mailbox subscription, unwatched for it.
+    const other = { clientId: 'client-u', connectionId: uniqueId('conn') };
+    const record = (await subscriptions.getSubscription(watched.subscriptionId))!.entity;
+    const share = await subscriptions.addShare(record, { ...other, calendarId: 'cal-theirs' }, true);
+    expect([...(await subscriptions.listUnwatched(other.clientId, other.connectionId))]).toEqual([['cal-theirs', watched.subscriptionId]]);
+    // The first owner leaves: the record passes to the share, and stays polled for its new owner.
+    await subscriptions.promoteShare(record, share);
+    expect((await subscriptions.getSubscription(watched.subscriptionId))!.entity).toMatchObject({ ...other, calendarId: 'cal-theirs', unwatched: true });
+    expect([...(await subscriptions.listUnwatched(other.clientId, other.connectionId))]).toEqual([['cal-theirs', watched.subscriptionId]]);
+  });
+
+  it('reads a pointer written before pointers carried the flag through its row once, and rewrites it', async () => {
+    const { subscriptions } = testStore();
+    const sub = { ...subscription(hours(30)), connectionId: uniqueId('conn'), calendarId: 'cal-side', unwatched: true };
+    await subscriptions.createSubscription(sub);
+    const [pointer] = await collect(subscriptions.owners.queryAll(`PartitionKey eq '${ownerIndexKey(sub.clientId, sub.connectionId)}'`));
+    // As an older version wrote it: no calendar, no flag.
+    const { calendarId: _c, unwatched: _u, ...legacy } = pointer!.entity;
+    await subscriptions.owners.upsert(legacy);
+    expect((await subscriptions.owners.get(legacy.partitionKey, legacy.rowKey))?.entity.unwatched).toBeUndefined();
+    expect([...(await subscriptions.listUnwatched(sub.clientId, sub.connectionId))]).toEqual([['cal-side', sub.subscriptionId]]);
+    expect((await subscriptions.owners.get(legacy.partitionKey, legacy.rowKey))?.entity).toMatchObject({ calendarId: 'cal-side', unwatched: true });
   });
 });

@@ -88,6 +88,10 @@ interface OwnerIndexEntity {
   subscriptionId: string;
   row: string;
   indexedAt: Date;
+  /** The row's calendar and whether a notification covers it, so the resync sweep finds the calendars it
+   * must poll in the owner's own partition. Absent on pointers written before they carried it. */
+  calendarId?: string;
+  unwatched?: boolean;
 }
 
 /**
@@ -96,7 +100,7 @@ interface OwnerIndexEntity {
  */
 const OWNER_INDEX_SETTLE_MS = 10 * 60_000;
 
-type Owned = Pick<SubscriptionEntity, 'subscriptionId' | 'rowKey' | 'clientId' | 'connectionId'>;
+type Owned = Pick<SubscriptionEntity, 'subscriptionId' | 'rowKey' | 'clientId' | 'connectionId' | 'calendarId' | 'unwatched'>;
 
 /** The owner index partition of one connection (or space): hashed, so no key escaping is needed. */
 export function ownerIndexKey(clientId: string, connectionId: string): string {
@@ -146,7 +150,7 @@ export class SubscriptionRepository {
   readonly records: TableRepository<SubscriptionEntity>;
   readonly orphans: TableRepository<OrphanReportEntity>;
   private readonly index: TableRepository<ExpiryIndexEntity>;
-  private readonly owners: TableRepository<OwnerIndexEntity>;
+  readonly owners: TableRepository<OwnerIndexEntity>;
 
   /** `counters` keeps the number of subscriptions (for the telemetry gauge, without a scan). */
   constructor(
@@ -239,7 +243,9 @@ export class SubscriptionRepository {
   async promoteShare(record: SubscriptionEntity, share: SubscriptionEntity, options: CallOptions = {}): Promise<void> {
     await this.mutateSubscription(
       record.subscriptionId,
-      (current) => ({ ...current, clientId: share.clientId, connectionId: share.connectionId, calendarId: share.calendarId, updatedAt: new Date() }),
+      // The share's calendar may be one the subscription's resource does not notify (a secondary calendar on
+      // the mailbox resource): the flag passes with it.
+      (current) => ({ ...current, clientId: share.clientId, connectionId: share.connectionId, calendarId: share.calendarId, unwatched: share.unwatched === true, updatedAt: new Date() }),
       options,
     );
     await this.deleteShare(share, options);
@@ -272,6 +278,26 @@ export class SubscriptionRepository {
       }),
     );
     return rows.filter((row): row is SubscriptionEntity => row !== undefined);
+  }
+
+  /**
+   * The owner's calendars no notification covers (polled by every resync sweep) and their subscription ids:
+   * one partition query of its owner index. A pointer written before pointers carried the flag is read
+   * through its row once and rewritten with it.
+   */
+  async listUnwatched(clientId: string, connectionId: string, options: CallOptions = {}): Promise<Map<string, string>> {
+    const polled = new Map<string, string>();
+    for await (const { entity: pointer } of this.owners.queryAll(odata`PartitionKey eq ${ownerIndexKey(clientId, connectionId)}`, options)) {
+      let { unwatched, calendarId } = pointer;
+      if (unwatched === undefined) {
+        const row = (await this.records.get(subscriptionRecordKey(pointer.subscriptionId), pointer.row, options))?.entity;
+        if (!row || row.clientId !== clientId || row.connectionId !== connectionId) continue;
+        await this.writeOwnerIndex(row, options);
+        ({ unwatched, calendarId } = row);
+      }
+      if (unwatched && calendarId) polled.set(calendarId, pointer.subscriptionId);
+    }
+    return polled;
   }
 
   /** Adds a record written before owners were indexed to its owner's index (idempotent). */
@@ -328,7 +354,18 @@ export class SubscriptionRepository {
   }
 
   private async writeOwnerIndex(entity: Owned, options: CallOptions): Promise<void> {
-    await this.owners.upsert({ partitionKey: ownerIndexKey(entity.clientId, entity.connectionId), rowKey: `${entity.subscriptionId}|${entity.rowKey}`, subscriptionId: entity.subscriptionId, row: entity.rowKey, indexedAt: new Date() }, options);
+    await this.owners.upsert(
+      {
+        partitionKey: ownerIndexKey(entity.clientId, entity.connectionId),
+        rowKey: `${entity.subscriptionId}|${entity.rowKey}`,
+        subscriptionId: entity.subscriptionId,
+        row: entity.rowKey,
+        indexedAt: new Date(),
+        ...(entity.calendarId ? { calendarId: entity.calendarId } : {}),
+        unwatched: entity.unwatched === true,
+      },
+      options,
+    );
   }
 
   private async dropOwnerIndex(entity: Owned, options: CallOptions): Promise<void> {
