@@ -4,7 +4,8 @@
 // - connections: a running count per status in one counter row (shared/store/repositories/counters.ts),
 //   adjusted where a status changes (connect, needs_reauth, disconnect) and re-set for `active` by the
 //   hourly token keep-alive, which reads every active connection anyway. A collection is one point read.
-// - subscriptions: the total is a counter row kept by the subscription repository (made +1, deleted -1);
+// - subscriptions: the total is a sharded counter kept by the subscription repository (made +1, deleted -1;
+//   subscriptions are made in bursts, so their count is spread over rows and summed in one query);
 //   expired and expiring ones come from the expiry index, read only up to a day ahead. The renewal timer
 //   renews three days ahead, so that range is empty while renewals work and grows only when they fail.
 import type { Meter, ObservableResult } from '@opentelemetry/api';
@@ -32,7 +33,7 @@ export async function connectionCounts(store: Pick<Store, 'counters'>): Promise<
 }
 
 export async function subscriptionStates(store: Pick<Store, 'counters' | 'subscriptions'>, now = new Date()): Promise<{ healthy: number; expiring: number; expired: number }> {
-  const total = (await store.counters.read(SUBSCRIPTION_COUNTER)).total ?? 0;
+  const total = Math.max(0, (await store.counters.readSharded(SUBSCRIPTION_COUNTER)).total ?? 0);
   let expiring = 0;
   let expired = 0;
   for await (const { entity } of store.subscriptions.listExpiring(new Date(now.getTime() + EXPIRING_WITHIN_MS))) {

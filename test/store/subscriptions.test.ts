@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../shared/store/errors.js';
 import { expiryBucket, ownerIndexKey, type NewSubscription } from '../../shared/store/repositories/subscriptions.js';
+import { subscriptionStates } from '../../shared/telemetry/gauges.js';
 import { testStore, uniqueId } from './helpers.js';
 
 const NOW = new Date('2025-06-13T12:00:00.000Z');
@@ -141,5 +142,16 @@ describe('SubscriptionRepository on Azurite', () => {
     expect((await subscriptions.owners.get(legacy.partitionKey, legacy.rowKey))?.entity.unwatched).toBeUndefined();
     expect([...(await subscriptions.listUnwatched(sub.clientId, sub.connectionId))]).toEqual([['cal-side', sub.subscriptionId]]);
     expect((await subscriptions.owners.get(legacy.partitionKey, legacy.rowKey))?.entity).toMatchObject({ calendarId: 'cal-side', unwatched: true });
+  });
+
+  it('keeps the subscription count exact under concurrent creates and deletes (the gauge reads it)', async () => {
+    const store = testStore();
+    // Healthy subscriptions (expiring well beyond the gauge's day), made and removed many at once, as a
+    // busy deployment's instances do.
+    const subs = Array.from({ length: 48 }, () => subscription(hours(72)));
+    await Promise.all(subs.map((s) => store.subscriptions.createSubscription(s)));
+    expect(await subscriptionStates(store, NOW)).toEqual({ healthy: 48, expiring: 0, expired: 0 });
+    await Promise.all(subs.slice(0, 30).map((s) => store.subscriptions.deleteSubscription(s.subscriptionId)));
+    expect(await subscriptionStates(store, NOW)).toEqual({ healthy: 18, expiring: 0, expired: 0 });
   });
 });

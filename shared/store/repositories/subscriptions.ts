@@ -138,7 +138,7 @@ export function expiryBucket(expiresAt: Date): string {
   return `${BUCKET_PREFIX}${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}`;
 }
 
-/** The counter row (shared/store/repositories/counters.ts) holding `total`, the number of subscriptions. */
+/** The sharded counter (shared/store/repositories/counters.ts) holding `total`, the number of subscriptions. */
 export const SUBSCRIPTION_COUNTER = 'subscriptions';
 
 export type NewSubscription = Omit<SubscriptionEntity, 'partitionKey' | 'rowKey'>;
@@ -307,7 +307,7 @@ export class SubscriptionRepository {
 
   /** The count only feeds telemetry: failing to keep it must not fail the subscription's own work. */
   private async count(delta: number): Promise<void> {
-    await this.counters?.adjust(SUBSCRIPTION_COUNTER, { total: delta }).catch((error: unknown) => {
+    await this.counters?.adjustSharded(SUBSCRIPTION_COUNTER, { total: delta }).catch((error: unknown) => {
       console.warn(`subscription count not adjusted: ${describeError(error)}`);
     });
   }
