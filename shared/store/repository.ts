@@ -98,6 +98,14 @@ export class TableRepository<T extends EntityKeys> {
     return { entity, etag: response.etag! };
   }
 
+  /**
+   * Writes only the given properties of an existing entity, whoever wrote it last (NotFoundError when it is
+   * gone): one request, no read, for properties only one writer sets (a renewal's expiry); the others stay.
+   */
+  async merge(fields: EntityKeys & Partial<T>, options: CallOptions = {}): Promise<void> {
+    await this.write('merge', () => this.client.updateEntity(toTableEntity(fields), 'Merge', { ...this.call(options), etag: '*' }), options);
+  }
+
   /** Writes unconditionally (last writer wins): only for data no one reads-modifies-writes. */
   async upsert(entity: T, options: CallOptions = {}): Promise<Versioned<T>> {
     const response = await this.write('upsert', () => this.client.upsertEntity(toTableEntity(entity), 'Replace', this.call(options)), options);

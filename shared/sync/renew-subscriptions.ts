@@ -10,8 +10,7 @@ import { itemError, runBatch } from '../graph/batch.js';
 import { renewSubscriptionItem, subscriptionExpiry, type GraphSubscription } from '../graph/subscriptions.js';
 import { describeError } from '../logging.js';
 import { loadCalendarOwner, type CalendarOwner } from './calendar-owner.js';
-import type { Versioned } from '../store/repository.js';
-import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
+import type { DueSubscription, ExpiringRef, SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { markCalendarStale } from './busy-cache.js';
 import { requestFullSync, unsubscribe } from './calendar-subscriptions.js';
 import { recreate } from './lifecycle.js';
@@ -38,11 +37,17 @@ export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?
   const now = options.now ?? new Date();
   const { store } = deps.services;
   if (await isSyncPaused(deps.services)) return { due: 0, renewed: 0, recreated: 0, dropped: 0, failed: 0, connections: 0, paused: true };
-  const byConnection = new Map<string, Versioned<SubscriptionEntity>[]>();
-  for await (const record of store.subscriptions.listExpiring(new Date(now.getTime() + (options.withinMs ?? RENEW_WITHIN_MS)))) {
-    const key = `${record.entity.clientId}\n${record.entity.connectionId}`;
-    byConnection.set(key, [...(byConnection.get(key) ?? []), record]);
-  }
+  const until = new Date(now.getTime() + (options.withinMs ?? RENEW_WITHIN_MS));
+  const byConnection = new Map<string, DueSubscription[]>();
+  let continuationToken: string | undefined;
+  do {
+    const page = await store.subscriptions.listExpiringPage(until, { continuationToken });
+    for (const due of await withOwners(deps, page.refs)) {
+      const key = `${due.clientId}\n${due.connectionId}`;
+      byConnection.set(key, [...(byConnection.get(key) ?? []), due]);
+    }
+    continuationToken = page.continuationToken;
+  } while (continuationToken);
   const report: RenewalReport = { due: 0, renewed: 0, recreated: 0, dropped: 0, failed: 0, connections: byConnection.size };
   for (const subs of byConnection.values()) report.due += subs.length;
   const queue = [...byConnection.values()];
@@ -52,7 +57,7 @@ export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?
         await renewConnection(deps, subs, report);
       } catch (error) {
         report.failed += subs.length;
-        console.warn(`renewal: connection ${subs[0]!.entity.connectionId} failed: ${describeError(error)}`);
+        console.warn(`renewal: connection ${subs[0]!.connectionId} failed: ${describeError(error)}`);
       }
     }
   });
@@ -62,12 +67,34 @@ export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?
 }
 
 /**
- * Renews one connection's due subscriptions: one $batch, then per subscription the record updated with the
- * ETag it was read with (no second read) and its expiry-index row moved.
+ * Due subscriptions with their owners, from a page of the expiry index. An index row written before rows
+ * carried their owner costs one read of its record (and goes when the record is gone).
  */
-export async function renewConnection(deps: SyncDeps, records: Versioned<SubscriptionEntity>[], report: RenewalReport): Promise<void> {
+export async function withOwners(deps: SyncDeps, refs: readonly ExpiringRef[]): Promise<DueSubscription[]> {
+  const { subscriptions } = deps.services.store;
+  const due: DueSubscription[] = [];
+  for (const ref of refs) {
+    let { clientId, connectionId } = ref;
+    if (!clientId || !connectionId) {
+      const record = (await subscriptions.getSubscription(ref.subscriptionId))?.entity;
+      if (!record) {
+        await subscriptions.dropIndexRow(ref.bucket, ref.subscriptionId);
+        continue;
+      }
+      ({ clientId, connectionId } = record);
+    }
+    due.push({ subscriptionId: ref.subscriptionId, bucket: ref.bucket, clientId, connectionId });
+  }
+  return due;
+}
+
+/**
+ * Renews one connection's due subscriptions as their expiry index rows name them: one $batch, then per
+ * renewed subscription its new expiry recorded without reading the record (index row for the new hour,
+ * the record's expiry, the old index row). Only a failure reads the record, to act on what it holds now.
+ */
+export async function renewConnection(deps: SyncDeps, subs: DueSubscription[], report: RenewalReport): Promise<void> {
   const { store } = deps.services;
-  const subs = records.map((r) => r.entity);
   const { clientId, connectionId } = subs[0]!;
   const connection = await loadCalendarOwner(deps.services, clientId, connectionId);
   if (!connection || connection.status !== 'active') return dropAll(deps, subs, report);
@@ -92,16 +119,19 @@ export async function renewConnection(deps: SyncDeps, records: Versioned<Subscri
         if (result.status === 200) {
           const body = result.body as Partial<GraphSubscription> | undefined;
           const expiresAt = new Date(Date.parse(body?.expirationDateTime ?? '') || expiry.getTime());
-          await store.subscriptions.mutateSubscription(sub.subscriptionId, (current) => ({ ...current, expiresAt, updatedAt: new Date() }), { known: records[i] });
-          report.renewed += 1;
+          if (await store.subscriptions.recordRenewal(sub, expiresAt)) report.renewed += 1;
+          else report.dropped += 1; // unsubscribed while it was renewed
         } else if (result.status === 404) {
-          await replaceLost(deps, graph, connection, sub);
-          report.recreated += 1;
+          const record = await ownedRecord(deps, sub);
+          if (record) await replaceLost(deps, graph, connection, record);
+          if (record) report.recreated += 1;
+          else report.dropped += 1;
         } else {
           report.failed += 1;
           const { code } = itemError(result);
           console.warn(`renewal: subscription ${sub.subscriptionId} not renewed: ${result.status} ${code}`);
-          if (sub.expiresAt.getTime() <= Date.now()) await markCalendarStale(store, connection, sub.calendarId ?? '');
+          const record = await ownedRecord(deps, sub);
+          if (record && record.expiresAt.getTime() <= Date.now()) await markCalendarStale(store, connection, record.calendarId ?? '');
         }
       } catch (error) {
         report.failed += 1;
@@ -110,6 +140,17 @@ export async function renewConnection(deps: SyncDeps, records: Versioned<Subscri
     }
   });
   await Promise.all(writers);
+}
+
+/**
+ * The record of a due subscription as it is now, when it still belongs to the owner the index named; a
+ * record that is gone takes its index row with it.
+ */
+async function ownedRecord(deps: SyncDeps, due: DueSubscription): Promise<SubscriptionEntity | undefined> {
+  const { subscriptions } = deps.services.store;
+  const record = (await subscriptions.getSubscription(due.subscriptionId))?.entity;
+  if (!record) await subscriptions.dropIndexRow(due.bucket, due.subscriptionId);
+  return record && record.clientId === due.clientId && record.connectionId === due.connectionId ? record : undefined;
 }
 
 /** Graph no longer has it: the cache may have missed changes, so stale first, then recreate and resync. */
@@ -121,10 +162,12 @@ export async function replaceLost(deps: SyncDeps, _graph: Client, connection: Ca
 }
 
 /** The connection is gone or must re-authenticate: its subscriptions cannot be kept; its cache is not trusted. */
-async function dropAll(deps: SyncDeps, subs: SubscriptionEntity[], report: RenewalReport): Promise<void> {
-  for (const sub of subs) {
+async function dropAll(deps: SyncDeps, subs: DueSubscription[], report: RenewalReport): Promise<void> {
+  for (const due of subs) {
+    report.dropped += 1;
+    const sub = await ownedRecord(deps, due);
+    if (!sub) continue;
     await markCalendarStale(deps.services.store, { partitionKey: sub.clientId, rowKey: sub.connectionId }, sub.calendarId ?? '');
     await unsubscribe(deps.services, undefined, sub);
-    report.dropped += 1;
   }
 }

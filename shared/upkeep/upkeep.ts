@@ -10,12 +10,10 @@ import { disconnect } from '../connect/disconnect.js';
 import { escapeKey } from '../store/keys.js';
 import { enqueue } from '../queues/queue-client.js';
 import { settleLimited } from '../runtime/settle-limited.js';
-import type { Versioned } from '../store/repository.js';
-import type { SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { ACTIVE_CONNECTIONS_FILTER, refreshConnections, refreshDueAt } from '../keepalive/token-keep-alive.js';
 import { refreshWorkingHours, workingHoursDue } from '../availability/mailbox-working-hours.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
-import { renewConnection, RENEW_WITHIN_MS, type RenewalReport } from '../sync/renew-subscriptions.js';
+import { renewConnection, RENEW_WITHIN_MS, withOwners, type RenewalReport } from '../sync/renew-subscriptions.js';
 import type { SyncDeps } from '../sync/sync-deps.js';
 import { loadCalendarOwner, type CalendarOwner } from '../sync/calendar-owner.js';
 import { resyncOwner } from '../sync/resync-calendars.js';
@@ -253,20 +251,10 @@ async function scanRenewalPage(deps: SyncDeps, message: Extract<UpkeepMessage, {
   const { store } = deps.services;
   const page = await store.subscriptions.listExpiringPage(new Date(message.until), { continuationToken: message.continuationToken, pageSize: SCAN_PAGE_SIZE });
   const byConnection = new Map<string, { clientId: string; connectionId: string; subscriptions: { id: string; bucket: string }[] }>();
-  for (const ref of page.refs) {
-    let { clientId, connectionId } = ref;
-    if (!clientId || !connectionId) {
-      // An index row written before rows carried their owner: one read finds it.
-      const record = (await store.subscriptions.getSubscription(ref.subscriptionId))?.entity;
-      if (!record) {
-        await store.subscriptions.dropIndexRow(ref.bucket, ref.subscriptionId);
-        continue;
-      }
-      ({ clientId, connectionId } = record);
-    }
+  for (const { subscriptionId, bucket, clientId, connectionId } of await withOwners(deps, page.refs)) {
     const key = `${clientId}\n${connectionId}`;
     const entry = byConnection.get(key) ?? { clientId, connectionId, subscriptions: [] };
-    entry.subscriptions.push({ id: ref.subscriptionId, bucket: ref.bucket });
+    entry.subscriptions.push({ id: subscriptionId, bucket });
     byConnection.set(key, entry);
   }
   // One message per connection: a $batch holds 20 requests, and a user rarely has more busy calendars.
@@ -277,19 +265,13 @@ async function scanRenewalPage(deps: SyncDeps, message: Extract<UpkeepMessage, {
 }
 
 async function renewChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind: 'renewal' }>): Promise<UpkeepOutcome> {
-  const { store } = deps.services;
-  const until = Date.parse(message.until);
   const report: RenewalReport = { due: 0, renewed: 0, recreated: 0, dropped: 0, failed: 0, connections: message.connections.length };
-  await settleLimited(message.connections, RENEW_CONCURRENCY, async (connection) => {
-    const records: Versioned<SubscriptionEntity>[] = [];
-    for (const sub of connection.subscriptions) {
-      const record = await store.subscriptions.getSubscription(sub.id);
-      // Gone, or renewed meanwhile (its expiry moved past the window): its index row is the stale one.
-      if (!record) await store.subscriptions.dropIndexRow(sub.bucket, sub.id);
-      else if (record.entity.expiresAt.getTime() <= until) records.push(record);
-    }
-    report.due += records.length;
-    if (records.length > 0) await renewConnection(deps, records, report);
+  // Renewed as the scan's index rows named them, without reading each record: a subscription renewed
+  // meanwhile (a message run twice) is renewed once more: a PATCH, and an expiry a little later.
+  await settleLimited(message.connections, RENEW_CONCURRENCY, async ({ clientId, connectionId, subscriptions }) => {
+    const due = subscriptions.map(({ id, bucket }) => ({ subscriptionId: id, bucket, clientId, connectionId }));
+    report.due += due.length;
+    await renewConnection(deps, due, report);
   });
   recordRenewalFailures(report.failed);
   return { kind: 'renewed', report };

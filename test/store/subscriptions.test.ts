@@ -66,6 +66,30 @@ describe('SubscriptionRepository on Azurite', () => {
     expect(await collect(subscriptions.listExpiring(hours(2)))).toEqual([]);
   });
 
+  it('records a renewal from the index row alone: the expiry moves, fields written meanwhile stay, a gone record takes its index rows', async () => {
+    const { subscriptions } = testStore();
+    const sub = subscription(hours(1));
+    await subscriptions.createSubscription(sub);
+    const page = await subscriptions.listExpiringPage(hours(2));
+    const ref = page.refs.find((r) => r.subscriptionId === sub.subscriptionId)!;
+    expect(ref).toMatchObject({ clientId: sub.clientId, connectionId: sub.connectionId, bucket: expiryBucket(hours(1)) });
+    const due = { subscriptionId: ref.subscriptionId, bucket: ref.bucket, clientId: ref.clientId!, connectionId: ref.connectionId! };
+    // Another writer changes the record between the scan and the renewal.
+    await subscriptions.mutateSubscription(sub.subscriptionId, (current) => ({ ...current, deltaLink: 'written-meanwhile' }));
+
+    expect(await subscriptions.recordRenewal(due, hours(150))).toBe(true);
+    expect((await subscriptions.getSubscription(sub.subscriptionId))?.entity).toMatchObject({ expiresAt: hours(150), deltaLink: 'written-meanwhile', resource: sub.resource });
+    expect((await subscriptions.listExpiringPage(hours(2))).refs.map((r) => r.subscriptionId)).not.toContain(sub.subscriptionId);
+    expect((await collect(subscriptions.listExpiring(hours(151)))).map((r) => r.entity.subscriptionId)).toEqual([sub.subscriptionId]);
+
+    // Unsubscribed while Graph renewed it: nothing is recreated, and neither index row stays.
+    await subscriptions.deleteSubscription(sub.subscriptionId);
+    const stale = { ...due, bucket: expiryBucket(hours(150)) };
+    expect(await subscriptions.recordRenewal(stale, hours(160))).toBe(false);
+    expect(await subscriptions.getSubscription(sub.subscriptionId)).toBeNull();
+    expect((await subscriptions.listExpiringPage(hours(200))).refs).toEqual([]);
+  });
+
   it('skips and removes a stale index row whose record moved to another bucket', async () => {
     const { subscriptions } = testStore();
     const sub = subscription(hours(1));

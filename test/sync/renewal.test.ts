@@ -11,7 +11,8 @@ import { renewExpiringSubscriptions } from '../../shared/sync/renew-subscription
 import { defaultSyncDeps, type SyncDeps } from '../../shared/sync/sync-deps.js';
 import type { ConnectionEntity } from '../../shared/store/repositories/connections.js';
 import { waitFor } from '../support/wait-for.js';
-import { ORPHAN_PARTITION } from '../../shared/store/repositories/subscriptions.js';
+import { ORPHAN_PARTITION, SUBSCRIPTION_RECORD_ROW, subscriptionRecordKey } from '../../shared/store/repositories/subscriptions.js';
+import { randomUUID } from 'node:crypto';
 
 let app: AppHost;
 let user: ConnectedUser;
@@ -55,6 +56,20 @@ describe('renewal timer', () => {
     expect(after!.subscriptionId).not.toBe(before!.subscriptionId);
     expect((await simSubs()).map((s) => s.id)).toEqual([after!.subscriptionId]);
     await waitFor(async () => (await app.services.store.busy.getSyncState(connection.rowKey, after!.calendarId!))?.entity.status === 'synced', { message: 'the resync' });
+  });
+
+  it('renews from the expiry index without reading records, and brings back no subscription whose record went meanwhile', async () => {
+    // An expiry index row whose record was removed (a crash between the two) and whose subscription Graph
+    // no longer has: the renewal's PATCH answers 404, and only then is the record read.
+    const ghost = { ...(await records())[0]!, subscriptionId: randomUUID(), expiresAt: new Date(Date.now() + 3600_000), createdAt: new Date() };
+    await app.services.store.subscriptions.createSubscription(ghost);
+    await app.services.store.subscriptions.records.delete(subscriptionRecordKey(ghost.subscriptionId), SUBSCRIPTION_RECORD_ROW);
+    const inGraph = (await simSubs()).map((s) => s.id);
+
+    expect(await renewExpiringSubscriptions(deps)).toMatchObject({ due: 1, renewed: 0, recreated: 0, dropped: 1, failed: 0 });
+    expect((await simSubs()).map((s) => s.id)).toEqual(inGraph);
+    expect(await app.services.store.subscriptions.getSubscription(ghost.subscriptionId)).toBeNull();
+    expect(await renewExpiringSubscriptions(deps)).toMatchObject({ due: 0 });
   });
 });
 

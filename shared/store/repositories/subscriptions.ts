@@ -1,8 +1,9 @@
 // subscriptions: Graph subscriptions, read two ways in one table.
 // - The record, keyed by subscription id (PartitionKey `sub-<id>`, RowKey 'record'): every notification is a
-//   point read, and renewals update it with its ETag (a stable key, so ETags survive a change of expiry).
-// - An expiry index row per subscription (PartitionKey `exp-<yyyyMMddHH>` of expiry, RowKey <id>): the
-//   renewal timer reads one small key range of what expires soon, never the whole table.
+//   point read; other changes update it with its ETag (a stable key, so ETags survive a change of expiry).
+// - An expiry index row per subscription (PartitionKey `exp-<yyyyMMddHH>` of expiry, RowKey <id>, with the
+//   owner): the renewal timer reads one small key range of what expires soon, never the whole table, and
+//   renews from those rows alone: the record's expiry is merged in without reading the record.
 // - Share rows (PartitionKey `sub-<id>`, RowKey `share-<hash of owner and calendar>`): another owner's calendar
 //   served by the same Graph subscription. Graph allows one subscription per app, resource and changeType
 //   (a second create answers 409), so two connections to one mailbox, or a calendar that falls back to
@@ -12,8 +13,10 @@
 //   each (reconciliation, disconnect, the connection view), never a scan of the table.
 // Index rows are written before the record changes and removed after, so a crash leaves at worst a stale
 // index row, which the readers recognise (listExpiring: its bucket no longer matches the record;
-// listOwnerRecords: the row is gone or has another owner) and remove.
+// listOwnerRecords: the row is gone or has another owner) and remove; a renewal renews a stale expiry row's
+// subscription once more (a PATCH) and removes the row, or removes it when the record is gone.
 import { odata, type TableClient } from '@azure/data-tables';
+import { NotFoundError } from '../errors.js';
 import type { CallOptions, MutateOptions, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
 import type { CounterRepository } from './counters.js';
@@ -116,6 +119,15 @@ export interface ExpiringRef {
   connectionId?: string;
 }
 
+/** A subscription due for renewal as its expiry index row names it: what a renewal needs, without the record. */
+export interface DueSubscription {
+  subscriptionId: string;
+  /** The index row's bucket, removed once the renewal is recorded. */
+  bucket: string;
+  clientId: string;
+  connectionId: string;
+}
+
 function sameOwner(a: Pick<SubscriptionEntity, 'clientId' | 'connectionId'>, b: Pick<SubscriptionEntity, 'clientId' | 'connectionId'>): boolean {
   return a.clientId === b.clientId && a.connectionId === b.connectionId;
 }
@@ -198,7 +210,8 @@ export class SubscriptionRepository {
       async (current) => {
         previous = current;
         const next = { ...change(current), partitionKey: current.partitionKey, rowKey: current.rowKey };
-        if (expiryBucket(next.expiresAt) !== expiryBucket(current.expiresAt)) await this.writeIndex(next, options);
+        // The index row carries the owner too (renewals group and renew by it without reading the record).
+        if (expiryBucket(next.expiresAt) !== expiryBucket(current.expiresAt) || !sameOwner(next, current)) await this.writeIndex(next, options);
         if (!sameOwner(next, current)) await this.writeOwnerIndex(next, options);
         return next;
       },
@@ -209,6 +222,28 @@ export class SubscriptionRepository {
     }
     if (previous && !sameOwner(previous, saved.entity)) await this.dropOwnerIndex(previous, options);
     return saved;
+  }
+
+  /**
+   * A renewal's new expiry, recorded without reading the record: the index row for the new hour first, then
+   * the record's expiry merged in (no ETag: it changes no other field, so no concurrent write is lost, and a
+   * concurrent renewal writes an expiry as good), then the old index row removed. False when the record is
+   * gone (unsubscribed meanwhile): its index rows go too.
+   */
+  async recordRenewal(due: DueSubscription, expiresAt: Date, options: CallOptions = {}): Promise<boolean> {
+    const { subscriptionId } = due;
+    const bucket = expiryBucket(expiresAt);
+    await this.writeIndex({ ...due, expiresAt }, options);
+    try {
+      await this.records.merge({ partitionKey: subscriptionRecordKey(subscriptionId), rowKey: SUBSCRIPTION_RECORD_ROW, expiresAt, updatedAt: new Date() }, options);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      await this.index.delete(bucket, subscriptionId, options);
+      if (due.bucket !== bucket) await this.index.delete(due.bucket, subscriptionId, options);
+      return false;
+    }
+    if (due.bucket !== bucket) await this.index.delete(due.bucket, subscriptionId, options);
+    return true;
   }
 
   /** The record and every share row of one Graph subscription (one partition), record first. */
@@ -372,7 +407,7 @@ export class SubscriptionRepository {
     await this.owners.delete(ownerIndexKey(entity.clientId, entity.connectionId), `${entity.subscriptionId}|${entity.rowKey}`, options);
   }
 
-  private async writeIndex(entity: SubscriptionEntity, options: CallOptions): Promise<void> {
+  private async writeIndex(entity: Pick<SubscriptionEntity, 'subscriptionId' | 'clientId' | 'connectionId' | 'expiresAt'>, options: CallOptions): Promise<void> {
     await this.index.upsert(
       {
         partitionKey: expiryBucket(entity.expiresAt),
