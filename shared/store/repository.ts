@@ -1,11 +1,11 @@
 // The generic repository every table uses. Reads return the entity with its ETag; every write that may race
 // takes that ETag back (optimistic concurrency), and mutate() wraps read-modify-write with bounded retries.
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, TableTransaction, type TableClient } from '@azure/data-tables';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { boundedCall, ensureTable, forgetTable } from './table-client.js';
 import { fromTableEntity, toTableEntity, type EntityKeys } from './entity-codec.js';
 import { ConcurrencyError, ConflictError, NotFoundError, tableErrorCode, tableErrorStatus, type NotFoundCode } from './errors.js';
-import { escapeKey } from './keys.js';
+import { escapeKey, unescapeKey } from './keys.js';
 import { withSpan } from '../telemetry/tracing.js';
 
 export type { EntityKeys } from './entity-codec.js';
@@ -43,6 +43,8 @@ export interface MutateOptions extends CallOptions {
 }
 
 export const DEFAULT_MUTATE_ATTEMPTS = 8;
+/** Operations one entity-group transaction may hold. */
+const TRANSACTION_LIMIT = 100;
 /** Rows one getMany() query names: 15 comparisons, less the PartitionKey's. */
 const ROWS_PER_QUERY = 14;
 
@@ -147,6 +149,42 @@ export class TableRepository<T extends EntityKeys> {
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
         await sleep(Math.random() * 20 * attempt); // de-synchronise the racers
+      }
+    }
+  }
+
+  /**
+   * Upserts and deletes rows of one partition in entity-group transactions of at most 100
+   * (https://learn.microsoft.com/en-us/rest/api/storageservices/performing-entity-group-transactions): one
+   * request per 100 rows. Each transaction is atomic; the whole call is not. A row upserted twice keeps its
+   * last upsert; a delete of a row also upserted here is dropped (the upsert is the newer state).
+   */
+  async writePartition(partitionKey: string, upserts: readonly T[], deletes: readonly string[], options: CallOptions = {}): Promise<void> {
+    let current = new TableTransaction();
+    const batches: TableTransaction[] = [current];
+    const seen = new Set<string>();
+    const push = (rowKey: string, add: (t: TableTransaction) => void) => {
+      if (seen.has(rowKey)) return; // a row may appear once per transaction
+      seen.add(rowKey);
+      if (current.actions.length >= TRANSACTION_LIMIT) {
+        current = new TableTransaction();
+        batches.push(current);
+      }
+      add(current);
+    };
+    for (const u of [...upserts].reverse()) push(u.rowKey, (t) => t.upsertEntity(toTableEntity({ ...u, partitionKey }), 'Replace'));
+    for (const rowKey of deletes) push(rowKey, (t) => t.deleteEntity(escapeKey(partitionKey), escapeKey(rowKey)));
+    for (const batch of batches) {
+      if (batch.actions.length === 0) continue;
+      try {
+        await this.run('transaction', (call) => this.client.submitTransaction(batch.actions, call), options);
+      } catch (error) {
+        // A delete of a row that is already gone fails the whole transaction: the rest one by one.
+        if (tableErrorStatus(error) !== 404) throw error;
+        for (const action of batch.actions) {
+          if (action[0] === 'delete') await this.delete(partitionKey, unescapeKey(String(action[1].rowKey ?? '')), options);
+          else await this.run('transaction', (call) => this.client.submitTransaction([action], call), options);
+        }
       }
     }
   }

@@ -6,12 +6,10 @@
 // - Beside them, one summary row per owner in its client's partition (PartitionKey `summary|<clientId>`,
 //   RowKey the owner id): the whole partition above, compacted (shared/sync/busy-summary.ts), so a team
 //   availability read gets 14 owners a query.
-import { odata, TableTransaction, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import type { CallOptions, Versioned } from '../repository.js';
 import { TableRepository } from '../repository.js';
-import { toTableEntity } from '../entity-codec.js';
-import { escapeKey, unescapeKey } from '../keys.js';
-import { boundedCall, ensureTable } from '../table-client.js';
+import { escapeKey } from '../keys.js';
 
 export interface BusyEventEntity {
   /** connectionId */
@@ -97,10 +95,7 @@ export class BusyRepository {
   readonly syncStates: TableRepository<CalendarSyncEntity>;
   readonly summaries: TableRepository<BusySummaryEntity>;
 
-  constructor(
-    private readonly client: TableClient,
-    private readonly timeoutMs: number,
-  ) {
+  constructor(client: TableClient, timeoutMs: number) {
     this.events = new TableRepository<BusyEventEntity>(client, timeoutMs);
     this.syncStates = new TableRepository<CalendarSyncEntity>(client, timeoutMs);
     this.summaries = new TableRepository<BusySummaryEntity>(client, timeoutMs);
@@ -179,44 +174,8 @@ export class BusyRepository {
     deletes: readonly { calendarId: string; eventId: string }[],
     options: CallOptions = {},
   ): Promise<void> {
-    const tx = () => new TableTransaction();
-    let current = tx();
-    const batches: TableTransaction[] = [current];
-    const seen = new Set<string>();
-    const push = (key: string, add: (t: TableTransaction) => void) => {
-      if (seen.has(key)) return; // a row may appear once per transaction; the last change wins below
-      seen.add(key);
-      if (current.actions.length >= 100) {
-        current = tx();
-        batches.push(current);
-      }
-      add(current);
-    };
-    // Deletes of rows also upserted in this call are dropped: the upsert carries the newer state.
-    const upsertKeys = new Set(upserts.map((u) => busyEventRowKey(u.calendarId, u.eventId)));
-    for (const u of [...upserts].reverse()) {
-      push(busyEventRowKey(u.calendarId, u.eventId), (t) => t.upsertEntity(toTableEntity({ ...u, partitionKey: connectionId }), 'Replace'));
-    }
-    for (const d of deletes) {
-      const rowKey = busyEventRowKey(d.calendarId, d.eventId);
-      if (upsertKeys.has(rowKey)) continue;
-      push(rowKey, (t) => t.deleteEntity(escapeKey(connectionId), escapeKey(rowKey)));
-    }
-    await ensureTable(this.client, this.timeoutMs);
-    for (const batch of batches) {
-      if (batch.actions.length === 0) continue;
-      try {
-        await this.client.submitTransaction(batch.actions, boundedCall(this.timeoutMs, options.abortSignal));
-      } catch (error) {
-        // A delete of a row that is already gone fails the whole transaction: retry it without deletes of
-        // missing rows, one by one.
-        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-        for (const action of batch.actions) {
-          if (action[0] === 'delete') await this.events.delete(connectionId, rowKeyOf(action[1]), options);
-          else await this.client.submitTransaction([action], boundedCall(this.timeoutMs, options.abortSignal));
-        }
-      }
-    }
+    const rows = upserts.map((u) => ({ ...u, partitionKey: connectionId, rowKey: busyEventRowKey(u.calendarId, u.eventId) }));
+    await this.events.writePartition(connectionId, rows, deletes.map((d) => busyEventRowKey(d.calendarId, d.eventId)), options);
   }
 
   saveSyncState(state: CalendarSyncEntity, options: CallOptions = {}): Promise<Versioned<CalendarSyncEntity>> {
@@ -226,8 +185,4 @@ export class BusyRepository {
   deleteSyncState(connectionId: string, calendarId: string, options: CallOptions = {}): Promise<void> {
     return this.syncStates.delete(connectionId, calendarSyncRowKey(calendarId), options);
   }
-}
-
-function rowKeyOf(entity: { rowKey?: string }): string {
-  return unescapeKey(String(entity.rowKey ?? ''));
 }
