@@ -10,7 +10,7 @@ import { itemError, runBatch } from '../graph/batch.js';
 import { renewSubscriptionItem, subscriptionExpiry, type GraphSubscription } from '../graph/subscriptions.js';
 import { describeError } from '../logging.js';
 import { loadCalendarOwner, type CalendarOwner } from './calendar-owner.js';
-import type { DueSubscription, ExpiringRef, SubscriptionEntity } from '../store/repositories/subscriptions.js';
+import type { DueSubscription, ExpiringRef, RenewedSubscription, SubscriptionEntity } from '../store/repositories/subscriptions.js';
 import { markCalendarStale } from './busy-cache.js';
 import { requestFullSync, unsubscribe } from './calendar-subscriptions.js';
 import { recreate } from './lifecycle.js';
@@ -20,7 +20,6 @@ import { recordRenewalFailures } from '../telemetry/metrics.js';
 /** Renew what expires within 3 days: with 7-day subscriptions and an hourly timer, ample slack. */
 export const RENEW_WITHIN_MS = 3 * 24 * 3600_000;
 const CONNECTION_CONCURRENCY = 16;
-const RECORD_WRITE_CONCURRENCY = 4;
 
 export interface RenewalReport {
   due: number;
@@ -51,10 +50,11 @@ export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?
   const report: RenewalReport = { due: 0, renewed: 0, recreated: 0, dropped: 0, failed: 0, connections: byConnection.size };
   for (const subs of byConnection.values()) report.due += subs.length;
   const queue = [...byConnection.values()];
+  const renewed: RenewedSubscription[] = [];
   const workers = Array.from({ length: Math.min(CONNECTION_CONCURRENCY, queue.length) }, async () => {
     for (let subs = queue.shift(); subs; subs = queue.shift()) {
       try {
-        await renewConnection(deps, subs, report);
+        await renewConnection(deps, subs, report, renewed);
       } catch (error) {
         report.failed += subs.length;
         console.warn(`renewal: connection ${subs[0]!.connectionId} failed: ${describeError(error)}`);
@@ -62,6 +62,7 @@ export async function renewExpiringSubscriptions(deps: SyncDeps, options: { now?
     }
   });
   await Promise.all(workers);
+  await recordRenewed(deps, renewed, report);
   recordRenewalFailures(report.failed);
   return report;
 }
@@ -89,11 +90,11 @@ export async function withOwners(deps: SyncDeps, refs: readonly ExpiringRef[]): 
 }
 
 /**
- * Renews one connection's due subscriptions as their expiry index rows name them: one $batch, then per
- * renewed subscription its new expiry recorded without reading the record (index row for the new hour,
- * the record's expiry, the old index row). Only a failure reads the record, to act on what it holds now.
+ * Renews one connection's due subscriptions as their expiry index rows name them: one $batch. What Graph
+ * renewed joins `renewed`, for recordRenewed() to record with the rest of the run's; only a failure reads
+ * the record, to act on what it holds now.
  */
-export async function renewConnection(deps: SyncDeps, subs: DueSubscription[], report: RenewalReport): Promise<void> {
+export async function renewConnection(deps: SyncDeps, subs: DueSubscription[], report: RenewalReport, renewed: RenewedSubscription[]): Promise<void> {
   const { store } = deps.services;
   const { clientId, connectionId } = subs[0]!;
   const connection = await loadCalendarOwner(deps.services, clientId, connectionId);
@@ -108,38 +109,46 @@ export async function renewConnection(deps: SyncDeps, subs: DueSubscription[], r
     if (error instanceof NeedsReauthError || error instanceof ConnectionNotActiveError) return dropAll(deps, subs, report);
     throw error;
   }
-  // Table writes a few at a time per connection (16 connections run at once): Azurite and the Table
-  // service both prefer a steady stream to a spike.
-  const pending = subs.map((sub, i) => ({ sub, i }));
-  const writers = Array.from({ length: Math.min(RECORD_WRITE_CONCURRENCY, pending.length) }, async () => {
-    for (let next = pending.shift(); next; next = pending.shift()) {
-      const { sub, i } = next;
-      const result = results.get(`r${i}`)!;
-      try {
-        if (result.status === 200) {
-          const body = result.body as Partial<GraphSubscription> | undefined;
-          const expiresAt = new Date(Date.parse(body?.expirationDateTime ?? '') || expiry.getTime());
-          if (await store.subscriptions.recordRenewal(sub, expiresAt)) report.renewed += 1;
-          else report.dropped += 1; // unsubscribed while it was renewed
-        } else if (result.status === 404) {
-          const record = await ownedRecord(deps, sub);
-          if (record) await replaceLost(deps, graph, connection, record);
-          if (record) report.recreated += 1;
-          else report.dropped += 1;
-        } else {
-          report.failed += 1;
-          const { code } = itemError(result);
-          console.warn(`renewal: subscription ${sub.subscriptionId} not renewed: ${result.status} ${code}`);
-          const record = await ownedRecord(deps, sub);
-          if (record && record.expiresAt.getTime() <= Date.now()) await markCalendarStale(store, connection, record.calendarId ?? '');
-        }
-      } catch (error) {
+  // What Graph renewed waits for recordRenewed(); a failure (rare) is handled here, one at a time.
+  for (const [i, sub] of subs.entries()) {
+    const result = results.get(`r${i}`)!;
+    try {
+      if (result.status === 200) {
+        const body = result.body as Partial<GraphSubscription> | undefined;
+        renewed.push({ due: sub, expiresAt: new Date(Date.parse(body?.expirationDateTime ?? '') || expiry.getTime()) });
+      } else if (result.status === 404) {
+        const record = await ownedRecord(deps, sub);
+        if (record) await replaceLost(deps, graph, connection, record);
+        if (record) report.recreated += 1;
+        else report.dropped += 1;
+      } else {
         report.failed += 1;
-        console.warn(`renewal: subscription ${sub.subscriptionId}: ${describeError(error)}`);
+        const { code } = itemError(result);
+        console.warn(`renewal: subscription ${sub.subscriptionId} not renewed: ${result.status} ${code}`);
+        const record = await ownedRecord(deps, sub);
+        if (record && record.expiresAt.getTime() <= Date.now()) await markCalendarStale(store, connection, record.calendarId ?? '');
       }
+    } catch (error) {
+      report.failed += 1;
+      console.warn(`renewal: subscription ${sub.subscriptionId}: ${describeError(error)}`);
     }
-  });
-  await Promise.all(writers);
+  }
+}
+
+/**
+ * Records the new expiries of a run's renewals (their index rows in a transaction per hour of expiry, each
+ * record's expiry without a read), counting them into the report; one unsubscribed meanwhile counts dropped.
+ */
+export async function recordRenewed(deps: SyncDeps, renewed: readonly RenewedSubscription[], report: RenewalReport): Promise<void> {
+  try {
+    const { recorded, gone, failed } = await deps.services.store.subscriptions.recordRenewals(renewed);
+    report.renewed += recorded;
+    report.dropped += gone;
+    report.failed += failed;
+  } catch (error) {
+    report.failed += renewed.length;
+    console.warn(`renewal: ${renewed.length} renewals not recorded: ${describeError(error)}`);
+  }
 }
 
 /**

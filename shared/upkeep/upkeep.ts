@@ -13,7 +13,8 @@ import { settleLimited } from '../runtime/settle-limited.js';
 import { ACTIVE_CONNECTIONS_FILTER, refreshConnections, refreshDueAt } from '../keepalive/token-keep-alive.js';
 import { refreshWorkingHours, workingHoursDue } from '../availability/mailbox-working-hours.js';
 import type { ConnectionEntity } from '../store/repositories/connections.js';
-import { renewConnection, RENEW_WITHIN_MS, withOwners, type RenewalReport } from '../sync/renew-subscriptions.js';
+import { recordRenewed, renewConnection, RENEW_WITHIN_MS, withOwners, type RenewalReport } from '../sync/renew-subscriptions.js';
+import type { RenewedSubscription } from '../store/repositories/subscriptions.js';
 import type { SyncDeps } from '../sync/sync-deps.js';
 import { loadCalendarOwner, type CalendarOwner } from '../sync/calendar-owner.js';
 import { resyncOwner } from '../sync/resync-calendars.js';
@@ -33,6 +34,9 @@ export const UPKEEP_QUEUE = 'connection-upkeep';
 export const SCAN_PAGE_SIZE = 1000;
 /** Connections per keep-alive work message: a few seconds of token refreshes. */
 export const KEEPALIVE_CHUNK = 20;
+/** Connections per renewal work message, and at most this many subscriptions (a transaction's 100 rows). */
+const RENEWAL_CHUNK = 20;
+const RENEWAL_SUBSCRIPTIONS = 100;
 /** Connections renewed at once by one work message (each is one $batch to its own mailbox). */
 const RENEW_CONCURRENCY = 4;
 /**
@@ -257,8 +261,9 @@ async function scanRenewalPage(deps: SyncDeps, message: Extract<UpkeepMessage, {
     entry.subscriptions.push({ id: subscriptionId, bucket });
     byConnection.set(key, entry);
   }
-  // One message per connection: a $batch holds 20 requests, and a user rarely has more busy calendars.
-  const work: UpkeepMessage[] = [...byConnection.values()].map((c) => ({ kind: 'renewal', until: message.until, connections: [c] }));
+  // Up to 20 connections (one $batch each) and 100 subscriptions a message: their new expiry index rows
+  // share an hour's partition, so the message records them in one transaction.
+  const work: UpkeepMessage[] = renewalChunks([...byConnection.values()]).map((connections) => ({ kind: 'renewal', until: message.until, connections }));
   if (page.continuationToken) work.push({ kind: 'renewal-scan', until: message.until, continuationToken: page.continuationToken });
   await put(deps, work);
   return { kind: 'scanned', task: 'renewal', rows: page.refs.length, due: page.refs.length, messages: work.length, more: Boolean(page.continuationToken) };
@@ -268,11 +273,14 @@ async function renewChunk(deps: SyncDeps, message: Extract<UpkeepMessage, { kind
   const report: RenewalReport = { due: 0, renewed: 0, recreated: 0, dropped: 0, failed: 0, connections: message.connections.length };
   // Renewed as the scan's index rows named them, without reading each record: a subscription renewed
   // meanwhile (a message run twice) is renewed once more: a PATCH, and an expiry a little later.
+  const renewed: RenewedSubscription[] = [];
   await settleLimited(message.connections, RENEW_CONCURRENCY, async ({ clientId, connectionId, subscriptions }) => {
     const due = subscriptions.map(({ id, bucket }) => ({ subscriptionId: id, bucket, clientId, connectionId }));
     report.due += due.length;
-    await renewConnection(deps, due, report);
+    await renewConnection(deps, due, report, renewed);
   });
+  // Recorded together: the message's new index rows share an hour's partition (one transaction).
+  await recordRenewed(deps, renewed, report);
   recordRenewalFailures(report.failed);
   return { kind: 'renewed', report };
 }
@@ -341,6 +349,23 @@ async function retryUnread<M extends OwnerWork<'keepalive' | 'resync' | 'reconci
   // If this put fails the message itself is retried whole, the only way left not to lose the owners.
   await enqueue(deps.services.config.storage, UPKEEP_QUEUE, { ...message, connections: unread, attempt } satisfies UpkeepMessage, OWNER_RETRY_DELAY_S * 2 ** (attempt - 1));
   return unread.length;
+}
+
+/** Connections grouped for renewal messages: at most RENEWAL_CHUNK connections and 100 subscriptions each. */
+function renewalChunks<T extends { subscriptions: readonly unknown[] }>(connections: readonly T[]): T[][] {
+  const parts: T[][] = [];
+  let part: T[] = [];
+  let subscriptions = 0;
+  for (const connection of connections) {
+    if (part.length > 0 && (part.length >= RENEWAL_CHUNK || subscriptions + connection.subscriptions.length > RENEWAL_SUBSCRIPTIONS)) {
+      parts.push(part);
+      [part, subscriptions] = [[], 0];
+    }
+    part.push(connection);
+    subscriptions += connection.subscriptions.length;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

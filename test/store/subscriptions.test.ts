@@ -66,28 +66,30 @@ describe('SubscriptionRepository on Azurite', () => {
     expect(await collect(subscriptions.listExpiring(hours(2)))).toEqual([]);
   });
 
-  it('records a renewal from the index row alone: the expiry moves, fields written meanwhile stay, a gone record takes its index rows', async () => {
+  it('records renewals from the index rows alone: expiries move, fields written meanwhile stay, a gone record takes its index rows', async () => {
     const { subscriptions } = testStore();
-    const sub = subscription(hours(1));
-    await subscriptions.createSubscription(sub);
+    const subs = [subscription(hours(1)), subscription(hours(1)), subscription(hours(-2))];
+    for (const sub of subs) await subscriptions.createSubscription(sub);
     const page = await subscriptions.listExpiringPage(hours(2));
-    const ref = page.refs.find((r) => r.subscriptionId === sub.subscriptionId)!;
-    expect(ref).toMatchObject({ clientId: sub.clientId, connectionId: sub.connectionId, bucket: expiryBucket(hours(1)) });
-    const due = { subscriptionId: ref.subscriptionId, bucket: ref.bucket, clientId: ref.clientId!, connectionId: ref.connectionId! };
-    // Another writer changes the record between the scan and the renewal.
-    await subscriptions.mutateSubscription(sub.subscriptionId, (current) => ({ ...current, deltaLink: 'written-meanwhile' }));
+    expect(page.refs.map((r) => r.subscriptionId).sort()).toEqual(subs.map((s) => s.subscriptionId).sort());
+    const dueOf = (id: string) => {
+      const ref = page.refs.find((r) => r.subscriptionId === id)!;
+      return { subscriptionId: id, bucket: ref.bucket, clientId: ref.clientId!, connectionId: ref.connectionId! };
+    };
+    const [kept, changed, unsubscribed] = subs.map((s) => dueOf(s.subscriptionId));
+    expect(kept).toMatchObject({ clientId: 'client-1', connectionId: 'conn-1', bucket: expiryBucket(hours(1)) });
+    // Between the scan and the renewal: another writer changes one record, another is unsubscribed.
+    await subscriptions.mutateSubscription(changed!.subscriptionId, (current) => ({ ...current, deltaLink: 'written-meanwhile' }));
+    await subscriptions.deleteSubscription(unsubscribed!.subscriptionId);
 
-    expect(await subscriptions.recordRenewal(due, hours(150))).toBe(true);
-    expect((await subscriptions.getSubscription(sub.subscriptionId))?.entity).toMatchObject({ expiresAt: hours(150), deltaLink: 'written-meanwhile', resource: sub.resource });
-    expect((await subscriptions.listExpiringPage(hours(2))).refs.map((r) => r.subscriptionId)).not.toContain(sub.subscriptionId);
-    expect((await collect(subscriptions.listExpiring(hours(151)))).map((r) => r.entity.subscriptionId)).toEqual([sub.subscriptionId]);
-
-    // Unsubscribed while Graph renewed it: nothing is recreated, and neither index row stays.
-    await subscriptions.deleteSubscription(sub.subscriptionId);
-    const stale = { ...due, bucket: expiryBucket(hours(150)) };
-    expect(await subscriptions.recordRenewal(stale, hours(160))).toBe(false);
-    expect(await subscriptions.getSubscription(sub.subscriptionId)).toBeNull();
-    expect((await subscriptions.listExpiringPage(hours(200))).refs).toEqual([]);
+    const renewed = [kept!, changed!, unsubscribed!].map((due) => ({ due, expiresAt: hours(150) }));
+    expect(await subscriptions.recordRenewals(renewed)).toEqual({ recorded: 2, gone: 1, failed: 0 });
+    expect((await subscriptions.getSubscription(changed!.subscriptionId))?.entity).toMatchObject({ expiresAt: hours(150), deltaLink: 'written-meanwhile', resource: '/me/events' });
+    expect((await subscriptions.getSubscription(kept!.subscriptionId))?.entity.expiresAt).toEqual(hours(150));
+    expect(await subscriptions.getSubscription(unsubscribed!.subscriptionId)).toBeNull();
+    // The index follows: nothing due any more, the two renewed at their new hour, no row for the one gone.
+    expect((await subscriptions.listExpiringPage(hours(2))).refs).toEqual([]);
+    expect((await subscriptions.listExpiringPage(hours(151))).refs.map((r) => r.subscriptionId).sort()).toEqual([kept!.subscriptionId, changed!.subscriptionId].sort());
   });
 
   it('skips and removes a stale index row whose record moved to another bucket', async () => {

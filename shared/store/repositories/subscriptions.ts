@@ -17,7 +17,8 @@
 // subscription once more (a PATCH) and removes the row, or removes it when the record is gone.
 import { odata, type TableClient } from '@azure/data-tables';
 import { NotFoundError } from '../errors.js';
-import type { CallOptions, MutateOptions, Versioned } from '../repository.js';
+import type { CallOptions, EntityKeys, MutateOptions, Versioned } from '../repository.js';
+import { settleLimited } from '../../runtime/settle-limited.js';
 import { TableRepository } from '../repository.js';
 import type { CounterRepository } from './counters.js';
 import { describeError } from '../../logging.js';
@@ -118,6 +119,15 @@ export interface ExpiringRef {
   clientId?: string;
   connectionId?: string;
 }
+
+/** Graph renewed it: the new expiry to record. */
+export interface RenewedSubscription {
+  due: DueSubscription;
+  expiresAt: Date;
+}
+
+/** Record merges a renewal run keeps in flight at once: the Table service prefers a steady stream to a spike. */
+const RECORD_WRITE_CONCURRENCY = 4;
 
 /** A subscription due for renewal as its expiry index row names it: what a renewal needs, without the record. */
 export interface DueSubscription {
@@ -225,25 +235,46 @@ export class SubscriptionRepository {
   }
 
   /**
-   * A renewal's new expiry, recorded without reading the record: the index row for the new hour first, then
-   * the record's expiry merged in (no ETag: it changes no other field, so no concurrent write is lost, and a
-   * concurrent renewal writes an expiry as good), then the old index row removed. False when the record is
-   * gone (unsubscribed meanwhile): its index rows go too.
+   * Renewals' new expiries, recorded without reading the records: the index rows for the new hours first
+   * (a renewal run's share one hour's partition: one entity-group transaction per 100), then each record's
+   * expiry merged in (no ETag: it changes no other field, so no concurrent write is lost, and a concurrent
+   * renewal writes an expiry as good), then the old index rows removed, again by partition. A record that is
+   * gone (unsubscribed meanwhile) takes both its index rows with it. A merge that fails leaves the record's
+   * old expiry and both index rows: the next scan renews it again.
    */
-  async recordRenewal(due: DueSubscription, expiresAt: Date, options: CallOptions = {}): Promise<boolean> {
-    const { subscriptionId } = due;
-    const bucket = expiryBucket(expiresAt);
-    await this.writeIndex({ ...due, expiresAt }, options);
-    try {
-      await this.records.merge({ partitionKey: subscriptionRecordKey(subscriptionId), rowKey: SUBSCRIPTION_RECORD_ROW, expiresAt, updatedAt: new Date() }, options);
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-      await this.index.delete(bucket, subscriptionId, options);
-      if (due.bucket !== bucket) await this.index.delete(due.bucket, subscriptionId, options);
-      return false;
-    }
-    if (due.bucket !== bucket) await this.index.delete(due.bucket, subscriptionId, options);
-    return true;
+  async recordRenewals(renewed: readonly RenewedSubscription[], options: CallOptions = {}): Promise<{ recorded: number; gone: number; failed: number }> {
+    const outcome = { recorded: 0, gone: 0, failed: 0 };
+    if (renewed.length === 0) return outcome;
+    await this.writeIndexRows(renewed.map(({ due, expiresAt }) => this.indexRow({ ...due, expiresAt })), [], options);
+    const merged = await settleLimited(renewed, RECORD_WRITE_CONCURRENCY, ({ due, expiresAt }) =>
+      this.records.merge({ partitionKey: subscriptionRecordKey(due.subscriptionId), rowKey: SUBSCRIPTION_RECORD_ROW, expiresAt, updatedAt: new Date() }, options),
+    );
+    const stale: { partitionKey: string; rowKey: string }[] = [];
+    renewed.forEach(({ due, expiresAt }, i) => {
+      const result = merged[i]!;
+      const bucket = expiryBucket(expiresAt);
+      if (result.status === 'rejected' && !(result.reason instanceof NotFoundError)) {
+        outcome.failed += 1;
+        console.warn(`renewal of ${due.subscriptionId} not recorded: ${describeError(result.reason)}`);
+        return;
+      }
+      if (result.status === 'fulfilled') outcome.recorded += 1;
+      else outcome.gone += 1;
+      if (result.status === 'rejected') stale.push({ partitionKey: bucket, rowKey: due.subscriptionId });
+      if (due.bucket !== bucket) stale.push({ partitionKey: due.bucket, rowKey: due.subscriptionId });
+    });
+    // A row left here is only stale: readers recognise it, and the next renewal removes it.
+    await this.writeIndexRows([], stale, options).catch((error: unknown) => console.warn(`renewal: old expiry index rows not removed: ${describeError(error)}`));
+    return outcome;
+  }
+
+  /** Index rows written and removed a partition (an hour of expiry) at a time. */
+  private async writeIndexRows(upserts: readonly ExpiryIndexEntity[], deletes: readonly EntityKeys[], options: CallOptions): Promise<void> {
+    const partitions = new Map<string, { upserts: ExpiryIndexEntity[]; deletes: string[] }>();
+    const partition = (key: string) => partitions.get(key) ?? partitions.set(key, { upserts: [], deletes: [] }).get(key)!;
+    for (const row of upserts) partition(row.partitionKey).upserts.push(row);
+    for (const row of deletes) partition(row.partitionKey).deletes.push(row.rowKey);
+    for (const [key, rows] of partitions) await this.index.writePartition(key, rows.upserts, rows.deletes, options);
   }
 
   /** The record and every share row of one Graph subscription (one partition), record first. */
@@ -407,17 +438,19 @@ export class SubscriptionRepository {
     await this.owners.delete(ownerIndexKey(entity.clientId, entity.connectionId), `${entity.subscriptionId}|${entity.rowKey}`, options);
   }
 
-  private async writeIndex(entity: Pick<SubscriptionEntity, 'subscriptionId' | 'clientId' | 'connectionId' | 'expiresAt'>, options: CallOptions): Promise<void> {
-    await this.index.upsert(
-      {
-        partitionKey: expiryBucket(entity.expiresAt),
-        rowKey: entity.subscriptionId,
-        expiresAt: entity.expiresAt,
-        ownerClientId: entity.clientId,
-        ownerConnectionId: entity.connectionId,
-      },
-      options,
-    );
+  private indexRow(entity: Pick<SubscriptionEntity, 'subscriptionId' | 'clientId' | 'connectionId' | 'expiresAt'>): ExpiryIndexEntity {
+    return {
+      partitionKey: expiryBucket(entity.expiresAt),
+      rowKey: entity.subscriptionId,
+      expiresAt: entity.expiresAt,
+      ownerClientId: entity.clientId,
+      ownerConnectionId: entity.connectionId,
+    };
   }
+
+  private async writeIndex(entity: Pick<SubscriptionEntity, 'subscriptionId' | 'clientId' | 'connectionId' | 'expiresAt'>, options: CallOptions): Promise<void> {
+    await this.index.upsert(this.indexRow(entity), options);
+  }
+
 }
 
