@@ -159,7 +159,11 @@ async function ownedRecord(deps: SyncDeps, due: DueSubscription): Promise<Subscr
   const { subscriptions } = deps.services.store;
   const record = (await subscriptions.getSubscription(due.subscriptionId))?.entity;
   if (!record) await subscriptions.dropIndexRow(due.bucket, due.subscriptionId);
-  return record && record.clientId === due.clientId && record.connectionId === due.connectionId ? record : undefined;
+  if (!record || (record.clientId === due.clientId && record.connectionId === due.connectionId)) return record ?? undefined;
+  // The record passed to another owner and the index row still names the previous one (written before
+  // index rows followed the owner): put the owner right, so the next scan renews it as the new owner.
+  await subscriptions.indexExpiry(record);
+  return undefined;
 }
 
 /** Graph no longer has it: the cache may have missed changes, so stale first, then recreate and resync. */
@@ -173,9 +177,9 @@ export async function replaceLost(deps: SyncDeps, _graph: Client, connection: Ca
 /** The connection is gone or must re-authenticate: its subscriptions cannot be kept; its cache is not trusted. */
 async function dropAll(deps: SyncDeps, subs: DueSubscription[], report: RenewalReport): Promise<void> {
   for (const due of subs) {
-    report.dropped += 1;
     const sub = await ownedRecord(deps, due);
     if (!sub) continue;
+    report.dropped += 1;
     await markCalendarStale(deps.services.store, { partitionKey: sub.clientId, rowKey: sub.connectionId }, sub.calendarId ?? '');
     await unsubscribe(deps.services, undefined, sub);
   }

@@ -71,6 +71,23 @@ describe('renewal timer', () => {
     expect(await app.services.store.subscriptions.getSubscription(ghost.subscriptionId)).toBeNull();
     expect(await renewExpiringSubscriptions(deps)).toMatchObject({ due: 0 });
   });
+
+  it('puts right an expiry index row that names a previous owner, and renews the subscription as its owner at the next run', async () => {
+    // As an older version left it: the record passed to this connection, its index row still names another.
+    const [record] = await records();
+    const soon = new Date(Date.now() + 3600_000);
+    await app.services.store.subscriptions.mutateSubscription(record!.subscriptionId, (c) => ({ ...c, connectionId: 'a-previous-owner', expiresAt: soon }));
+    const moved = (await app.services.store.subscriptions.getSubscription(record!.subscriptionId))!;
+    await app.services.store.subscriptions.records.update({ ...moved.entity, connectionId: record!.connectionId }, moved.etag);
+    await app.services.store.subscriptions.indexOwner({ ...moved.entity, connectionId: record!.connectionId });
+
+    expect(await renewExpiringSubscriptions(deps)).toMatchObject({ due: 1, renewed: 0, dropped: 0, recreated: 0 });
+    expect((await simSubs()).map((s) => s.id)).toContain(record!.subscriptionId);
+    expect(await renewExpiringSubscriptions(deps)).toMatchObject({ due: 1, renewed: 1, dropped: 0 });
+    const [after] = await records();
+    expect(after).toMatchObject({ subscriptionId: record!.subscriptionId, connectionId: record!.connectionId });
+    expect(after!.expiresAt.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+  });
 });
 
 describe('reconciliation', () => {

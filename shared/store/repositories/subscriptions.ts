@@ -366,6 +366,11 @@ export class SubscriptionRepository {
     return polled;
   }
 
+  /** Rewrites a record's expiry index row from the record (its hour and owner; idempotent). */
+  async indexExpiry(entity: SubscriptionEntity, options: CallOptions = {}): Promise<void> {
+    await this.writeIndex(entity, options);
+  }
+
   /** Adds a record written before owners were indexed to its owner's index (idempotent). */
   async indexOwner(entity: SubscriptionEntity, options: CallOptions = {}): Promise<void> {
     await this.writeOwnerIndex(entity, options);
