@@ -1,12 +1,13 @@
-// Group commit for queue puts: callers' messages gather while puts are in flight, and the next put carries
-// them all as one queue message (a JSON array). Each caller's promise settles when the put that holds its
-// messages has been acknowledged by Storage, so a caller that answers after it (the notification endpoint's
-// 202) still answers only once its work is durable. One put then serves many concurrent requests instead of
-// one put each.
+// Group commit for queue puts: while one put is in flight, the next callers' messages gather, and the
+// next put carries them all as one queue message (a JSON array). Each caller's promise settles when the
+// put that holds its messages has been acknowledged by Storage, so a caller that answers after it (the
+// notification endpoint's 202) still answers only once its work is durable. One put then serves many
+// concurrent requests instead of one put each.
 //
-// Up to `maxInFlight` puts run at once: with one, a caller arriving just after a put left waits for it and
-// then for its own (about 1.5 round trips on average); with a second allowed, it leaves at once (1 round
-// trip). Under load every slot is busy and what arrives meanwhile still gathers into one put.
+// One put at a time, on purpose: a put costs the calling process several acknowledgements' worth of CPU
+// (the Storage SDK's pipeline, XML, the socket write), and letting a second one leave
+// while the first is out halved the acknowledgements a put carries and raised the CPU per acknowledgement
+// at 10 and at 100 connections without raising throughput (docs/benchmarks.md).
 //
 // A queue message may be up to 64 KB
 // (https://learn.microsoft.com/en-us/azure/storage/queues/storage-queues-introduction#queue-storage-resources):
@@ -14,8 +15,6 @@
 import { encodeQueueMessage } from './queue-client.js';
 
 export const MAX_QUEUE_MESSAGE_BYTES = 64 * 1024;
-/** Puts in flight at once per queue. */
-export const MAX_PUTS_IN_FLIGHT = 2;
 
 interface Waiter {
   items: unknown[];
@@ -27,13 +26,12 @@ interface Waiter {
 
 export class GroupCommitQueue {
   private gathering: Waiter[] = [];
-  private inFlight = 0;
+  private inFlight = false;
 
   /** `send` puts one encoded message (the text as it goes on the wire). */
   constructor(
     private readonly send: (encoded: string) => Promise<void>,
     private readonly maxMessageBytes = MAX_QUEUE_MESSAGE_BYTES,
-    private readonly maxInFlight = MAX_PUTS_IN_FLIGHT,
   ) {}
 
   /** Resolves once every item is in a queue message Storage has acknowledged. */
@@ -43,13 +41,13 @@ export class GroupCommitQueue {
     if (sizes.some((bytes) => base64Length(bytes + 2) > this.maxMessageBytes)) return Promise.reject(new Error('queue message over 64 KB'));
     return new Promise<void>((resolve, reject) => {
       this.gathering.push({ items: [...items], sizes, resolve, reject });
-      if (this.inFlight < this.maxInFlight) void this.flush();
+      if (!this.inFlight) void this.flush();
     });
   }
 
-  /** One slot: puts what has gathered, then what gathered meanwhile, until nothing waits. */
+  /** Puts what has gathered, then what gathered meanwhile, until nothing waits. */
   private async flush(): Promise<void> {
-    this.inFlight += 1;
+    this.inFlight = true;
     while (this.gathering.length > 0) {
       const batch = this.gathering;
       this.gathering = [];
@@ -60,7 +58,7 @@ export class GroupCommitQueue {
         for (const waiter of batch) waiter.reject(error);
       }
     }
-    this.inFlight -= 1;
+    this.inFlight = false;
   }
 
   /** The batch's items as few encoded messages as fit, each within the size limit. */

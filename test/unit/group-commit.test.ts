@@ -1,10 +1,10 @@
 // Group commit's promises: each caller resolves only once the put holding its items is acknowledged, a
-// failed put rejects exactly its callers, at most `maxInFlight` puts run at once and what arrives meanwhile
-// gathers into the next one, and messages stay within 64 KB once base64-encoded. The puts here are
+// failed put rejects exactly its callers, what arrives while a put is in flight gathers into the next one,
+// and messages stay within 64 KB once base64-encoded. The puts here are
 // controlled by the test (settled one by one) so that the order of events is the test's, not the machine's.
 import { describe, expect, it } from 'vitest';
 import { decodeQueueMessage, encodeQueueMessage } from '../../shared/queues/queue-client.js';
-import { GroupCommitQueue, MAX_PUTS_IN_FLIGHT, MAX_QUEUE_MESSAGE_BYTES } from '../../shared/queues/group-commit.js';
+import { GroupCommitQueue, MAX_QUEUE_MESSAGE_BYTES } from '../../shared/queues/group-commit.js';
 
 interface Put {
   items: unknown[];
@@ -13,15 +13,13 @@ interface Put {
 }
 
 /** A queue whose puts wait until the test settles them. */
-function controlledQueue(maxInFlight?: number) {
+function controlledQueue() {
   const puts: Put[] = [];
   const group = new GroupCommitQueue(
     (encoded) =>
       new Promise<void>((resolve, reject) => {
         puts.push({ items: decodeQueueMessage(encoded) as unknown[], ack: resolve, fail: reject });
       }),
-    MAX_QUEUE_MESSAGE_BYTES,
-    maxInFlight,
   );
   return { group, puts };
 }
@@ -38,64 +36,42 @@ async function stateOf(promise: Promise<void>): Promise<'pending' | 'resolved' |
 }
 
 describe('GroupCommitQueue', () => {
-  it('keeps two puts in flight by default and gathers everything after them into the next one', async () => {
-    expect(MAX_PUTS_IN_FLIGHT).toBe(2);
+  it('puts the first caller at once, gathers everyone after it into the next put, and resolves each with its own put', async () => {
     const { group, puts } = controlledQueue();
     const first = group.put(['a']);
-    const second = group.put(['b']);
-    const gathered = ['c', 'd', 'e'].map((item) => group.put([item]));
-    // The first two leave at once (no caller waits a round trip for another's put); the rest wait for a slot.
-    expect(puts.map((p) => p.items)).toEqual([['a'], ['b']]);
-
-    // The second put is acknowledged first: only its caller resolves, and its slot takes what gathered.
-    puts[1]!.ack();
-    expect(await stateOf(second)).toBe('resolved');
-    expect(await stateOf(first)).toBe('pending');
-    expect(puts.map((p) => p.items)).toEqual([['a'], ['b'], ['c', 'd', 'e']]);
+    const gathered = [['b'], ['c', 'd'], ['e']].map((items) => group.put(items));
+    expect(puts.map((p) => p.items)).toEqual([['a']]);
     for (const caller of gathered) expect(await stateOf(caller)).toBe('pending');
 
-    puts[2]!.ack();
-    for (const caller of gathered) expect(await stateOf(caller)).toBe('resolved');
-    expect(await stateOf(first)).toBe('pending');
     puts[0]!.ack();
     expect(await stateOf(first)).toBe('resolved');
-    expect(puts).toHaveLength(3);
-  });
-
-  it('with one put in flight, everything after it waits and shares the next put', async () => {
-    const { group, puts } = controlledQueue(1);
-    const first = group.put([1]);
-    const rest = [2, 3, 4].map((n) => group.put([n]));
-    expect(puts.map((p) => p.items)).toEqual([[1]]);
-    puts[0]!.ack();
-    await first;
-    expect(puts.map((p) => p.items)).toEqual([[1], [2, 3, 4]]);
+    // The next put leaves as the first is acknowledged, with every item gathered meanwhile, in order.
+    expect(puts.map((p) => p.items)).toEqual([['a'], ['b', 'c', 'd', 'e']]);
+    for (const caller of gathered) expect(await stateOf(caller)).toBe('pending');
+    const late = group.put(['f']);
     puts[1]!.ack();
-    await Promise.all(rest);
+    for (const caller of gathered) expect(await stateOf(caller)).toBe('resolved');
+    expect(await stateOf(late)).toBe('pending');
+    expect(puts.map((p) => p.items)).toEqual([['a'], ['b', 'c', 'd', 'e'], ['f']]);
+    puts[2]!.ack();
+    expect(await stateOf(late)).toBe('resolved');
   });
 
-  it('rejects exactly the callers of a failed put: the put beside it and the next one still resolve', async () => {
+  it('rejects exactly the callers of a failed put: those gathered behind it go in the next put and resolve', async () => {
     const { group, puts } = controlledQueue();
-    const failed = group.put(['lost-1']);
-    const beside = group.put(['kept-1']);
-    const alsoFailed = group.put(['lost-2']);
-    const next = group.put(['kept-2']);
-    expect(puts.map((p) => p.items)).toEqual([['lost-1'], ['kept-1']]);
+    const lost = [group.put(['lost-1'])];
+    const kept = [group.put(['kept-1']), group.put(['kept-2'])];
     puts[0]!.fail(new Error('storage down'));
-    await expect(failed).rejects.toThrow('storage down');
-    // The failed slot moves on to what gathered; its earlier callers are not carried into it.
-    expect(puts[2]!.items).toEqual(['lost-2', 'kept-2']);
-    puts[2]!.fail(new Error('still down'));
-    await expect(alsoFailed).rejects.toThrow('still down');
-    await expect(next).rejects.toThrow('still down');
-    expect(await stateOf(beside)).toBe('pending');
+    await expect(lost[0]).rejects.toThrow('storage down');
+    expect(puts[1]!.items).toEqual(['kept-1', 'kept-2']);
+    for (const caller of kept) expect(await stateOf(caller)).toBe('pending');
+    const afterFailure = group.put(['lost-2']);
     puts[1]!.ack();
-    await expect(beside).resolves.toBeUndefined();
-    // After the failures the queue still works.
-    const later = group.put(['after']);
-    expect(puts[3]!.items).toEqual(['after']);
-    puts[3]!.ack();
-    await expect(later).resolves.toBeUndefined();
+    for (const caller of kept) expect(await stateOf(caller)).toBe('resolved');
+    // After a failure the queue still works, and a later failure again takes only its own callers.
+    expect(puts[2]!.items).toEqual(['lost-2']);
+    puts[2]!.fail(new Error('down again'));
+    await expect(afterFailure).rejects.toThrow('down again');
   });
 
   it('splits a gathered batch that would pass 64 KB once base64-encoded, keeping every item once and in order', async () => {
@@ -105,7 +81,7 @@ describe('GroupCommitQueue', () => {
     const group = new GroupCommitQueue(async (encoded) => {
       sent.push(encoded);
       if (sent.length === 1) await blocked;
-    }, MAX_QUEUE_MESSAGE_BYTES, 1);
+    });
     const first = group.put([{ n: -1 }]);
     const big = 'x'.repeat(1000);
     const rest = Array.from({ length: 120 }, (_, n) => group.put([{ n, big }]));
@@ -119,7 +95,7 @@ describe('GroupCommitQueue', () => {
 
   it('fills a message up to the limit and no further', async () => {
     const sent: string[] = [];
-    const group = new GroupCommitQueue(async (encoded) => void sent.push(encoded), 400, 1);
+    const group = new GroupCommitQueue(async (encoded) => void sent.push(encoded), 400);
     const item = 'z'.repeat(50); // 52 bytes of JSON, 53 with its comma
     const blocker = group.put(['first']);
     const rest = Array.from({ length: 10 }, () => group.put([item]));
