@@ -10,6 +10,7 @@ import type { HttpFunctionDefinition } from '../../shared/runtime/function-defin
 import { serializeCookie } from './cookies.js';
 import type { InFlight } from './in-flight.js';
 import { createContext, flushQueueOutputs, type HostLogger } from './invocation.js';
+import { readBody } from './request-body.js';
 import { compareTemplates, RouteTemplate, splitPath, type RouteMatch } from './routes.js';
 
 export const ROUTE_PREFIX = 'api';
@@ -121,19 +122,6 @@ function belowPrefix(path: string): string | undefined {
   if (path.toLowerCase() === prefix || path.toLowerCase() === `${prefix}/`) return '';
   if (!path.toLowerCase().startsWith(`${prefix}/`)) return undefined;
   return path.slice(prefix.length + 1).replace(/\/$/, '');
-}
-
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large'> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (Number.isFinite(declared) && declared > maxBytes) return 'too-large';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) return 'too-large';
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function absoluteUrl(req: IncomingMessage, fallbackOrigin: string): string {
