@@ -50,7 +50,6 @@ describe('readBody', () => {
 
   it('rejects when the client leaves before the end of its body', async () => {
     let outcome: string | undefined;
-    let client!: ReturnType<typeof send>;
     const url = await serve((req) => {
       readBody(req, 1000).then(
         () => (outcome = 'resolved'),
@@ -59,7 +58,7 @@ describe('readBody', () => {
       // The first bytes have arrived: now the client goes.
       req.once('data', () => client.destroy());
     });
-    client = send(url, { 'content-length': '100' }, ['only the start'], 'end');
+    const client = send(url, { 'content-length': '100' }, ['only the start'], 'end');
     await expect.poll(() => outcome, { timeout: 5000 }).toMatch(/^rejected: /);
   });
 });
