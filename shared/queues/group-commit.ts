@@ -5,9 +5,9 @@
 // concurrent requests instead of one put each.
 //
 // One put at a time, on purpose: a put costs the calling process several acknowledgements' worth of CPU
-// (the Storage SDK's pipeline, XML, the socket write), and letting a second one leave
-// while the first is out halved the acknowledgements a put carries and raised the CPU per acknowledgement
-// at 10 and at 100 connections without raising throughput (docs/benchmarks.md).
+// (the Storage SDK's pipeline, XML, the socket write), and letting a second one leave while the first is
+// out halved the acknowledgements a put carries and raised the CPU per acknowledgement at 10 and at 100
+// connections without raising throughput (docs/benchmarks.md).
 //
 // A queue message may be up to 64 KB
 // (https://learn.microsoft.com/en-us/azure/storage/queues/storage-queues-introduction#queue-storage-resources):
@@ -37,7 +37,8 @@ export class GroupCommitQueue {
   /** Resolves once every item is in a queue message Storage has acknowledged. */
   put(items: readonly unknown[]): Promise<void> {
     if (items.length === 0) return Promise.resolve();
-    const sizes = items.map((item) => Buffer.byteLength(JSON.stringify(item)));
+    // In an array, what JSON cannot represent (undefined) is written as null.
+    const sizes = items.map((item) => Buffer.byteLength(JSON.stringify(item) ?? 'null'));
     if (sizes.some((bytes) => base64Length(bytes + 2) > this.maxMessageBytes)) return Promise.reject(new Error('queue message over 64 KB'));
     return new Promise<void>((resolve, reject) => {
       this.gathering.push({ items: [...items], sizes, resolve, reject });
