@@ -10,7 +10,8 @@ import type { HttpFunctionDefinition } from '../../shared/runtime/function-defin
 import { serializeCookie } from './cookies.js';
 import type { InFlight } from './in-flight.js';
 import { createContext, flushQueueOutputs, type HostLogger } from './invocation.js';
-import { compareTemplates, RouteTemplate } from './routes.js';
+import { readBody } from './request-body.js';
+import { compareTemplates, RouteTemplate, splitPath, type RouteMatch } from './routes.js';
 
 export const ROUTE_PREFIX = 'api';
 /** The Azure Functions host refuses request bodies over 100 MB (HTTP 413). */
@@ -62,13 +63,11 @@ export function createHttpDispatcher(options: HttpDispatchOptions): (req: Incomi
     }
     if (below === undefined) return sendEmpty(res, 404);
 
-    const matched = routes.map((r) => ({ route: r, match: r.template.match(below) })).filter((m) => m.match !== undefined);
-    if (matched.length === 0) return sendEmpty(res, 404);
-    const chosen = matched.find((m) => m.route.methods.has(method));
-    if (!chosen) {
+    const chosen = findRoute(routes, splitPath(below), method);
+    if (chosen === 'not-found') return sendEmpty(res, 404);
+    if ('allowed' in chosen) {
       // The Azure host answers 404 here; 405 with Allow tells a developer what went wrong (README: Local host).
-      const allowed = [...new Set(matched.flatMap((m) => [...m.route.methods]))].sort();
-      return sendEmpty(res, 405, { Allow: allowed.join(', ') });
+      return sendEmpty(res, 405, { Allow: chosen.allowed.join(', ') });
     }
 
     const body = await readBody(req, options.maxRequestBodyBytes);
@@ -78,12 +77,12 @@ export function createHttpDispatcher(options: HttpDispatchOptions): (req: Incomi
       method,
       url: absoluteUrl(req, options.fallbackOrigin()),
       headers: flattenHeaders(req),
-      params: chosen.match!.params,
+      params: chosen.match.params,
       body: body.length > 0 && method !== 'GET' && method !== 'HEAD' ? { bytes: body } : undefined,
     });
     const def = chosen.route.def;
     const startedAt = performance.now();
-    const context = createContext(def, options.logger, { params: chosen.match!.params });
+    const context = createContext(def, options.logger, { params: chosen.match.params });
 
     await options.inFlight.track(
       (async () => {
@@ -103,24 +102,26 @@ export function createHttpDispatcher(options: HttpDispatchOptions): (req: Incomi
   }
 }
 
+/**
+ * The first route, most specific first, whose template matches and which takes the method; else the methods
+ * the matching routes take (for 405), or not-found. Stops at the first fit: no work per route after it.
+ */
+function findRoute(routes: readonly Route[], parts: readonly string[], method: string): { route: Route; match: RouteMatch } | { allowed: string[] } | 'not-found' {
+  const allowed = new Set<string>();
+  for (const route of routes) {
+    const match = route.template.matchSegments(parts);
+    if (!match) continue;
+    if (route.methods.has(method)) return { route, match };
+    for (const m of route.methods) allowed.add(m);
+  }
+  return allowed.size === 0 ? 'not-found' : { allowed: [...allowed].sort() };
+}
+
 function belowPrefix(path: string): string | undefined {
   const prefix = `/${ROUTE_PREFIX}`;
   if (path.toLowerCase() === prefix || path.toLowerCase() === `${prefix}/`) return '';
   if (!path.toLowerCase().startsWith(`${prefix}/`)) return undefined;
   return path.slice(prefix.length + 1).replace(/\/$/, '');
-}
-
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large'> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (Number.isFinite(declared) && declared > maxBytes) return 'too-large';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) return 'too-large';
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function absoluteUrl(req: IncomingMessage, fallbackOrigin: string): string {

@@ -34,7 +34,11 @@ export class RouteTemplate {
 
   /** `path` is below the route prefix, without a leading slash and still percent-encoded. */
   match(path: string): RouteMatch | undefined {
-    const parts = path === '' ? [] : path.split('/');
+    return this.matchSegments(splitPath(path));
+  }
+
+  /** As `match`, for a path already split by `splitPath` (one split for every template tried). */
+  matchSegments(parts: readonly string[]): RouteMatch | undefined {
     const params: Record<string, string> = {};
     for (let i = 0; i < this.segments.length; i++) {
       const segment = this.segments[i]!;
@@ -61,6 +65,11 @@ export class RouteTemplate {
     }
     return parts.length === this.segments.length ? { params } : undefined;
   }
+}
+
+/** A path below the route prefix as its segments, still percent-encoded. */
+export function splitPath(path: string): string[] {
+  return path === '' ? [] : path.split('/');
 }
 
 function parseSegment(part: string, template: string, isLast: boolean): Segment {

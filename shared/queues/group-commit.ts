@@ -4,6 +4,11 @@
 // notification endpoint's 202) still answers only once its work is durable. One put then serves many
 // concurrent requests instead of one put each.
 //
+// One put at a time, on purpose: a put costs the calling process several acknowledgements' worth of CPU
+// (the Storage SDK's pipeline, XML, the socket write), and letting a second one leave while the first is
+// out halved the acknowledgements a put carries and raised the CPU per acknowledgement at 10 and at 100
+// connections without raising throughput (docs/benchmarks.md).
+//
 // A queue message may be up to 64 KB
 // (https://learn.microsoft.com/en-us/azure/storage/queues/storage-queues-introduction#queue-storage-resources):
 // a gathered batch larger than that, once base64-encoded as the Functions trigger expects, is split.
@@ -13,6 +18,8 @@ export const MAX_QUEUE_MESSAGE_BYTES = 64 * 1024;
 
 interface Waiter {
   items: unknown[];
+  /** Each item's JSON length in bytes, measured once. */
+  sizes: number[];
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -30,15 +37,16 @@ export class GroupCommitQueue {
   /** Resolves once every item is in a queue message Storage has acknowledged. */
   put(items: readonly unknown[]): Promise<void> {
     if (items.length === 0) return Promise.resolve();
-    for (const item of items) {
-      if (encodeQueueMessage([item]).length > this.maxMessageBytes) return Promise.reject(new Error('queue message over 64 KB'));
-    }
+    // In an array, what JSON cannot represent (undefined) is written as null.
+    const sizes = items.map((item) => Buffer.byteLength(JSON.stringify(item) ?? 'null'));
+    if (sizes.some((bytes) => base64Length(bytes + 2) > this.maxMessageBytes)) return Promise.reject(new Error('queue message over 64 KB'));
     return new Promise<void>((resolve, reject) => {
-      this.gathering.push({ items: [...items], resolve, reject });
+      this.gathering.push({ items: [...items], sizes, resolve, reject });
       if (!this.inFlight) void this.flush();
     });
   }
 
+  /** Puts what has gathered, then what gathered meanwhile, until nothing waits. */
   private async flush(): Promise<void> {
     this.inFlight = true;
     while (this.gathering.length > 0) {
@@ -59,18 +67,24 @@ export class GroupCommitQueue {
     const messages: string[] = [];
     let current: unknown[] = [];
     let currentBytes = 2; // "[]"
-    for (const item of batch.flatMap((w) => w.items)) {
-      const bytes = Buffer.byteLength(JSON.stringify(item)) + 1; // the comma
-      // base64 turns every 3 bytes into 4.
-      if (current.length > 0 && 4 * Math.ceil((currentBytes + bytes) / 3) > this.maxMessageBytes) {
-        messages.push(encodeQueueMessage(current));
-        current = [];
-        currentBytes = 2;
-      }
-      current.push(item);
-      currentBytes += bytes;
+    for (const waiter of batch) {
+      waiter.items.forEach((item, i) => {
+        const bytes = waiter.sizes[i]! + 1; // the comma
+        if (current.length > 0 && base64Length(currentBytes + bytes) > this.maxMessageBytes) {
+          messages.push(encodeQueueMessage(current));
+          current = [];
+          currentBytes = 2;
+        }
+        current.push(item);
+        currentBytes += bytes;
+      });
     }
     if (current.length > 0) messages.push(encodeQueueMessage(current));
     return messages;
   }
+}
+
+/** base64 turns every 3 bytes into 4. */
+function base64Length(bytes: number): number {
+  return 4 * Math.ceil(bytes / 3);
 }

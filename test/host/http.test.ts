@@ -199,6 +199,23 @@ describe('local host HTTP', () => {
     expect((await fetch(`${host.url}/api/nothing`, { method: 'DELETE' })).status).toBe(204);
   });
 
+  it('passes on a body that arrives in several chunks, whole and in order', async () => {
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest(`${host.url}/api/items/1/chunks`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.write('first ');
+      req.flushHeaders();
+      setImmediate(() => req.end('second'));
+    });
+    expect(status).toBe(201);
+    expect((JSON.parse(text) as { body: string }).body).toBe('first second');
+  });
+
   it('refuses a body over 100 MB with 413 without reading it', async () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(`${host.url}/api/things`, {
