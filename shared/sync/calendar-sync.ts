@@ -10,7 +10,7 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import { DeltaResetError, runDeltaRound, type DeltaEvent, type DeltaRound } from '../graph/delta.js';
 import type { BusyEventEntity } from '../store/repositories/busy.js';
 import { busyChangedEvent, loadCalendarOwner, type CalendarOwner } from './calendar-owner.js';
-import { applyCalendarChanges, replaceCalendarBusy, type CachedEvent, type SyncWindow } from './busy-cache.js';
+import { applyCalendarChanges, forgetCalendar, replaceCalendarBusy, type CachedEvent, type SyncWindow } from './busy-cache.js';
 import { BookingIndex, reportBookingEvent, reportRemovedBookingEvent } from './booking-changes.js';
 import { reportOccurrenceEvent, reportRemovedOccurrence } from './series-changes.js';
 import type { BookingEntity } from '../store/repositories/bookings.js';
@@ -78,7 +78,7 @@ export async function syncCalendar(deps: SyncDeps, request: SyncRequest): Promis
     const state = (await store.busy.getSyncState(connection.rowKey, request.calendarId))?.entity;
     full ||= !state || state.status !== 'synced' || !state.deltaLink;
     const result = await runRound(deps, connection, request.calendarId, full ? undefined : state!.deltaLink, roundStartedAt, heartbeat);
-    full = result.mode === 'full';
+    if (result.kind === 'synced') full = result.mode === 'full';
     return result;
   } catch (error) {
     roundStartedAt = undefined; // the round did not complete: it covers nothing
@@ -96,7 +96,7 @@ async function runRound(
   deltaLink: string | undefined,
   now: Date,
   lease: LeaseHeartbeat,
-): Promise<Extract<SyncOutcome, { kind: 'synced' }>> {
+): Promise<Extract<SyncOutcome, { kind: 'synced' | 'skipped' }>> {
   const graph = deps.graphFor(connection);
   const { store } = deps.services;
   const bookings = new BookingIndex(deps, connection);
@@ -194,6 +194,13 @@ async function runRound(
   lease.assertHeld(); // a round that lost its lease leaves the cache to the round that took it
   if (mode === 'full') await replaceCalendarBusy(store, connection, calendarId, window!, upserts, round.deltaLink, now);
   else await applyCalendarChanges(store, connection, calendarId, upserts, [...removed], round.deltaLink, now);
+  // A disconnect (or the calendar leaving the busy set) forgets the cache; one that landed while this round
+  // was writing ran before the write, which brought rows and state back: forget them again here.
+  const owner = await loadCalendarOwner(deps.services, connection.partitionKey, connection.rowKey);
+  if (!owner || owner.status !== 'active' || !(owner.busyCalendarIds ?? []).includes(calendarId)) {
+    await forgetCalendar(store, connection, calendarId);
+    return { kind: 'skipped', reason: 'connection_not_active' };
+  }
   // A booking moved in Outlook beyond the cached window: a full round stretches the window to reach it.
   if (windowEnd && liveEnds.some((end) => end && end.getTime() > windowEnd.getTime())) await requestFullSync(deps.services, connection, calendarId);
   return { kind: 'synced', mode, changed: upserts.length, removed: removed.size, graphRequests: round.requests + extraRequests };

@@ -11,6 +11,8 @@ import { simControl } from '../support/simulator-control.js';
 import { api, bookingBody, sim } from '../bookings/support.js';
 import { hashClientState } from '../../shared/sync/client-state.js';
 import { listConnectionSubscriptions } from '../../shared/sync/calendar-subscriptions.js';
+import { syncCalendar } from '../../shared/sync/calendar-sync.js';
+import { defaultSyncDeps } from '../../shared/sync/sync-deps.js';
 import type { SubscriptionEntity } from '../../shared/store/repositories/subscriptions.js';
 import { lifecycleSent as lifecycleDelivery, startWebhookReceiver, type WebhookReceiver } from './support.js';
 import { waitFor } from '../support/wait-for.js';
@@ -213,6 +215,46 @@ describe('lifecycle notifications, raised as Microsoft 365 raises them', () => {
     }, { message: 'a full resync' });
     // The resync found what the lost notification would have announced.
     await waitFor(async () => (await cachedRows()).find((r) => r.start.toISOString() === `${day}T15:00:00.000Z`), { message: 'the lost event in the cache' });
+  });
+});
+
+describe('a round that outlives its connection', () => {
+  it('a disconnect landing while a full round writes the cache leaves no rows or sync state behind', async () => {
+    const other = await connectUser(app, { client: await createTestClient(app) });
+    const otherCalendar = other.connection.busyCalendarIds[0]!;
+    const state = () => app.services.store.busy.getSyncState(other.connection.id, otherCalendar);
+    await waitFor(async () => (await state())?.entity.status === 'synced', { message: "the other connection's first full sync" });
+    await sim(app, 'POST', `/users/${other.userPrincipalName}/events`, {
+      subject: 'Cached before the disconnect',
+      start: { dateTime: `${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}T10:00:00`, timeZone: 'UTC' },
+      end: { dateTime: `${new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}T11:00:00`, timeZone: 'UTC' },
+      showAs: 'busy',
+    });
+    // The round's own store: right after it writes the events, the booking system disconnects the
+    // connection (the real API call), whose forget of the cache therefore runs between the round's writes.
+    const { store } = app.services;
+    let disconnected = false;
+    const busy = new Proxy(store.busy, {
+      get: (target, name) => {
+        const value = Reflect.get(target, name) as unknown;
+        if (name !== 'writeEvents' || !(value instanceof Function)) return value instanceof Function ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          const written = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (!disconnected) {
+            disconnected = true;
+            expect((await api(app, other.apiKey, 'DELETE', `connections/${other.connection.id}`)).status).toBe(200);
+          }
+          return written;
+        };
+      },
+    });
+    const racingStore = new Proxy(store, { get: (target, name) => (name === 'busy' ? busy : Reflect.get(target, name)) });
+    const services = new Proxy(app.services, { get: (target, name) => (name === 'store' ? racingStore : Reflect.get(target, name)) });
+    const deps = { ...defaultSyncDeps(app.services), services, settleMs: 0 };
+    await syncCalendar(deps, { clientId: other.client.clientId, connectionId: other.connection.id, calendarId: otherCalendar, receivedAt: new Date(), full: true });
+    expect(disconnected).toBe(true);
+    expect(await state()).toBeNull();
+    expect(await app.services.store.busy.listCalendarEvents(other.connection.id, otherCalendar)).toEqual([]);
   });
 });
 
