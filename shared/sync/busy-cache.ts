@@ -105,7 +105,11 @@ export async function replaceCalendarBusy(
   await store.busy.saveSyncState({ partitionKey: connectionId, rowKey: calendarSyncRowKey(calendarId), deltaLink, ...state });
 }
 
-/** An incremental delta round: changed events upserted, removed ones deleted, the new delta link kept. */
+/**
+ * An incremental delta round: changed events upserted, removed ones deleted, the new delta link kept.
+ * False when the calendar has no sync state (left): forgotten by a disconnect, or no longer a busy calendar,
+ * possibly while this call wrote, so the rows just written are the caller's to forget again.
+ */
 export async function applyCalendarChanges(
   store: Store,
   owner: BusyOwner,
@@ -114,7 +118,7 @@ export async function applyCalendarChanges(
   removedEventIds: readonly string[],
   deltaLink: string | undefined,
   now = new Date(),
-): Promise<void> {
+): Promise<boolean> {
   const connectionId = owner.rowKey;
   await store.busy.writeEvents(
     connectionId,
@@ -124,10 +128,14 @@ export async function applyCalendarChanges(
   // The summary before the delta link: a crash in between repeats the round, which writes the summary again.
   await refreshBusySummary(store, owner, { calendarId, syncedAt: now });
   const state = await store.busy.getSyncState(connectionId, calendarId);
-  if (!state) return; // no full sync yet: the cache covers nothing, so there is no state to advance
-  await store.busy.syncStates
-    .mutate(connectionId, calendarSyncRowKey(calendarId), (current) => ({ ...current, deltaLink, syncedAt: now }))
-    .catch(ignoreForgotten);
+  if (!state) return false; // no full sync yet, or forgotten: there is no state to advance
+  try {
+    await store.busy.syncStates.mutate(connectionId, calendarSyncRowKey(calendarId), (current) => ({ ...current, deltaLink, syncedAt: now }));
+    return true;
+  } catch (error) {
+    ignoreForgotten(error);
+    return false;
+  }
 }
 
 /** The calendar was forgotten (disconnect, no longer a busy calendar) while this call ran: nothing to advance. */

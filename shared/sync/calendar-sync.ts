@@ -192,16 +192,27 @@ async function runRound(
   }
 
   lease.assertHeld(); // a round that lost its lease leaves the cache to the round that took it
-  if (mode === 'full') await replaceCalendarBusy(store, connection, calendarId, window!, upserts, round.deltaLink, now);
-  else await applyCalendarChanges(store, connection, calendarId, upserts, [...removed], round.deltaLink, now);
-  // A disconnect (or the calendar leaving the busy set) forgets the cache; one that landed while this round
-  // was writing ran before the write, which brought rows and state back: forget them again here.
-  const owner = await loadCalendarOwner(deps.services, connection.partitionKey, connection.rowKey);
-  if (!owner || owner.status !== 'active' || !(owner.busyCalendarIds ?? []).includes(calendarId)) {
+  // A disconnect (or the calendar leaving the busy set) forgets the cache; one that lands while this round
+  // writes may run before a write, which brings rows (and, in a full round, the state) back: forget them again.
+  // A delta round sees it as its vanished sync state; a full round writes the state itself, so it asks the owner.
+  let kept: boolean;
+  if (mode === 'full') {
+    await replaceCalendarBusy(store, connection, calendarId, window!, upserts, round.deltaLink, now);
+    kept = await stillBusyCalendar(deps, connection, calendarId);
+  } else {
+    kept = await applyCalendarChanges(store, connection, calendarId, upserts, [...removed], round.deltaLink, now);
+  }
+  if (!kept) {
     await forgetCalendar(store, connection, calendarId);
     return { kind: 'skipped', reason: 'connection_not_active' };
   }
   // A booking moved in Outlook beyond the cached window: a full round stretches the window to reach it.
   if (windowEnd && liveEnds.some((end) => end && end.getTime() > windowEnd.getTime())) await requestFullSync(deps.services, connection, calendarId);
   return { kind: 'synced', mode, changed: upserts.length, removed: removed.size, graphRequests: round.requests + extraRequests };
+}
+
+/** The owner, read again, is still active and still keeps the calendar busy. */
+async function stillBusyCalendar(deps: SyncDeps, connection: CalendarOwner, calendarId: string): Promise<boolean> {
+  const owner = await loadCalendarOwner(deps.services, connection.partitionKey, connection.rowKey);
+  return owner?.status === 'active' && (owner.busyCalendarIds ?? []).includes(calendarId);
 }

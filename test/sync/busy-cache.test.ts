@@ -50,7 +50,7 @@ describe('busy cache', () => {
     await replaceCalendarBusy(store, owner, 'c', window, [ev('e1', 9, 10), ev('e2', 13, 14)], 'd1');
     for (let i = 0; i < 2; i++) {
       // moved e1, deleted e2, added e3: applied twice, same result (at-least-once delivery)
-      await applyCalendarChanges(store, owner, 'c', [ev('e1', 15, 16), ev('e3', 17, 18, 'tentative')], ['e2', 'never-seen'], 'd2');
+      expect(await applyCalendarChanges(store, owner, 'c', [ev('e1', 15, 16), ev('e3', 17, 18, 'tentative')], ['e2', 'never-seen'], 'd2')).toBe(true);
     }
     const busy = await readCachedBusy(store, { connectionId: conn, calendarIds: ['c'], start: at(0), end: at(24) });
     expect(busy?.intervals).toEqual([
@@ -112,7 +112,7 @@ describe('busy cache', () => {
             }),
     });
     await replaceCalendarBusy(store, owner, 'c', window, [ev('e1', 9, 10)], 'd1');
-    await expect(applyCalendarChanges(racing, owner, 'c', [ev('e2', 11, 12)], [], 'd2')).resolves.toBeUndefined();
+    await expect(applyCalendarChanges(racing, owner, 'c', [ev('e2', 11, 12)], [], 'd2')).resolves.toBe(false);
     expect(await store.busy.getSyncState(conn, 'c')).toBeNull();
 
     await replaceCalendarBusy(store, owner, 'c', window, [ev('e1', 9, 10)], 'd1');

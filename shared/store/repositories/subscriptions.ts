@@ -456,6 +456,5 @@ export class SubscriptionRepository {
   private async writeIndex(entity: Pick<SubscriptionEntity, 'subscriptionId' | 'clientId' | 'connectionId' | 'expiresAt'>, options: CallOptions): Promise<void> {
     await this.index.upsert(this.indexRow(entity), options);
   }
-
 }
 
