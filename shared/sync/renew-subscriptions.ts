@@ -118,9 +118,12 @@ export async function renewConnection(deps: SyncDeps, subs: DueSubscription[], r
         renewed.push({ due: sub, expiresAt: new Date(Date.parse(body?.expirationDateTime ?? '') || expiry.getTime()) });
       } else if (result.status === 404) {
         const record = await ownedRecord(deps, sub);
-        if (record) await replaceLost(deps, graph, connection, record);
-        if (record) report.recreated += 1;
-        else report.dropped += 1;
+        if (record) {
+          await replaceLost(deps, graph, connection, record);
+          report.recreated += 1;
+        } else {
+          report.dropped += 1;
+        }
       } else {
         report.failed += 1;
         const { code } = itemError(result);
@@ -158,8 +161,11 @@ export async function recordRenewed(deps: SyncDeps, renewed: readonly RenewedSub
 async function ownedRecord(deps: SyncDeps, due: DueSubscription): Promise<SubscriptionEntity | undefined> {
   const { subscriptions } = deps.services.store;
   const record = (await subscriptions.getSubscription(due.subscriptionId))?.entity;
-  if (!record) await subscriptions.dropIndexRow(due.bucket, due.subscriptionId);
-  if (!record || (record.clientId === due.clientId && record.connectionId === due.connectionId)) return record ?? undefined;
+  if (!record) {
+    await subscriptions.dropIndexRow(due.bucket, due.subscriptionId);
+    return undefined;
+  }
+  if (record.clientId === due.clientId && record.connectionId === due.connectionId) return record;
   // The record passed to another owner and the index row still names the previous one (written before
   // index rows followed the owner): put the owner right, so the next scan renews it as the new owner.
   await subscriptions.indexExpiry(record);

@@ -36,8 +36,10 @@ export async function resyncOwner(
     const state = (await store.busy.getSyncState(connection.rowKey, calendarId))?.entity;
     const polled = unwatched.get(calendarId);
     if (state && state.status === 'synced' && state.windowStart.getTime() >= windowStart) {
-      if (polled) await requestDeltaRound(deps.services, connection, calendarId, polled);
-      if (polled) totals.queued += 1;
+      if (polled) {
+        await requestDeltaRound(deps.services, connection, calendarId, polled);
+        totals.queued += 1;
+      }
       continue;
     }
     neverSynced ||= !state;

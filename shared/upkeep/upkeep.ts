@@ -42,7 +42,8 @@ const RENEW_CONCURRENCY = 4;
 /**
  * A work message whose owners could not all be read is not retried whole (that would redo every other
  * owner's refresh, resync or Graph list): only the unread owners go back on the queue, after 10 s, 20 s,
- * 40 s, 80 s (the first as host.json's visibilityTimeout for a failed message). After that they wait for the timer's next run, as the host would dead-letter the message.
+ * 40 s, 80 s (the first as host.json's visibilityTimeout for a failed message). After that they wait for
+ * the timer's next run, as the host would dead-letter the message.
  */
 export const OWNER_RETRY_LIMIT = 4;
 const OWNER_RETRY_DELAY_S = 10;
@@ -60,7 +61,7 @@ export type UpkeepMessage =
   | { kind: 'reconcile-orphans'; at: string }
   /** The operator's "disconnect every connection of this client": one page of its connections not yet disconnected. */
   | { kind: 'disconnect-scan'; clientId: string; at: string; continuationToken?: string; pageSize?: number }
-  | { kind: 'disconnect'; at: string; connections: { clientId: string; connectionId: string }[] }
+  | { kind: 'disconnect'; at: string; connections: OwnerRef[] }
   /** A page of the connections with shared busy calendars: each gets a delta round (shared-calendar-poll.ts). */
   | SharedPollScan;
 
@@ -420,7 +421,7 @@ export function parseUpkeepMessage(item: unknown): UpkeepMessage | undefined {
         : undefined;
     }
     case 'disconnect':
-      return instant(m.at) && ids(m.connections) ? { kind: 'disconnect', at: m.at, connections: m.connections as { clientId: string; connectionId: string }[] } : undefined;
+      return instant(m.at) && ids(m.connections) ? { kind: 'disconnect', at: m.at, connections: m.connections as OwnerRef[] } : undefined;
     case 'shared-poll-scan': {
       const pageSize = pageSizeOf(m.pageSize);
       return instant(m.at) && pageSize !== null
